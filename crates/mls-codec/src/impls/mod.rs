@@ -1,0 +1,7 @@
+//! [`Encode`](crate::Encode) and [`Decode`](crate::Decode) for standard types.
+
+mod array;
+mod int;
+mod option;
+mod pointer;
+mod vec;
