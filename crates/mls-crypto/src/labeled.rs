@@ -1,0 +1,177 @@
+//! The labeled MLS operations (RFC 9420 §5.1.2–§5.2, §8, §9).
+//!
+//! Every label is prefixed with `"MLS 1.0 "` here; callers pass the bare
+//! label from the RFC (`"joiner"`, `"LeafNodeTBS"`, ...), except for
+//! [`ref_hash`], whose label the RFC uses as given.
+//!
+//! ```
+//! use mls_crypto::{labeled, CryptoProvider, RustCrypto};
+//! let cs = RustCrypto.cipher_suite_provider(RustCrypto.supported_cipher_suites()[0]).unwrap();
+//! let key = labeled::expand_with_label(&cs, &[0u8; 32], b"key", b"", 16).unwrap();
+//! assert_eq!(key.len(), 16);
+//! ```
+
+use alloc::vec::Vec;
+use mls_codec::{varint_len, write_varint};
+
+use crate::{
+    CipherSuiteProvider, Error, HpkeCiphertext, HpkePrivateKey, HpkePublicKey, Rng, Secret,
+    SignaturePublicKey,
+};
+
+/// The prefix of every MLS label.
+pub const LABEL_PREFIX: &[u8] = b"MLS 1.0 ";
+
+/// `RefHash` label of a KeyPackageRef (RFC 9420 §5.2).
+pub const KEY_PACKAGE_REF_LABEL: &[u8] = b"MLS 1.0 KeyPackage Reference";
+
+/// `RefHash` label of a ProposalRef (RFC 9420 §5.2).
+pub const PROPOSAL_REF_LABEL: &[u8] = b"MLS 1.0 Proposal Reference";
+
+/// Encode `struct { [prefix] opaque label<V>; opaque second<V>; }` with the
+/// label given as a prefix plus a suffix (so `"MLS 1.0 " + Label` is never
+/// built separately).
+fn encode_labeled(
+    out: &mut Vec<u8>,
+    prefix: &[u8],
+    label: &[u8],
+    second: &[u8],
+) -> Result<(), Error> {
+    let label_len = prefix.len() + label.len();
+    out.reserve(varint_len(label_len) + label_len + varint_len(second.len()) + second.len());
+    write_varint(label_len, out)?;
+    out.extend_from_slice(prefix);
+    out.extend_from_slice(label);
+    write_varint(second.len(), out)?;
+    out.extend_from_slice(second);
+    Ok(())
+}
+
+/// `ExpandWithLabel(Secret, Label, Context, Length)` (RFC 9420 §8).
+pub fn expand_with_label<S: CipherSuiteProvider + ?Sized>(
+    suite: &S,
+    secret: &[u8],
+    label: &[u8],
+    context: &[u8],
+    length: u16,
+) -> Result<Secret, Error> {
+    let mut info = Vec::new();
+    info.extend_from_slice(&length.to_be_bytes());
+    encode_labeled(&mut info, LABEL_PREFIX, label, context)?;
+    suite.kdf_expand(secret, &info, usize::from(length))
+}
+
+/// `DeriveSecret(Secret, Label)` = `ExpandWithLabel(Secret, Label, "", KDF.Nh)` (RFC 9420 §8).
+pub fn derive_secret<S: CipherSuiteProvider + ?Sized>(
+    suite: &S,
+    secret: &[u8],
+    label: &[u8],
+) -> Result<Secret, Error> {
+    let nh = u16::try_from(suite.kdf_extract_len()).map_err(|_| Error::InvalidKdfLength)?;
+    expand_with_label(suite, secret, label, b"", nh)
+}
+
+/// `DeriveTreeSecret(Secret, Label, Generation, Length)` =
+/// `ExpandWithLabel(Secret, Label, Generation, Length)` with the generation as
+/// a big-endian `uint32` (RFC 9420 §9).
+pub fn derive_tree_secret<S: CipherSuiteProvider + ?Sized>(
+    suite: &S,
+    secret: &[u8],
+    label: &[u8],
+    generation: u32,
+    length: u16,
+) -> Result<Secret, Error> {
+    expand_with_label(suite, secret, label, &generation.to_be_bytes(), length)
+}
+
+/// `SignContent` for `label` and `content` (RFC 9420 §5.1.2).
+pub fn sign_content(label: &[u8], content: &[u8]) -> Result<Vec<u8>, Error> {
+    let mut out = Vec::new();
+    encode_labeled(&mut out, LABEL_PREFIX, label, content)?;
+    Ok(out)
+}
+
+/// `SignWithLabel(SignatureKey, Label, Content)` (RFC 9420 §5.1.2).
+pub fn sign_with_label<S: CipherSuiteProvider + ?Sized>(
+    suite: &S,
+    key: &S::SigningKey,
+    label: &[u8],
+    content: &[u8],
+) -> Result<Vec<u8>, Error> {
+    suite.sign(key, &sign_content(label, content)?)
+}
+
+/// `VerifyWithLabel(VerificationKey, Label, Content, SignatureValue)` (RFC 9420 §5.1.2).
+pub fn verify_with_label<S: CipherSuiteProvider + ?Sized>(
+    suite: &S,
+    public_key: &SignaturePublicKey,
+    label: &[u8],
+    content: &[u8],
+    signature: &[u8],
+) -> Result<(), Error> {
+    suite.verify(public_key, &sign_content(label, content)?, signature)
+}
+
+/// `EncryptContext` for `label` and `context` (RFC 9420 §5.1.3).
+fn encrypt_context(label: &[u8], context: &[u8]) -> Result<Vec<u8>, Error> {
+    let mut out = Vec::new();
+    encode_labeled(&mut out, LABEL_PREFIX, label, context)?;
+    Ok(out)
+}
+
+/// `EncryptWithLabel(PublicKey, Label, Context, Plaintext)` =
+/// `SealBase(PublicKey, EncryptContext, "", Plaintext)` (RFC 9420 §5.1.3).
+pub fn encrypt_with_label<S: CipherSuiteProvider + ?Sized>(
+    suite: &S,
+    public_key: &HpkePublicKey,
+    label: &[u8],
+    context: &[u8],
+    plaintext: &[u8],
+    rng: &mut dyn Rng,
+) -> Result<HpkeCiphertext, Error> {
+    let info = encrypt_context(label, context)?;
+    suite.hpke_seal(public_key, &info, b"", plaintext, rng)
+}
+
+/// `DecryptWithLabel(PrivateKey, Label, Context, KEMOutput, Ciphertext)` =
+/// `OpenBase(KEMOutput, PrivateKey, EncryptContext, "", Ciphertext)` (RFC 9420 §5.1.3).
+/// `public_key` is the recipient's own public key.
+pub fn decrypt_with_label<S: CipherSuiteProvider + ?Sized>(
+    suite: &S,
+    private_key: &HpkePrivateKey,
+    public_key: &HpkePublicKey,
+    label: &[u8],
+    context: &[u8],
+    ciphertext: &HpkeCiphertext,
+) -> Result<Vec<u8>, Error> {
+    let info = encrypt_context(label, context)?;
+    suite.hpke_open(private_key, public_key, &info, b"", ciphertext)
+}
+
+/// `RefHash(label, value)` = `Hash(RefHashInput)` (RFC 9420 §5.2). The label
+/// is used as given (it already carries "MLS 1.0 ").
+pub fn ref_hash<S: CipherSuiteProvider + ?Sized>(
+    suite: &S,
+    label: &[u8],
+    value: &[u8],
+) -> Result<Vec<u8>, Error> {
+    let mut input = Vec::new();
+    encode_labeled(&mut input, b"", label, value)?;
+    Ok(suite.hash(&input))
+}
+
+/// `MakeKeyPackageRef(value)` over the encoded KeyPackage (RFC 9420 §5.2).
+pub fn key_package_ref<S: CipherSuiteProvider + ?Sized>(
+    suite: &S,
+    key_package: &[u8],
+) -> Result<Vec<u8>, Error> {
+    ref_hash(suite, KEY_PACKAGE_REF_LABEL, key_package)
+}
+
+/// `MakeProposalRef(value)` over the encoded AuthenticatedContent (RFC 9420 §5.2).
+pub fn proposal_ref<S: CipherSuiteProvider + ?Sized>(
+    suite: &S,
+    authenticated_content: &[u8],
+) -> Result<Vec<u8>, Error> {
+    ref_hash(suite, PROPOSAL_REF_LABEL, authenticated_content)
+}

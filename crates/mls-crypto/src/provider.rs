@@ -1,0 +1,173 @@
+//! The provider traits: what MLS needs from a cryptographic library.
+
+use alloc::vec::Vec;
+
+use crate::{
+    CipherSuite, Error, HpkeCiphertext, HpkeKeyPair, HpkePrivateKey, HpkePublicKey, Rng, Secret,
+    SignatureKeyPair, SignaturePrivateKey, SignaturePublicKey,
+};
+
+/// A source of cipher suite implementations.
+///
+/// ```
+/// use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto};
+/// for cs in RustCrypto.supported_cipher_suites() {
+///     assert!(RustCrypto.cipher_suite_provider(cs).is_some());
+/// }
+/// // GREASE values are never implemented.
+/// assert!(RustCrypto.cipher_suite_provider(CipherSuite(0x0a0a)).is_none());
+/// ```
+pub trait CryptoProvider {
+    /// The per-suite implementation.
+    type Suite: CipherSuiteProvider;
+
+    /// The implementation of `suite`, or `None` if it is not supported.
+    fn cipher_suite_provider(&self, suite: CipherSuite) -> Option<Self::Suite>;
+
+    /// Every suite this provider supports.
+    fn supported_cipher_suites(&self) -> Vec<CipherSuite>;
+}
+
+/// One cipher suite's primitives (RFC 9420 §5.1): hash, MAC, KDF, AEAD, HPKE
+/// (RFC 9180 base mode) and signatures. Lengths are the suite's, never fixed.
+///
+/// Randomness is always an argument, so implementations hold no state that
+/// changes.
+pub trait CipherSuiteProvider {
+    /// A signature private key expanded for signing (for Ed25519, the
+    /// expanded secret and the public point), so that a signature does not
+    /// rebuild the key. Zeroized on drop.
+    type SigningKey;
+
+    /// The suite this implements.
+    fn cipher_suite(&self) -> CipherSuite;
+
+    /// `Hash(data)` with the suite's hash function.
+    fn hash(&self, data: &[u8]) -> Vec<u8>;
+
+    /// The output length of the hash, which is also `KDF.Nh` for the RFC suites.
+    fn hash_len(&self) -> usize;
+
+    /// `MAC(key, data)`: HMAC with the suite's hash.
+    fn mac(&self, key: &[u8], data: &[u8]) -> Result<Vec<u8>, Error>;
+
+    /// `KDF.Extract(salt, ikm)`.
+    fn kdf_extract(&self, salt: &[u8], ikm: &[u8]) -> Secret;
+
+    /// `KDF.Expand(prk, info, len)`.
+    fn kdf_expand(&self, prk: &[u8], info: &[u8], len: usize) -> Result<Secret, Error>;
+
+    /// `KDF.Nh`: the output length of `KDF.Extract`.
+    fn kdf_extract_len(&self) -> usize;
+
+    /// `AEAD.Nk`.
+    fn aead_key_len(&self) -> usize;
+
+    /// `AEAD.Nn`.
+    fn aead_nonce_len(&self) -> usize;
+
+    /// AEAD seal; the output is ciphertext followed by the tag.
+    fn aead_seal(
+        &self,
+        key: &[u8],
+        nonce: &[u8],
+        aad: &[u8],
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, Error>;
+
+    /// AEAD open of ciphertext-with-tag.
+    fn aead_open(
+        &self,
+        key: &[u8],
+        nonce: &[u8],
+        aad: &[u8],
+        ciphertext: &[u8],
+    ) -> Result<Vec<u8>, Error>;
+
+    /// HPKE `SealBase(pk, info, aad, pt)` (RFC 9180 §6.1).
+    fn hpke_seal(
+        &self,
+        public_key: &HpkePublicKey,
+        info: &[u8],
+        aad: &[u8],
+        plaintext: &[u8],
+        rng: &mut dyn Rng,
+    ) -> Result<HpkeCiphertext, Error>;
+
+    /// HPKE `OpenBase(enc, sk, info, aad, ct)` (RFC 9180 §6.1). The caller
+    /// passes the recipient's public key, which MLS always has, so that it
+    /// is not recomputed from the private key.
+    fn hpke_open(
+        &self,
+        private_key: &HpkePrivateKey,
+        public_key: &HpkePublicKey,
+        info: &[u8],
+        aad: &[u8],
+        ciphertext: &HpkeCiphertext,
+    ) -> Result<Vec<u8>, Error>;
+
+    /// `SetupBaseS(pk, info)` then `context.export(exporter_context, len)`
+    /// (RFC 9180 §5.3): returns the KEM output and the exported secret.
+    /// Used by external initialization (RFC 9420 §8.3).
+    fn hpke_export_sender(
+        &self,
+        public_key: &HpkePublicKey,
+        info: &[u8],
+        exporter_context: &[u8],
+        len: usize,
+        rng: &mut dyn Rng,
+    ) -> Result<(Vec<u8>, Secret), Error>;
+
+    /// `SetupBaseR(enc, sk, info)` then `context.export(exporter_context, len)`.
+    fn hpke_export_receiver(
+        &self,
+        kem_output: &[u8],
+        private_key: &HpkePrivateKey,
+        public_key: &HpkePublicKey,
+        info: &[u8],
+        exporter_context: &[u8],
+        len: usize,
+    ) -> Result<Secret, Error>;
+
+    /// `DeriveKeyPair(ikm)` of the suite's KEM (RFC 9180 §7.1.3).
+    fn hpke_derive_key_pair(&self, ikm: &[u8]) -> Result<HpkeKeyPair, Error>;
+
+    /// A fresh HPKE key pair.
+    fn hpke_generate_key_pair(&self, rng: &mut dyn Rng) -> Result<HpkeKeyPair, Error>;
+
+    /// Check that `public_key` is a valid KEM public key for this suite.
+    fn hpke_validate_public_key(&self, public_key: &HpkePublicKey) -> Result<(), Error>;
+
+    /// The public key of an HPKE private key (also validates the private key).
+    fn hpke_public_key(&self, private_key: &HpkePrivateKey) -> Result<HpkePublicKey, Error>;
+
+    /// A fresh signature key pair.
+    fn signature_generate(&self, rng: &mut dyn Rng) -> Result<SignatureKeyPair, Error>;
+
+    /// Expand a serialized signature private key for signing.
+    fn signing_key(&self, private_key: &SignaturePrivateKey) -> Result<Self::SigningKey, Error>;
+
+    /// The public key of an expanded signing key.
+    fn signing_public_key(&self, key: &Self::SigningKey) -> SignaturePublicKey;
+
+    /// `Signature.Sign(key, message)`: DER for ECDSA, `R || S` for EdDSA.
+    fn sign(&self, key: &Self::SigningKey, message: &[u8]) -> Result<Vec<u8>, Error>;
+
+    /// `Signature.Verify(public_key, message, signature)`.
+    fn verify(
+        &self,
+        public_key: &SignaturePublicKey,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), Error>;
+
+    /// Check that `public_key` is a valid signature public key for this suite.
+    fn signature_validate_public_key(&self, public_key: &SignaturePublicKey) -> Result<(), Error>;
+
+    /// `len` fresh random bytes as a secret.
+    fn random_secret(&self, len: usize, rng: &mut dyn Rng) -> Result<Secret, Error> {
+        let mut s = Secret::zero(len);
+        rng.fill_bytes(s.as_mut_bytes())?;
+        Ok(s)
+    }
+}

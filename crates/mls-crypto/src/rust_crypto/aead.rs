@@ -1,0 +1,143 @@
+//! The suites' AEADs: AES-128-GCM, AES-256-GCM and ChaCha20-Poly1305.
+
+use aead::{Aead, KeyInit, Nonce, Payload};
+use alloc::vec::Vec;
+
+#[cfg(any(
+    feature = "suite-1",
+    feature = "suite-2",
+    feature = "suite-4",
+    feature = "suite-5",
+    feature = "suite-7"
+))]
+use aes_gcm::aead;
+#[cfg(not(any(
+    feature = "suite-1",
+    feature = "suite-2",
+    feature = "suite-4",
+    feature = "suite-5",
+    feature = "suite-7"
+)))]
+use chacha20poly1305::aead;
+
+use crate::Error;
+
+/// The tag length of every suite AEAD.
+const TAG_LEN: usize = 16;
+
+/// An AEAD algorithm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AeadAlg {
+    #[cfg(any(feature = "suite-1", feature = "suite-2"))]
+    Aes128Gcm,
+    #[cfg(any(feature = "suite-4", feature = "suite-5", feature = "suite-7"))]
+    Aes256Gcm,
+    #[cfg(any(feature = "suite-3", feature = "suite-6"))]
+    ChaCha20Poly1305,
+}
+
+impl AeadAlg {
+    /// `Nk`.
+    pub(crate) fn key_len(self) -> usize {
+        match self {
+            #[cfg(any(feature = "suite-1", feature = "suite-2"))]
+            AeadAlg::Aes128Gcm => 16,
+            #[cfg(any(feature = "suite-4", feature = "suite-5", feature = "suite-7"))]
+            AeadAlg::Aes256Gcm => 32,
+            #[cfg(any(feature = "suite-3", feature = "suite-6"))]
+            AeadAlg::ChaCha20Poly1305 => 32,
+        }
+    }
+
+    /// `Nn` (12 for every suite AEAD).
+    pub(crate) fn nonce_len(self) -> usize {
+        12
+    }
+
+    /// Seal: ciphertext followed by the tag.
+    pub(crate) fn seal(
+        self,
+        key: &[u8],
+        nonce: &[u8],
+        aad: &[u8],
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, Error> {
+        match self {
+            #[cfg(any(feature = "suite-1", feature = "suite-2"))]
+            AeadAlg::Aes128Gcm => seal::<aes_gcm::Aes128Gcm>(key, nonce, aad, plaintext),
+            #[cfg(any(feature = "suite-4", feature = "suite-5", feature = "suite-7"))]
+            AeadAlg::Aes256Gcm => seal::<aes_gcm::Aes256Gcm>(key, nonce, aad, plaintext),
+            #[cfg(any(feature = "suite-3", feature = "suite-6"))]
+            AeadAlg::ChaCha20Poly1305 => {
+                seal::<chacha20poly1305::ChaCha20Poly1305>(key, nonce, aad, plaintext)
+            }
+        }
+    }
+
+    /// Open ciphertext-with-tag.
+    pub(crate) fn open(
+        self,
+        key: &[u8],
+        nonce: &[u8],
+        aad: &[u8],
+        ciphertext: &[u8],
+    ) -> Result<Vec<u8>, Error> {
+        match self {
+            #[cfg(any(feature = "suite-1", feature = "suite-2"))]
+            AeadAlg::Aes128Gcm => open::<aes_gcm::Aes128Gcm>(key, nonce, aad, ciphertext),
+            #[cfg(any(feature = "suite-4", feature = "suite-5", feature = "suite-7"))]
+            AeadAlg::Aes256Gcm => open::<aes_gcm::Aes256Gcm>(key, nonce, aad, ciphertext),
+            #[cfg(any(feature = "suite-3", feature = "suite-6"))]
+            AeadAlg::ChaCha20Poly1305 => {
+                open::<chacha20poly1305::ChaCha20Poly1305>(key, nonce, aad, ciphertext)
+            }
+        }
+    }
+}
+
+fn cipher<A: KeyInit + Aead>(key: &[u8], nonce: &[u8]) -> Result<(A, Nonce<A>), Error> {
+    let cipher = A::new_from_slice(key).map_err(|_| Error::InvalidAeadKeyOrNonce)?;
+    let nonce = Nonce::<A>::try_from(nonce).map_err(|_| Error::InvalidAeadKeyOrNonce)?;
+    Ok((cipher, nonce))
+}
+
+fn seal<A: KeyInit + Aead>(
+    key: &[u8],
+    nonce: &[u8],
+    aad: &[u8],
+    plaintext: &[u8],
+) -> Result<Vec<u8>, Error> {
+    let (cipher, nonce) = cipher::<A>(key, nonce)?;
+    // The only failure left is a plaintext beyond the AEAD's limit
+    // (2^36 bytes for GCM, 2^38 for ChaCha20-Poly1305).
+    cipher
+        .encrypt(
+            &nonce,
+            Payload {
+                msg: plaintext,
+                aad,
+            },
+        )
+        .map_err(|_| Error::InvalidAeadKeyOrNonce)
+}
+
+fn open<A: KeyInit + Aead>(
+    key: &[u8],
+    nonce: &[u8],
+    aad: &[u8],
+    ciphertext: &[u8],
+) -> Result<Vec<u8>, Error> {
+    let (cipher, nonce) = cipher::<A>(key, nonce)?;
+    if ciphertext.len() < TAG_LEN {
+        return Err(Error::AeadOpenFailed);
+    }
+    cipher
+        .decrypt(
+            &nonce,
+            Payload {
+                msg: ciphertext,
+                aad,
+            },
+        )
+        .map_err(|_| Error::AeadOpenFailed)
+}

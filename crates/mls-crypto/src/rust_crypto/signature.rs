@@ -1,0 +1,317 @@
+//! Signatures: Ed25519, Ed448 (RFC 8032, pure, empty context) and ECDSA over
+//! P-256/P-384/P-521 with DER signatures (RFC 8446 §4.2.3).
+
+use alloc::vec::Vec;
+use core::fmt;
+use zeroize::Zeroizing;
+
+#[cfg(feature = "suite-2")]
+use super::nist::p256_impl;
+#[cfg(feature = "suite-7")]
+use super::nist::p384_impl;
+#[cfg(feature = "suite-5")]
+use super::nist::p521_impl;
+use crate::{Error, Rng, SignatureKeyPair, SignaturePrivateKey, SignaturePublicKey};
+
+/// How many random candidates ECDSA key generation draws before concluding
+/// that the random source is broken. A good source needs more than one
+/// with probability below 2^-32.
+#[cfg(any(feature = "suite-2", feature = "suite-5", feature = "suite-7"))]
+const ECDSA_KEYGEN_ATTEMPTS: usize = 64;
+
+/// A signature scheme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SigAlg {
+    #[cfg(any(feature = "suite-1", feature = "suite-3"))]
+    Ed25519,
+    #[cfg(any(feature = "suite-4", feature = "suite-6"))]
+    Ed448,
+    #[cfg(feature = "suite-2")]
+    EcdsaP256,
+    #[cfg(feature = "suite-7")]
+    EcdsaP384,
+    #[cfg(feature = "suite-5")]
+    EcdsaP521,
+}
+
+/// A signature private key expanded for signing, with its public key.
+///
+/// Holds the library's signing key (the Ed25519 / Ed448 key with its
+/// public point, or the ECDSA scalar with its public point); every one of
+/// them is zeroized on drop. `Debug` prints only the algorithm.
+#[derive(Clone)]
+pub struct RustCryptoSigningKey {
+    key: SigningKeyInner,
+    public: SignaturePublicKey,
+}
+
+#[derive(Clone)]
+enum SigningKeyInner {
+    #[cfg(any(feature = "suite-1", feature = "suite-3"))]
+    Ed25519(Ed25519Key),
+    #[cfg(any(feature = "suite-4", feature = "suite-6"))]
+    Ed448(alloc::boxed::Box<ed448_goldilocks_plus::SigningKey>),
+    #[cfg(feature = "suite-2")]
+    P256(p256_impl::EcdsaKey),
+    #[cfg(feature = "suite-7")]
+    P384(p384_impl::EcdsaKey),
+    #[cfg(feature = "suite-5")]
+    P521(p521_impl::EcdsaKey),
+}
+
+/// An Ed25519 key in expanded form: the clamped secret scalar and hash
+/// prefix (RFC 8032 §5.1.5) with the public point, so that signing hashes
+/// only the message.
+#[cfg(any(feature = "suite-1", feature = "suite-3"))]
+struct Ed25519Key {
+    expanded: ed25519_dalek::hazmat::ExpandedSecretKey,
+    verifying: ed25519_dalek::VerifyingKey,
+}
+
+#[cfg(any(feature = "suite-1", feature = "suite-3"))]
+impl Clone for Ed25519Key {
+    fn clone(&self) -> Self {
+        Ed25519Key {
+            expanded: ed25519_dalek::hazmat::ExpandedSecretKey {
+                scalar: self.expanded.scalar,
+                hash_prefix: self.expanded.hash_prefix,
+            },
+            verifying: self.verifying,
+        }
+    }
+}
+
+impl RustCryptoSigningKey {
+    /// The public key.
+    pub fn public_key(&self) -> &SignaturePublicKey {
+        &self.public
+    }
+
+    fn alg(&self) -> SigAlg {
+        match &self.key {
+            #[cfg(any(feature = "suite-1", feature = "suite-3"))]
+            SigningKeyInner::Ed25519(_) => SigAlg::Ed25519,
+            #[cfg(any(feature = "suite-4", feature = "suite-6"))]
+            SigningKeyInner::Ed448(_) => SigAlg::Ed448,
+            #[cfg(feature = "suite-2")]
+            SigningKeyInner::P256(_) => SigAlg::EcdsaP256,
+            #[cfg(feature = "suite-7")]
+            SigningKeyInner::P384(_) => SigAlg::EcdsaP384,
+            #[cfg(feature = "suite-5")]
+            SigningKeyInner::P521(_) => SigAlg::EcdsaP521,
+        }
+    }
+}
+
+impl fmt::Debug for RustCryptoSigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RustCryptoSigningKey({:?}, ..)", self.alg())
+    }
+}
+
+impl SigAlg {
+    /// The length of a serialized private key (seed or scalar).
+    fn private_key_len(self) -> usize {
+        match self {
+            #[cfg(any(feature = "suite-1", feature = "suite-3"))]
+            SigAlg::Ed25519 => ed25519_dalek::SECRET_KEY_LENGTH,
+            #[cfg(any(feature = "suite-4", feature = "suite-6"))]
+            SigAlg::Ed448 => ed448_goldilocks_plus::SECRET_KEY_LENGTH,
+            #[cfg(feature = "suite-2")]
+            SigAlg::EcdsaP256 => p256_impl::NSK,
+            #[cfg(feature = "suite-7")]
+            SigAlg::EcdsaP384 => p384_impl::NSK,
+            #[cfg(feature = "suite-5")]
+            SigAlg::EcdsaP521 => p521_impl::NSK,
+        }
+    }
+
+    /// A fresh key pair from `rng`: a random seed for EdDSA; for ECDSA a
+    /// random scalar (top byte masked for P-521), redrawn while out of range.
+    pub(crate) fn generate(self, rng: &mut dyn Rng) -> Result<SignatureKeyPair, Error> {
+        let mut bytes = Zeroizing::new(alloc::vec![0u8; self.private_key_len()]);
+        let key = match self {
+            #[cfg(any(feature = "suite-1", feature = "suite-3"))]
+            SigAlg::Ed25519 => {
+                rng.fill_bytes(&mut bytes)?;
+                self.signing_key(&bytes)?
+            }
+            #[cfg(any(feature = "suite-4", feature = "suite-6"))]
+            SigAlg::Ed448 => {
+                rng.fill_bytes(&mut bytes)?;
+                self.signing_key(&bytes)?
+            }
+            #[cfg(feature = "suite-2")]
+            SigAlg::EcdsaP256 => self.generate_ecdsa(&mut bytes, p256_impl::BITMASK, rng)?,
+            #[cfg(feature = "suite-7")]
+            SigAlg::EcdsaP384 => self.generate_ecdsa(&mut bytes, p384_impl::BITMASK, rng)?,
+            #[cfg(feature = "suite-5")]
+            SigAlg::EcdsaP521 => self.generate_ecdsa(&mut bytes, p521_impl::BITMASK, rng)?,
+        };
+        Ok(SignatureKeyPair {
+            private: SignaturePrivateKey(bytes.to_vec()),
+            public: key.public,
+        })
+    }
+
+    #[cfg(any(feature = "suite-2", feature = "suite-5", feature = "suite-7"))]
+    fn generate_ecdsa(
+        self,
+        bytes: &mut [u8],
+        bitmask: u8,
+        rng: &mut dyn Rng,
+    ) -> Result<RustCryptoSigningKey, Error> {
+        for _ in 0..ECDSA_KEYGEN_ATTEMPTS {
+            rng.fill_bytes(bytes)?;
+            if let Some(first) = bytes.first_mut() {
+                *first &= bitmask;
+            }
+            if let Ok(key) = self.signing_key(bytes) {
+                return Ok(key);
+            }
+        }
+        Err(Error::RandomFailure)
+    }
+
+    /// Expand a serialized private key.
+    pub(crate) fn signing_key(self, sk: &[u8]) -> Result<RustCryptoSigningKey, Error> {
+        let (key, public) = match self {
+            #[cfg(any(feature = "suite-1", feature = "suite-3"))]
+            SigAlg::Ed25519 => {
+                let mut seed = Zeroizing::new([0u8; ed25519_dalek::SECRET_KEY_LENGTH]);
+                if sk.len() != seed.len() {
+                    return Err(Error::InvalidPrivateKey);
+                }
+                seed.copy_from_slice(sk);
+                let expanded = ed25519_dalek::hazmat::ExpandedSecretKey::from(&*seed);
+                let verifying = ed25519_dalek::VerifyingKey::from(&expanded);
+                let public = verifying.to_bytes().to_vec();
+                (
+                    SigningKeyInner::Ed25519(Ed25519Key {
+                        expanded,
+                        verifying,
+                    }),
+                    public,
+                )
+            }
+            #[cfg(any(feature = "suite-4", feature = "suite-6"))]
+            SigAlg::Ed448 => {
+                let key = ed448_goldilocks_plus::SigningKey::try_from(sk)
+                    .map_err(|_| Error::InvalidPrivateKey)?;
+                let public = key.verifying_key().to_bytes().to_vec();
+                (SigningKeyInner::Ed448(alloc::boxed::Box::new(key)), public)
+            }
+            #[cfg(feature = "suite-2")]
+            SigAlg::EcdsaP256 => {
+                let (key, public) = p256_impl::signing_key(sk)?;
+                (SigningKeyInner::P256(key), public)
+            }
+            #[cfg(feature = "suite-7")]
+            SigAlg::EcdsaP384 => {
+                let (key, public) = p384_impl::signing_key(sk)?;
+                (SigningKeyInner::P384(key), public)
+            }
+            #[cfg(feature = "suite-5")]
+            SigAlg::EcdsaP521 => {
+                let (key, public) = p521_impl::signing_key(sk)?;
+                (SigningKeyInner::P521(key), public)
+            }
+        };
+        Ok(RustCryptoSigningKey {
+            key,
+            public: SignaturePublicKey(public),
+        })
+    }
+
+    /// `Signature.Sign`. A key of another scheme is [`Error::InvalidPrivateKey`].
+    pub(crate) fn sign(self, key: &RustCryptoSigningKey, message: &[u8]) -> Result<Vec<u8>, Error> {
+        if key.alg() != self {
+            return Err(Error::InvalidPrivateKey);
+        }
+        match &key.key {
+            #[cfg(any(feature = "suite-1", feature = "suite-3"))]
+            SigningKeyInner::Ed25519(k) => {
+                let sig = ed25519_dalek::hazmat::raw_sign::<sha2::Sha512>(
+                    &k.expanded,
+                    message,
+                    &k.verifying,
+                );
+                Ok(sig.to_bytes().to_vec())
+            }
+            #[cfg(any(feature = "suite-4", feature = "suite-6"))]
+            SigningKeyInner::Ed448(k) => Ok(k.sign_raw(message).to_bytes().to_vec()),
+            #[cfg(feature = "suite-2")]
+            SigningKeyInner::P256(k) => p256_impl::sign(k, message),
+            #[cfg(feature = "suite-7")]
+            SigningKeyInner::P384(k) => p384_impl::sign(k, message),
+            #[cfg(feature = "suite-5")]
+            SigningKeyInner::P521(k) => p521_impl::sign(k, message),
+        }
+    }
+
+    /// `Signature.Verify`. A malformed public key is
+    /// [`Error::InvalidPublicKey`]; any other failure [`Error::InvalidSignature`].
+    pub(crate) fn verify(self, pk: &[u8], message: &[u8], signature: &[u8]) -> Result<(), Error> {
+        match self {
+            #[cfg(any(feature = "suite-1", feature = "suite-3"))]
+            SigAlg::Ed25519 => {
+                let vk = ed25519_public(pk)?;
+                let sig = ed25519_dalek::Signature::from_slice(signature)
+                    .map_err(|_| Error::InvalidSignature)?;
+                vk.verify_strict(message, &sig)
+                    .map_err(|_| Error::InvalidSignature)
+            }
+            #[cfg(any(feature = "suite-4", feature = "suite-6"))]
+            SigAlg::Ed448 => {
+                let vk = ed448_public(pk)?;
+                let sig = ed448_goldilocks_plus::Signature::from_slice(signature)
+                    .map_err(|_| Error::InvalidSignature)?;
+                vk.verify_raw(&sig, message)
+                    .map_err(|_| Error::InvalidSignature)
+            }
+            #[cfg(feature = "suite-2")]
+            SigAlg::EcdsaP256 => p256_impl::verify(pk, message, signature),
+            #[cfg(feature = "suite-7")]
+            SigAlg::EcdsaP384 => p384_impl::verify(pk, message, signature),
+            #[cfg(feature = "suite-5")]
+            SigAlg::EcdsaP521 => p521_impl::verify(pk, message, signature),
+        }
+    }
+
+    /// Check that `pk` is a valid public key of this scheme.
+    pub(crate) fn validate_public_key(self, pk: &[u8]) -> Result<(), Error> {
+        match self {
+            #[cfg(any(feature = "suite-1", feature = "suite-3"))]
+            SigAlg::Ed25519 => ed25519_public(pk).map(|_| ()),
+            #[cfg(any(feature = "suite-4", feature = "suite-6"))]
+            SigAlg::Ed448 => ed448_public(pk).map(|_| ()),
+            #[cfg(feature = "suite-2")]
+            SigAlg::EcdsaP256 => p256_impl::public_key(pk).map(|_| ()),
+            #[cfg(feature = "suite-7")]
+            SigAlg::EcdsaP384 => p384_impl::public_key(pk).map(|_| ()),
+            #[cfg(feature = "suite-5")]
+            SigAlg::EcdsaP521 => p521_impl::public_key(pk).map(|_| ()),
+        }
+    }
+}
+
+#[cfg(any(feature = "suite-1", feature = "suite-3"))]
+fn ed25519_public(pk: &[u8]) -> Result<ed25519_dalek::VerifyingKey, Error> {
+    let bytes: [u8; ed25519_dalek::PUBLIC_KEY_LENGTH] =
+        pk.try_into().map_err(|_| Error::InvalidPublicKey)?;
+    let vk =
+        ed25519_dalek::VerifyingKey::from_bytes(&bytes).map_err(|_| Error::InvalidPublicKey)?;
+    // Small-order keys would let one signature verify for many messages;
+    // `verify_strict` rejects them, so they are not valid keys either.
+    if vk.is_weak() {
+        return Err(Error::InvalidPublicKey);
+    }
+    Ok(vk)
+}
+
+#[cfg(any(feature = "suite-4", feature = "suite-6"))]
+fn ed448_public(pk: &[u8]) -> Result<ed448_goldilocks_plus::VerifyingKey, Error> {
+    let bytes: [u8; ed448_goldilocks_plus::PUBLIC_KEY_LENGTH] =
+        pk.try_into().map_err(|_| Error::InvalidPublicKey)?;
+    ed448_goldilocks_plus::VerifyingKey::from_bytes(&bytes).map_err(|_| Error::InvalidPublicKey)
+}

@@ -1,0 +1,29 @@
+//! One checker per vector format. A checker takes one case and says whether
+//! every verification step the format defines (`test-vectors.md`) held.
+
+mod crypto_basics;
+mod deserialization;
+
+use serde_json::Value;
+
+/// Checks one case; `Err` carries the first failed step.
+pub type Checker = fn(&Value) -> Result<(), String>;
+
+/// The formats this build can check, by name (an official file's stem).
+pub const FORMATS: &[(&str, Checker)] = &[
+    ("deserialization", deserialization::check),
+    ("crypto-basics", crypto_basics::check),
+];
+
+/// The checker for `format`, if one exists.
+pub fn checker(format: &str) -> Option<Checker> {
+    FORMATS
+        .iter()
+        .find(|(name, _)| *name == format)
+        .map(|(_, c)| *c)
+}
+
+/// Whether a checker exists for `format`.
+pub fn is_known(format: &str) -> bool {
+    checker(format).is_some()
+}

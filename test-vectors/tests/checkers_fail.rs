@@ -1,0 +1,112 @@
+//! The checkers are not vacuous: wrong expectations make them fail.
+
+use std::path::Path;
+
+use serde_json::{json, Value};
+use test_vectors::{formats, run_json, vector_dir};
+
+fn check(format: &str, case: &Value) -> Result<(), String> {
+    formats::checker(format).expect("known format")(case)
+}
+
+#[test]
+fn deserialization_rejects_wrong_headers() {
+    assert!(check(
+        "deserialization",
+        &json!({"vlbytes_header": "25", "length": 37})
+    )
+    .is_ok());
+    // Wrong length.
+    assert!(check(
+        "deserialization",
+        &json!({"vlbytes_header": "25", "length": 38})
+    )
+    .is_err());
+    // Non-minimal encoding of 37.
+    assert!(check(
+        "deserialization",
+        &json!({"vlbytes_header": "4025", "length": 37})
+    )
+    .is_err());
+    // Reserved 0b11 prefix.
+    assert!(check(
+        "deserialization",
+        &json!({"vlbytes_header": "c0000000", "length": 0})
+    )
+    .is_err());
+    // Trailing byte after the header.
+    assert!(check(
+        "deserialization",
+        &json!({"vlbytes_header": "2500", "length": 37})
+    )
+    .is_err());
+}
+
+#[test]
+fn tallies_count_failures_per_suite() {
+    let text = r#"[{"vlbytes_header": "00", "length": 0}, {"vlbytes_header": "00", "length": 1}]"#;
+    let report = run_json(
+        Path::new("x.json"),
+        text,
+        formats::checker("deserialization").unwrap(),
+    )
+    .unwrap();
+    let line = report.line(None).unwrap();
+    assert_eq!((line.passed, line.total), (1, 2));
+    assert_eq!(line.to_string(), "x.json - 1/2");
+    assert!(!report.all_passed());
+}
+
+#[test]
+fn unsupported_suite_counts_as_failed() {
+    let text = r#"[{"cipher_suite": 43690}]"#;
+    let report = run_json(
+        Path::new("c.json"),
+        text,
+        formats::checker("crypto-basics").unwrap(),
+    )
+    .unwrap();
+    let line = report.line(Some(43690)).unwrap();
+    assert_eq!((line.passed, line.total), (0, 1));
+}
+
+/// Flip one byte of each expected output in a real crypto-basics case: every
+/// sub-check must notice.
+#[test]
+fn crypto_basics_detects_each_wrong_output() {
+    let path = vector_dir().join("crypto-basics.json");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        assert!(!test_vectors::in_ci(), "{} missing in CI", path.display());
+        eprintln!("!!!!!!!! SKIPPED: {} not found !!!!!!!!", path.display());
+        return;
+    };
+    let cases: Vec<Value> = serde_json::from_str(&text).unwrap();
+    for case in &cases {
+        assert!(check("crypto-basics", case).is_ok());
+        for (section, field) in [
+            ("ref_hash", "out"),
+            ("expand_with_label", "out"),
+            ("derive_secret", "out"),
+            ("derive_tree_secret", "out"),
+            ("sign_with_label", "signature"),
+            ("sign_with_label", "content"),
+            ("encrypt_with_label", "ciphertext"),
+            ("encrypt_with_label", "plaintext"),
+        ] {
+            let mut bad = case.clone();
+            let hex = bad[section][field].as_str().unwrap().to_owned();
+            let mut bytes = hex::decode(hex).unwrap();
+            if bytes.is_empty() {
+                bytes.push(0);
+            } else {
+                bytes[0] ^= 1;
+            }
+            bad[section][field] = Value::String(hex::encode(bytes));
+            assert!(
+                check("crypto-basics", &bad).is_err(),
+                "suite {}: {section}.{field} altered but accepted",
+                case["cipher_suite"]
+            );
+        }
+    }
+}
