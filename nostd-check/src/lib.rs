@@ -4,6 +4,8 @@
 extern crate alloc;
 extern crate mls_codec;
 extern crate mls_crypto;
+extern crate mls_keyschedule;
+extern crate mls_treekem;
 
 use core::alloc::{GlobalAlloc, Layout};
 use core::panic::PanicInfo;
@@ -33,9 +35,12 @@ pub extern "C" fn nostd_check_touch(suite: u16) -> usize {
     use mls_crypto::CryptoProvider;
     let cs = mls_crypto::CipherSuite(suite);
     let mut total = cs.encoded_len();
+    total += mls_treekem::tree_math::root(8).0 as usize;
     if let Some(p) = mls_crypto::RustCrypto.cipher_suite_provider(cs) {
         use mls_crypto::CipherSuiteProvider;
         total += p.hash(b"no_std").len();
+        let config = mls_keyschedule::SecretTreeConfig::default();
+        total += config.max_forward_distance as usize;
     }
     total
 }

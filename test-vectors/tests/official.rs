@@ -4,13 +4,12 @@
 //! Outside CI a missing vector directory is reported loudly and these tests
 //! return early; with `CI=true` it is a failure.
 
-use test_vectors::{formats, in_ci, run_file, vector_dir, OFFICIAL_FILES};
+use test_vectors::{formats, in_ci, run_file, vector_dir, FileReport, OFFICIAL_FILES};
 
-/// Runs one official file, printing its per-suite counts. Returns false if
-/// the vectors are absent outside CI.
-fn run_official(name: &str) -> bool {
-    let dir = vector_dir();
-    let path = dir.join(name);
+/// Runs one official file and prints its per-suite counts; `None` if the
+/// vectors are absent outside CI.
+fn run_official(name: &str) -> Option<FileReport> {
+    let path = vector_dir().join(name);
     if !path.is_file() {
         let msg = format!(
             "official vector {} not found: set MLS_TEST_VECTORS or place shared/ beside the repo",
@@ -18,7 +17,7 @@ fn run_official(name: &str) -> bool {
         );
         assert!(!in_ci(), "{msg}");
         eprintln!("!!!!!!!! SKIPPED: {msg} !!!!!!!!");
-        return false;
+        return None;
     }
     let stem = name.trim_end_matches(".json");
     let report = run_file(&path, Some(stem)).unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -30,26 +29,39 @@ fn run_official(name: &str) -> bool {
         "{name}: failures: {:#?}",
         report.failures
     );
-    true
+    Some(report)
+}
+
+/// Asserts `name` ran `per_suite` cases in each of `suites`, all passing.
+fn assert_suite_totals(name: &str, suites: &[Option<u64>], per_suite: usize) {
+    let Some(report) = run_official(name) else {
+        return;
+    };
+    for suite in suites {
+        let line = report
+            .line(*suite)
+            .unwrap_or_else(|| panic!("{name}: no cases for suite {suite:?}"));
+        assert_eq!(
+            (line.passed, line.total),
+            (per_suite, per_suite),
+            "{name} suite {suite:?}"
+        );
+    }
+}
+
+/// Every RFC 9420 cipher suite, 1 to 7.
+fn rfc_suites() -> Vec<Option<u64>> {
+    (1..=7).map(Some).collect()
 }
 
 #[test]
 fn deserialization() {
-    if run_official("deserialization.json") {
-        let report = run_file(&vector_dir().join("deserialization.json"), None).unwrap();
-        assert_eq!(report.line(None).unwrap().total, 14);
-    }
+    assert_suite_totals("deserialization.json", &[None], 14);
 }
 
 #[test]
 fn crypto_basics_every_suite() {
-    if run_official("crypto-basics.json") {
-        let report = run_file(&vector_dir().join("crypto-basics.json"), None).unwrap();
-        for suite in 1..=7 {
-            let line = report.line(Some(suite)).expect("a case per RFC suite");
-            assert_eq!((line.passed, line.total), (1, 1), "suite {suite}");
-        }
-    }
+    assert_suite_totals("crypto-basics.json", &rfc_suites(), 1);
 }
 
 #[test]
@@ -60,4 +72,24 @@ fn every_known_format_names_an_official_file() {
             "format {name} has no official file"
         );
     }
+}
+
+#[test]
+fn key_schedule_every_suite() {
+    assert_suite_totals("key-schedule.json", &rfc_suites(), 1);
+}
+
+#[test]
+fn psk_secret_every_suite() {
+    assert_suite_totals("psk_secret.json", &rfc_suites(), 11);
+}
+
+#[test]
+fn secret_tree_every_suite() {
+    assert_suite_totals("secret-tree.json", &rfc_suites(), 3);
+}
+
+#[test]
+fn transcript_hashes_every_suite() {
+    assert_suite_totals("transcript-hashes.json", &rfc_suites(), 1);
 }

@@ -3,6 +3,10 @@
 
 mod crypto_basics;
 mod deserialization;
+mod key_schedule;
+mod psk_secret;
+mod secret_tree;
+mod transcript_hashes;
 
 use serde_json::Value;
 
@@ -13,6 +17,10 @@ pub type Checker = fn(&Value) -> Result<(), String>;
 pub const FORMATS: &[(&str, Checker)] = &[
     ("deserialization", deserialization::check),
     ("crypto-basics", crypto_basics::check),
+    ("key-schedule", key_schedule::check),
+    ("psk_secret", psk_secret::check),
+    ("secret-tree", secret_tree::check),
+    ("transcript-hashes", transcript_hashes::check),
 ];
 
 /// The checker for `format`, if one exists.

@@ -1,0 +1,288 @@
+//! The secret tree (RFC 9420 §9), derived lazily and deleted as it is
+//! consumed (§9.2).
+
+use alloc::collections::BTreeMap;
+use mls_crypto::{labeled, CipherSuite, CipherSuiteProvider, Secret};
+use mls_treekem::tree_math::{self, LeafIndex, NodeIndex};
+
+use crate::lengths::{check_nh, check_suite, nh, nk, nn};
+use crate::ratchet::{HashRatchet, LeafRatchets, Lengths};
+use crate::{EpochSecrets, Error, RatchetKey, RatchetType, SecretTreeConfig};
+
+/// An epoch's secret tree (RFC 9420 §9): `encryption_secret` at the root,
+/// `tree_node_[N]_secret` below it, and each leaf's handshake and
+/// application ratchets.
+///
+/// Node secrets are derived only when a leaf below them is first used, so
+/// creating a tree costs nothing and a sender's first message costs
+/// O(log N) derivations. Following the deletion schedule (§9.2), a node's
+/// secret is deleted as soon as its children are derived, a leaf's secret as
+/// soon as its ratchets are, a ratchet secret as soon as the next one is,
+/// and a key as soon as it is handed out. Keys of skipped generations are
+/// kept within the limits of the [`SecretTreeConfig`].
+///
+/// ```
+/// use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto, Secret};
+/// use mls_keyschedule::{Error, RatchetType, SecretTree, SecretTreeConfig};
+/// use mls_treekem::tree_math::LeafIndex;
+///
+/// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
+/// let secret = Secret::from(vec![9; 32]);
+/// let mut sender = SecretTree::new(&suite, secret.clone(), 4, SecretTreeConfig::default()).unwrap();
+/// let mut receiver = SecretTree::new(&suite, secret, 4, SecretTreeConfig::default()).unwrap();
+///
+/// let sent = sender.next_key(&suite, LeafIndex(2), RatchetType::Application).unwrap();
+/// let got = receiver.key(&suite, LeafIndex(2), RatchetType::Application, sent.generation).unwrap();
+/// assert_eq!(sent, got);
+/// // A key is deleted once used.
+/// assert!(matches!(
+///     receiver.key(&suite, LeafIndex(2), RatchetType::Application, sent.generation),
+///     Err(Error::KeyConsumed { .. })
+/// ));
+/// ```
+pub struct SecretTree {
+    cipher_suite: CipherSuite,
+    n_leaves: u32,
+    config: SecretTreeConfig,
+    /// The node secrets held: derived (or the root) and not yet consumed.
+    nodes: BTreeMap<u32, Secret>,
+    /// The ratchets of the leaves used so far, by leaf index.
+    leaves: BTreeMap<u32, LeafRatchets>,
+}
+
+impl core::fmt::Debug for SecretTree {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("SecretTree")
+            .field("cipher_suite", &self.cipher_suite)
+            .field("n_leaves", &self.n_leaves)
+            .field("config", &self.config)
+            .field("held_node_secrets", &self.nodes.len())
+            .field("leaves_in_use", &self.leaves.len())
+            .finish()
+    }
+}
+
+impl SecretTree {
+    /// A tree of `n_leaves` leaves (the ratchet tree's leaf count, between
+    /// 1 and 2^31; a power of two in RFC 9420 groups, otherwise the tree is
+    /// left-balanced) with `encryption_secret` at its root.
+    pub fn new<S: CipherSuiteProvider + ?Sized>(
+        suite: &S,
+        encryption_secret: Secret,
+        n_leaves: u32,
+        config: SecretTreeConfig,
+    ) -> Result<Self, Error> {
+        check_leaf_count(n_leaves)?;
+        check_nh(suite, encryption_secret.as_bytes())?;
+        let mut nodes = BTreeMap::new();
+        nodes.insert(tree_math::root(n_leaves).0, encryption_secret);
+        Ok(SecretTree {
+            cipher_suite: suite.cipher_suite(),
+            n_leaves,
+            config,
+            nodes,
+            leaves: BTreeMap::new(),
+        })
+    }
+
+    /// The number of leaves.
+    pub fn n_leaves(&self) -> u32 {
+        self.n_leaves
+    }
+
+    /// The out-of-order policy.
+    pub fn config(&self) -> &SecretTreeConfig {
+        &self.config
+    }
+
+    /// How many tree node secrets are held right now (for memory accounting
+    /// and to observe the deletion schedule).
+    pub fn held_node_secrets(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// How many skipped keys are retained for `leaf`'s `ratchet`.
+    pub fn retained_keys(&self, leaf: LeafIndex, ratchet: RatchetType) -> usize {
+        self.leaves.get(&leaf.0).map_or(0, |r| match ratchet {
+            RatchetType::Handshake => r.handshake.retained(),
+            RatchetType::Application => r.application.retained(),
+        })
+    }
+
+    /// The key and nonce of the next generation of `leaf`'s `ratchet`, for
+    /// encrypting a message as that leaf. The key is deleted from the tree.
+    pub fn next_key<S: CipherSuiteProvider + ?Sized>(
+        &mut self,
+        suite: &S,
+        leaf: LeafIndex,
+        ratchet: RatchetType,
+    ) -> Result<RatchetKey, Error> {
+        let len = self.lengths(suite)?;
+        self.ratchet(suite, len, leaf, ratchet)?.next(suite, len)
+    }
+
+    /// The key and nonce of `generation` of `leaf`'s `ratchet`, for
+    /// decrypting a message from that leaf. The key is deleted from the
+    /// tree: asking again fails with [`Error::KeyConsumed`]. Keys of the
+    /// generations skipped to reach it are retained (see
+    /// [`SecretTreeConfig`]).
+    pub fn key<S: CipherSuiteProvider + ?Sized>(
+        &mut self,
+        suite: &S,
+        leaf: LeafIndex,
+        ratchet: RatchetType,
+        generation: u32,
+    ) -> Result<RatchetKey, Error> {
+        let len = self.lengths(suite)?;
+        let config = self.config;
+        self.ratchet(suite, len, leaf, ratchet)?
+            .get(suite, len, generation, &config)
+    }
+
+    /// Like [`SecretTree::key`], but the key is deleted only if `open`
+    /// succeeds (RFC 9420 §9.2: a key is consumed by a *successful*
+    /// decryption); otherwise it stays retained, so that a forged message
+    /// cannot destroy the key of a genuine one.
+    ///
+    /// ```
+    /// use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto, Secret};
+    /// use mls_keyschedule::{Error, RatchetType, SecretTree, SecretTreeConfig};
+    /// use mls_treekem::tree_math::LeafIndex;
+    ///
+    /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
+    /// let mut tree = SecretTree::new(&suite, Secret::from(vec![9; 32]), 2, SecretTreeConfig::default()).unwrap();
+    /// let (leaf, hs) = (LeafIndex(1), RatchetType::Handshake);
+    /// let failed: Result<(), Error> = tree.open_with(&suite, leaf, hs, 0, |_| Err(Error::ConfirmationTagMismatch));
+    /// assert!(failed.is_err());
+    /// let ok: Result<u32, Error> = tree.open_with(&suite, leaf, hs, 0, |k| Ok(k.generation));
+    /// assert_eq!(ok, Ok(0));
+    /// ```
+    pub fn open_with<S, T, E, F>(
+        &mut self,
+        suite: &S,
+        leaf: LeafIndex,
+        ratchet: RatchetType,
+        generation: u32,
+        open: F,
+    ) -> Result<T, E>
+    where
+        S: CipherSuiteProvider + ?Sized,
+        E: From<Error>,
+        F: FnOnce(&RatchetKey) -> Result<T, E>,
+    {
+        let len = self.lengths(suite)?;
+        let config = self.config;
+        let r = self.ratchet(suite, len, leaf, ratchet)?;
+        let key = r.get(suite, len, generation, &config)?;
+        match open(&key) {
+            Ok(t) => Ok(t),
+            Err(e) => {
+                r.retain(key, &config);
+                Err(e)
+            }
+        }
+    }
+
+    fn lengths<S: CipherSuiteProvider + ?Sized>(&self, suite: &S) -> Result<Lengths, Error> {
+        check_suite(suite, self.cipher_suite)?;
+        Ok(Lengths {
+            nh: nh(suite)?,
+            nk: nk(suite)?,
+            nn: nn(suite)?,
+        })
+    }
+
+    /// `leaf`'s `ratchet`, deriving the path down to the leaf on first use.
+    fn ratchet<S: CipherSuiteProvider + ?Sized>(
+        &mut self,
+        suite: &S,
+        len: Lengths,
+        leaf: LeafIndex,
+        ratchet: RatchetType,
+    ) -> Result<&mut HashRatchet, Error> {
+        if leaf.0 >= self.n_leaves {
+            return Err(Error::LeafOutOfRange {
+                leaf: leaf.0,
+                n_leaves: self.n_leaves,
+            });
+        }
+        if !self.leaves.contains_key(&leaf.0) {
+            let ratchets = self.derive_leaf(suite, len, leaf)?;
+            self.leaves.insert(leaf.0, ratchets);
+        }
+        self.leaves
+            .get_mut(&leaf.0)
+            .map(|r| r.get_mut(ratchet))
+            .ok_or(Error::TreeSecretMissing { leaf: leaf.0 })
+    }
+
+    /// Derive `leaf`'s ratchets from the lowest held node above it, deleting
+    /// every node secret whose children are derived and the leaf secret.
+    fn derive_leaf<S: CipherSuiteProvider + ?Sized>(
+        &mut self,
+        suite: &S,
+        len: Lengths,
+        leaf: LeafIndex,
+    ) -> Result<LeafRatchets, Error> {
+        let target = leaf.node();
+        let missing = Error::TreeSecretMissing { leaf: leaf.0 };
+        // Exactly one node on the path from the root to an unused leaf is held.
+        let mut node = target;
+        while !self.nodes.contains_key(&node.0) {
+            node = tree_math::parent(node, self.n_leaves).ok_or(missing)?;
+        }
+        while node != target {
+            let (left, right) = match (
+                tree_math::left(node),
+                tree_math::right_in(node, self.n_leaves),
+            ) {
+                (Some(l), Some(r)) => (l, r),
+                _ => return Err(missing),
+            };
+            let secret = self.nodes.get(&node.0).ok_or(missing)?.as_bytes();
+            let left_secret = labeled::expand_with_label(suite, secret, b"tree", b"left", len.nh)?;
+            let right_secret =
+                labeled::expand_with_label(suite, secret, b"tree", b"right", len.nh)?;
+            self.nodes.remove(&node.0);
+            self.nodes.insert(left.0, left_secret);
+            self.nodes.insert(right.0, right_secret);
+            node = if target < node { left } else { right };
+        }
+        let NodeIndex(index) = target;
+        let secret = self.nodes.get(&index).ok_or(missing)?.as_bytes();
+        let handshake = labeled::expand_with_label(suite, secret, b"handshake", b"", len.nh)?;
+        let application = labeled::expand_with_label(suite, secret, b"application", b"", len.nh)?;
+        self.nodes.remove(&index);
+        Ok(LeafRatchets {
+            handshake: HashRatchet::new(leaf.0, RatchetType::Handshake, handshake),
+            application: HashRatchet::new(leaf.0, RatchetType::Application, application),
+        })
+    }
+}
+
+/// `Err` unless a tree can have `n_leaves` leaves (1 to 2^31).
+fn check_leaf_count(n_leaves: u32) -> Result<(), Error> {
+    if n_leaves == 0 || tree_math::node_width(n_leaves).is_none() {
+        Err(Error::InvalidLeafCount { n_leaves })
+    } else {
+        Ok(())
+    }
+}
+
+impl EpochSecrets {
+    /// Move this epoch's `encryption_secret` into a new [`SecretTree`] of
+    /// `n_leaves` leaves. Fails with [`Error::EncryptionSecretConsumed`] if
+    /// it was already taken.
+    pub fn secret_tree<S: CipherSuiteProvider + ?Sized>(
+        &mut self,
+        suite: &S,
+        n_leaves: u32,
+        config: SecretTreeConfig,
+    ) -> Result<SecretTree, Error> {
+        self.check_suite(suite)?;
+        check_leaf_count(n_leaves)?;
+        // Derived with this suite, so `KDF.Nh` bytes: `new` cannot fail now.
+        let secret = self.take_encryption_secret()?;
+        SecretTree::new(suite, secret, n_leaves, config)
+    }
+}
