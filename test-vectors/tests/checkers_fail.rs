@@ -110,3 +110,63 @@ fn crypto_basics_detects_each_wrong_output() {
         }
     }
 }
+
+/// The first case of an official file, or `None` (loudly) if absent outside CI.
+fn first_case(name: &str, suite: Option<u64>) -> Option<Value> {
+    let path = vector_dir().join(name);
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        assert!(!test_vectors::in_ci(), "{} missing in CI", path.display());
+        eprintln!("!!!!!!!! SKIPPED: {} not found !!!!!!!!", path.display());
+        return None;
+    };
+    let cases: Vec<Value> = serde_json::from_str(&text).unwrap();
+    cases
+        .into_iter()
+        .find(|c| c.get("cipher_suite").and_then(Value::as_u64) == suite)
+}
+
+/// Flips the last byte of hex field `key`.
+fn flip_hex(case: &mut Value, key: &str) {
+    let mut bytes = hex::decode(case[key].as_str().unwrap()).unwrap();
+    *bytes.last_mut().unwrap() ^= 1;
+    case[key] = Value::String(hex::encode(bytes));
+}
+
+#[test]
+fn tree_checkers_detect_wrong_outputs() {
+    if let Some(case) = first_case("tree-math.json", None) {
+        assert!(check("tree-math", &case).is_ok());
+        let mut bad = case.clone();
+        bad["root"] = json!(bad["root"].as_u64().unwrap() + 1);
+        assert!(check("tree-math", &bad).is_err());
+    }
+    if let Some(case) = first_case("tree-validation.json", Some(1)) {
+        assert!(check("tree-validation", &case).is_ok());
+        let mut bad = case.clone();
+        bad["tree_hashes"][0] = json!("00");
+        assert!(check("tree-validation", &bad).is_err());
+        let mut bad = case.clone();
+        bad["group_id"] = json!("00");
+        assert!(
+            check("tree-validation", &bad).is_err(),
+            "leaf signatures bind the group id"
+        );
+    }
+    if let Some(case) = first_case("tree-operations.json", Some(1)) {
+        assert!(check("tree-operations", &case).is_ok());
+        for key in ["tree_hash_after", "tree_after", "tree_hash_before"] {
+            let mut bad = case.clone();
+            flip_hex(&mut bad, key);
+            assert!(check("tree-operations", &bad).is_err(), "{key}");
+        }
+    }
+    if let Some(case) = first_case("treekem.json", Some(1)) {
+        assert!(check("treekem", &case).is_ok());
+        let mut bad = case.clone();
+        flip_hex(&mut bad["update_paths"][0], "commit_secret");
+        assert!(check("treekem", &bad).is_err());
+        let mut bad = case.clone();
+        flip_hex(&mut bad["update_paths"][0], "tree_hash_after");
+        assert!(check("treekem", &bad).is_err());
+    }
+}

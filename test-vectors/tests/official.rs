@@ -93,3 +93,23 @@ fn secret_tree_every_suite() {
 fn transcript_hashes_every_suite() {
     assert_suite_totals("transcript-hashes.json", &rfc_suites(), 1);
 }
+
+#[test]
+fn tree_math() {
+    assert_suite_totals("tree-math.json", &[None], 10);
+}
+
+#[test]
+fn tree_validation_every_suite() {
+    assert_suite_totals("tree-validation.json", &rfc_suites(), 14);
+}
+
+#[test]
+fn tree_operations() {
+    assert_suite_totals("tree-operations.json", &[Some(1)], 5);
+}
+
+#[test]
+fn treekem_every_suite() {
+    assert_suite_totals("treekem.json", &rfc_suites(), 11);
+}

@@ -1,16 +1,66 @@
 //! The MLS ratchet tree (RFC 9420 §4, §7): tree math, nodes, leaf
 //! validation, tree evolution, tree and parent hashes, and TreeKEM.
 //!
-//! `no_std` + `alloc`.
+//! * Nodes (§5.3, §7.1, §7.2): [`LeafNode`], [`ParentNode`], [`Node`],
+//!   [`Credential`], [`Capabilities`], [`Lifetime`].
+//! * Leaf validation (§7.3): [`validate_leaf_node`].
+//! * The tree (§4, §7.7, §7.8, §7.9): [`RatchetTree`] — add, update and
+//!   remove leaves, resolutions, filtered direct paths, cached tree hashes,
+//!   parent-hash verification, the `ratchet_tree` extension and its import
+//!   checks (§12.4.3).
+//! * TreeKEM (§7.4–§7.6): [`RatchetTree::prepare_update_path`] →
+//!   [`PendingUpdatePath::encrypt`] on the committer's side,
+//!   [`RatchetTree::merge_update_path`] → [`MergedUpdatePath::decrypt`] on
+//!   the receiver's, with the member's keys in [`TreePrivateKeys`]. Both
+//!   sides are split in two so that the caller builds the provisional
+//!   GroupContext from the updated tree's hash in between, as §12.4.1 and
+//!   §12.4.2 require.
+//!
+//! * Undo: [`RatchetTree::begin_changes`] records every change so that
+//!   [`RatchetTree::rollback_changes`] restores the tree if a commit fails
+//!   half-way, without cloning the tree up front.
+//!
+//! `no_std` + `alloc`. No operation on a path does O(N) work: bookkeeping
+//! (hash cache, occupancy counts, key index) is updated along changed paths.
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 extern crate alloc;
 
+mod capabilities;
 mod codepoints;
+mod credential;
+mod error;
 mod extension;
+mod leaf_node;
+mod leaf_validation;
+mod lifetime;
+mod node;
+mod parent_node;
+mod path_secret;
+mod private_keys;
+mod ratchet_tree_ext;
+mod tree;
 pub mod tree_math;
+mod treekem;
+mod update_path;
 
+pub use capabilities::{Capabilities, RequiredCapabilities};
 pub use codepoints::{CredentialType, ExtensionType, ProposalType, ProtocolVersion};
+pub use credential::{Certificate, Credential};
+pub use error::TreeError;
 pub use extension::Extension;
+pub use leaf_node::{LeafNode, LeafNodeSource};
+pub use leaf_validation::{validate_leaf_node, LeafNodeContext, LeafValidationOptions};
+pub use lifetime::Lifetime;
+pub use node::Node;
+pub use parent_node::ParentNode;
+pub use path_secret::{next_path_secret, node_key_pair};
+pub use private_keys::TreePrivateKeys;
+pub use ratchet_tree_ext::TreeImportParams;
+#[doc(hidden)]
+pub use tree::__doc_leaf;
+pub use tree::RatchetTree;
+pub use treekem::{MergedUpdatePath, PendingUpdatePath, ReceivedPathSecret, UpdatePathSecrets};
+pub use update_path::{UpdatePath, UpdatePathNode};

@@ -7,6 +7,10 @@ mod key_schedule;
 mod psk_secret;
 mod secret_tree;
 mod transcript_hashes;
+mod tree_math;
+mod tree_operations;
+mod tree_validation;
+mod treekem;
 
 use serde_json::Value;
 
@@ -21,6 +25,10 @@ pub const FORMATS: &[(&str, Checker)] = &[
     ("psk_secret", psk_secret::check),
     ("secret-tree", secret_tree::check),
     ("transcript-hashes", transcript_hashes::check),
+    ("tree-math", tree_math::check),
+    ("tree-validation", tree_validation::check),
+    ("tree-operations", tree_operations::check),
+    ("treekem", treekem::check),
 ];
 
 /// The checker for `format`, if one exists.

@@ -1,0 +1,267 @@
+//! Leaf node validation (RFC 9420 §7.3).
+
+use alloc::collections::BTreeSet;
+use mls_crypto::CipherSuiteProvider;
+
+use crate::tree_math::LeafIndex;
+use crate::{
+    CredentialType, LeafNode, LeafNodeSource, RatchetTree, RequiredCapabilities, TreeError,
+};
+
+/// Where a LeafNode appears, which fixes the `leaf_node_source` it must
+/// have and the context its signature binds (RFC 9420 §7.2, §7.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeafNodeContext<'a> {
+    /// In a KeyPackage: source `key_package`, no group context.
+    KeyPackage,
+    /// In an Update proposal from `leaf_index`: source `update`.
+    Update {
+        /// The group id.
+        group_id: &'a [u8],
+        /// The sender's leaf.
+        leaf_index: LeafIndex,
+    },
+    /// In an UpdatePath from `leaf_index`: source `commit`.
+    Commit {
+        /// The group id.
+        group_id: &'a [u8],
+        /// The committer's leaf.
+        leaf_index: LeafIndex,
+    },
+    /// Already in a ratchet tree at `leaf_index` (e.g. when joining): any source.
+    Tree {
+        /// The group id.
+        group_id: &'a [u8],
+        /// The leaf's position.
+        leaf_index: LeafIndex,
+    },
+}
+
+impl LeafNodeContext<'_> {
+    fn group(&self) -> Option<(&[u8], LeafIndex)> {
+        match *self {
+            LeafNodeContext::KeyPackage => None,
+            LeafNodeContext::Update {
+                group_id,
+                leaf_index,
+            }
+            | LeafNodeContext::Commit {
+                group_id,
+                leaf_index,
+            }
+            | LeafNodeContext::Tree {
+                group_id,
+                leaf_index,
+            } => Some((group_id, leaf_index)),
+        }
+    }
+
+    fn source_ok(&self, source: &LeafNodeSource) -> bool {
+        match self {
+            LeafNodeContext::KeyPackage => matches!(source, LeafNodeSource::KeyPackage(_)),
+            LeafNodeContext::Update { .. } => matches!(source, LeafNodeSource::Update),
+            LeafNodeContext::Commit { .. } => matches!(source, LeafNodeSource::Commit(_)),
+            LeafNodeContext::Tree { .. } => true,
+        }
+    }
+}
+
+/// Caller policy for [`validate_leaf_node`]: the current time and the lifetime checks.
+///
+/// ```
+/// use mls_treekem::LeafValidationOptions;
+/// let strict = LeafValidationOptions::at(1_700_000_000);
+/// assert!(strict.check_lifetime);
+/// assert!(!LeafValidationOptions::without_lifetime().check_lifetime);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LeafValidationOptions {
+    /// Whether to check `lifetime` against `now` (and `max_lifetime`).
+    pub check_lifetime: bool,
+    /// The current time, Unix seconds.
+    pub now: u64,
+    /// The longest acceptable `not_after - not_before`, if bounded.
+    pub max_lifetime: Option<u64>,
+}
+
+impl LeafValidationOptions {
+    /// Lifetime checks on, at time `now`, no maximum lifetime.
+    pub fn at(now: u64) -> Self {
+        LeafValidationOptions {
+            check_lifetime: true,
+            now,
+            max_lifetime: None,
+        }
+    }
+
+    /// Lifetime checks off.
+    pub fn without_lifetime() -> Self {
+        LeafValidationOptions {
+            check_lifetime: false,
+            now: 0,
+            max_lifetime: None,
+        }
+    }
+}
+
+/// Validates `leaf` per RFC 9420 §7.3, except the credential's validation
+/// with the Authentication Service, which is the application's:
+///
+/// * the signature, with the `LeafNodeTBS` the context calls for;
+/// * `leaf_node_source` matches the context;
+/// * `required` (a group's `required_capabilities`) is supported;
+/// * the credential type and every non-default extension are in the capabilities;
+/// * the lifetime, if `options` say so and the source is `key_package`;
+/// * with `tree`: every member supports this credential type and this leaf
+///   supports every credential type in use; the signature and encryption
+///   keys are unique (the leaf being replaced, for Update/Commit/Tree, is
+///   not counted); an Update or Commit changes the encryption key.
+///
+/// ```
+/// use mls_treekem::{validate_leaf_node, LeafNodeContext, LeafValidationOptions, TreeError};
+/// use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto};
+/// let cs = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
+/// let leaf = mls_treekem::__doc_leaf(1); // unsigned
+/// let ctx = LeafNodeContext::KeyPackage;
+/// let err = validate_leaf_node(&cs, &leaf, ctx, None, None, &LeafValidationOptions::without_lifetime());
+/// assert!(err.is_err());
+/// ```
+pub fn validate_leaf_node<S: CipherSuiteProvider + ?Sized>(
+    cs: &S,
+    leaf: &LeafNode,
+    context: LeafNodeContext<'_>,
+    required: Option<&RequiredCapabilities>,
+    tree: Option<&RatchetTree>,
+    options: &LeafValidationOptions,
+) -> Result<(), TreeError> {
+    if !context.source_ok(&leaf.leaf_node_source) {
+        return Err(TreeError::WrongLeafNodeSource);
+    }
+    leaf.verify_signature(cs, context.group())?;
+    check_capabilities(leaf, required)?;
+    if options.check_lifetime {
+        if let LeafNodeSource::KeyPackage(lifetime) = &leaf.leaf_node_source {
+            if !lifetime.contains(options.now) {
+                return Err(TreeError::LifetimeExpired);
+            }
+            if options
+                .max_lifetime
+                .is_some_and(|max| lifetime.duration() > max)
+            {
+                return Err(TreeError::LifetimeTooLong);
+            }
+        }
+    }
+    if let Some(tree) = tree {
+        let own = context.group().map(|(_, l)| l);
+        check_against_members(tree, leaf, own)?;
+        check_unique_keys(tree, leaf, own)?;
+        if matches!(
+            context,
+            LeafNodeContext::Update { .. } | LeafNodeContext::Commit { .. }
+        ) {
+            let replaced = own.and_then(|l| tree.leaf(l));
+            if replaced.is_some_and(|old| old.encryption_key == leaf.encryption_key) {
+                return Err(TreeError::EncryptionKeyUnchanged);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The capability checks of RFC 9420 §7.3 that involve only the leaf and
+/// the group's `required_capabilities`.
+pub(crate) fn check_capabilities(
+    leaf: &LeafNode,
+    required: Option<&RequiredCapabilities>,
+) -> Result<(), TreeError> {
+    let caps = &leaf.capabilities;
+    let ct = leaf.credential.credential_type();
+    if !caps.supports_credential(ct) {
+        return Err(TreeError::CredentialTypeNotInCapabilities(ct));
+    }
+    if let Some(ext) = leaf
+        .extensions
+        .iter()
+        .find(|e| !caps.supports_extension(e.extension_type))
+    {
+        return Err(TreeError::ExtensionNotInCapabilities(ext.extension_type));
+    }
+    if let Some(req) = required {
+        if let Some(t) = req
+            .extension_types
+            .iter()
+            .find(|t| !caps.supports_extension(**t))
+        {
+            return Err(TreeError::RequiredExtensionUnsupported(*t));
+        }
+        if let Some(t) = req
+            .proposal_types
+            .iter()
+            .find(|t| !caps.supports_proposal(**t))
+        {
+            return Err(TreeError::RequiredProposalUnsupported(*t));
+        }
+        if let Some(t) = req
+            .credential_types
+            .iter()
+            .find(|t| !caps.supports_credential(**t))
+        {
+            return Err(TreeError::RequiredCredentialUnsupported(*t));
+        }
+    }
+    Ok(())
+}
+
+/// Every other member supports `leaf`'s credential type, and `leaf` supports
+/// theirs (RFC 9420 §7.3). O(N).
+fn check_against_members(
+    tree: &RatchetTree,
+    leaf: &LeafNode,
+    own: Option<LeafIndex>,
+) -> Result<(), TreeError> {
+    let ct = leaf.credential.credential_type();
+    let mut in_use = BTreeSet::<CredentialType>::new();
+    for (i, member) in tree.members().filter(|(i, _)| Some(*i) != own) {
+        if !member.capabilities.supports_credential(ct) {
+            return Err(TreeError::CredentialTypeUnsupported {
+                leaf: i.0,
+                credential_type: ct,
+            });
+        }
+        in_use.insert(member.credential.credential_type());
+    }
+    if let Some(t) = in_use
+        .into_iter()
+        .find(|t| !leaf.capabilities.supports_credential(*t))
+    {
+        return Err(TreeError::CredentialTypeUnsupported {
+            leaf: own.map_or(u32::MAX, |l| l.0),
+            credential_type: t,
+        });
+    }
+    Ok(())
+}
+
+/// `leaf`'s signature and encryption keys appear nowhere else in `tree` (RFC 9420 §7.3). O(log N).
+fn check_unique_keys(
+    tree: &RatchetTree,
+    leaf: &LeafNode,
+    own: Option<LeafIndex>,
+) -> Result<(), TreeError> {
+    let own_node = own.map(|l| l.node());
+    let at = own.map_or(u32::MAX, |l| l.0);
+    if let Some(l) = tree.leaf_with_signature_key(&leaf.signature_key.0) {
+        if Some(l) != own {
+            return Err(TreeError::DuplicateSignatureKey { leaf: at });
+        }
+    }
+    if let Some(n) = tree.node_with_encryption_key(&leaf.encryption_key) {
+        if Some(n) != own_node {
+            return Err(TreeError::DuplicateEncryptionKey {
+                node: own_node.map_or(u32::MAX, |n| n.0),
+            });
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,170 @@
+//! The `ratchet_tree` extension (RFC 9420 §12.4.3.3) and the checks of a
+//! tree received when joining (§12.4.3.1).
+
+use alloc::collections::BTreeSet;
+use alloc::vec::Vec;
+use mls_codec::{decode_exact, Encode};
+use mls_crypto::CipherSuiteProvider;
+
+use crate::leaf_validation::{check_capabilities, LeafNodeContext};
+use crate::tree_math::{self, NodeIndex};
+use crate::{
+    CredentialType, LeafValidationOptions, Node, RatchetTree, RequiredCapabilities, TreeError,
+};
+
+/// What a joiner knows about the group whose tree it imports (RFC 9420 §12.4.3.1).
+#[derive(Debug, Clone, Copy)]
+pub struct TreeImportParams<'a> {
+    /// The group id (leaf signatures of update/commit leaves bind it).
+    pub group_id: &'a [u8],
+    /// The `tree_hash` of the GroupInfo's GroupContext.
+    pub expected_tree_hash: &'a [u8],
+    /// The group's `required_capabilities`, if any.
+    pub required_capabilities: Option<&'a RequiredCapabilities>,
+    /// Lifetime policy for the leaves.
+    pub options: LeafValidationOptions,
+}
+
+impl RatchetTree {
+    /// Encodes `optional<Node> ratchet_tree<V>` without trailing blank nodes
+    /// (RFC 9420 §12.4.3.3).
+    ///
+    /// ```
+    /// use mls_treekem::RatchetTree;
+    /// let mut tree = RatchetTree::new(mls_treekem::__doc_leaf(1));
+    /// tree.add_leaf(mls_treekem::__doc_leaf(2)).unwrap();
+    /// let bytes = tree.to_extension_bytes().unwrap();
+    /// let back = RatchetTree::from_extension_bytes(&bytes).unwrap();
+    /// assert_eq!(back.to_extension_bytes().unwrap(), bytes);
+    /// ```
+    pub fn to_extension_bytes(&self) -> Result<Vec<u8>, TreeError> {
+        let end = self
+            .nodes
+            .iter()
+            .rposition(Option::is_some)
+            .map_or(0, |i| i + 1);
+        Ok(self.nodes.get(..end).unwrap_or(&[]).to_bytes()?)
+    }
+
+    /// Decodes a `ratchet_tree` (RFC 9420 §12.4.3.3): the last node must be
+    /// non-blank, node types must match positions, keys must be unique; the
+    /// tree is padded with blanks to a power of two leaves. No other check:
+    /// see [`RatchetTree::import`].
+    pub fn from_extension_bytes(bytes: &[u8]) -> Result<Self, TreeError> {
+        let nodes: Vec<Option<Node>> = decode_exact(bytes)?;
+        match nodes.last() {
+            None => Err(TreeError::EmptyTree),
+            Some(None) => Err(TreeError::TrailingBlankNode),
+            Some(Some(_)) => RatchetTree::from_nodes(nodes),
+        }
+    }
+
+    /// Decodes and fully validates a tree received when joining (RFC 9420
+    /// §12.4.3.1): tree hash, parent hashes, every leaf (§7.3, signature
+    /// with its leaf index and the group id), unique HPKE and signature
+    /// keys, sorted and consistent unmerged leaves.
+    pub fn import<S: CipherSuiteProvider + ?Sized>(
+        cs: &S,
+        bytes: &[u8],
+        params: &TreeImportParams<'_>,
+    ) -> Result<Self, TreeError> {
+        let mut tree = RatchetTree::from_extension_bytes(bytes)?;
+        tree.validate(cs, params)?;
+        Ok(tree)
+    }
+
+    /// The checks of [`import`](Self::import) on a tree already built.
+    pub fn validate<S: CipherSuiteProvider + ?Sized>(
+        &mut self,
+        cs: &S,
+        params: &TreeImportParams<'_>,
+    ) -> Result<(), TreeError> {
+        if self.tree_hash(cs)? != params.expected_tree_hash {
+            return Err(TreeError::TreeHashMismatch);
+        }
+        self.check_unmerged_leaves()?;
+        self.validate_leaves(cs, params)?;
+        self.verify_parent_hashes(cs)
+    }
+
+    /// Every leaf valid per §7.3 in the `Tree` context, the credential-type
+    /// support checked once for the whole tree.
+    fn validate_leaves<S: CipherSuiteProvider + ?Sized>(
+        &self,
+        cs: &S,
+        params: &TreeImportParams<'_>,
+    ) -> Result<(), TreeError> {
+        let mut in_use = BTreeSet::<CredentialType>::new();
+        for (i, leaf) in self.members() {
+            let context = LeafNodeContext::Tree {
+                group_id: params.group_id,
+                leaf_index: i,
+            };
+            crate::validate_leaf_node(
+                cs,
+                leaf,
+                context,
+                params.required_capabilities,
+                None,
+                &params.options,
+            )?;
+            in_use.insert(leaf.credential.credential_type());
+        }
+        for (i, leaf) in self.members() {
+            if let Some(t) = in_use
+                .iter()
+                .find(|t| !leaf.capabilities.supports_credential(**t))
+            {
+                return Err(TreeError::CredentialTypeUnsupported {
+                    leaf: i.0,
+                    credential_type: *t,
+                });
+            }
+            check_capabilities(leaf, params.required_capabilities)?;
+        }
+        Ok(())
+    }
+
+    /// For each parent node, `unmerged_leaves` is strictly increasing and each
+    /// entry is a non-blank leaf below it, listed by every non-blank node in
+    /// between (RFC 9420 §7.1, §12.4.3.1).
+    pub fn check_unmerged_leaves(&self) -> Result<(), TreeError> {
+        let n = self.n_leaves();
+        for i in (1..self.nodes.len()).step_by(2) {
+            let p = NodeIndex(i as u32);
+            let Some(parent) = self.parent_node(p) else {
+                continue;
+            };
+            if parent
+                .unmerged_leaves
+                .windows(2)
+                .any(|w| matches!(w, [a, b] if a >= b))
+            {
+                return Err(TreeError::UnmergedLeavesNotSorted { node: p.0 });
+            }
+            let (lo, hi) = Self::leaf_range(p);
+            for &u in &parent.unmerged_leaves {
+                let bad = TreeError::InvalidUnmergedLeaf {
+                    node: p.0,
+                    leaf: u.0,
+                };
+                if u.0 < lo || u.0 >= hi || self.leaf(u).is_none() {
+                    return Err(bad);
+                }
+                let mut cur = u.node();
+                while let Some(q) = tree_math::parent(cur, n) {
+                    if q == p {
+                        break;
+                    }
+                    if let Some(mid) = self.parent_node(q) {
+                        if mid.unmerged_leaves.binary_search(&u).is_err() {
+                            return Err(bad);
+                        }
+                    }
+                    cur = q;
+                }
+            }
+        }
+        Ok(())
+    }
+}

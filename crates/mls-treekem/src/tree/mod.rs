@@ -1,0 +1,370 @@
+//! The ratchet tree (RFC 9420 §4, §7): an array of optional nodes whose leaf
+//! count is a power of two, with cached tree hashes, per-subtree occupancy
+//! counts and an index of public keys.
+
+mod evolution;
+mod hash_cache;
+mod journal;
+mod key_index;
+mod parent_hash;
+mod tree_hash;
+
+use alloc::vec::Vec;
+use mls_crypto::HpkePublicKey;
+
+use self::hash_cache::HashCache;
+use self::journal::Change;
+use self::key_index::KeyIndex;
+use crate::tree_math::{self, LeafIndex, NodeIndex};
+use crate::{LeafNode, Node, ParentNode, TreeError};
+
+/// The public ratchet tree of a group (RFC 9420 §4, §7.7).
+///
+/// Every mutation keeps three pieces of bookkeeping up to date in
+/// O(log N): the tree-hash cache (dirty marks along the changed path), the
+/// number of non-blank nodes and leaves below each node, and the index of
+/// HPKE and signature public keys (which makes duplicate keys an error).
+///
+/// ```
+/// use mls_treekem::{RatchetTree, tree_math::LeafIndex};
+/// # let leaf = mls_treekem::__doc_leaf(1);
+/// let mut tree = RatchetTree::new(leaf);
+/// assert_eq!(tree.n_leaves(), 1);
+/// let added = tree.add_leaf(mls_treekem::__doc_leaf(2)).unwrap();
+/// assert_eq!(added, LeafIndex(1));
+/// assert_eq!(tree.members().count(), 2);
+/// ```
+#[derive(Debug, Clone)]
+pub struct RatchetTree {
+    /// `2 * n_leaves - 1` nodes, `n_leaves` a power of two.
+    pub(crate) nodes: Vec<Option<Node>>,
+    /// Per node: (non-blank nodes, non-blank leaves) in its subtree.
+    counts: Vec<(u32, u32)>,
+    hashes: HashCache,
+    keys: KeyIndex,
+    /// Undo log while recording (see [`RatchetTree::begin_changes`]).
+    journal: Option<Vec<Change>>,
+}
+
+impl RatchetTree {
+    /// A one-member tree holding `leaf`.
+    pub fn new(leaf: LeafNode) -> Self {
+        let mut tree = RatchetTree {
+            nodes: alloc::vec![None],
+            counts: alloc::vec![(0, 0)],
+            hashes: HashCache::new(1),
+            keys: KeyIndex::default(),
+            journal: None,
+        };
+        // A single node cannot collide with anything.
+        let _ = tree.set_node(NodeIndex(0), Some(Node::Leaf(leaf)));
+        tree
+    }
+
+    /// Builds a tree from an array of nodes (in array order), padding it with
+    /// blanks to `2^(d+1) - 1` nodes. Checks the structure (node types at the
+    /// right positions, size) and key uniqueness, nothing else: use
+    /// [`RatchetTree::import`] for a tree received from others.
+    pub fn from_nodes(mut nodes: Vec<Option<Node>>) -> Result<Self, TreeError> {
+        if nodes.is_empty() {
+            return Err(TreeError::EmptyTree);
+        }
+        let n_leaves = u32::try_from(nodes.len().saturating_add(1).div_ceil(2))
+            .ok()
+            .and_then(|n| n.checked_next_power_of_two())
+            .filter(|n| *n <= 1 << 30)
+            .ok_or(TreeError::TreeTooLarge)?;
+        let width = tree_math::node_width(n_leaves).ok_or(TreeError::TreeTooLarge)? as usize;
+        nodes.resize(width, None);
+        let mut tree = RatchetTree {
+            nodes: alloc::vec![None; width],
+            counts: alloc::vec![(0, 0); width],
+            hashes: HashCache::new(width),
+            keys: KeyIndex::default(),
+            journal: None,
+        };
+        for (i, node) in nodes.into_iter().enumerate() {
+            let x = NodeIndex(i as u32);
+            match &node {
+                Some(Node::Leaf(_)) if !x.is_leaf() => {
+                    return Err(TreeError::NodeTypeMismatch { node: x.0 })
+                }
+                Some(Node::Parent(_)) if x.is_leaf() => {
+                    return Err(TreeError::NodeTypeMismatch { node: x.0 })
+                }
+                _ => {}
+            }
+            if node.is_some() {
+                tree.set_node(x, node)?;
+            }
+        }
+        Ok(tree)
+    }
+
+    /// The number of leaves (a power of two).
+    pub fn n_leaves(&self) -> u32 {
+        (self.nodes.len() as u32).div_ceil(2)
+    }
+
+    /// The number of nodes, `2 * n_leaves - 1`.
+    pub fn n_nodes(&self) -> u32 {
+        self.nodes.len() as u32
+    }
+
+    /// The root node index.
+    pub fn root(&self) -> NodeIndex {
+        tree_math::root(self.n_leaves())
+    }
+
+    /// The node at `x`; `None` if blank or outside the tree.
+    pub fn node(&self, x: NodeIndex) -> Option<&Node> {
+        self.nodes.get(x.0 as usize).and_then(Option::as_ref)
+    }
+
+    /// The leaf node of `leaf`; `None` if blank or outside the tree.
+    pub fn leaf(&self, leaf: LeafIndex) -> Option<&LeafNode> {
+        if leaf.0 >= self.n_leaves() {
+            return None;
+        }
+        self.node(leaf.node()).and_then(Node::as_leaf)
+    }
+
+    /// The parent node at `x`; `None` if blank, a leaf, or outside the tree.
+    pub fn parent_node(&self, x: NodeIndex) -> Option<&ParentNode> {
+        self.node(x).and_then(Node::as_parent)
+    }
+
+    /// Every node in array order, blanks as `None`.
+    pub fn nodes(&self) -> impl Iterator<Item = Option<&Node>> + '_ {
+        self.nodes.iter().map(Option::as_ref)
+    }
+
+    /// The non-blank leaves with their indices, left to right.
+    pub fn members(&self) -> impl Iterator<Item = (LeafIndex, &LeafNode)> + '_ {
+        self.nodes
+            .iter()
+            .step_by(2)
+            .enumerate()
+            .filter_map(|(i, n)| Some((LeafIndex(i as u32), n.as_ref()?.as_leaf()?)))
+    }
+
+    /// The number of non-blank leaves.
+    pub fn member_count(&self) -> u32 {
+        self.counts.get(self.root().0 as usize).map_or(0, |c| c.1)
+    }
+
+    /// The leaf whose signature key is `key`, if any (O(log N)).
+    pub fn leaf_with_signature_key(&self, key: &[u8]) -> Option<LeafIndex> {
+        self.keys
+            .signature_key_node(key)
+            .and_then(|n| NodeIndex(n).leaf())
+    }
+
+    /// The node whose HPKE public key is `key`, if any (O(log N)).
+    pub fn node_with_encryption_key(&self, key: &HpkePublicKey) -> Option<NodeIndex> {
+        self.keys.encryption_key_node(&key.0).map(NodeIndex)
+    }
+
+    /// Whether the subtree under `x` holds no non-blank node (its resolution is empty).
+    pub fn subtree_is_blank(&self, x: NodeIndex) -> bool {
+        self.counts.get(x.0 as usize).is_none_or(|c| c.0 == 0)
+    }
+
+    /// The resolution of `x` (RFC 9420 §4.1.1): the node itself and its
+    /// unmerged leaves if non-blank, else the resolutions of its children.
+    ///
+    /// ```
+    /// use mls_treekem::{RatchetTree, tree_math::NodeIndex};
+    /// # let mut tree = RatchetTree::new(mls_treekem::__doc_leaf(1));
+    /// # tree.add_leaf(mls_treekem::__doc_leaf(2)).unwrap();
+    /// // Two leaves under a blank root.
+    /// assert_eq!(tree.resolution(NodeIndex(1)), vec![NodeIndex(0), NodeIndex(2)]);
+    /// ```
+    pub fn resolution(&self, x: NodeIndex) -> Vec<NodeIndex> {
+        let mut out = Vec::new();
+        self.resolve_into(x, &mut out);
+        out
+    }
+
+    fn resolve_into(&self, x: NodeIndex, out: &mut Vec<NodeIndex>) {
+        if self.subtree_is_blank(x) {
+            return;
+        }
+        match self.node(x) {
+            Some(Node::Parent(p)) => {
+                out.push(x);
+                out.extend(p.unmerged_leaves.iter().map(|l| l.node()));
+            }
+            Some(Node::Leaf(_)) => out.push(x),
+            None => {
+                if let (Some(l), Some(r)) = (tree_math::left(x), tree_math::right(x)) {
+                    self.resolve_into(l, out);
+                    self.resolve_into(r, out);
+                }
+            }
+        }
+    }
+
+    /// The filtered direct path of `leaf` (RFC 9420 §4.1.2) with, for each
+    /// node, its child on the copath of `leaf`: from the leaf upwards.
+    pub fn filtered_direct_path(&self, leaf: LeafIndex) -> Vec<(NodeIndex, NodeIndex)> {
+        let n = self.n_leaves();
+        let mut out = Vec::with_capacity(tree_math::log2(n) as usize);
+        let mut cur = leaf.node();
+        while let Some(p) = tree_math::parent(cur, n) {
+            if let Some(s) = tree_math::sibling(cur, n) {
+                if !self.subtree_is_blank(s) {
+                    out.push((p, s));
+                }
+            }
+            cur = p;
+        }
+        out
+    }
+
+    /// The leaves under `x`, as a half-open range of leaf indices.
+    pub(crate) fn leaf_range(x: NodeIndex) -> (u32, u32) {
+        let k = x.level();
+        let half = (1u64 << k) - 1;
+        let first = u64::from(x.0).saturating_sub(half) / 2;
+        (
+            first as u32,
+            (first + (1u64 << k)).min(u64::from(u32::MAX)) as u32,
+        )
+    }
+
+    /// Replaces the node at `x`, keeping the key index, the counts and the
+    /// hash cache up to date. Fails, changing nothing, on a duplicate key or
+    /// an index outside the tree.
+    pub(crate) fn set_node(&mut self, x: NodeIndex, node: Option<Node>) -> Result<(), TreeError> {
+        if let Some(new) = &node {
+            self.keys.check(x.0, new)?;
+        }
+        let old = self.replace_node(x, node)?;
+        if let Some(journal) = &mut self.journal {
+            journal.push(Change::Node(x, old));
+        }
+        Ok(())
+    }
+
+    /// Puts `node` at `x` without a uniqueness check or journaling and
+    /// returns the old node.
+    fn replace_node(
+        &mut self,
+        x: NodeIndex,
+        node: Option<Node>,
+    ) -> Result<Option<Node>, TreeError> {
+        let slot = self
+            .nodes
+            .get_mut(x.0 as usize)
+            .ok_or(TreeError::NodeIndexOutOfRange(x.0))?;
+        let is = node.is_some();
+        let old = core::mem::replace(slot, node);
+        if let Some(old) = &old {
+            self.keys.remove(x.0, old);
+        }
+        if let Some(Some(new)) = self.nodes.get(x.0 as usize) {
+            self.keys.insert(x.0, new);
+        }
+        if old.is_some() != is {
+            self.adjust_counts(x, is);
+        }
+        self.hashes.mark(x, self.n_leaves());
+        Ok(old)
+    }
+
+    /// Mutable access to a parent node; marks it changed.
+    pub(crate) fn parent_node_mut(&mut self, x: NodeIndex) -> Option<&mut ParentNode> {
+        let n = self.n_leaves();
+        match self.nodes.get_mut(x.0 as usize) {
+            Some(Some(Node::Parent(p))) => {
+                self.hashes.mark(x, n);
+                if let Some(journal) = &mut self.journal {
+                    journal.push(Change::Node(x, Some(Node::Parent(p.clone()))));
+                }
+                Some(p)
+            }
+            _ => None,
+        }
+    }
+
+    fn adjust_counts(&mut self, x: NodeIndex, added: bool) {
+        let n = self.n_leaves();
+        let leaf = x.is_leaf();
+        let mut cur = Some(x);
+        while let Some(c) = cur {
+            if let Some(cnt) = self.counts.get_mut(c.0 as usize) {
+                if added {
+                    cnt.0 += 1;
+                    cnt.1 += u32::from(leaf);
+                } else {
+                    cnt.0 = cnt.0.saturating_sub(1);
+                    cnt.1 = cnt.1.saturating_sub(u32::from(leaf));
+                }
+            }
+            cur = tree_math::parent(c, n);
+        }
+    }
+}
+
+/// A leaf for the documentation examples; not part of the API.
+#[doc(hidden)]
+pub fn __doc_leaf(seed: u8) -> LeafNode {
+    LeafNode {
+        encryption_key: HpkePublicKey(alloc::vec![seed; 32]),
+        signature_key: mls_crypto::SignaturePublicKey(alloc::vec![seed; 32]),
+        credential: crate::Credential::Basic(alloc::vec![seed]),
+        capabilities: crate::Capabilities::default(),
+        leaf_node_source: crate::LeafNodeSource::Update,
+        extensions: Vec::new(),
+        signature: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn leaf(seed: u8) -> LeafNode {
+        __doc_leaf(seed)
+    }
+
+    fn dirty_count(tree: &RatchetTree) -> usize {
+        tree.hashes.dirty.iter().filter(|d| **d).count()
+    }
+
+    #[test]
+    fn one_change_dirties_only_its_path() {
+        let mut tree = RatchetTree::new(leaf(0));
+        for i in 1..16 {
+            tree.add_leaf(leaf(i)).unwrap();
+        }
+        assert_eq!(tree.n_leaves(), 16);
+        // Fill the hash cache with a stand-in hash: only the dirty marks matter here.
+        tree.hashes.reset(4);
+        for i in 0..tree.nodes.len() {
+            tree.hashes.set(NodeIndex(i as u32), &[0; 4]);
+        }
+        assert_eq!(dirty_count(&tree), 0);
+        tree.update_leaf(LeafIndex(5), leaf(100)).unwrap();
+        // Leaf 5 and its 4 ancestors.
+        assert_eq!(dirty_count(&tree), 5);
+        tree.update_leaf(LeafIndex(4), leaf(101)).unwrap();
+        // Leaf 4 shares all ancestors with leaf 5.
+        assert_eq!(dirty_count(&tree), 6);
+    }
+
+    #[test]
+    fn counts_follow_changes() {
+        let mut tree = RatchetTree::new(leaf(0));
+        tree.add_leaf(leaf(1)).unwrap();
+        tree.add_leaf(leaf(2)).unwrap();
+        assert_eq!(tree.member_count(), 3);
+        assert!(!tree.subtree_is_blank(NodeIndex(5)));
+        tree.remove_leaf(LeafIndex(2)).unwrap();
+        assert_eq!((tree.member_count(), tree.n_leaves()), (2, 2));
+        assert_eq!(tree.leftmost_blank_leaf(), None);
+        assert_eq!(RatchetTree::leaf_range(NodeIndex(1)), (0, 2));
+        assert_eq!(RatchetTree::leaf_range(NodeIndex(11)), (4, 8));
+    }
+}

@@ -1,0 +1,164 @@
+//! Tree hashes (RFC 9420 §7.8): `TreeHashInput` and the cached computation.
+
+use alloc::vec::Vec;
+use mls_codec::Encode;
+use mls_crypto::CipherSuiteProvider;
+
+use super::RatchetTree;
+use crate::tree_math::{self, LeafIndex, NodeIndex};
+use crate::{LeafNode, ParentNode, TreeError};
+
+/// Appends `TreeHashInput` for a leaf: `leaf(1)`, `uint32 leaf_index`, `optional<LeafNode>`.
+fn leaf_input(
+    out: &mut Vec<u8>,
+    leaf: LeafIndex,
+    node: Option<&LeafNode>,
+) -> Result<(), TreeError> {
+    out.push(1);
+    leaf.0.encode(out)?;
+    node.encode(out)?;
+    Ok(())
+}
+
+/// Appends `TreeHashInput` for a parent: `parent(2)`, `optional<ParentNode>`, `left_hash<V>`, `right_hash<V>`.
+fn parent_input(
+    out: &mut Vec<u8>,
+    node: Option<&ParentNode>,
+    left: &[u8],
+    right: &[u8],
+) -> Result<(), TreeError> {
+    out.push(2);
+    node.encode(out)?;
+    left.encode(out)?;
+    right.encode(out)?;
+    Ok(())
+}
+
+impl RatchetTree {
+    /// Recomputes the cached tree hash of every changed node (and of
+    /// everything if `cs` has another hash length than the cache).
+    pub fn update_tree_hashes<S: CipherSuiteProvider + ?Sized>(
+        &mut self,
+        cs: &S,
+    ) -> Result<(), TreeError> {
+        if self.hashes.hash_len != cs.hash_len() {
+            self.hashes.reset(cs.hash_len());
+        }
+        let mut buf = Vec::new();
+        self.rehash(cs, self.root(), &mut buf)
+    }
+
+    pub(crate) fn rehash<S: CipherSuiteProvider + ?Sized>(
+        &mut self,
+        cs: &S,
+        x: NodeIndex,
+        buf: &mut Vec<u8>,
+    ) -> Result<(), TreeError> {
+        if self.hashes.get(x).is_some() {
+            return Ok(());
+        }
+        buf.clear();
+        match (tree_math::left(x), tree_math::right(x)) {
+            (Some(l), Some(r)) => {
+                self.rehash(cs, l, buf)?;
+                self.rehash(cs, r, buf)?;
+                buf.clear();
+                let (lh, rh) = (self.hashes.get(l), self.hashes.get(r));
+                let (Some(lh), Some(rh)) = (lh, rh) else {
+                    return Err(TreeError::InvalidHashLength);
+                };
+                parent_input(buf, self.parent_node(x), lh, rh)?;
+            }
+            _ => {
+                let leaf = x.leaf().ok_or(TreeError::NodeTypeMismatch { node: x.0 })?;
+                leaf_input(buf, leaf, self.leaf(leaf))?;
+            }
+        }
+        let h = cs.hash(buf);
+        if self.hashes.set(x, &h) {
+            Ok(())
+        } else {
+            Err(TreeError::InvalidHashLength)
+        }
+    }
+
+    /// The tree hash of the root (RFC 9420 §7.8), recomputing changed nodes.
+    ///
+    /// ```
+    /// use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto};
+    /// use mls_treekem::RatchetTree;
+    /// let cs = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
+    /// let mut tree = RatchetTree::new(mls_treekem::__doc_leaf(1));
+    /// let before = tree.tree_hash(&cs).unwrap();
+    /// tree.add_leaf(mls_treekem::__doc_leaf(2)).unwrap();
+    /// assert_ne!(tree.tree_hash(&cs).unwrap(), before);
+    /// ```
+    pub fn tree_hash<S: CipherSuiteProvider + ?Sized>(
+        &mut self,
+        cs: &S,
+    ) -> Result<Vec<u8>, TreeError> {
+        self.node_tree_hash(cs, self.root())
+    }
+
+    /// The tree hash of the subtree under `x`.
+    pub fn node_tree_hash<S: CipherSuiteProvider + ?Sized>(
+        &mut self,
+        cs: &S,
+        x: NodeIndex,
+    ) -> Result<Vec<u8>, TreeError> {
+        self.update_tree_hashes(cs)?;
+        self.hashes
+            .get(x)
+            .map(<[u8]>::to_vec)
+            .ok_or(TreeError::NodeIndexOutOfRange(x.0))
+    }
+
+    /// The cached hash of `x` (after [`update_tree_hashes`](Self::update_tree_hashes)).
+    pub(crate) fn cached_hash(&self, x: NodeIndex) -> Result<&[u8], TreeError> {
+        self.hashes
+            .get(x)
+            .ok_or(TreeError::NodeIndexOutOfRange(x.0))
+    }
+
+    /// The tree hash of `x` in the tree where each leaf of `excluded`
+    /// (sorted) is blanked and removed from every `unmerged_leaves` list
+    /// (the "original sibling tree hash" of RFC 9420 §7.9). Subtrees without
+    /// an excluded leaf use the cache, which must be up to date.
+    pub(crate) fn tree_hash_excluding<S: CipherSuiteProvider + ?Sized>(
+        &self,
+        cs: &S,
+        x: NodeIndex,
+        excluded: &[LeafIndex],
+    ) -> Result<Vec<u8>, TreeError> {
+        let (lo, hi) = Self::leaf_range(x);
+        let start = excluded.partition_point(|l| l.0 < lo);
+        let end = excluded.partition_point(|l| l.0 < hi);
+        let inside = excluded.get(start..end).unwrap_or(&[]);
+        if inside.is_empty() {
+            return self.cached_hash(x).map(<[u8]>::to_vec);
+        }
+        let mut buf = Vec::new();
+        match (tree_math::left(x), tree_math::right(x)) {
+            (Some(l), Some(r)) => {
+                let lh = self.tree_hash_excluding(cs, l, inside)?;
+                let rh = self.tree_hash_excluding(cs, r, inside)?;
+                let node = self.parent_node(x).map(|p| ParentNode {
+                    encryption_key: p.encryption_key.clone(),
+                    parent_hash: p.parent_hash.clone(),
+                    unmerged_leaves: p
+                        .unmerged_leaves
+                        .iter()
+                        .copied()
+                        .filter(|u| inside.binary_search(u).is_err())
+                        .collect(),
+                });
+                parent_input(&mut buf, node.as_ref(), &lh, &rh)?;
+            }
+            _ => {
+                let leaf = x.leaf().ok_or(TreeError::NodeTypeMismatch { node: x.0 })?;
+                leaf_input(&mut buf, leaf, None)?;
+            }
+        }
+        Ok(cs.hash(&buf))
+    }
+}
