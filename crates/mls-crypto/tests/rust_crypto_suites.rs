@@ -528,11 +528,15 @@ fn signatures() {
             s.signature_validate_public_key(&SignaturePublicKey(kp.public.0[1..].to_vec())),
             Err(Error::InvalidPublicKey)
         );
-        assert_eq!(
-            s.signing_key(&SignaturePrivateKey(kp.private.0[1..].to_vec()))
-                .map(|_| ()),
-            Err(Error::InvalidPrivateKey)
-        );
+        if !e.nist {
+            // (A shorter ECDSA scalar is the same integer with leading zeros
+            // stripped: see ecdsa_private_keys_with_leading_zeros_stripped.)
+            assert_eq!(
+                s.signing_key(&SignaturePrivateKey(kp.private.0[1..].to_vec()))
+                    .map(|_| ()),
+                Err(Error::InvalidPrivateKey)
+            );
+        }
         if e.nist {
             for bad in [vec![0u8; e.sig_sk_len], vec![0xffu8; e.sig_sk_len]] {
                 assert_eq!(
@@ -617,5 +621,37 @@ fn garbage_inputs_do_not_panic() {
                 let _ = s.kdf_expand(&g, &g, len);
             }
         }
+    }
+}
+
+/// ECDSA private keys written with their leading zero bytes stripped (as
+/// some implementations and the official vectors do for P-521) name the
+/// same key as the full-width scalar; longer or empty encodings are rejected.
+#[test]
+fn ecdsa_private_keys_with_leading_zeros_stripped() {
+    for suite in suites() {
+        let e = expect(suite.cipher_suite());
+        if !e.nist {
+            continue;
+        }
+        let mut full = vec![0u8; e.sig_sk_len];
+        *full.last_mut().unwrap() = 7;
+        full[1] = 0x42;
+        let short = full[1..].to_vec();
+        let a = suite
+            .signing_key(&SignaturePrivateKey(full.clone()))
+            .unwrap();
+        let b = suite.signing_key(&SignaturePrivateKey(short)).unwrap();
+        assert_eq!(suite.signing_public_key(&a), suite.signing_public_key(&b));
+        let mut long = vec![0u8];
+        long.extend_from_slice(&full);
+        assert_eq!(
+            suite.signing_key(&SignaturePrivateKey(long)).err(),
+            Some(Error::InvalidPrivateKey)
+        );
+        assert_eq!(
+            suite.signing_key(&SignaturePrivateKey(Vec::new())).err(),
+            Some(Error::InvalidPrivateKey)
+        );
     }
 }

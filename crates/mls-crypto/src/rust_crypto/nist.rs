@@ -29,12 +29,29 @@ macro_rules! nist_curve {
             /// The ECDSA signing key type of this curve.
             pub(crate) type EcdsaKey = SigningKey;
 
-            /// Deserialize a private key: exactly `Nsk` big-endian bytes, `0 < sk < n`.
+            /// Deserialize an HPKE private key: exactly `Nsk` big-endian
+            /// bytes (RFC 9180 §7.1.2), `0 < sk < n`.
             fn secret_key(sk: &[u8]) -> Result<SecretKey, Error> {
                 if sk.len() != NSK {
                     return Err(Error::InvalidPrivateKey);
                 }
                 SecretKey::from_slice(sk).map_err(|_| Error::InvalidPrivateKey)
+            }
+
+            /// Deserialize an ECDSA private key: big-endian, `0 < sk < n`.
+            /// `Nsk` bytes is the canonical form; shorter encodings (leading
+            /// zero bytes stripped, as the official vectors write some P-521
+            /// keys) are left-padded.
+            fn signing_scalar(sk: &[u8]) -> Result<SecretKey, Error> {
+                let pad = NSK.checked_sub(sk.len()).ok_or(Error::InvalidPrivateKey)?;
+                if sk.is_empty() {
+                    return Err(Error::InvalidPrivateKey);
+                }
+                let mut full = Zeroizing::new([0u8; NSK]);
+                full.get_mut(pad..)
+                    .ok_or(Error::InvalidPrivateKey)?
+                    .copy_from_slice(sk);
+                SecretKey::from_slice(&*full).map_err(|_| Error::InvalidPrivateKey)
             }
 
             /// Deserialize a public key: an uncompressed SEC1 point on the
@@ -69,7 +86,7 @@ macro_rules! nist_curve {
 
             /// Expand a serialized ECDSA private key; also returns the public key.
             pub(crate) fn signing_key(sk: &[u8]) -> Result<(EcdsaKey, Vec<u8>), Error> {
-                let sk = secret_key(sk)?;
+                let sk = signing_scalar(sk)?;
                 let public = encode_public(&sk.public_key());
                 Ok((SigningKey::from(sk), public))
             }
