@@ -4,6 +4,7 @@
 extern crate alloc;
 extern crate mls_codec;
 extern crate mls_crypto;
+extern crate mls_framing;
 extern crate mls_keyschedule;
 extern crate mls_treekem;
 
@@ -36,6 +37,7 @@ pub extern "C" fn nostd_check_touch(suite: u16) -> usize {
     let cs = mls_crypto::CipherSuite(suite);
     let mut total = cs.encoded_len();
     total += mls_treekem::tree_math::root(8).0 as usize;
+    total += mls_framing::WireFormat::PRIVATE_MESSAGE.encoded_len();
     if let Some(p) = mls_crypto::RustCrypto.cipher_suite_provider(cs) {
         use mls_crypto::CipherSuiteProvider;
         total += p.hash(b"no_std").len();

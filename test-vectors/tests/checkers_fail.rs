@@ -74,13 +74,9 @@ fn unsupported_suite_counts_as_failed() {
 /// sub-check must notice.
 #[test]
 fn crypto_basics_detects_each_wrong_output() {
-    let path = vector_dir().join("crypto-basics.json");
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        assert!(!test_vectors::in_ci(), "{} missing in CI", path.display());
-        eprintln!("!!!!!!!! SKIPPED: {} not found !!!!!!!!", path.display());
+    let Some(cases) = official_cases("crypto-basics.json") else {
         return;
     };
-    let cases: Vec<Value> = serde_json::from_str(&text).unwrap();
     for case in &cases {
         assert!(check("crypto-basics", case).is_ok());
         for (section, field) in [
@@ -111,25 +107,119 @@ fn crypto_basics_detects_each_wrong_output() {
     }
 }
 
-/// The first case of an official file, or `None` (loudly) if absent outside CI.
-fn first_case(name: &str, suite: Option<u64>) -> Option<Value> {
+/// The cases of an official file, or `None` (reported) when absent outside CI.
+fn official_cases(name: &str) -> Option<Vec<Value>> {
     let path = vector_dir().join(name);
     let Ok(text) = std::fs::read_to_string(&path) else {
         assert!(!test_vectors::in_ci(), "{} missing in CI", path.display());
         eprintln!("!!!!!!!! SKIPPED: {} not found !!!!!!!!", path.display());
         return None;
     };
-    let cases: Vec<Value> = serde_json::from_str(&text).unwrap();
-    cases
+    Some(serde_json::from_str(&text).unwrap())
+}
+
+/// `case` with hex field `field` changed by `edit`.
+fn edited(case: &Value, field: &str, edit: impl Fn(&mut Vec<u8>)) -> Value {
+    let mut bad = case.clone();
+    let mut bytes = hex::decode(bad[field].as_str().unwrap()).unwrap();
+    edit(&mut bytes);
+    bad[field] = Value::String(hex::encode(bytes));
+    bad
+}
+
+fn flip_last(bytes: &mut [u8]) {
+    if let Some(b) = bytes.last_mut() {
+        *b ^= 1;
+    }
+}
+
+/// A trailing or missing byte in any field of a messages.json case fails.
+#[test]
+fn messages_detects_malformed_fields() {
+    let Some(cases) = official_cases("messages.json") else {
+        return;
+    };
+    let case = &cases[0];
+    assert!(check("messages", case).is_ok());
+    for field in case.as_object().unwrap().keys() {
+        let longer = edited(case, field, |b| b.push(0));
+        assert!(
+            check("messages", &longer).is_err(),
+            "{field} + 1 byte accepted"
+        );
+        let shorter = edited(case, field, |b| {
+            b.pop();
+        });
+        assert!(
+            check("messages", &shorter).is_err(),
+            "{field} - 1 byte accepted"
+        );
+    }
+}
+
+/// Every altered message or expected value of message-protection.json fails.
+#[test]
+fn message_protection_detects_each_altered_field() {
+    let Some(cases) = official_cases("message-protection.json") else {
+        return;
+    };
+    for case in cases.iter().take(2) {
+        assert!(check("message-protection", case).is_ok());
+        for field in [
+            "proposal",
+            "proposal_pub",
+            "proposal_priv",
+            "commit",
+            "commit_pub",
+            "commit_priv",
+            "application",
+            "application_priv",
+            "signature_pub",
+            "membership_key",
+            "sender_data_secret",
+            "encryption_secret",
+            "tree_hash",
+        ] {
+            let bad = edited(case, field, |b| flip_last(b));
+            assert!(
+                check("message-protection", &bad).is_err(),
+                "suite {}: {field} altered but accepted",
+                case["cipher_suite"]
+            );
+        }
+    }
+}
+
+/// Every altered input of welcome.json fails.
+#[test]
+fn welcome_detects_each_altered_field() {
+    let Some(cases) = official_cases("welcome.json") else {
+        return;
+    };
+    for case in cases.iter().take(2) {
+        assert!(check("welcome", case).is_ok());
+        for field in ["init_priv", "signer_pub", "key_package", "welcome"] {
+            let bad = edited(case, field, |b| flip_last(b));
+            assert!(
+                check("welcome", &bad).is_err(),
+                "suite {}: {field} altered but accepted",
+                case["cipher_suite"]
+            );
+        }
+    }
+}
+
+/// The first case of an official file for `suite`, or `None` (loudly) if
+/// the file is absent outside CI.
+fn first_case(name: &str, suite: Option<u64>) -> Option<Value> {
+    official_cases(name)?
         .into_iter()
         .find(|c| c.get("cipher_suite").and_then(Value::as_u64) == suite)
 }
 
 /// Flips the last byte of hex field `key`.
 fn flip_hex(case: &mut Value, key: &str) {
-    let mut bytes = hex::decode(case[key].as_str().unwrap()).unwrap();
-    *bytes.last_mut().unwrap() ^= 1;
-    case[key] = Value::String(hex::encode(bytes));
+    *case = edited(case, key, |b| flip_last(b));
 }
 
 #[test]

@@ -75,6 +75,26 @@ fn every_known_format_names_an_official_file() {
 }
 
 #[test]
+fn tree_math() {
+    assert_suite_totals("tree-math.json", &[None], 10);
+}
+
+#[test]
+fn tree_validation_every_suite() {
+    assert_suite_totals("tree-validation.json", &rfc_suites(), 14);
+}
+
+#[test]
+fn tree_operations() {
+    assert_suite_totals("tree-operations.json", &[Some(1)], 5);
+}
+
+#[test]
+fn treekem_every_suite() {
+    assert_suite_totals("treekem.json", &rfc_suites(), 11);
+}
+
+#[test]
 fn key_schedule_every_suite() {
     assert_suite_totals("key-schedule.json", &rfc_suites(), 1);
 }
@@ -95,21 +115,16 @@ fn transcript_hashes_every_suite() {
 }
 
 #[test]
-fn tree_math() {
-    assert_suite_totals("tree-math.json", &[None], 10);
+fn messages() {
+    assert_suite_totals("messages.json", &[None], 300);
 }
 
 #[test]
-fn tree_validation_every_suite() {
-    assert_suite_totals("tree-validation.json", &rfc_suites(), 14);
+fn message_protection_every_suite() {
+    assert_suite_totals("message-protection.json", &rfc_suites(), 1);
 }
 
 #[test]
-fn tree_operations() {
-    assert_suite_totals("tree-operations.json", &[Some(1)], 5);
-}
-
-#[test]
-fn treekem_every_suite() {
-    assert_suite_totals("treekem.json", &rfc_suites(), 11);
+fn welcome_every_suite() {
+    assert_suite_totals("welcome.json", &rfc_suites(), 1);
 }

@@ -4,6 +4,8 @@
 mod crypto_basics;
 mod deserialization;
 mod key_schedule;
+mod message_protection;
+mod messages;
 mod psk_secret;
 mod secret_tree;
 mod transcript_hashes;
@@ -11,6 +13,7 @@ mod tree_math;
 mod tree_operations;
 mod tree_validation;
 mod treekem;
+mod welcome;
 
 use serde_json::Value;
 
@@ -29,6 +32,9 @@ pub const FORMATS: &[(&str, Checker)] = &[
     ("tree-validation", tree_validation::check),
     ("tree-operations", tree_operations::check),
     ("treekem", treekem::check),
+    ("messages", messages::check),
+    ("message-protection", message_protection::check),
+    ("welcome", welcome::check),
 ];
 
 /// The checker for `format`, if one exists.

@@ -1,0 +1,212 @@
+//! `PublicMessage` and the membership tag (RFC 9420 §6.2).
+
+use alloc::vec::Vec;
+use mls_codec::{Decode, Encode, Error, Reader};
+use mls_crypto::{CipherSuiteProvider, SignaturePublicKey};
+use mls_keyschedule::GroupContext;
+use subtle::ConstantTimeEq;
+
+use crate::authenticated_content::check_context;
+use crate::{
+    check_sender_rules, AuthenticatedContent, FramedContent, FramedContentAuthData, FramingError,
+    Sender, WireFormat,
+};
+
+/// `struct PublicMessage` (RFC 9420 §6.2): a signed, unencrypted message;
+/// `membership_tag` is present exactly when the sender is a `member`
+/// (decoding follows the sender type, encoding checks it).
+///
+/// It decodes whatever content it carries, application data included;
+/// [`PublicMessage::unprotect`] rejects what the RFC forbids.
+///
+/// ```
+/// # use mls_framing::__doc::*;
+/// # use mls_crypto::{CryptoProvider, RustCrypto};
+/// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
+/// let (key, public) = signer(&suite, 1);
+/// let gc = group_context(CipherSuite(1));
+/// let membership_key = [7u8; 32];
+/// let content = FramedContent {
+///     group_id: gc.group_id.clone(),
+///     epoch: gc.epoch,
+///     sender: Sender::Member(LeafIndex(1)),
+///     authenticated_data: b"aad".to_vec(),
+///     content: Content::Proposal(Proposal::Remove(Remove { removed: 0 })),
+/// };
+/// let ac = AuthenticatedContent::sign(&suite, &key, WireFormat::PUBLIC_MESSAGE, content, Some(&gc)).unwrap();
+/// let pm = PublicMessage::protect(&suite, ac.clone(), Some(&membership_key), Some(&gc)).unwrap();
+/// let back = pm.unprotect(&suite, Some(&membership_key), Some(&gc), &public).unwrap();
+/// assert_eq!(back, ac);
+/// assert_eq!(
+///     pm.unprotect(&suite, Some(&[8u8; 32]), Some(&gc), &public),
+///     Err(FramingError::InvalidMembershipTag)
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicMessage {
+    /// `FramedContent content`
+    pub content: FramedContent,
+    /// `FramedContentAuthData auth`
+    pub auth: FramedContentAuthData,
+    /// `MAC membership_tag` (member senders only).
+    pub membership_tag: Option<Vec<u8>>,
+}
+
+impl Encode for PublicMessage {
+    /// Fails with [`Error::InvalidValue`] if the confirmation tag or the
+    /// membership tag is present when it must not be, or absent when it
+    /// must be.
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), Error> {
+        let member = matches!(self.content.sender, Sender::Member(_));
+        if !self.auth.matches(self.content.content_type())
+            || member != self.membership_tag.is_some()
+        {
+            return Err(Error::InvalidValue);
+        }
+        self.content.encode(out)?;
+        self.auth.encode(out)?;
+        match &self.membership_tag {
+            Some(tag) => tag.encode(out),
+            None => Ok(()),
+        }
+    }
+
+    fn encoded_len(&self) -> usize {
+        let tag = self.membership_tag.as_ref().map_or(0, Encode::encoded_len);
+        self.content
+            .encoded_len()
+            .saturating_add(self.auth.encoded_len())
+            .saturating_add(tag)
+    }
+}
+
+impl Decode for PublicMessage {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, Error> {
+        let content = FramedContent::decode(r)?;
+        let auth = FramedContentAuthData::decode_for(content.content_type(), r)?;
+        let membership_tag = match content.sender {
+            Sender::Member(_) => Some(Vec::decode(r)?),
+            _ => None,
+        };
+        Ok(PublicMessage {
+            content,
+            auth,
+            membership_tag,
+        })
+    }
+}
+
+impl PublicMessage {
+    /// Frames a signed `content` (wire format `mls_public_message`) as a
+    /// PublicMessage, after checking the sender rules
+    /// ([`check_sender_rules`]: application data is refused) and the
+    /// confirmation tag. For a `member` sender the `membership_tag` is
+    /// computed with `membership_key` and `context`, both required.
+    pub fn protect<S: CipherSuiteProvider + ?Sized>(
+        suite: &S,
+        content: AuthenticatedContent,
+        membership_key: Option<&[u8]>,
+        context: Option<&GroupContext>,
+    ) -> Result<Self, FramingError> {
+        expect_public(content.wire_format)?;
+        check_sender_rules(content.wire_format, &content.content)?;
+        content.check_confirmation_tag_presence()?;
+        let membership_tag = match content.content.sender {
+            Sender::Member(_) => {
+                let key = membership_key.ok_or(FramingError::MissingMembershipTag)?;
+                Some(content.membership_tag(suite, key, context)?)
+            }
+            _ => None,
+        };
+        Ok(PublicMessage {
+            content: content.content,
+            auth: content.auth,
+            membership_tag,
+        })
+    }
+
+    /// The AuthenticatedContent this message carries, not verified.
+    pub fn into_authenticated_content(self) -> AuthenticatedContent {
+        AuthenticatedContent {
+            wire_format: WireFormat::PUBLIC_MESSAGE,
+            content: self.content,
+            auth: self.auth,
+        }
+    }
+
+    /// The AuthenticatedContent this message carries, not verified.
+    pub fn authenticated_content(&self) -> AuthenticatedContent {
+        self.clone().into_authenticated_content()
+    }
+
+    /// Verifies the `membership_tag` in constant time (RFC 9420 §6.2).
+    /// Only for `member` senders ([`FramingError::UnexpectedMembershipTag`]
+    /// otherwise).
+    pub fn verify_membership_tag<S: CipherSuiteProvider + ?Sized>(
+        &self,
+        suite: &S,
+        membership_key: &[u8],
+        context: &GroupContext,
+    ) -> Result<(), FramingError> {
+        let got = match (&self.content.sender, &self.membership_tag) {
+            (Sender::Member(_), Some(tag)) => tag,
+            (Sender::Member(_), None) => return Err(FramingError::MissingMembershipTag),
+            (_, _) => return Err(FramingError::UnexpectedMembershipTag),
+        };
+        let ac = AuthenticatedContent {
+            wire_format: WireFormat::PUBLIC_MESSAGE,
+            content: self.content.clone(),
+            auth: self.auth.clone(),
+        };
+        let expected = ac.membership_tag(suite, membership_key, Some(context))?;
+        if expected.len() == got.len() && bool::from(expected.as_slice().ct_eq(got)) {
+            Ok(())
+        } else {
+            Err(FramingError::InvalidMembershipTag)
+        }
+    }
+
+    /// Everything a receiver checks before using the content (RFC 9420
+    /// §6.2): the sender rules ([`check_sender_rules`]: application data is
+    /// refused), the confirmation tag's presence, for a member the group id
+    /// and epoch against `context` and the membership tag, and the
+    /// signature with the sender's `signature_key` (see
+    /// [`crate::signature_key_for`]). `context` is required for `member`
+    /// and `new_member_commit` senders, `membership_key` for members.
+    ///
+    /// The confirmation tag of a commit is only checked for presence: its
+    /// value needs the new epoch's `confirmation_key`, which the group
+    /// layer derives after applying the commit.
+    pub fn unprotect<S: CipherSuiteProvider + ?Sized>(
+        &self,
+        suite: &S,
+        membership_key: Option<&[u8]>,
+        context: Option<&GroupContext>,
+        signature_key: &SignaturePublicKey,
+    ) -> Result<AuthenticatedContent, FramingError> {
+        check_sender_rules(WireFormat::PUBLIC_MESSAGE, &self.content)?;
+        let ac = self.authenticated_content();
+        ac.check_confirmation_tag_presence()?;
+        if let Some(gc) = context {
+            check_context(&self.content, gc)?;
+        }
+        if let Sender::Member(_) = self.content.sender {
+            let gc = context.ok_or(FramingError::MissingGroupContext)?;
+            let key = membership_key.ok_or(FramingError::MissingMembershipTag)?;
+            self.verify_membership_tag(suite, key, gc)?;
+        }
+        ac.verify_signature(suite, signature_key, context)?;
+        Ok(ac)
+    }
+}
+
+fn expect_public(got: WireFormat) -> Result<(), FramingError> {
+    if got == WireFormat::PUBLIC_MESSAGE {
+        Ok(())
+    } else {
+        Err(FramingError::WrongWireFormat {
+            expected: WireFormat::PUBLIC_MESSAGE,
+            got,
+        })
+    }
+}

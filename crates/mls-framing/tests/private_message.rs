@@ -1,0 +1,381 @@
+//! PrivateMessage (RFC 9420 §6.3): round trips, the reuse guard, padding,
+//! and tampering, which must never consume the ratchet key.
+
+mod common;
+
+use common::*;
+use mls_codec::Encode;
+use mls_crypto::{CipherSuiteProvider, Rng, RustCryptoSuite, SignaturePublicKey};
+use mls_framing::__doc::DocRng;
+use mls_framing::*;
+use mls_keyschedule::{sender_data_key_nonce, GroupContext, RatchetType, SecretTree};
+use mls_treekem::tree_math::LeafIndex;
+
+const SENDER: LeafIndex = LeafIndex(1);
+
+/// Returns 1, 2, 3, ... so the reuse guard is `01020304`.
+struct Counting(u8);
+
+impl Rng for Counting {
+    fn fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), mls_crypto::Error> {
+        for b in dest {
+            self.0 = self.0.wrapping_add(1);
+            *b = self.0;
+        }
+        Ok(())
+    }
+}
+
+struct Fixture {
+    suite: RustCryptoSuite,
+    gc: GroupContext,
+    key: Key,
+    public: SignaturePublicKey,
+}
+
+impl Fixture {
+    fn new(cs: u16) -> Self {
+        let suite = suite(cs);
+        let gc = context(&suite);
+        let (key, public) = signer(&suite, u64::from(cs) + 100);
+        Fixture {
+            suite,
+            gc,
+            key,
+            public,
+        }
+    }
+
+    fn sign(&self, content: Content) -> AuthenticatedContent {
+        let commit = matches!(content, Content::Commit(_));
+        let mut ac = AuthenticatedContent::sign(
+            &self.suite,
+            &self.key,
+            WireFormat::PRIVATE_MESSAGE,
+            framed(&self.gc, Sender::Member(SENDER), content),
+            Some(&self.gc),
+        )
+        .unwrap();
+        if commit {
+            ac.set_confirmation_tag(vec![0x33; self.suite.hash_len()])
+                .unwrap();
+        }
+        ac
+    }
+
+    fn protect(
+        &self,
+        ac: &AuthenticatedContent,
+        tree: &mut SecretTree,
+        padding: Padding,
+    ) -> PrivateMessage {
+        PrivateMessage::protect(
+            &self.suite,
+            ac,
+            tree,
+            &SENDER_DATA_SECRET,
+            padding,
+            &mut DocRng(42),
+        )
+        .unwrap()
+    }
+
+    fn open(
+        &self,
+        pm: &PrivateMessage,
+        tree: &mut SecretTree,
+    ) -> Result<AuthenticatedContent, FramingError> {
+        self.open_with_key(pm, tree, &self.public)
+    }
+
+    fn open_with_key(
+        &self,
+        pm: &PrivateMessage,
+        tree: &mut SecretTree,
+        public: &SignaturePublicKey,
+    ) -> Result<AuthenticatedContent, FramingError> {
+        pm.unprotect(&self.suite, tree, &SENDER_DATA_SECRET, &self.gc, |leaf| {
+            (leaf == SENDER).then(|| public.clone())
+        })
+    }
+}
+
+#[test]
+fn every_content_type_every_suite() {
+    for cs in 1..=7 {
+        let f = Fixture::new(cs);
+        let (_, _, kp) = key_package(&f.suite, 1);
+        let mut sender = secret_tree(&f.suite);
+        let mut receiver = secret_tree(&f.suite);
+        for content in [
+            Content::Application(b"application data".to_vec()),
+            remove(2),
+            Content::Commit(commit_with_path(&kp)),
+        ] {
+            let ac = f.sign(content);
+            let pm = f.protect(&ac, &mut sender, Padding::None);
+            let bytes = MlsMessage::from(pm).to_bytes().unwrap();
+            let pm = MlsMessage::from_bytes(&bytes)
+                .unwrap()
+                .into_private_message()
+                .unwrap();
+            assert_eq!(f.open(&pm, &mut receiver).unwrap(), ac, "suite {cs}");
+            // Each key decrypts once.
+            assert!(matches!(
+                f.open(&pm, &mut receiver),
+                Err(FramingError::KeySchedule(
+                    mls_keyschedule::Error::KeyConsumed { .. }
+                ))
+            ));
+        }
+    }
+}
+
+#[test]
+fn reuse_guard_is_xored_into_the_nonce() {
+    let f = Fixture::new(1);
+    let ac = f.sign(Content::Application(b"guarded".to_vec()));
+    let pm = PrivateMessage::protect(
+        &f.suite,
+        &ac,
+        &mut secret_tree(&f.suite),
+        &SENDER_DATA_SECRET,
+        Padding::None,
+        &mut Counting(0),
+    )
+    .unwrap();
+    let sd = pm
+        .decrypt_sender_data(&f.suite, &SENDER_DATA_SECRET)
+        .unwrap();
+    assert_eq!(sd.reuse_guard, [1, 2, 3, 4]);
+    assert_eq!((sd.leaf_index, sd.generation), (SENDER, 0));
+
+    let key = secret_tree(&f.suite)
+        .key(&f.suite, SENDER, RatchetType::Application, 0)
+        .unwrap();
+    let aad = PrivateContentAAD {
+        group_id: &pm.group_id,
+        epoch: pm.epoch,
+        content_type: pm.content_type,
+        authenticated_data: &pm.authenticated_data,
+    }
+    .to_bytes()
+    .unwrap();
+    // The raw ratchet nonce does not open it; the guarded one does.
+    assert!(f
+        .suite
+        .aead_open(
+            key.key.as_bytes(),
+            key.nonce.as_bytes(),
+            &aad,
+            &pm.ciphertext
+        )
+        .is_err());
+    let nonce = apply_reuse_guard(key.nonce.as_bytes(), sd.reuse_guard);
+    assert_eq!(nonce.as_bytes()[0], key.nonce.as_bytes()[0] ^ 1);
+    assert_eq!(nonce.as_bytes()[4..], key.nonce.as_bytes()[4..]);
+    assert!(f
+        .suite
+        .aead_open(key.key.as_bytes(), nonce.as_bytes(), &aad, &pm.ciphertext)
+        .is_ok());
+}
+
+#[test]
+fn padding_policies() {
+    let f = Fixture::new(1);
+    let mut sender = secret_tree(&f.suite);
+    let mut receiver = secret_tree(&f.suite);
+    let tag = 16; // AES-GCM
+    for (padding, check) in [
+        (
+            Padding::PadTo(64),
+            (|n: usize| n.is_multiple_of(64)) as fn(usize) -> bool,
+        ),
+        (Padding::Custom(|_| 100), |n| n > 100),
+        (Padding::None, |n| n < 100),
+    ] {
+        let ac = f.sign(Content::Application(b"short".to_vec()));
+        let pm = f.protect(&ac, &mut sender, padding);
+        assert!(
+            check(pm.ciphertext.len() - tag),
+            "{padding:?}: {}",
+            pm.ciphertext.len()
+        );
+        assert_eq!(f.open(&pm, &mut receiver).unwrap(), ac);
+    }
+}
+
+/// Encrypts `plaintext` as the sender's next handshake message by hand.
+fn seal_raw(f: &Fixture, tree: &mut SecretTree, plaintext: &[u8]) -> PrivateMessage {
+    let key = tree
+        .next_key(&f.suite, SENDER, RatchetType::Handshake)
+        .unwrap();
+    let guard = [9, 9, 9, 9];
+    let content_type = ContentType::Proposal;
+    let aad = PrivateContentAAD {
+        group_id: &f.gc.group_id,
+        epoch: f.gc.epoch,
+        content_type,
+        authenticated_data: b"authenticated",
+    }
+    .to_bytes()
+    .unwrap();
+    let nonce = apply_reuse_guard(key.nonce.as_bytes(), guard);
+    let ciphertext = f
+        .suite
+        .aead_seal(key.key.as_bytes(), nonce.as_bytes(), &aad, plaintext)
+        .unwrap();
+    let sender_data = SenderData {
+        leaf_index: SENDER,
+        generation: key.generation,
+        reuse_guard: guard,
+    }
+    .to_bytes()
+    .unwrap();
+    let kn = sender_data_key_nonce(&f.suite, &SENDER_DATA_SECRET, &ciphertext).unwrap();
+    let sd_aad = SenderDataAAD {
+        group_id: &f.gc.group_id,
+        epoch: f.gc.epoch,
+        content_type,
+    }
+    .to_bytes()
+    .unwrap();
+    PrivateMessage {
+        group_id: f.gc.group_id.clone(),
+        epoch: f.gc.epoch,
+        content_type,
+        authenticated_data: b"authenticated".to_vec(),
+        encrypted_sender_data: f
+            .suite
+            .aead_seal(
+                kn.key.as_bytes(),
+                kn.nonce.as_bytes(),
+                &sd_aad,
+                &sender_data,
+            )
+            .unwrap(),
+        ciphertext,
+    }
+}
+
+#[test]
+fn non_zero_padding_is_rejected() {
+    let f = Fixture::new(1);
+    let ac = f.sign(remove(0));
+    let pmc = PrivateMessageContent {
+        content: ac.content.content.clone(),
+        auth: ac.auth.clone(),
+        padding: 8,
+    };
+    let mut sender = secret_tree(&f.suite);
+    let mut receiver = secret_tree(&f.suite);
+
+    // Zero padding made by hand opens.
+    let good = seal_raw(&f, &mut sender, &pmc.to_plaintext().unwrap());
+    assert_eq!(f.open(&good, &mut receiver).unwrap(), ac);
+
+    let mut plaintext = pmc.to_plaintext().unwrap();
+    *plaintext.last_mut().unwrap() = 1;
+    let bad = seal_raw(&f, &mut sender, &plaintext);
+    assert_eq!(
+        f.open(&bad, &mut receiver),
+        Err(FramingError::NonZeroPadding)
+    );
+    assert_eq!(
+        PrivateMessageContent::from_plaintext(ContentType::Proposal, &plaintext),
+        Err(FramingError::NonZeroPadding)
+    );
+}
+
+#[test]
+fn tampering_never_consumes_the_key() {
+    let f = Fixture::new(1);
+    let ac = f.sign(Content::Application(vec![0x61; 40]));
+    let pm = f.protect(&ac, &mut secret_tree(&f.suite), Padding::PadTo(64));
+    let mut receiver = secret_tree(&f.suite);
+
+    let mut bad = pm.clone();
+    *bad.ciphertext.last_mut().unwrap() ^= 1;
+    assert_eq!(
+        f.open(&bad, &mut receiver),
+        Err(FramingError::ContentDecryptionFailed)
+    );
+
+    let mut bad = pm.clone();
+    bad.authenticated_data.push(0);
+    assert_eq!(
+        f.open(&bad, &mut receiver),
+        Err(FramingError::ContentDecryptionFailed)
+    );
+
+    let mut bad = pm.clone();
+    bad.encrypted_sender_data[0] ^= 1;
+    assert_eq!(
+        f.open(&bad, &mut receiver),
+        Err(FramingError::SenderDataDecryptionFailed)
+    );
+
+    let (_, other) = signer(&f.suite, 999);
+    assert_eq!(
+        f.open_with_key(&pm, &mut receiver, &other),
+        Err(FramingError::InvalidSignature)
+    );
+
+    assert_eq!(
+        pm.unprotect(&f.suite, &mut receiver, &SENDER_DATA_SECRET, &f.gc, |_| {
+            None
+        }),
+        Err(FramingError::UnknownSender(SENDER.0))
+    );
+
+    let mut later = f.gc.clone();
+    later.epoch += 1;
+    assert_eq!(
+        pm.unprotect(&f.suite, &mut receiver, &SENDER_DATA_SECRET, &later, |_| {
+            Some(f.public.clone())
+        }),
+        Err(FramingError::EpochMismatch {
+            expected: later.epoch,
+            got: f.gc.epoch
+        })
+    );
+
+    // After all that, the genuine message still opens.
+    assert_eq!(f.open(&pm, &mut receiver).unwrap(), ac);
+}
+
+#[test]
+fn protect_refuses_what_cannot_be_sent() {
+    let f = Fixture::new(1);
+    let mut tree = secret_tree(&f.suite);
+    let mut ac = f.sign(remove(0));
+    ac.wire_format = WireFormat::PUBLIC_MESSAGE;
+    assert_eq!(
+        PrivateMessage::protect(
+            &f.suite,
+            &ac,
+            &mut tree,
+            &SENDER_DATA_SECRET,
+            Padding::None,
+            &mut DocRng(1)
+        ),
+        Err(FramingError::WrongWireFormat {
+            expected: WireFormat::PRIVATE_MESSAGE,
+            got: WireFormat::PUBLIC_MESSAGE
+        })
+    );
+    let (_, _, kp) = key_package(&f.suite, 2);
+    let mut commit = f.sign(Content::Commit(commit_with_path(&kp)));
+    commit.auth.confirmation_tag = None;
+    assert_eq!(
+        PrivateMessage::protect(
+            &f.suite,
+            &commit,
+            &mut tree,
+            &SENDER_DATA_SECRET,
+            Padding::None,
+            &mut DocRng(1)
+        ),
+        Err(FramingError::MissingConfirmationTag)
+    );
+}
