@@ -29,20 +29,11 @@ macro_rules! nist_curve {
             /// The ECDSA signing key type of this curve.
             pub(crate) type EcdsaKey = SigningKey;
 
-            /// Deserialize an HPKE private key: exactly `Nsk` big-endian
-            /// bytes (RFC 9180 §7.1.2), `0 < sk < n`.
+            /// Deserialize a private key (HPKE or ECDSA): big-endian,
+            /// `0 < sk < n`. `Nsk` bytes is the canonical form (RFC 9180
+            /// §7.1.2); shorter encodings (leading zero bytes stripped, as
+            /// the official vectors write some P-521 keys) are left-padded.
             fn secret_key(sk: &[u8]) -> Result<SecretKey, Error> {
-                if sk.len() != NSK {
-                    return Err(Error::InvalidPrivateKey);
-                }
-                SecretKey::from_slice(sk).map_err(|_| Error::InvalidPrivateKey)
-            }
-
-            /// Deserialize an ECDSA private key: big-endian, `0 < sk < n`.
-            /// `Nsk` bytes is the canonical form; shorter encodings (leading
-            /// zero bytes stripped, as the official vectors write some P-521
-            /// keys) are left-padded.
-            fn signing_scalar(sk: &[u8]) -> Result<SecretKey, Error> {
                 let pad = NSK.checked_sub(sk.len()).ok_or(Error::InvalidPrivateKey)?;
                 if sk.is_empty() {
                     return Err(Error::InvalidPrivateKey);
@@ -86,7 +77,7 @@ macro_rules! nist_curve {
 
             /// Expand a serialized ECDSA private key; also returns the public key.
             pub(crate) fn signing_key(sk: &[u8]) -> Result<(EcdsaKey, Vec<u8>), Error> {
-                let sk = signing_scalar(sk)?;
+                let sk = secret_key(sk)?;
                 let public = encode_public(&sk.public_key());
                 Ok((SigningKey::from(sk), public))
             }
