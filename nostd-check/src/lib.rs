@@ -5,6 +5,7 @@ extern crate alloc;
 extern crate mls_codec;
 extern crate mls_crypto;
 extern crate mls_framing;
+extern crate mls_group;
 extern crate mls_keyschedule;
 extern crate mls_treekem;
 

@@ -128,3 +128,18 @@ fn message_protection_every_suite() {
 fn welcome_every_suite() {
     assert_suite_totals("welcome.json", &rfc_suites(), 1);
 }
+
+#[test]
+fn passive_client_welcome_every_suite() {
+    assert_suite_totals("passive-client-welcome.json", &rfc_suites(), 8);
+}
+
+#[test]
+fn passive_client_handling_commit_every_suite() {
+    assert_suite_totals("passive-client-handling-commit.json", &rfc_suites(), 13);
+}
+
+#[test]
+fn passive_client_random() {
+    assert_suite_totals("passive-client-random.json", &[Some(1)], 1);
+}

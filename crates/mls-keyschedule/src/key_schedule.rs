@@ -345,3 +345,71 @@ impl EpochSecrets {
         check_suite(suite, self.cipher_suite)
     }
 }
+
+/// [`EpochSecrets`] as plain data (not a wire format).
+#[derive(mls_codec::Encode, mls_codec::Decode)]
+struct EpochSecretsState {
+    cipher_suite: u16,
+    secrets: alloc::vec::Vec<alloc::vec::Vec<u8>>,
+    encryption_secret: Option<alloc::vec::Vec<u8>>,
+}
+
+impl EpochSecrets {
+    /// Serializes the epoch's secrets for persisting a group's state. The
+    /// bytes are secret. Restore with [`EpochSecrets::from_state_bytes`].
+    ///
+    /// ```
+    /// use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto, Secret};
+    /// use mls_keyschedule::EpochSecrets;
+    /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
+    /// let e = EpochSecrets::from_epoch_secret(&suite, &Secret::from(vec![1; 32])).unwrap();
+    /// let back = EpochSecrets::from_state_bytes(&e.to_state_bytes().unwrap()).unwrap();
+    /// assert_eq!(back, e);
+    /// ```
+    pub fn to_state_bytes(&self) -> Result<alloc::vec::Vec<u8>, Error> {
+        use mls_codec::Encode;
+        let secrets = [
+            &self.sender_data_secret,
+            &self.exporter_secret,
+            &self.external_secret,
+            &self.confirmation_key,
+            &self.membership_key,
+            &self.resumption_psk,
+            &self.epoch_authenticator,
+            &self.init_secret.0,
+        ]
+        .iter()
+        .map(|s| s.as_bytes().to_vec())
+        .collect();
+        Ok(EpochSecretsState {
+            cipher_suite: self.cipher_suite.0,
+            secrets,
+            encryption_secret: self
+                .encryption_secret
+                .as_ref()
+                .map(|s| s.as_bytes().to_vec()),
+        }
+        .to_bytes()?)
+    }
+
+    /// Restores secrets saved with [`EpochSecrets::to_state_bytes`].
+    pub fn from_state_bytes(bytes: &[u8]) -> Result<Self, Error> {
+        let state: EpochSecretsState = mls_codec::decode_exact(bytes)?;
+        let [a, b, c, d, e, f, g, h]: [alloc::vec::Vec<u8>; 8] = state
+            .secrets
+            .try_into()
+            .map_err(|_| Error::Codec(mls_codec::Error::InvalidValue))?;
+        Ok(EpochSecrets {
+            cipher_suite: CipherSuite(state.cipher_suite),
+            sender_data_secret: Secret::from(a),
+            encryption_secret: state.encryption_secret.map(Secret::from),
+            exporter_secret: Secret::from(b),
+            external_secret: Secret::from(c),
+            confirmation_key: Secret::from(d),
+            membership_key: Secret::from(e),
+            resumption_psk: Secret::from(f),
+            epoch_authenticator: Secret::from(g),
+            init_secret: InitSecret(Secret::from(h)),
+        })
+    }
+}

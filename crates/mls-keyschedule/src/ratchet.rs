@@ -204,6 +204,74 @@ impl HashRatchet {
     }
 }
 
+/// A [`HashRatchet`] as plain data, for persisting group state.
+#[derive(mls_codec::Encode, mls_codec::Decode)]
+pub(crate) struct RatchetState {
+    secret: alloc::vec::Vec<u8>,
+    next_generation: u64,
+    skipped: alloc::vec::Vec<SkippedKeyState>,
+    expired_below: u64,
+}
+
+#[derive(mls_codec::Encode, mls_codec::Decode)]
+pub(crate) struct SkippedKeyState {
+    generation: u32,
+    key: alloc::vec::Vec<u8>,
+    nonce: alloc::vec::Vec<u8>,
+}
+
+impl HashRatchet {
+    pub(crate) fn to_state(&self) -> RatchetState {
+        RatchetState {
+            secret: self.secret.as_bytes().to_vec(),
+            next_generation: self.next_generation,
+            skipped: self
+                .skipped
+                .values()
+                .map(|k| SkippedKeyState {
+                    generation: k.generation,
+                    key: k.key.as_bytes().to_vec(),
+                    nonce: k.nonce.as_bytes().to_vec(),
+                })
+                .collect(),
+            expired_below: self.expired_below,
+        }
+    }
+
+    pub(crate) fn from_state(leaf: u32, kind: RatchetType, s: RatchetState) -> Result<Self, Error> {
+        if s.next_generation > END || s.expired_below > s.next_generation {
+            return Err(Error::Codec(mls_codec::Error::InvalidValue));
+        }
+        let mut skipped = BTreeMap::new();
+        for SkippedKeyState {
+            generation,
+            key,
+            nonce,
+        } in s.skipped
+        {
+            if u64::from(generation) >= s.next_generation {
+                return Err(Error::Codec(mls_codec::Error::InvalidValue));
+            }
+            skipped.insert(
+                generation,
+                RatchetKey {
+                    generation,
+                    key: Secret::from(key),
+                    nonce: Secret::from(nonce),
+                },
+            );
+        }
+        Ok(HashRatchet {
+            leaf,
+            kind,
+            secret: Secret::from(s.secret),
+            next_generation: s.next_generation,
+            skipped,
+            expired_below: s.expired_below,
+        })
+    }
+}
+
 /// A leaf's two ratchets.
 pub(crate) struct LeafRatchets {
     pub handshake: HashRatchet,

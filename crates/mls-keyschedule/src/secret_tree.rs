@@ -286,3 +286,118 @@ impl EpochSecrets {
         SecretTree::new(suite, secret, n_leaves, config)
     }
 }
+
+/// A [`SecretTree`] as plain data (not a wire format).
+#[derive(mls_codec::Encode, mls_codec::Decode)]
+struct SecretTreeState {
+    cipher_suite: u16,
+    n_leaves: u32,
+    max_forward_distance: u32,
+    max_retained_keys: u32,
+    max_past_epochs: u32,
+    nodes: alloc::vec::Vec<NodeSecretState>,
+    leaves: alloc::vec::Vec<LeafState>,
+}
+
+#[derive(mls_codec::Encode, mls_codec::Decode)]
+struct NodeSecretState {
+    node: u32,
+    secret: alloc::vec::Vec<u8>,
+}
+
+#[derive(mls_codec::Encode, mls_codec::Decode)]
+struct LeafState {
+    leaf: u32,
+    handshake: crate::ratchet::RatchetState,
+    application: crate::ratchet::RatchetState,
+}
+
+impl SecretTree {
+    /// Serializes the whole tree — held node secrets, ratchets and
+    /// retained keys — for persisting a group's state. The bytes are
+    /// secret. Restore with [`SecretTree::from_state_bytes`].
+    ///
+    /// ```
+    /// use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto, Secret};
+    /// use mls_keyschedule::{RatchetType, SecretTree, SecretTreeConfig};
+    /// use mls_treekem::tree_math::LeafIndex;
+    /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
+    /// let mut tree = SecretTree::new(&suite, Secret::from(vec![9; 32]), 4, SecretTreeConfig::default()).unwrap();
+    /// tree.next_key(&suite, LeafIndex(1), RatchetType::Application).unwrap();
+    /// let bytes = tree.to_state_bytes().unwrap();
+    /// let mut back = SecretTree::from_state_bytes(&bytes).unwrap();
+    /// assert_eq!(back.to_state_bytes().unwrap(), bytes);
+    /// assert_eq!(back.next_key(&suite, LeafIndex(1), RatchetType::Application).unwrap().generation, 1);
+    /// ```
+    pub fn to_state_bytes(&self) -> Result<alloc::vec::Vec<u8>, Error> {
+        use mls_codec::Encode;
+        let state = SecretTreeState {
+            cipher_suite: self.cipher_suite.0,
+            n_leaves: self.n_leaves,
+            max_forward_distance: self.config.max_forward_distance,
+            max_retained_keys: self.config.max_retained_keys,
+            max_past_epochs: self.config.max_past_epochs,
+            nodes: self
+                .nodes
+                .iter()
+                .map(|(i, s)| NodeSecretState {
+                    node: *i,
+                    secret: s.as_bytes().to_vec(),
+                })
+                .collect(),
+            leaves: self
+                .leaves
+                .iter()
+                .map(|(i, r)| LeafState {
+                    leaf: *i,
+                    handshake: r.handshake.to_state(),
+                    application: r.application.to_state(),
+                })
+                .collect(),
+        };
+        Ok(state.to_bytes()?)
+    }
+
+    /// Restores a tree saved with [`SecretTree::to_state_bytes`].
+    pub fn from_state_bytes(bytes: &[u8]) -> Result<Self, Error> {
+        let state: SecretTreeState = mls_codec::decode_exact(bytes)?;
+        check_leaf_count(state.n_leaves)?;
+        let width = tree_math::node_width(state.n_leaves).unwrap_or(0);
+        let mut nodes = BTreeMap::new();
+        for NodeSecretState { node: i, secret: s } in state.nodes {
+            if i >= width {
+                return Err(Error::Codec(mls_codec::Error::InvalidValue));
+            }
+            nodes.insert(i, Secret::from(s));
+        }
+        let mut leaves = BTreeMap::new();
+        for LeafState {
+            leaf: i,
+            handshake: hs,
+            application: app,
+        } in state.leaves
+        {
+            if i >= state.n_leaves {
+                return Err(Error::Codec(mls_codec::Error::InvalidValue));
+            }
+            leaves.insert(
+                i,
+                LeafRatchets {
+                    handshake: HashRatchet::from_state(i, RatchetType::Handshake, hs)?,
+                    application: HashRatchet::from_state(i, RatchetType::Application, app)?,
+                },
+            );
+        }
+        Ok(SecretTree {
+            cipher_suite: CipherSuite(state.cipher_suite),
+            n_leaves: state.n_leaves,
+            config: SecretTreeConfig {
+                max_forward_distance: state.max_forward_distance,
+                max_retained_keys: state.max_retained_keys,
+                max_past_epochs: state.max_past_epochs,
+            },
+            nodes,
+            leaves,
+        })
+    }
+}

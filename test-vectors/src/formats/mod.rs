@@ -6,6 +6,7 @@ mod deserialization;
 mod key_schedule;
 mod message_protection;
 mod messages;
+mod passive_client;
 mod psk_secret;
 mod secret_tree;
 mod transcript_hashes;
@@ -35,6 +36,9 @@ pub const FORMATS: &[(&str, Checker)] = &[
     ("messages", messages::check),
     ("message-protection", message_protection::check),
     ("welcome", welcome::check),
+    ("passive-client-welcome", passive_client::check),
+    ("passive-client-handling-commit", passive_client::check),
+    ("passive-client-random", passive_client::check),
 ];
 
 /// The checker for `format`, if one exists.

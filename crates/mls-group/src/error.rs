@@ -1,0 +1,140 @@
+//! The one error type of the group layer.
+
+use core::fmt;
+use mls_framing::{FramingError, ProposalRef};
+use mls_treekem::{ProposalType, TreeError};
+
+/// Why a group operation failed. A failed operation never changes the
+/// group state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum GroupError {
+    /// Encoding or decoding failed.
+    Codec(mls_codec::Error),
+    /// A cryptographic primitive failed.
+    Crypto(mls_crypto::Error),
+    /// A ratchet-tree operation or leaf validation failed.
+    Tree(TreeError),
+    /// A key-schedule operation failed.
+    KeySchedule(mls_keyschedule::Error),
+    /// Message framing or protection failed (signature, membership tag,
+    /// decryption, sender rules, ...).
+    Framing(FramingError),
+    /// The cipher suite is not supported by the crypto provider, or does
+    /// not match the group's.
+    UnsupportedCipherSuite(u16),
+    /// The message is for another group.
+    WrongGroupId,
+    /// The message is for another epoch (and not a retained past epoch).
+    WrongEpoch {
+        /// The group's current epoch.
+        current: u64,
+        /// The message's epoch.
+        got: u64,
+    },
+    /// A message of this wire format was not expected here.
+    UnexpectedWireFormat,
+    /// The wire format is not allowed by the group's policy for handshake messages.
+    WireFormatPolicy,
+    /// A commit referenced a proposal the group has not received this epoch.
+    UnknownProposalRef(ProposalRef),
+    /// §12.2: the proposal list of a commit is invalid; the reason names the rule.
+    InvalidProposalList(&'static str),
+    /// §12.1: an individual proposal is invalid; the reason names the rule.
+    InvalidProposal(&'static str),
+    /// A proposal of this type is not supported.
+    UnsupportedProposal(ProposalType),
+    /// §12.4.2: the commit must carry an UpdatePath but does not.
+    PathRequired,
+    /// The commit's confirmation tag does not match.
+    InvalidConfirmationTag,
+    /// A KeyPackage failed validation (§10.1); the reason names the rule.
+    InvalidKeyPackage(&'static str),
+    /// A Welcome or GroupInfo failed a §12.4.3.1 / §12.4.3.2 check.
+    InvalidWelcome(&'static str),
+    /// The Welcome holds no secrets for this client's KeyPackage.
+    WelcomeNotForUs,
+    /// No ratchet tree: neither in the GroupInfo nor supplied.
+    MissingRatchetTree,
+    /// A PSK named by a proposal or Welcome is not available.
+    MissingPsk,
+    /// Own commit processed while none is pending, or the pending commit does not match.
+    NoPendingCommit,
+    /// A commit of ours is pending: merge or clear it first.
+    CommitPending,
+    /// The commit was created by this member and must be merged with
+    /// [`crate::Group::merge_pending_commit`].
+    OwnCommit,
+    /// This member was removed or the group was reinitialized: it can no longer send.
+    GroupInactive,
+    /// A message from a past epoch that is no longer retained, or a
+    /// handshake message from a past epoch.
+    EpochTooOld(u64),
+    /// The application's policy hook refused the operation.
+    PolicyRejected(&'static str),
+    /// The authentication service refused a credential.
+    CredentialRejected,
+    /// An argument given by the caller is invalid.
+    InvalidArgument(&'static str),
+    /// The persisted state could not be decoded (or has an unknown version).
+    InvalidState(&'static str),
+}
+
+impl fmt::Display for GroupError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GroupError::Codec(e) => write!(f, "codec: {e}"),
+            GroupError::Crypto(e) => write!(f, "crypto: {e}"),
+            GroupError::Tree(e) => write!(f, "tree: {e}"),
+            GroupError::KeySchedule(e) => write!(f, "key schedule: {e}"),
+            GroupError::Framing(e) => write!(f, "framing: {e}"),
+            GroupError::UnsupportedCipherSuite(s) => write!(f, "unsupported cipher suite {s}"),
+            GroupError::WrongGroupId => f.write_str("message for another group"),
+            GroupError::WrongEpoch { current, got } => {
+                write!(f, "message for epoch {got}, group is at {current}")
+            }
+            GroupError::UnexpectedWireFormat => f.write_str("unexpected wire format"),
+            GroupError::WireFormatPolicy => f.write_str("wire format refused by policy"),
+            GroupError::UnknownProposalRef(_) => f.write_str("unknown proposal reference"),
+            GroupError::InvalidProposalList(r) => write!(f, "invalid proposal list: {r}"),
+            GroupError::InvalidProposal(r) => write!(f, "invalid proposal: {r}"),
+            GroupError::UnsupportedProposal(t) => write!(f, "unsupported proposal type {}", t.0),
+            GroupError::PathRequired => f.write_str("commit requires a path"),
+            GroupError::InvalidConfirmationTag => f.write_str("invalid confirmation tag"),
+            GroupError::InvalidKeyPackage(r) => write!(f, "invalid key package: {r}"),
+            GroupError::InvalidWelcome(r) => write!(f, "invalid welcome: {r}"),
+            GroupError::WelcomeNotForUs => f.write_str("welcome has no secrets for us"),
+            GroupError::MissingRatchetTree => f.write_str("no ratchet tree"),
+            GroupError::MissingPsk => f.write_str("PSK not available"),
+            GroupError::NoPendingCommit => f.write_str("no matching pending commit"),
+            GroupError::CommitPending => f.write_str("a commit is pending"),
+            GroupError::OwnCommit => f.write_str("own commit: merge the pending commit"),
+            GroupError::GroupInactive => f.write_str("group inactive"),
+            GroupError::EpochTooOld(e) => write!(f, "epoch {e} not retained"),
+            GroupError::PolicyRejected(r) => write!(f, "rejected by policy: {r}"),
+            GroupError::CredentialRejected => f.write_str("credential rejected"),
+            GroupError::InvalidArgument(r) => write!(f, "invalid argument: {r}"),
+            GroupError::InvalidState(r) => write!(f, "invalid state: {r}"),
+        }
+    }
+}
+
+impl core::error::Error for GroupError {}
+
+macro_rules! from_err {
+    ($($t:ty => $v:ident),*) => {$(
+        impl From<$t> for GroupError {
+            fn from(e: $t) -> Self {
+                GroupError::$v(e)
+            }
+        }
+    )*};
+}
+
+from_err!(
+    mls_codec::Error => Codec,
+    mls_crypto::Error => Crypto,
+    TreeError => Tree,
+    mls_keyschedule::Error => KeySchedule,
+    FramingError => Framing
+);

@@ -1,0 +1,109 @@
+//! The MLS group state machine (RFC 9420 §10–§16, RFC 9750 §4, §5.2.1).
+//!
+//! * Identities and KeyPackages (§10, §10.1): [`ClientIdentity`],
+//!   [`KeyPackageBundle`] (the private keys stay with the bundle until it
+//!   is used), [`validate_key_package`].
+//! * A member's state: [`Group`] — creation (§11), proposals (§12.1) kept
+//!   in a per-epoch store, proposal-list validation (§12.2) and
+//!   application (§12.3), commits with or without path as PublicMessage
+//!   or PrivateMessage (§12.4.1) kept pending until the Delivery Service
+//!   confirms them, received commits staged as a [`StagedCommit`] to
+//!   inspect then merge (§12.4.2), Welcome creation and joining
+//!   (§12.4.3.1), application messages (§15) with past-epoch decryption,
+//!   exporter and epoch authenticator (§8.5, §8.7).
+//! * Hooks: [`GroupPolicy`] for application rules and authentication
+//!   (RFC 9750 §4), [`BasicCredentialAuth`].
+//!
+//! Sans-IO: every operation takes the randomness it needs and returns the
+//! messages to send. A failed operation leaves the group unchanged: tree
+//! changes are made under the ratchet tree's undo log and rolled back.
+//!
+//! `no_std` + `alloc`; the `std` feature only enables `OsRng` in `mls-crypto`.
+//!
+//! ```
+//! use mls_crypto::{CipherSuite, CryptoProvider, OsRng, RustCrypto};
+//! use mls_group::*;
+//! use mls_treekem::Credential;
+//!
+//! let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
+//! let rng = &mut OsRng;
+//! let alice = ClientIdentity::generate(&suite, Credential::Basic(b"alice".to_vec()), rng).unwrap();
+//! let bob = ClientIdentity::generate(&suite, Credential::Basic(b"bob".to_vec()), rng).unwrap();
+//! let bob_kp = KeyPackageBundle::create(&suite, &bob, KeyPackageOptions::default(), rng).unwrap();
+//!
+//! let mut a = Group::create(suite.clone(), alice, b"chat".to_vec(), vec![], GroupConfig::default(), rng).unwrap();
+//! let add = mls_framing::Proposal::Add(mls_framing::Add { key_package: bob_kp.key_package().clone() });
+//! let out = a.commit(vec![add], &CommitOptions::default(), rng).unwrap();
+//! a.merge_pending_commit().unwrap();
+//!
+//! let welcome = out.welcome.unwrap().into_welcome().unwrap();
+//! let mut b = Group::join(suite, &welcome, &bob_kp, JoinOptions::default()).unwrap();
+//! assert_eq!(a.epoch_authenticator(), b.epoch_authenticator());
+//!
+//! let msg = a.encrypt_application_message(b"hi Bob", b"", rng).unwrap();
+//! match b.process_message(&msg).unwrap() {
+//!     ProcessedMessage::Application { data, .. } => assert_eq!(data, b"hi Bob"),
+//!     _ => unreachable!(),
+//! }
+//! ```
+#![no_std]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+extern crate alloc;
+
+mod commit;
+mod config;
+mod epoch;
+mod error;
+mod external;
+mod group;
+mod identity;
+mod join;
+mod key_package;
+mod messages;
+mod persist;
+mod policy;
+mod process;
+mod proposals;
+mod psk;
+mod public_group;
+mod resumption;
+
+pub use commit::{CommitOptions, CommitOutput, PendingCommit};
+pub use config::{GroupConfig, HandshakeFormat};
+pub use epoch::StagedCommit;
+pub use error::GroupError;
+pub use external::{external_proposal, new_member_add_proposal, ExternalJoinOptions};
+pub use group::{Group, Member};
+pub use identity::ClientIdentity;
+pub use join::JoinOptions;
+pub use key_package::{validate_key_package, KeyPackageBundle, KeyPackageOptions, LAST_RESORT};
+pub use messages::ProcessedMessage;
+pub use persist::STATE_VERSION;
+pub use policy::{AcceptAll, BasicCredentialAuth, GroupPolicy};
+pub use proposals::StoredProposal;
+pub use public_group::{PublicEvent, PublicGroup};
+pub use resumption::ResumptionInfo;
+
+#[cfg(feature = "std")]
+extern crate std;
+
+/// The operating system's RNG (`std` feature).
+#[cfg(feature = "std")]
+pub use mls_crypto::OsRng;
+
+/// Seconds since the Unix epoch from the system clock, for
+/// [`Group::set_time`] (`std` feature; 0 if the clock is before 1970).
+///
+/// ```
+/// # #[cfg(feature = "std")]
+/// assert!(mls_group::unix_time_now() > 1_600_000_000);
+/// ```
+#[cfg(feature = "std")]
+pub fn unix_time_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}

@@ -1,0 +1,313 @@
+//! Framing for the group: signing and protecting our messages, unprotecting
+//! received ones (RFC 9420 §6), application messages (§15), proposals.
+
+use alloc::vec::Vec;
+use mls_crypto::{CipherSuiteProvider, HpkePrivateKey, Rng};
+use mls_framing::{
+    signature_key_for, AuthenticatedContent, Content, FramedContent, MlsMessage, MlsMessageBody,
+    PrivateMessage, Proposal, PublicMessage, Remove, Sender, Update, WireFormat,
+};
+use mls_treekem::tree_math::LeafIndex;
+use mls_treekem::{LeafNode, LeafNodeSource};
+
+use crate::proposals::StoredProposal;
+use crate::{Group, GroupError, HandshakeFormat};
+
+/// A received message after [`Group::process_message`].
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
+pub enum ProcessedMessage {
+    /// Application data from a member.
+    Application {
+        /// The sender's leaf index.
+        sender: LeafIndex,
+        /// The epoch it was sent in (may be a retained past epoch).
+        epoch: u64,
+        /// The data.
+        data: Vec<u8>,
+        /// The message's `authenticated_data`.
+        authenticated_data: Vec<u8>,
+    },
+    /// A proposal, now in the epoch's proposal store.
+    Proposal(StoredProposal),
+    /// A validated commit: inspect, then [`Group::merge_staged_commit`].
+    Commit(crate::StagedCommit),
+}
+
+impl<S: CipherSuiteProvider> Group<S> {
+    pub(crate) fn handshake_wire_format(&self) -> WireFormat {
+        match self.config.handshake_format {
+            HandshakeFormat::Public => WireFormat::PUBLIC_MESSAGE,
+            HandshakeFormat::Private => WireFormat::PRIVATE_MESSAGE,
+        }
+    }
+
+    /// Signs `content` as this member with the current GroupContext.
+    pub(crate) fn sign_content(
+        &self,
+        wire_format: WireFormat,
+        content: Content,
+        authenticated_data: Vec<u8>,
+    ) -> Result<AuthenticatedContent, GroupError> {
+        let fc = FramedContent {
+            group_id: self.context.group_id.clone(),
+            epoch: self.context.epoch,
+            sender: Sender::Member(self.own_leaf()),
+            authenticated_data,
+            content,
+        };
+        Ok(AuthenticatedContent::sign(
+            &self.suite,
+            &self.identity.signer(&self.suite)?,
+            wire_format,
+            fc,
+            Some(&self.context),
+        )?)
+    }
+
+    /// Protects signed content as a PublicMessage or PrivateMessage of the current epoch.
+    pub(crate) fn protect(
+        &mut self,
+        ac: AuthenticatedContent,
+        rng: &mut dyn Rng,
+    ) -> Result<MlsMessage, GroupError> {
+        if ac.wire_format == WireFormat::PRIVATE_MESSAGE {
+            let pm = PrivateMessage::protect(
+                &self.suite,
+                &ac,
+                &mut self.secret_tree,
+                self.epoch_secrets.sender_data_secret().as_bytes(),
+                self.config.padding,
+                rng,
+            )?;
+            Ok(MlsMessage::from(pm))
+        } else {
+            let pm = PublicMessage::protect(
+                &self.suite,
+                ac,
+                Some(self.epoch_secrets.membership_key().as_bytes()),
+                Some(&self.context),
+            )?;
+            Ok(MlsMessage::from(pm))
+        }
+    }
+
+    /// Encrypts application data (§15) as a PrivateMessage of the current
+    /// epoch, padded per [`crate::GroupConfig::padding`].
+    ///
+    /// ```
+    /// # use mls_crypto::{CipherSuite, CryptoProvider, OsRng, RustCrypto};
+    /// # use mls_group::{ClientIdentity, Group, GroupConfig};
+    /// # let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
+    /// # let alice = ClientIdentity::generate(&suite, mls_treekem::Credential::Basic(b"a".to_vec()), &mut OsRng).unwrap();
+    /// # let mut group = Group::create(suite, alice, b"g".to_vec(), Vec::new(), GroupConfig::default(), &mut OsRng).unwrap();
+    /// let msg = group.encrypt_application_message(b"hello", b"aad", &mut OsRng).unwrap();
+    /// assert_eq!(msg.wire_format(), mls_framing::WireFormat::PRIVATE_MESSAGE);
+    /// ```
+    pub fn encrypt_application_message(
+        &mut self,
+        data: &[u8],
+        authenticated_data: &[u8],
+        rng: &mut dyn Rng,
+    ) -> Result<MlsMessage, GroupError> {
+        if !self.is_active() {
+            return Err(GroupError::GroupInactive);
+        }
+        let ac = self.sign_content(
+            WireFormat::PRIVATE_MESSAGE,
+            Content::Application(data.to_vec()),
+            authenticated_data.to_vec(),
+        )?;
+        self.protect(ac, rng)
+    }
+
+    /// Sends a proposal: signs and protects it, and stores it in the
+    /// epoch's proposal store (so that our next commit can include it).
+    pub fn propose(
+        &mut self,
+        proposal: Proposal,
+        rng: &mut dyn Rng,
+    ) -> Result<MlsMessage, GroupError> {
+        if !self.is_active() {
+            return Err(GroupError::GroupInactive);
+        }
+        let ac = self.sign_content(
+            self.handshake_wire_format(),
+            Content::Proposal(proposal.clone()),
+            Vec::new(),
+        )?;
+        let reference = ac.proposal_ref(&self.suite)?;
+        let msg = self.protect(ac, rng)?;
+        self.proposals.insert(StoredProposal {
+            reference,
+            proposal,
+            sender: Sender::Member(self.own_leaf()),
+        });
+        Ok(msg)
+    }
+
+    /// Proposes to remove the member at `leaf` (§12.1.3).
+    pub fn propose_remove(
+        &mut self,
+        leaf: LeafIndex,
+        rng: &mut dyn Rng,
+    ) -> Result<MlsMessage, GroupError> {
+        if self.tree.leaf(leaf).is_none() {
+            return Err(GroupError::InvalidArgument("no member at that leaf"));
+        }
+        self.propose(Proposal::Remove(Remove { removed: leaf.0 }), rng)
+    }
+
+    /// Proposes to add the owner of `key_package` (§12.1.1).
+    pub fn propose_add(
+        &mut self,
+        key_package: mls_framing::KeyPackage,
+        rng: &mut dyn Rng,
+    ) -> Result<MlsMessage, GroupError> {
+        self.propose(Proposal::Add(mls_framing::Add { key_package }), rng)
+    }
+
+    /// Proposes an Update of our leaf with a fresh encryption key
+    /// (§12.1.2). The private key is kept until the epoch ends.
+    pub fn propose_update(&mut self, rng: &mut dyn Rng) -> Result<MlsMessage, GroupError> {
+        let (leaf, private) = self.fresh_leaf(LeafNodeSource::Update, rng)?;
+        let msg = self.propose(
+            Proposal::Update(Update {
+                leaf_node: leaf.clone(),
+            }),
+            rng,
+        )?;
+        self.proposals
+            .own_leaf_keys
+            .push((leaf.encryption_key, private));
+        Ok(msg)
+    }
+
+    /// A new leaf node for us: fresh encryption key, same credential,
+    /// capabilities and extensions, signed for `source`.
+    pub(crate) fn fresh_leaf(
+        &self,
+        source: LeafNodeSource,
+        rng: &mut dyn Rng,
+    ) -> Result<(LeafNode, HpkePrivateKey), GroupError> {
+        let mut leaf = self
+            .own_leaf_node()
+            .cloned()
+            .ok_or(GroupError::GroupInactive)?;
+        let kp = self.suite.hpke_generate_key_pair(rng)?;
+        leaf.encryption_key = kp.public;
+        leaf.leaf_node_source = source;
+        leaf.sign(
+            &self.suite,
+            &self.identity.signer(&self.suite)?,
+            Some((&self.context.group_id, self.own_leaf())),
+        )?;
+        Ok((leaf, kp.private))
+    }
+
+    /// Verifies and opens a Public or PrivateMessage of this group.
+    /// Application messages may come from a retained past epoch; handshake
+    /// messages must be of the current epoch.
+    pub(crate) fn unprotect(
+        &mut self,
+        msg: &MlsMessage,
+    ) -> Result<(AuthenticatedContent, u64), GroupError> {
+        match &msg.body {
+            MlsMessageBody::PublicMessage(pm) => {
+                if pm.content.group_id != self.context.group_id {
+                    return Err(GroupError::WrongGroupId);
+                }
+                if pm.content.epoch != self.context.epoch {
+                    return Err(GroupError::WrongEpoch {
+                        current: self.context.epoch,
+                        got: pm.content.epoch,
+                    });
+                }
+                let key = signature_key_for(&pm.content, Some(&self.context), |l| {
+                    self.signature_key_of(l)
+                })?;
+                let ac = pm.unprotect(
+                    &self.suite,
+                    Some(self.epoch_secrets.membership_key().as_bytes()),
+                    Some(&self.context),
+                    &key,
+                )?;
+                Ok((ac, self.context.epoch))
+            }
+            MlsMessageBody::PrivateMessage(pm) => {
+                if pm.group_id != self.context.group_id {
+                    return Err(GroupError::WrongGroupId);
+                }
+                if pm.epoch == self.context.epoch {
+                    let tree = &self.tree;
+                    let ac = pm.unprotect(
+                        &self.suite,
+                        &mut self.secret_tree,
+                        self.epoch_secrets.sender_data_secret().as_bytes(),
+                        &self.context,
+                        |l| tree.leaf(l).map(|n| n.signature_key.clone()),
+                    )?;
+                    return Ok((ac, pm.epoch));
+                }
+                if pm.content_type != mls_framing::ContentType::Application {
+                    return Err(GroupError::WrongEpoch {
+                        current: self.context.epoch,
+                        got: pm.epoch,
+                    });
+                }
+                let past = self
+                    .past_epochs
+                    .iter_mut()
+                    .find(|p| p.context.epoch == pm.epoch)
+                    .ok_or(if pm.epoch > self.context.epoch {
+                        GroupError::WrongEpoch {
+                            current: self.context.epoch,
+                            got: pm.epoch,
+                        }
+                    } else {
+                        GroupError::EpochTooOld(pm.epoch)
+                    })?;
+                let keys = &past.signature_keys;
+                let ac = pm.unprotect(
+                    &self.suite,
+                    &mut past.secret_tree,
+                    past.sender_data_secret.as_bytes(),
+                    &past.context,
+                    |l| keys.get(l.0 as usize).cloned().flatten(),
+                )?;
+                Ok((ac, pm.epoch))
+            }
+            _ => Err(GroupError::UnexpectedWireFormat),
+        }
+    }
+
+    /// Processes a received Public or PrivateMessage: application data is
+    /// returned, a proposal stored, a commit validated into a
+    /// [`crate::StagedCommit`]. A message that fails leaves the group unchanged.
+    pub fn process_message(&mut self, msg: &MlsMessage) -> Result<ProcessedMessage, GroupError> {
+        let (ac, epoch) = self.unprotect(msg)?;
+        match &ac.content.content {
+            Content::Application(data) => {
+                let Sender::Member(sender) = ac.content.sender else {
+                    return Err(GroupError::UnexpectedWireFormat);
+                };
+                Ok(ProcessedMessage::Application {
+                    sender,
+                    epoch,
+                    data: data.clone(),
+                    authenticated_data: ac.content.authenticated_data.clone(),
+                })
+            }
+            Content::Proposal(p) => {
+                let stored = StoredProposal {
+                    reference: ac.proposal_ref(&self.suite)?,
+                    proposal: p.clone(),
+                    sender: ac.content.sender,
+                };
+                self.proposals.insert(stored.clone());
+                Ok(ProcessedMessage::Proposal(stored))
+            }
+            Content::Commit(_) => Ok(ProcessedMessage::Commit(self.stage_commit(&ac)?)),
+        }
+    }
+}

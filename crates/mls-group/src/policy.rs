@@ -1,0 +1,88 @@
+//! Application hooks: proposal policy (§12.2 "An application may extend the
+//! above procedure by additional rules") and credential authentication
+//! (RFC 9750 §4).
+
+use mls_crypto::SignaturePublicKey;
+use mls_framing::{Proposal, Sender};
+use mls_treekem::Credential;
+
+/// The application's rules on top of the RFC's. Every method defaults to
+/// accepting. A refusal makes the operation fail with
+/// [`crate::GroupError::PolicyRejected`] or [`crate::GroupError::CredentialRejected`].
+///
+/// ```
+/// use mls_framing::{Proposal, Sender};
+/// use mls_group::GroupPolicy;
+/// /// Only member 0 may add.
+/// struct OnlyAdminAdds;
+/// impl GroupPolicy for OnlyAdminAdds {
+///     fn check_proposal(&self, p: &Proposal, sender: &Sender) -> Result<(), &'static str> {
+///         match (p, sender) {
+///             (Proposal::Add(_), Sender::Member(l)) if l.0 != 0 => Err("only the admin adds"),
+///             _ => Ok(()),
+///         }
+///     }
+/// }
+/// ```
+pub trait GroupPolicy {
+    /// Called for every proposal of a commit being created or processed,
+    /// after the RFC's checks.
+    fn check_proposal(&self, _proposal: &Proposal, _sender: &Sender) -> Result<(), &'static str> {
+        Ok(())
+    }
+
+    /// The authentication service (RFC 9750 §4): whether `credential`
+    /// with `signature_key` is acceptable. Called for every new or changed
+    /// leaf and for joins.
+    fn authenticate(&self, _credential: &Credential, _signature_key: &SignaturePublicKey) -> bool {
+        true
+    }
+
+    /// For a leaf that replaces another (Update, commit path, resync):
+    /// whether the new credential is acceptable for the member that held
+    /// the old one. Defaults to "same identity" for basic credentials.
+    fn valid_successor(&self, old: &Credential, new: &Credential) -> bool {
+        BasicCredentialAuth.valid_successor(old, new)
+    }
+}
+
+/// Accepts everything (the default policy).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AcceptAll;
+
+impl GroupPolicy for AcceptAll {
+    fn valid_successor(&self, _old: &Credential, _new: &Credential) -> bool {
+        true
+    }
+}
+
+/// An authentication service for basic credentials: every non-empty
+/// identity is accepted, and a leaf may only be replaced by one with the
+/// same identity.
+///
+/// ```
+/// use mls_group::{BasicCredentialAuth, GroupPolicy};
+/// use mls_treekem::Credential;
+/// let auth = BasicCredentialAuth;
+/// let a = Credential::Basic(b"alice".to_vec());
+/// assert!(auth.valid_successor(&a, &a));
+/// assert!(!auth.valid_successor(&a, &Credential::Basic(b"mallory".to_vec())));
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BasicCredentialAuth;
+
+impl GroupPolicy for BasicCredentialAuth {
+    fn authenticate(&self, credential: &Credential, _signature_key: &SignaturePublicKey) -> bool {
+        match credential {
+            Credential::Basic(id) => !id.is_empty(),
+            _ => true,
+        }
+    }
+
+    fn valid_successor(&self, old: &Credential, new: &Credential) -> bool {
+        match (old, new) {
+            (Credential::Basic(a), Credential::Basic(b)) => a == b,
+            _ => true,
+        }
+    }
+}

@@ -1,0 +1,177 @@
+//! Reinitialization (RFC 9420 §11.2) and branching (§11.3) with
+//! resumption PSKs (§8.6).
+
+use alloc::vec::Vec;
+use mls_crypto::{CipherSuite, CipherSuiteProvider, Rng, Secret};
+use mls_framing::{Add, KeyPackage, PreSharedKey, Proposal, ReInit};
+use mls_keyschedule::{PreSharedKeyID, Psk, ResumptionPskUsage};
+use mls_treekem::{Credential, Extension, ProtocolVersion};
+
+use crate::{CommitOptions, CommitOutput, Group, GroupConfig, GroupError, KeyPackageBundle};
+
+/// What a new group needs to know about the group it resumes: its id,
+/// epoch and resumption PSK, the committed ReInit if any, its members.
+/// Take it with [`Group::resumption_info`] before dropping the old group.
+#[derive(Debug, Clone)]
+pub struct ResumptionInfo {
+    /// The old group's id.
+    pub group_id: Vec<u8>,
+    /// The old group's epoch whose resumption PSK is used.
+    pub epoch: u64,
+    /// That epoch's resumption PSK.
+    pub psk: Secret,
+    /// The old group's protocol version.
+    pub version: ProtocolVersion,
+    /// The old group's cipher suite.
+    pub cipher_suite: CipherSuite,
+    /// The ReInit committed in the last commit, if any.
+    pub reinit: Option<ReInit>,
+    /// The old group's members' credentials.
+    pub members: Vec<Credential>,
+}
+
+impl<S: CipherSuiteProvider> Group<S> {
+    /// The current epoch's resumption data, for a ReInit or branch.
+    pub fn resumption_info(&self) -> ResumptionInfo {
+        ResumptionInfo {
+            group_id: self.context.group_id.clone(),
+            epoch: self.context.epoch,
+            psk: self.epoch_secrets.resumption_psk().clone(),
+            version: self.context.version,
+            cipher_suite: self.context.cipher_suite,
+            reinit: self.reinit.clone(),
+            members: self
+                .tree
+                .members()
+                .map(|(_, l)| l.credential.clone())
+                .collect(),
+        }
+    }
+
+    /// A ReInit proposal (§12.1.5) to a new group id, suite and extensions.
+    pub fn reinit_proposal(
+        &self,
+        group_id: Vec<u8>,
+        cipher_suite: CipherSuite,
+        extensions: Vec<Extension>,
+    ) -> Proposal {
+        Proposal::ReInit(ReInit {
+            group_id,
+            version: ProtocolVersion::MLS10,
+            cipher_suite,
+            extensions,
+        })
+    }
+
+    /// Creates the group that resumes `from` (§11.2, §11.3): for
+    /// `REINIT`, with the group id, suite and extensions of the committed
+    /// ReInit; for `BRANCH`, with `branch_group_id` and `extensions`. The
+    /// first commit adds `key_packages` and injects the resumption PSK;
+    /// send its Welcome. The new group is at epoch 1.
+    #[allow(clippy::too_many_arguments)]
+    pub fn create_resumed(
+        suite: S,
+        bundle: KeyPackageBundle,
+        from: &ResumptionInfo,
+        usage: ResumptionPskUsage,
+        branch_group_id: Vec<u8>,
+        extensions: Vec<Extension>,
+        key_packages: Vec<KeyPackage>,
+        config: GroupConfig,
+        rng: &mut dyn Rng,
+    ) -> Result<(Self, CommitOutput), GroupError> {
+        let (group_id, extensions) = if usage == ResumptionPskUsage::REINIT {
+            let ri = from
+                .reinit
+                .as_ref()
+                .ok_or(GroupError::InvalidArgument("no ReInit was committed"))?;
+            if ri.cipher_suite != suite.cipher_suite() {
+                return Err(GroupError::UnsupportedCipherSuite(ri.cipher_suite.0));
+            }
+            (ri.group_id.clone(), ri.extensions.clone())
+        } else if usage == ResumptionPskUsage::BRANCH {
+            if from.cipher_suite != suite.cipher_suite() {
+                return Err(GroupError::UnsupportedCipherSuite(from.cipher_suite.0));
+            }
+            (branch_group_id, extensions)
+        } else {
+            return Err(GroupError::InvalidArgument(
+                "usage must be reinit or branch",
+            ));
+        };
+        let mut group = Group::create_with_leaf(suite, bundle, group_id, extensions, config, rng)?;
+        group.insert_resumption_psk(from.group_id.clone(), from.epoch, from.psk.clone());
+        let id = PreSharedKeyID::new(
+            &group.suite,
+            Psk::Resumption {
+                usage,
+                psk_group_id: from.group_id.clone(),
+                psk_epoch: from.epoch,
+            },
+            rng,
+        )?;
+        let mut proposals: Vec<Proposal> = key_packages
+            .into_iter()
+            .map(|key_package| Proposal::Add(Add { key_package }))
+            .collect();
+        proposals.push(Proposal::PreSharedKey(PreSharedKey { psk: id }));
+        let out = group.commit(proposals, &CommitOptions::default(), rng)?;
+        group.merge_pending_commit()?;
+        Ok((group, out))
+    }
+}
+
+/// §12.4.3.1: the checks of a Welcome with a reinit or branch resumption
+/// PSK against the resumed group.
+pub(crate) fn check_resumed_group(
+    usage: ResumptionPskUsage,
+    psk: &PreSharedKeyID,
+    from: &ResumptionInfo,
+    context: &mls_keyschedule::GroupContext,
+    members: &[Credential],
+) -> Result<(), GroupError> {
+    let Psk::Resumption {
+        psk_group_id,
+        psk_epoch,
+        ..
+    } = &psk.psk
+    else {
+        return Err(GroupError::InvalidWelcome("resumption PSK"));
+    };
+    if psk_group_id != &from.group_id || *psk_epoch != from.epoch {
+        return Err(GroupError::InvalidWelcome(
+            "resumption PSK does not name the resumed group",
+        ));
+    }
+    if usage == ResumptionPskUsage::REINIT {
+        let ri = from.reinit.as_ref().ok_or(GroupError::InvalidWelcome(
+            "resumed group committed no ReInit",
+        ))?;
+        if ri.group_id != context.group_id
+            || ri.version != context.version
+            || ri.cipher_suite != context.cipher_suite
+            || ri.extensions != context.extensions
+        {
+            return Err(GroupError::InvalidWelcome(
+                "GroupInfo does not match the ReInit",
+            ));
+        }
+        if !from.members.iter().all(|m| members.contains(m)) {
+            return Err(GroupError::InvalidWelcome(
+                "a member of the old group is missing from the new one",
+            ));
+        }
+    } else {
+        if from.version != context.version || from.cipher_suite != context.cipher_suite {
+            return Err(GroupError::InvalidWelcome(
+                "branch changes the version or cipher suite",
+            ));
+        }
+        if !members.iter().all(|m| from.members.contains(m)) {
+            return Err(GroupError::InvalidWelcome(
+                "the branch has members that were not in the old group",
+            ));
+        }
+    }
+    Ok(())
+}
