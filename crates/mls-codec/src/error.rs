@@ -41,6 +41,12 @@ pub enum Error {
     UnknownDiscriminant(u64),
     /// A decoded value that the type forbids (for hand-written impls).
     InvalidValue,
+    /// A vector holds more elements than its decoder allows (a resource
+    /// limit, checked while decoding, before the excess is allocated).
+    TooManyElements {
+        /// The most elements allowed.
+        max: usize,
+    },
     /// Encoding a vector longer than 2^30 - 1 bytes, the largest length a
     /// variable-length integer can carry.
     LengthTooLarge {
@@ -77,6 +83,9 @@ impl fmt::Display for Error {
             }
             Error::UnknownDiscriminant(t) => write!(f, "unknown discriminant {t}"),
             Error::InvalidValue => f.write_str("invalid value"),
+            Error::TooManyElements { max } => {
+                write!(f, "vector holds more than the {max} elements allowed")
+            }
             Error::LengthTooLarge { length } => write!(
                 f,
                 "vector length {length} exceeds the variable-length integer maximum 2^30-1"

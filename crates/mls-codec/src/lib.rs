@@ -63,7 +63,7 @@ mod varint;
 
 pub use error::Error;
 pub use reader::Reader;
-pub use traits::{decode_exact, Decode, Encode};
+pub use traits::{decode_exact, decode_vec_limited, Decode, Encode};
 pub use varint::{varint_len, write_varint, write_vector_bytes, VarInt, VARINT_MAX};
 
 /// Derive macros for [`Encode`](trait@Encode) and [`Decode`](trait@Decode).

@@ -175,3 +175,46 @@ pub fn decode_exact<T: Decode>(bytes: &[u8]) -> Result<T, Error> {
         remaining => Err(Error::TrailingBytes { remaining }),
     }
 }
+
+/// Decodes `T x<V>` like `Vec<T>`, but fails with
+/// [`Error::TooManyElements`] as soon as more than `max` elements are
+/// found, so that a hostile vector of many tiny encodings of a large type
+/// cannot allocate more than `max` elements' worth of memory.
+///
+/// For the same reason the vector is allocated once, at its exact size: a
+/// first pass decodes and drops the elements to count them (only one
+/// element is alive at a time), the second keeps them. Use it for vectors
+/// whose elements can be much larger in memory than on the wire.
+///
+/// ```
+/// use mls_codec::{decode_vec_limited, Error, Reader};
+/// let bytes = [0x03, 1, 2, 3];
+/// assert_eq!(decode_vec_limited::<u8>(&mut Reader::new(&bytes), 3), Ok(vec![1, 2, 3]));
+/// assert_eq!(
+///     decode_vec_limited::<u8>(&mut Reader::new(&bytes), 2),
+///     Err(Error::TooManyElements { max: 2 })
+/// );
+/// ```
+pub fn decode_vec_limited<T: Decode>(r: &mut Reader<'_>, max: usize) -> Result<Vec<T>, Error> {
+    let length = r.read_vector_length()?;
+    let body = r.sub_reader(length)?;
+    let mut count = 0usize;
+    let mut counting = body.clone();
+    while !counting.is_empty() {
+        if count >= max {
+            return Err(Error::TooManyElements { max });
+        }
+        let before = counting.remaining();
+        drop(T::decode(&mut counting)?);
+        if counting.remaining() >= before {
+            return Err(Error::VectorElementOverrun);
+        }
+        count += 1;
+    }
+    let mut out = Vec::with_capacity(count);
+    let mut body = body;
+    for _ in 0..count {
+        out.push(T::decode(&mut body)?);
+    }
+    Ok(out)
+}

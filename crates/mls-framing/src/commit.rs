@@ -1,9 +1,10 @@
 //! `Commit` (RFC 9420 §12.4).
 
 use alloc::vec::Vec;
-use mls_codec::{Decode, Encode};
+use mls_codec::{decode_vec_limited, Decode, Encode, Error, Reader};
 use mls_treekem::UpdatePath;
 
+use crate::limits::MAX_PROPOSALS_PER_COMMIT;
 use crate::ProposalOrRef;
 
 /// `struct { ProposalOrRef proposals<V>; optional<UpdatePath> path; } Commit`
@@ -17,12 +18,26 @@ use crate::ProposalOrRef;
 /// assert_eq!(decode_exact::<Commit>(&[0, 0]).unwrap(), empty);
 /// assert!(empty.path_required());
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+///
+/// Decoding stops with [`mls_codec::Error::TooManyElements`] past
+/// [`MAX_PROPOSALS_PER_COMMIT`] proposals, before allocating them: a
+/// reference can be two bytes on the wire but a `ProposalOrRef` takes a few
+/// hundred in memory.
+#[derive(Debug, Clone, PartialEq, Eq, Encode)]
 pub struct Commit {
     /// The proposals covered, by value or by reference.
     pub proposals: Vec<ProposalOrRef>,
     /// The committer's UpdatePath, if any.
     pub path: Option<UpdatePath>,
+}
+
+impl Decode for Commit {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, Error> {
+        Ok(Commit {
+            proposals: decode_vec_limited(r, MAX_PROPOSALS_PER_COMMIT)?,
+            path: Option::decode(r)?,
+        })
+    }
 }
 
 impl Commit {

@@ -106,6 +106,16 @@ pub enum FramingError {
     /// The padding of a PrivateMessageContent holds a non-zero byte
     /// (RFC 9420 §6.3.1: the message is malformed).
     NonZeroPadding,
+    /// A resource limit of [`DecodeLimits`](crate::DecodeLimits) was
+    /// exceeded (see [`crate::limits`]).
+    LimitExceeded {
+        /// Which limit.
+        limit: crate::Limit,
+        /// The size or count found.
+        actual: usize,
+        /// The maximum allowed.
+        max: usize,
+    },
     /// The chosen padding makes the content longer than an AEAD plaintext
     /// may be here.
     PaddingTooLarge,
@@ -196,6 +206,9 @@ impl fmt::Display for FramingError {
             E::SenderDataDecryptionFailed => f.write_str("sender data does not decrypt"),
             E::ContentDecryptionFailed => f.write_str("message content does not decrypt"),
             E::NonZeroPadding => f.write_str("non-zero byte in the padding"),
+            E::LimitExceeded { limit, actual, max } => {
+                write!(f, "{limit:?} limit exceeded: {actual} > {max}")
+            }
             E::PaddingTooLarge => f.write_str("padding too large"),
             E::UnknownSender(leaf) => write!(f, "no signature key for leaf {leaf}"),
             E::UnknownExternalSender(i) => write!(f, "no external sender {i}"),

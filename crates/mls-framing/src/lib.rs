@@ -57,6 +57,7 @@ mod extensions;
 mod framed_content;
 mod group_info;
 mod key_package;
+pub mod limits;
 mod mls_message;
 mod padding;
 mod private_message;
@@ -82,6 +83,7 @@ pub use extensions::{
 pub use framed_content::{Content, FramedContent};
 pub use group_info::{GroupInfo, GroupInfoTBS};
 pub use key_package::{KeyPackage, KeyPackageRef, KeyPackageTBS};
+pub use limits::{DecodeLimits, Limit};
 pub use mls_message::{MLSMessage, MlsMessage, MlsMessageBody};
 pub use padding::Padding;
 pub use private_message::{

@@ -4,7 +4,8 @@ use mls_codec::{decode_exact, Decode, Encode};
 use mls_treekem::ProtocolVersion;
 
 use crate::{
-    FramingError, GroupInfo, KeyPackage, PrivateMessage, PublicMessage, Welcome, WireFormat,
+    DecodeLimits, FramingError, GroupInfo, KeyPackage, PrivateMessage, PublicMessage, Welcome,
+    WireFormat,
 };
 
 /// The `select (MLSMessage.wire_format)` body of an MLSMessage (RFC 9420 §6).
@@ -101,8 +102,19 @@ impl MlsMessage {
 
     /// Decodes a message that must take all of `bytes` and be `mls10`
     /// ([`FramingError::UnsupportedVersion`]). A KeyPackage inside must
-    /// carry the same version (RFC 9420 §10).
+    /// carry the same version (RFC 9420 §10). The resource limits of
+    /// [`DecodeLimits::DEFAULT`] apply ([`FramingError::LimitExceeded`]).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, FramingError> {
+        Self::from_bytes_with_limits(bytes, &DecodeLimits::DEFAULT)
+    }
+
+    /// [`from_bytes`](Self::from_bytes) with other resource limits: the
+    /// size is checked before decoding, the counts after.
+    pub fn from_bytes_with_limits(
+        bytes: &[u8],
+        limits: &DecodeLimits,
+    ) -> Result<Self, FramingError> {
+        limits.check_message_size(bytes.len())?;
         let msg: MlsMessage = decode_exact(bytes)?;
         if msg.version != ProtocolVersion::MLS10 {
             return Err(FramingError::UnsupportedVersion(msg.version));
@@ -115,6 +127,7 @@ impl MlsMessage {
                 });
             }
         }
+        limits.check_message(&msg)?;
         Ok(msg)
     }
 

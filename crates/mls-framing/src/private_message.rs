@@ -162,6 +162,7 @@ impl PrivateMessageContent {
         if rest.iter().fold(0u8, |acc, b| acc | b) != 0 {
             return Err(FramingError::NonZeroPadding);
         }
+        crate::DecodeLimits::DEFAULT.check_content(&content)?;
         Ok(PrivateMessageContent {
             content,
             auth,

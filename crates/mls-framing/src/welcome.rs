@@ -162,7 +162,9 @@ impl EncryptedGroupSecrets {
         )
         .map_err(|_| FramingError::GroupSecretsDecryptionFailed)?;
         let plain = zeroize::Zeroizing::new(plain);
-        Ok(decode_exact(&plain)?)
+        let secrets = decode_exact(&plain)?;
+        crate::DecodeLimits::DEFAULT.check_group_secrets(&secrets)?;
+        Ok(secrets)
     }
 }
 
@@ -264,7 +266,9 @@ impl Welcome {
                 &self.encrypted_group_info,
             )
             .map_err(|_| FramingError::GroupInfoDecryptionFailed)?;
-        Ok(decode_exact(&plain)?)
+        let group_info = decode_exact(&plain)?;
+        crate::DecodeLimits::DEFAULT.check_group_info(&group_info)?;
+        Ok(group_info)
     }
 
     fn check_suite<S: CipherSuiteProvider + ?Sized>(&self, suite: &S) -> Result<(), FramingError> {

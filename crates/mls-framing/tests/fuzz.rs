@@ -5,8 +5,9 @@ mod common;
 
 use mls_codec::{decode_exact, Decode, Encode};
 use mls_framing::{
-    AuthenticatedContent, Commit, ContentType, GroupInfo, GroupSecrets, KeyPackage, MlsMessage,
-    PrivateMessageContent, Proposal, RatchetTreeExtension, Welcome,
+    AuthenticatedContent, Commit, ContentType, ExternalPub, ExternalSenders, FramedContent,
+    GroupInfo, GroupSecrets, KeyPackage, MlsMessage, PrivateMessage, PrivateMessageContent,
+    Proposal, ProposalOrRef, PublicMessage, RatchetTreeExtension, Sender, SenderData, Welcome,
 };
 use proptest::prelude::*;
 use std::sync::OnceLock;
@@ -37,6 +38,23 @@ fn decode_all(bytes: &[u8]) {
     decode_roundtrip::<RatchetTreeExtension>(bytes);
     decode_roundtrip::<AuthenticatedContent>(bytes);
     decode_roundtrip::<GroupSecrets>(bytes);
+    decode_roundtrip::<PublicMessage>(bytes);
+    decode_roundtrip::<PrivateMessage>(bytes);
+    decode_roundtrip::<FramedContent>(bytes);
+    decode_roundtrip::<Sender>(bytes);
+    decode_roundtrip::<SenderData>(bytes);
+    decode_roundtrip::<ProposalOrRef>(bytes);
+    decode_roundtrip::<ExternalSenders>(bytes);
+    decode_roundtrip::<ExternalPub>(bytes);
+    decode_roundtrip::<mls_treekem::RequiredCapabilities>(bytes);
+    decode_roundtrip::<mls_treekem::Node>(bytes);
+    decode_roundtrip::<mls_treekem::LeafNode>(bytes);
+    decode_roundtrip::<mls_treekem::UpdatePath>(bytes);
+    decode_roundtrip::<mls_keyschedule::GroupContext>(bytes);
+    decode_roundtrip::<mls_keyschedule::PreSharedKeyID>(bytes);
+    if let Ok(tree) = mls_treekem::RatchetTree::from_extension_bytes(bytes) {
+        assert_eq!(tree.to_extension_bytes().as_deref(), Ok(bytes));
+    }
     for content_type in [
         ContentType::Application,
         ContentType::Proposal,

@@ -20,7 +20,9 @@ pub enum TreeError {
     EmptyTree,
     /// The last node of an encoded `ratchet_tree` is blank (§12.4.3.3).
     TrailingBlankNode,
-    /// The tree would have more than 2^31 leaves.
+    /// The tree would have more than 2^30 leaves, or a received tree more
+    /// than [`MAX_TREE_LEAVES`](crate::limits::MAX_TREE_LEAVES) (see
+    /// [`crate::limits`]).
     TreeTooLarge,
     /// A leaf node at an odd index or a parent node at an even index.
     NodeTypeMismatch {

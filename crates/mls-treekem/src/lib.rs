@@ -36,6 +36,7 @@ mod extension;
 mod leaf_node;
 mod leaf_validation;
 mod lifetime;
+pub mod limits;
 mod node;
 mod parent_node;
 mod path_secret;

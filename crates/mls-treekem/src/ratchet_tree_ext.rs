@@ -1,6 +1,7 @@
 //! The `ratchet_tree` extension (RFC 9420 §12.4.3.3) and the checks of a
 //! tree received when joining (§12.4.3.1).
 
+use alloc::boxed::Box;
 use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
 use mls_codec::{decode_exact, Encode};
@@ -49,13 +50,29 @@ impl RatchetTree {
     /// Decodes a `ratchet_tree` (RFC 9420 §12.4.3.3): the last node must be
     /// non-blank, node types must match positions, keys must be unique; the
     /// tree is padded with blanks to a power of two leaves. No other check:
-    /// see [`RatchetTree::import`].
+    /// see [`RatchetTree::import`]. At most
+    /// [`MAX_TREE_LEAVES`](crate::limits::MAX_TREE_LEAVES) leaves
+    /// ([`TreeError::TreeTooLarge`]).
     pub fn from_extension_bytes(bytes: &[u8]) -> Result<Self, TreeError> {
-        let nodes: Vec<Option<Node>> = decode_exact(bytes)?;
+        Self::from_extension_bytes_with_max_leaves(bytes, crate::limits::MAX_TREE_LEAVES)
+    }
+
+    /// [`from_extension_bytes`](Self::from_extension_bytes) with another
+    /// bound on the number of leaves.
+    pub fn from_extension_bytes_with_max_leaves(
+        bytes: &[u8],
+        max_leaves: u32,
+    ) -> Result<Self, TreeError> {
+        // Boxed: a blank node is one byte on the wire and should not cost a
+        // whole `Node` in memory.
+        let nodes: Vec<Option<Box<Node>>> = decode_exact(bytes)?;
         match nodes.last() {
             None => Err(TreeError::EmptyTree),
             Some(None) => Err(TreeError::TrailingBlankNode),
-            Some(Some(_)) => RatchetTree::from_nodes(nodes),
+            Some(Some(_)) if nodes.len().div_ceil(2) > max_leaves as usize => {
+                Err(TreeError::TreeTooLarge)
+            }
+            Some(Some(_)) => RatchetTree::from_boxed_nodes(nodes),
         }
     }
 

@@ -2,6 +2,7 @@
 //! bad path secret, a wrong confirmation tag) can be undone in O(changes)
 //! instead of cloning the tree up front.
 
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 use super::RatchetTree;
@@ -17,7 +18,7 @@ pub(crate) enum Change {
     /// The tree doubled.
     Extended,
     /// The tree halved; the nodes dropped (the old root and right half).
-    Truncated(Vec<Option<Node>>),
+    Truncated(Vec<Option<Box<Node>>>),
 }
 
 impl RatchetTree {
@@ -88,7 +89,7 @@ impl RatchetTree {
     }
 
     /// Doubles the tree and puts the dropped nodes back.
-    fn undo_truncate(&mut self, dropped: Vec<Option<Node>>) {
+    fn undo_truncate(&mut self, dropped: Vec<Option<Box<Node>>>) {
         let start = self.nodes.len();
         if self.extend().is_err() {
             return;
@@ -96,7 +97,7 @@ impl RatchetTree {
         // extend() recorded nothing: the journal is taken.
         for (i, node) in dropped.into_iter().enumerate() {
             if node.is_some() {
-                let _ = self.replace_node(NodeIndex((start + i) as u32), node);
+                let _ = self.replace_node_boxed(NodeIndex((start + i) as u32), node);
             }
         }
     }

@@ -9,6 +9,7 @@ mod key_index;
 mod parent_hash;
 mod tree_hash;
 
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 use mls_crypto::HpkePublicKey;
 
@@ -36,8 +37,10 @@ use crate::{LeafNode, Node, ParentNode, TreeError};
 /// ```
 #[derive(Debug, Clone)]
 pub struct RatchetTree {
-    /// `2 * n_leaves - 1` nodes, `n_leaves` a power of two.
-    pub(crate) nodes: Vec<Option<Node>>,
+    /// `2 * n_leaves - 1` nodes, `n_leaves` a power of two. Boxed, so that
+    /// a blank slot costs a pointer rather than a whole `Node`: a received
+    /// tree is mostly blank slots at one byte each on the wire.
+    pub(crate) nodes: Vec<Option<Box<Node>>>,
     /// Per node: (non-blank nodes, non-blank leaves) in its subtree.
     counts: Vec<(u32, u32)>,
     hashes: HashCache,
@@ -65,7 +68,13 @@ impl RatchetTree {
     /// blanks to `2^(d+1) - 1` nodes. Checks the structure (node types at the
     /// right positions, size) and key uniqueness, nothing else: use
     /// [`RatchetTree::import`] for a tree received from others.
-    pub fn from_nodes(mut nodes: Vec<Option<Node>>) -> Result<Self, TreeError> {
+    pub fn from_nodes(nodes: Vec<Option<Node>>) -> Result<Self, TreeError> {
+        Self::from_boxed_nodes(nodes.into_iter().map(|n| n.map(Box::new)).collect())
+    }
+
+    /// [`from_nodes`](Self::from_nodes) on boxed nodes, as decoded from a
+    /// `ratchet_tree` extension.
+    pub(crate) fn from_boxed_nodes(nodes: Vec<Option<Box<Node>>>) -> Result<Self, TreeError> {
         if nodes.is_empty() {
             return Err(TreeError::EmptyTree);
         }
@@ -75,7 +84,6 @@ impl RatchetTree {
             .filter(|n| *n <= 1 << 30)
             .ok_or(TreeError::TreeTooLarge)?;
         let width = tree_math::node_width(n_leaves).ok_or(TreeError::TreeTooLarge)? as usize;
-        nodes.resize(width, None);
         let mut tree = RatchetTree {
             nodes: alloc::vec![None; width],
             counts: alloc::vec![(0, 0); width],
@@ -85,7 +93,7 @@ impl RatchetTree {
         };
         for (i, node) in nodes.into_iter().enumerate() {
             let x = NodeIndex(i as u32);
-            match &node {
+            match node.as_deref() {
                 Some(Node::Leaf(_)) if !x.is_leaf() => {
                     return Err(TreeError::NodeTypeMismatch { node: x.0 })
                 }
@@ -95,7 +103,7 @@ impl RatchetTree {
                 _ => {}
             }
             if node.is_some() {
-                tree.set_node(x, node)?;
+                tree.set_node_boxed(x, node)?;
             }
         }
         Ok(tree)
@@ -118,7 +126,7 @@ impl RatchetTree {
 
     /// The node at `x`; `None` if blank or outside the tree.
     pub fn node(&self, x: NodeIndex) -> Option<&Node> {
-        self.nodes.get(x.0 as usize).and_then(Option::as_ref)
+        self.nodes.get(x.0 as usize).and_then(|n| n.as_deref())
     }
 
     /// The leaf node of `leaf`; `None` if blank or outside the tree.
@@ -136,7 +144,7 @@ impl RatchetTree {
 
     /// Every node in array order, blanks as `None`.
     pub fn nodes(&self) -> impl Iterator<Item = Option<&Node>> + '_ {
-        self.nodes.iter().map(Option::as_ref)
+        self.nodes.iter().map(|n| n.as_deref())
     }
 
     /// The non-blank leaves with their indices, left to right.
@@ -145,7 +153,7 @@ impl RatchetTree {
             .iter()
             .step_by(2)
             .enumerate()
-            .filter_map(|(i, n)| Some((LeafIndex(i as u32), n.as_ref()?.as_leaf()?)))
+            .filter_map(|(i, n)| Some((LeafIndex(i as u32), n.as_deref()?.as_leaf()?)))
     }
 
     /// The number of non-blank leaves.
@@ -237,12 +245,17 @@ impl RatchetTree {
     /// hash cache up to date. Fails, changing nothing, on a duplicate key or
     /// an index outside the tree.
     pub(crate) fn set_node(&mut self, x: NodeIndex, node: Option<Node>) -> Result<(), TreeError> {
+        self.set_node_boxed(x, node.map(Box::new))
+    }
+
+    /// [`set_node`](Self::set_node) with the node already boxed.
+    fn set_node_boxed(&mut self, x: NodeIndex, node: Option<Box<Node>>) -> Result<(), TreeError> {
         if let Some(new) = &node {
             self.keys.check(x.0, new)?;
         }
-        let old = self.replace_node(x, node)?;
+        let old = self.replace_node_boxed(x, node)?;
         if let Some(journal) = &mut self.journal {
-            journal.push(Change::Node(x, old));
+            journal.push(Change::Node(x, old.map(|b| *b)));
         }
         Ok(())
     }
@@ -254,6 +267,15 @@ impl RatchetTree {
         x: NodeIndex,
         node: Option<Node>,
     ) -> Result<Option<Node>, TreeError> {
+        Ok(self.replace_node_boxed(x, node.map(Box::new))?.map(|b| *b))
+    }
+
+    /// [`replace_node`](Self::replace_node) with the node boxed.
+    fn replace_node_boxed(
+        &mut self,
+        x: NodeIndex,
+        node: Option<Box<Node>>,
+    ) -> Result<Option<Box<Node>>, TreeError> {
         let slot = self
             .nodes
             .get_mut(x.0 as usize)
@@ -276,8 +298,12 @@ impl RatchetTree {
     /// Mutable access to a parent node; marks it changed.
     pub(crate) fn parent_node_mut(&mut self, x: NodeIndex) -> Option<&mut ParentNode> {
         let n = self.n_leaves();
-        match self.nodes.get_mut(x.0 as usize) {
-            Some(Some(Node::Parent(p))) => {
+        match self
+            .nodes
+            .get_mut(x.0 as usize)
+            .and_then(|n| n.as_deref_mut())
+        {
+            Some(Node::Parent(p)) => {
                 self.hashes.mark(x, n);
                 if let Some(journal) = &mut self.journal {
                     journal.push(Change::Node(x, Some(Node::Parent(p.clone()))));
