@@ -44,7 +44,8 @@ impl Commit {
     /// Whether the proposals *given by value* require a path (RFC 9420
     /// §12.4): an empty Commit always does. Proposals by reference must be
     /// resolved by the caller and checked with
-    /// [`crate::Proposal::requires_path`].
+    /// [`crate::Proposal::requires_path`]. Custom proposals count as
+    /// requiring a path (conservative: their registry entry is unknown).
     pub fn path_required(&self) -> bool {
         self.proposals.is_empty()
             || self.proposals.iter().any(|p| match p {

@@ -91,8 +91,8 @@ pub use private_message::{
     SenderDataAAD,
 };
 pub use proposal::{
-    Add, ExternalInit, GroupContextExtensions, PreSharedKey, Proposal, ProposalOrRef, ProposalRef,
-    ReInit, Remove, Update,
+    Add, CustomProposal, ExternalInit, GroupContextExtensions, PreSharedKey, Proposal,
+    ProposalOrRef, ProposalRef, ReInit, Remove, Update,
 };
 pub use public_message::PublicMessage;
 pub use rules::{check_sender_rules, embedded_signature_key, signature_key_for};

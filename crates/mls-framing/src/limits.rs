@@ -198,7 +198,11 @@ impl DecodeLimits {
             Proposal::Update(update) => self.check_leaf_node(&update.leaf_node),
             Proposal::ReInit(reinit) => self.check_extensions(&reinit.extensions),
             Proposal::GroupContextExtensions(gce) => self.check_extensions(&gce.extensions),
-            Proposal::Remove(_) | Proposal::PreSharedKey(_) | Proposal::ExternalInit(_) => Ok(()),
+            // A custom body is opaque bytes, bounded by the message size.
+            Proposal::Remove(_)
+            | Proposal::PreSharedKey(_)
+            | Proposal::ExternalInit(_)
+            | Proposal::Custom(_) => Ok(()),
         }
     }
 

@@ -17,7 +17,9 @@ use crate::{
 /// * a PrivateMessage only from a `member` (§6.3.2; non-members have no
 ///   keys, §12.1.8);
 /// * `external`: proposals only, of a type allowed for external senders
-///   (§6.1, §12.1.8);
+///   (§6.1, §12.1.8); custom proposal types are refused, as the RFC's
+///   "Ext" column does not list them (see [`Proposal::allowed_for_external_sender`]);
+/// * `member`: anything, including custom proposals;
 /// * `new_member_proposal`: Add proposals only (§6.1);
 /// * `new_member_commit`: commits only (§6.1).
 ///

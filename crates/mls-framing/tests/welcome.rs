@@ -265,10 +265,14 @@ fn every_structure_round_trips() {
     let tree: RatchetTreeExtension = decode_exact(&s.ratchet_tree).unwrap();
     assert_eq!(tree.to_bytes().unwrap(), s.ratchet_tree);
 
-    // Unknown proposal types and wire formats do not decode.
+    // Unknown proposal types decode as custom proposals (`opaque data<V>`);
+    // unknown wire formats do not decode.
     assert_eq!(
         decode_exact::<Proposal>(&[0x0a, 0x0a, 0]),
-        Err(mls_codec::Error::UnknownDiscriminant(0x0a0a))
+        Ok(Proposal::Custom(mls_framing::CustomProposal {
+            proposal_type: mls_treekem::ProposalType(0x0a0a),
+            data: vec![],
+        }))
     );
     assert_eq!(
         decode_exact::<MlsMessage>(&[0, 1, 0xf0, 0x00]),

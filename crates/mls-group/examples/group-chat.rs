@@ -100,16 +100,16 @@ fn main() {
     .unwrap();
     show("Alice adds Bob", &[("alice", &alice), ("bob", &bob)]);
 
-    // Bob adds Charlie.
+    // Alice adds Charlie.
     let charlie_kp = kp(&who("charlie"));
     let add = Proposal::Add(Add {
         key_package: charlie_kp.key_package().clone(),
     });
-    let out = bob
+    let out = alice
         .commit(vec![add], &CommitOptions::default(), rng)
         .unwrap();
-    bob.merge_pending_commit().unwrap();
-    fan_out(&out.commit, &mut [&mut alice]);
+    alice.merge_pending_commit().unwrap();
+    fan_out(&out.commit, &mut [&mut bob]);
     let welcome = out.welcome.unwrap().into_welcome().unwrap();
     let mut charlie = G::join(
         suite.clone(),
@@ -122,7 +122,7 @@ fn main() {
     )
     .unwrap();
     show(
-        "Bob adds Charlie",
+        "Alice adds Charlie",
         &[("alice", &alice), ("bob", &bob), ("charlie", &charlie)],
     );
 

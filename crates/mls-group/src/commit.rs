@@ -11,7 +11,7 @@ use mls_keyschedule::interim_transcript_hash;
 use mls_treekem::tree_math::LeafIndex;
 use mls_treekem::{Extension, ExtensionType, LeafNodeSource};
 
-use crate::epoch::{next_epoch, provisional_context, psk_secret, StagedCommit};
+use crate::epoch::{next_epoch, path_skeleton, provisional_context, psk_secret, StagedCommit};
 use crate::proposals::{apply, resolve, validate_list, ApplyEnv, Committer, ProposalStore};
 use crate::{Group, GroupError, HandshakeFormat};
 
@@ -227,9 +227,10 @@ impl<S: CipherSuiteProvider> Group<S> {
             HandshakeFormat::Public => WireFormat::PUBLIC_MESSAGE,
             HandshakeFormat::Private => WireFormat::PRIVATE_MESSAGE,
         };
+        let staged_path = path.as_ref().map(path_skeleton);
         let commit = Commit {
             proposals: refs,
-            path: path.clone(),
+            path,
         };
         let mut ac = self.sign_content(
             wire_format,
@@ -298,7 +299,7 @@ impl<S: CipherSuiteProvider> Group<S> {
         let message = self.protect(ac, rng)?;
         let staged = StagedCommit {
             ops: fx.ops,
-            path: path.map(|p| (me, p, new_members)),
+            path: staged_path.map(|p| (me, p, new_members)),
             external_leaf: None,
             from_epoch: self.context.epoch,
             context,
@@ -313,6 +314,7 @@ impl<S: CipherSuiteProvider> Group<S> {
             new_extensions: fx.extensions,
             psks: fx.psks,
             reinit: fx.reinit,
+            custom: fx.custom,
             own: true,
             external: false,
         };

@@ -4,7 +4,7 @@
 use alloc::vec::Vec;
 use mls_codec::Encode;
 use mls_crypto::{CipherSuiteProvider, Secret};
-use mls_framing::{AuthenticatedContent, KeyPackage, ReInit};
+use mls_framing::{AuthenticatedContent, CustomProposal, KeyPackage, ReInit, Sender};
 use mls_keyschedule::{
     GroupContext, InitSecret, KeyScheduleOutput, PreSharedKeyID, Psk, PskSecret, PskStore,
     ResumptionPskUsage,
@@ -39,6 +39,7 @@ pub struct StagedCommit {
     pub(crate) new_extensions: Option<Vec<Extension>>,
     pub(crate) psks: Vec<PreSharedKeyID>,
     pub(crate) reinit: Option<ReInit>,
+    pub(crate) custom: Vec<(Sender, CustomProposal)>,
     pub(crate) own: bool,
     pub(crate) external: bool,
 }
@@ -72,6 +73,15 @@ impl StagedCommit {
     /// The committed ReInit, if any (§11.2).
     pub fn reinit(&self) -> Option<&ReInit> {
         self.reinit.as_ref()
+    }
+
+    /// The custom proposals committed (by value or by reference), in
+    /// commit order, with their senders. They change neither the tree nor
+    /// the key schedule: acting on them is the application's job. Each was
+    /// accepted by [`crate::GroupPolicy::check_proposal`] and its type is
+    /// supported by every member of the new epoch.
+    pub fn custom_proposals(&self) -> &[(Sender, CustomProposal)] {
+        &self.custom
     }
 
     /// The committer's leaf index in the new epoch (`None` never happens
@@ -145,6 +155,29 @@ pub(crate) fn psk_secret<S: CipherSuiteProvider>(
         values.push((id.clone(), value));
     }
     Ok(PskSecret::from_values(&group.suite, &values)?)
+}
+
+/// The part of an UpdatePath that merging it into the tree needs (the leaf,
+/// the public keys and how many ciphertexts each node has), without the
+/// ciphertexts: a staged commit keeps this instead of a copy of the whole
+/// path, which in a sparse tree holds N−1 ciphertexts.
+pub(crate) fn path_skeleton(path: &mls_treekem::UpdatePath) -> mls_treekem::UpdatePath {
+    mls_treekem::UpdatePath {
+        leaf_node: path.leaf_node.clone(),
+        nodes: path
+            .nodes
+            .iter()
+            .map(|n| mls_treekem::UpdatePathNode {
+                encryption_key: n.encryption_key.clone(),
+                encrypted_path_secret: core::iter::repeat_with(|| mls_crypto::HpkeCiphertext {
+                    kem_output: Vec::new(),
+                    ciphertext: Vec::new(),
+                })
+                .take(n.encrypted_path_secret.len())
+                .collect(),
+            })
+            .collect(),
+    }
 }
 
 /// The provisional GroupContext (§12.4.2): new epoch, tree hash and
@@ -232,10 +265,12 @@ impl<S: CipherSuiteProvider> Group<S> {
     }
 
     /// The signature keys of the current members, by leaf index.
-    pub(crate) fn past_signature_keys(&self) -> Vec<Option<mls_crypto::SignaturePublicKey>> {
-        (0..self.tree.n_leaves())
-            .map(|i| self.signature_key_of(LeafIndex(i)))
-            .collect()
+    /// The signature keys of `leaves` now (before a commit changes them).
+    pub(crate) fn signature_keys_of(
+        &self,
+        leaves: impl Iterator<Item = LeafIndex>,
+    ) -> alloc::collections::BTreeMap<u32, Option<mls_crypto::SignaturePublicKey>> {
+        leaves.map(|l| (l.0, self.signature_key_of(l))).collect()
     }
 
     /// Applies a staged commit (ours or another member's): the tree
@@ -266,9 +301,22 @@ impl<S: CipherSuiteProvider> Group<S> {
             confirmation_tag,
             private_keys,
             reinit,
+            added,
+            removed,
+            updated,
             ..
         } = staged;
-        let old_keys = self.past_signature_keys();
+        // The leaves whose signature key this commit can change: added,
+        // removed, updated, and the committer (a new or external leaf).
+        let n_leaves = self.tree.n_leaves();
+        let changed_keys = self.signature_keys_of(
+            added
+                .iter()
+                .map(|(l, _)| *l)
+                .chain(removed.iter().map(|(l, _)| *l))
+                .chain(updated.iter().copied())
+                .chain(path.as_ref().map(|(l, _, _)| *l)),
+        );
         self.tree.begin_changes();
         let replayed = (|| -> Result<(), GroupError> {
             crate::proposals::replay(&mut self.tree, &ops)?;
@@ -306,7 +354,8 @@ impl<S: CipherSuiteProvider> Group<S> {
             context: self.context.clone(),
             secret_tree: old_tree,
             sender_data_secret: self.epoch_secrets.sender_data_secret().clone(),
-            signature_keys: old_keys,
+            changed_keys,
+            n_leaves,
         });
         self.past_epochs
             .truncate(self.config.secret_tree.max_past_epochs as usize);

@@ -18,8 +18,37 @@ pub(crate) struct PastEpoch {
     pub context: GroupContext,
     pub secret_tree: SecretTree,
     pub sender_data_secret: Secret,
-    /// Signature keys of the members of that epoch, by leaf index.
-    pub signature_keys: Vec<Option<SignaturePublicKey>>,
+    /// The leaves whose signature key changed when this epoch ended, with
+    /// their key in this epoch (`None`: blank). A leaf not listed had the
+    /// key it has in the next epoch, so a commit records O(changes), not
+    /// the whole roster (see [`past_signature_key`]).
+    pub changed_keys: alloc::collections::BTreeMap<u32, Option<SignaturePublicKey>>,
+    /// The number of leaves of that epoch's tree.
+    pub n_leaves: u32,
+}
+
+/// The signature key of `leaf` in a past epoch with `n_leaves` leaves and
+/// `changed` keys, where `later` are the past epochs after it (most recent
+/// first) and `current` looks a leaf up in the current tree.
+pub(crate) fn past_signature_key<'a>(
+    n_leaves: u32,
+    changed: &alloc::collections::BTreeMap<u32, Option<SignaturePublicKey>>,
+    later: impl DoubleEndedIterator<Item = &'a PastEpoch>,
+    leaf: LeafIndex,
+    current: impl Fn(LeafIndex) -> Option<SignaturePublicKey>,
+) -> Option<SignaturePublicKey> {
+    if leaf.0 >= n_leaves {
+        return None;
+    }
+    if let Some(k) = changed.get(&leaf.0) {
+        return k.clone();
+    }
+    for e in later.rev() {
+        if let Some(k) = e.changed_keys.get(&leaf.0) {
+            return k.clone();
+        }
+    }
+    current(leaf)
 }
 
 /// A member of a group, as seen by [`Group::members`].

@@ -158,6 +158,25 @@ impl<S: CipherSuiteProvider> Group<S> {
         self.propose(Proposal::Remove(Remove { removed: leaf.0 }), rng)
     }
 
+    /// Proposes a custom proposal of `proposal_type` with an
+    /// application-defined body (see [`mls_framing::CustomProposal`] for
+    /// its framing). `proposal_type` must not be an RFC 9420 type.
+    /// Whether it can be committed depends on the members' capabilities
+    /// (§7.2) and on the application's [`crate::GroupPolicy::check_proposal`],
+    /// checked at commit time. To commit one by value, pass
+    /// `Proposal::Custom(..)` to [`Group::commit`].
+    pub fn propose_custom(
+        &mut self,
+        proposal_type: mls_treekem::ProposalType,
+        data: Vec<u8>,
+        rng: &mut dyn Rng,
+    ) -> Result<MlsMessage, GroupError> {
+        let custom = mls_framing::CustomProposal::new(proposal_type, data).ok_or(
+            GroupError::InvalidArgument("custom proposal with an RFC 9420 proposal type"),
+        )?;
+        self.propose(Proposal::Custom(custom), rng)
+    }
+
     /// Proposes to add the owner of `key_package` (§12.1.1).
     pub fn propose_add(
         &mut self,
@@ -255,10 +274,10 @@ impl<S: CipherSuiteProvider> Group<S> {
                         got: pm.epoch,
                     });
                 }
-                let past = self
+                let k = self
                     .past_epochs
-                    .iter_mut()
-                    .find(|p| p.context.epoch == pm.epoch)
+                    .iter()
+                    .position(|p| p.context.epoch == pm.epoch)
                     .ok_or(if pm.epoch > self.context.epoch {
                         GroupError::WrongEpoch {
                             current: self.context.epoch,
@@ -267,13 +286,31 @@ impl<S: CipherSuiteProvider> Group<S> {
                     } else {
                         GroupError::EpochTooOld(pm.epoch)
                     })?;
-                let keys = &past.signature_keys;
+                let tree = &self.tree;
+                let (later, rest) = self.past_epochs.make_contiguous().split_at_mut(k);
+                let later: &[crate::group::PastEpoch] = later;
+                let crate::group::PastEpoch {
+                    context,
+                    secret_tree,
+                    sender_data_secret,
+                    changed_keys,
+                    n_leaves,
+                } = &mut rest[0];
+                let (changed_keys, n_leaves) = (&*changed_keys, *n_leaves);
                 let ac = pm.unprotect(
                     &self.suite,
-                    &mut past.secret_tree,
-                    past.sender_data_secret.as_bytes(),
-                    &past.context,
-                    |l| keys.get(l.0 as usize).cloned().flatten(),
+                    secret_tree,
+                    sender_data_secret.as_bytes(),
+                    context,
+                    |l| {
+                        crate::group::past_signature_key(
+                            n_leaves,
+                            changed_keys,
+                            later.iter(),
+                            l,
+                            |l| tree.leaf(l).map(|n| n.signature_key.clone()),
+                        )
+                    },
                 )?;
                 Ok((ac, pm.epoch))
             }

@@ -133,12 +133,23 @@ impl<S: CipherSuiteProvider> Group<S> {
             })
             .collect();
         let mut past_epochs = Vec::with_capacity(self.past_epochs.len());
-        for p in &self.past_epochs {
+        for (k, p) in self.past_epochs.iter().enumerate() {
+            let signature_keys = (0..p.n_leaves)
+                .map(|i| {
+                    crate::group::past_signature_key(
+                        p.n_leaves,
+                        &p.changed_keys,
+                        self.past_epochs.range(..k),
+                        LeafIndex(i),
+                        |l| self.signature_key_of(l),
+                    )
+                })
+                .collect();
             past_epochs.push(PastEpochState {
                 context: p.context.clone(),
                 secret_tree: p.secret_tree.to_state_bytes()?,
                 sender_data_secret: p.sender_data_secret.as_bytes().to_vec(),
-                signature_keys: p.signature_keys.clone(),
+                signature_keys,
             });
         }
         let state = GroupStateV1 {
@@ -245,7 +256,13 @@ impl<S: CipherSuiteProvider> Group<S> {
                 context: p.context,
                 secret_tree: SecretTree::from_state_bytes(&p.secret_tree).map_err(bad)?,
                 sender_data_secret: Secret::from(p.sender_data_secret),
-                signature_keys: p.signature_keys,
+                n_leaves: p.signature_keys.len() as u32,
+                changed_keys: p
+                    .signature_keys
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, k)| (i as u32, k))
+                    .collect(),
             });
         }
         let identity = ClientIdentity::new(

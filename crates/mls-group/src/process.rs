@@ -11,7 +11,7 @@ use mls_treekem::{
     validate_leaf_node, LeafNodeContext, LeafValidationOptions, RequiredCapabilities,
 };
 
-use crate::epoch::{next_epoch, provisional_context, psk_secret, StagedCommit};
+use crate::epoch::{next_epoch, path_skeleton, provisional_context, psk_secret, StagedCommit};
 use crate::proposals::{apply, check_auth, resolve, validate_list, ApplyEnv, Committer, Resolved};
 use crate::{Group, GroupError};
 
@@ -170,7 +170,7 @@ impl<S: CipherSuiteProvider> Group<S> {
                 ),
                 None => None,
             };
-            staged_path = Some((sender_leaf, path.clone(), new_members));
+            staged_path = Some((sender_leaf, path_skeleton(path), new_members));
             (provisional, commit_secret, sender_leaf)
         } else {
             let Committer::Member(l) = committer else {
@@ -227,6 +227,7 @@ impl<S: CipherSuiteProvider> Group<S> {
             new_extensions: fx.extensions,
             psks: fx.psks,
             reinit: fx.reinit,
+            custom: fx.custom,
             own: false,
             external: committer == Committer::External,
         })

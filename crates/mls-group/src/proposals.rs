@@ -5,7 +5,8 @@ use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
 use mls_crypto::CipherSuiteProvider;
 use mls_framing::{
-    find_extension, KeyPackage, Proposal, ProposalOrRef, ProposalRef, ReInit, Sender,
+    find_extension, CustomProposal, KeyPackage, Proposal, ProposalOrRef, ProposalRef, ReInit,
+    Sender,
 };
 use mls_keyschedule::{GroupContext, PreSharedKeyID, Psk, ResumptionPskUsage};
 use mls_treekem::tree_math::LeafIndex;
@@ -101,6 +102,7 @@ pub(crate) struct Effects {
     pub reinit: Option<ReInit>,
     pub ops: Vec<TreeOp>,
     pub path_required: bool,
+    pub custom: Vec<(Sender, CustomProposal)>,
 }
 
 /// Who commits: a member, or an external joiner (§12.4.3.2).
@@ -389,6 +391,28 @@ pub(crate) fn apply<S: CipherSuiteProvider>(
             let index = tree.add_leaf(kp.leaf_node.clone())?;
             fx.ops.push(TreeOp::Add(kp.leaf_node.clone()));
             fx.added.push((index, kp.clone()));
+        }
+    }
+    // Custom proposals (§7.2, §12.2): a non-default proposal type may only
+    // be committed if every member of the resulting group lists it in its
+    // capabilities, joiners included (members removed by this commit do
+    // not count). The application's hook already ran above. They change
+    // neither the tree nor the secrets; they are surfaced in the
+    // StagedCommit.
+    for r in list {
+        if let Proposal::Custom(c) = &r.proposal {
+            if c.proposal_type.is_default() {
+                return Err(GroupError::InvalidProposal(
+                    "custom proposal with an RFC 9420 proposal type",
+                ));
+            }
+            if tree
+                .members()
+                .any(|(_, leaf)| !leaf.capabilities.supports_proposal(c.proposal_type))
+            {
+                return Err(GroupError::UnsupportedProposal(c.proposal_type));
+            }
+            fx.custom.push((r.sender, c.clone()));
         }
     }
     // PSKs.

@@ -270,3 +270,54 @@ fn welcome_for_someone_else_is_refused() {
     bad.encrypted_group_info[last] ^= 1;
     assert!(Group::join(s, &bad, &kp, JoinOptions::default()).is_err());
 }
+
+/// A past epoch keeps only the signature keys a commit changed; a message
+/// from a member removed since, and from a member whose leaf slot was
+/// reused by a new member, still verifies against the key of its epoch,
+/// also after the state went through persistence.
+#[test]
+fn past_epoch_signature_keys_after_remove_and_add() {
+    let mut g = group_of(1, &["a", "b", "c", "d"], HandshakeFormat::Private);
+    let from_b = g[1]
+        .encrypt_application_message(b"b", b"", &mut OsRng)
+        .unwrap();
+    let from_c = g[2]
+        .encrypt_application_message(b"c", b"", &mut OsRng)
+        .unwrap();
+    // Epoch +1: Alice removes Bob. Epoch +2: Alice adds Eve in Bob's slot.
+    let rm = g[0]
+        .commit(
+            vec![Proposal::Remove(Remove { removed: 1 })],
+            &CommitOptions::default(),
+            &mut OsRng,
+        )
+        .unwrap();
+    g[0].merge_pending_commit().unwrap();
+    deliver(&mut [&mut g[3]], &rm.commit);
+    let s = suite(1);
+    let eve = key_package(&s, "eve");
+    let add = Proposal::Add(mls_framing::Add {
+        key_package: eve.key_package().clone(),
+    });
+    let out = g[0]
+        .commit(vec![add], &CommitOptions::default(), &mut OsRng)
+        .unwrap();
+    g[0].merge_pending_commit().unwrap();
+    deliver(&mut [&mut g[3]], &out.commit);
+    assert_eq!(
+        g[3].member(LeafIndex(1)).unwrap().credential,
+        mls_treekem::Credential::Basic(b"eve".to_vec())
+    );
+    let bytes = g[3].to_state_bytes().unwrap();
+    let mut restored =
+        Group::from_state_bytes(s, &bytes, config(HandshakeFormat::Private), None).unwrap();
+    assert_eq!(restored.to_state_bytes().unwrap(), bytes);
+    for d in [&mut g[3], &mut restored] {
+        for (m, want) in [(&from_b, b"b"), (&from_c, b"c")] {
+            match d.process_message(m).unwrap() {
+                ProcessedMessage::Application { data, .. } => assert_eq!(&data, want),
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+}
