@@ -139,3 +139,9 @@ pub fn build(n: u32, quarter_blank: bool) -> Fixture {
     }
     fx
 }
+
+pub mod floor;
+pub mod mlsrs_peer;
+pub mod openmls_peer;
+pub mod ours;
+pub mod workload;

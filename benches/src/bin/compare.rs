@@ -1,0 +1,225 @@
+//! Prints one table comparing our library with OpenMLS and mls-rs on the
+//! workloads of issue 8 (suite 1, one thread), with the cryptographic
+//! floor of each workload.
+//!
+//! ```sh
+//! cargo run -p benches --release --bin compare
+//! BENCH_MAX_N=100 cargo run -p benches --release --bin compare   # quick run
+//! ```
+//!
+//! Environment (all optional):
+//! * `BENCH_MAX_N` — largest N (default 10000; N runs over 2, 10, 100, 1000, 10000);
+//! * `BENCH_FULL_MAX_N` — largest N of the full shape (default 1000);
+//! * `BENCH_LIBS` — comma-separated subset of `ours,openmls,mls-rs`;
+//! * `BENCH_SAMPLES` — maximum samples per workload (default 21, at least 3
+//!   are always taken), `BENCH_BUDGET_MS` — time budget per workload pair
+//!   after the first 3 samples (default 2000).
+//!
+//! `--max-n N` overrides `BENCH_MAX_N`. Progress goes to stderr, the
+//! Markdown table to stdout.
+
+use std::time::{Duration, Instant};
+
+use benches::floor::{self, Costs, Sizes};
+use benches::mlsrs_peer;
+use benches::openmls_peer::OpenMls;
+use benches::ours::Ours;
+use benches::workload::{run, Results, Sampling, Shape, WORKLOADS};
+
+fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn fmt_us(v: Option<f64>) -> String {
+    match v {
+        None => "–".into(),
+        Some(v) if v >= 10_000.0 => format!("{:.1} ms", v / 1000.0),
+        Some(v) if v >= 1000.0 => format!("{:.2} ms", v / 1000.0),
+        Some(v) => format!("{v:.1} µs"),
+    }
+}
+
+fn fmt_bytes(v: Option<f64>) -> String {
+    match v {
+        None => "–".into(),
+        Some(v) if v >= 1e6 => format!("{:.2} MB", v / 1e6),
+        Some(v) if v >= 1e4 => format!("{:.1} kB", v / 1e3),
+        Some(v) => format!("{v:.0} B"),
+    }
+}
+
+fn ratio(a: Option<f64>, b: Option<f64>) -> String {
+    match (a, b) {
+        (Some(a), Some(b)) if b > 0.0 => format!("{:.2}×", a / b),
+        _ => "–".into(),
+    }
+}
+
+struct Row {
+    workload: &'static str,
+    n: u32,
+    shape: Shape,
+    ours: Option<f64>,
+    openmls: Option<f64>,
+    mlsrs: Option<f64>,
+    floor: Option<f64>,
+    floor_batch: Option<f64>,
+}
+
+fn main() {
+    let mut max_n = env_u64("BENCH_MAX_N", 10_000);
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--max-n") {
+        max_n = args
+            .get(i + 1)
+            .and_then(|v| v.parse().ok())
+            .expect("--max-n N");
+    }
+    let full_max = env_u64("BENCH_FULL_MAX_N", 1000);
+    let libs = std::env::var("BENCH_LIBS").unwrap_or_else(|_| "ours,openmls,mls-rs".into());
+    let want = |l: &str| libs.split(',').any(|x| x.trim() == l);
+    let sampling = Sampling {
+        max: env_u64("BENCH_SAMPLES", 21) as usize,
+        budget: Duration::from_millis(env_u64("BENCH_BUDGET_MS", 2000)),
+        ..Sampling::default()
+    };
+    let started = Instant::now();
+
+    eprintln!("measuring the primitives");
+    let costs: Costs = floor::measure();
+    let mut rows = Vec::new();
+    for n in [2u32, 10, 100, 1000, 10_000] {
+        if n as u64 > max_n {
+            break;
+        }
+        for shape in [Shape::Sparse, Shape::Full] {
+            if shape == Shape::Full && n as u64 > full_max {
+                continue;
+            }
+            let mut sizes = Sizes::default();
+            let mut res: [Option<Results>; 3] = [None, None, None];
+            if want("ours") {
+                eprint!("ours    n={n} {}: setup", shape.name());
+                let t = Instant::now();
+                let mut d = Ours::setup(n, shape);
+                eprint!(" {:.1}s, run", t.elapsed().as_secs_f64());
+                let t = Instant::now();
+                res[0] = Some(run(&mut d, sampling));
+                eprintln!(" {:.1}s", t.elapsed().as_secs_f64());
+                sizes = Sizes {
+                    commit: d.commit_len as f64,
+                    welcome: d.welcome_len as f64,
+                };
+            }
+            if want("openmls") {
+                eprint!("openmls n={n} {}: setup", shape.name());
+                let t = Instant::now();
+                let mut d = OpenMls::setup(n, shape);
+                eprint!(" {:.1}s, run", t.elapsed().as_secs_f64());
+                let t = Instant::now();
+                res[1] = Some(run(&mut d, sampling));
+                eprintln!(" {:.1}s", t.elapsed().as_secs_f64());
+            }
+            if want("mls-rs") {
+                eprint!("mls-rs  n={n} {}: setup", shape.name());
+                let t = Instant::now();
+                let mut d = mlsrs_peer::setup(n, shape);
+                eprint!(" {:.1}s, run", t.elapsed().as_secs_f64());
+                let t = Instant::now();
+                res[2] = Some(run(d.as_mut(), sampling));
+                eprintln!(" {:.1}s", t.elapsed().as_secs_f64());
+            }
+            for w in WORKLOADS {
+                let get = |i: usize| res[i].as_ref().and_then(|r| r.get(w));
+                let count = floor::counts(w, n, shape == Shape::Full, sizes);
+                rows.push(Row {
+                    workload: w,
+                    n,
+                    shape,
+                    ours: get(0),
+                    openmls: get(1),
+                    mlsrs: get(2),
+                    floor: count.as_ref().map(|c| c.cost(&costs, false)),
+                    floor_batch: count.as_ref().map(|c| c.cost(&costs, true)),
+                });
+            }
+        }
+    }
+
+    println!("## Primitives (suite 1, median µs)\n");
+    println!("| primitive | µs |\n|---|---:|");
+    for (name, v) in [
+        ("X25519 keygen", costs.x25519_keygen),
+        ("X25519 DH", costs.x25519_dh),
+        ("HPKE seal (32 B)", costs.hpke_seal),
+        ("HPKE open (32 B)", costs.hpke_open),
+        ("HPKE DeriveKeyPair", costs.hpke_derive),
+        ("Ed25519 sign (128 B)", costs.sign),
+        ("Ed25519 verify (128 B)", costs.verify),
+        (
+            "Ed25519 batch verify, per signature (64)",
+            costs.batch_verify,
+        ),
+        ("Ed25519 sign, per KiB more", costs.sign_per_byte * 1024.0),
+        (
+            "Ed25519 verify, per KiB more",
+            costs.verify_per_byte * 1024.0,
+        ),
+        ("SHA-256 (128 B)", costs.sha256),
+        ("SHA-256, per KiB", costs.sha256_per_byte * 1024.0),
+        ("HKDF-Extract", costs.hkdf_extract),
+        ("HKDF-Expand (32 B)", costs.hkdf_expand),
+        ("AES-128-GCM seal (32 B)", costs.aead),
+        ("AES-128-GCM, per KiB", costs.aead_per_byte * 1024.0),
+    ] {
+        println!("| {name} | {v:.2} |");
+    }
+    println!("\n## Workloads (median)\n");
+    println!(
+        "| workload | N | shape | ours | openmls | mls-rs | ours / best peer | floor | ours / floor |"
+    );
+    println!("|---|---:|---|---:|---:|---:|---:|---:|---:|");
+    for r in &rows {
+        let best = match (r.openmls, r.mlsrs) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let bytes = r.workload.starts_with("state");
+        let f = if bytes { fmt_bytes } else { fmt_us };
+        let (floor, vs_floor) = if r.workload == "join_welcome" {
+            (
+                format!("{} (batch {})", fmt_us(r.floor), fmt_us(r.floor_batch)),
+                format!(
+                    "{} (batch {})",
+                    ratio(r.ours, r.floor),
+                    ratio(r.ours, r.floor_batch)
+                ),
+            )
+        } else {
+            (
+                if bytes { "–".into() } else { fmt_us(r.floor) },
+                ratio(r.ours, r.floor),
+            )
+        };
+        println!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            r.workload,
+            r.n,
+            r.shape.name(),
+            f(r.ours),
+            f(r.openmls),
+            f(r.mlsrs),
+            ratio(r.ours, best),
+            floor,
+            vs_floor
+        );
+    }
+    println!(
+        "\n`state_bytes`: the last leaf's persisted state; `state_delta`: the bytes written \
+         when it merges one commit. Total time: {:.0} s.",
+        started.elapsed().as_secs_f64()
+    );
+}

@@ -1,0 +1,265 @@
+//! The workloads on our library (`mls-group`).
+
+use std::time::Duration;
+
+use mls_codec::Encode;
+use mls_crypto::RustCryptoSuite;
+use mls_framing::{Add, MlsMessage, Proposal};
+use mls_group::{
+    ClientIdentity, CommitOptions, Group, GroupConfig, JoinOptions, KeyPackageBundle,
+    KeyPackageOptions, ProcessedMessage,
+};
+use mls_treekem::Credential;
+
+use crate::workload::{timed, Driver, Shape, APP_MESSAGE};
+use crate::{suite, BenchRng, GROUP_ID};
+
+type G = Group<RustCryptoSuite>;
+
+/// Our driver: leaf 0 and the last leaf of one group.
+pub struct Ours {
+    committer: G,
+    processor: G,
+    rng: BenchRng,
+    next_id: u64,
+    commit: Vec<u8>,
+    welcome: Vec<u8>,
+    joiner: Option<KeyPackageBundle>,
+    app: Vec<u8>,
+    /// Size of the last Welcome, for the floor's per-byte terms.
+    pub welcome_len: usize,
+    /// Size of the last commit.
+    pub commit_len: usize,
+}
+
+fn bytes(m: &MlsMessage) -> Vec<u8> {
+    m.to_bytes().expect("encode")
+}
+
+fn config() -> GroupConfig {
+    GroupConfig {
+        ratchet_tree_in_welcome: true,
+        ..GroupConfig::default()
+    }
+}
+
+fn welcome_of(b: &[u8]) -> mls_framing::Welcome {
+    MlsMessage::from_bytes(b)
+        .expect("welcome")
+        .into_welcome()
+        .expect("welcome")
+}
+
+impl Ours {
+    fn bundle(&mut self) -> KeyPackageBundle {
+        let cs = suite();
+        self.next_id += 1;
+        let id = ClientIdentity::generate(
+            &cs,
+            Credential::Basic(self.next_id.to_be_bytes().to_vec()),
+            &mut self.rng,
+        )
+        .expect("identity");
+        KeyPackageBundle::create(&cs, &id, KeyPackageOptions::default(), &mut self.rng)
+            .expect("key package")
+    }
+
+    /// A group of `n` members in `shape`.
+    pub fn setup(n: u32, shape: Shape) -> Self {
+        let cs = suite();
+        let mut rng = BenchRng::new(b"ours");
+        let alice = ClientIdentity::generate(&cs, Credential::Basic(b"0".to_vec()), &mut rng)
+            .expect("identity");
+        let committer = Group::create(cs, alice, GROUP_ID.to_vec(), vec![], config(), &mut rng)
+            .expect("create");
+        let mut me = Ours {
+            processor: placeholder(),
+            committer,
+            rng,
+            next_id: 0,
+            commit: vec![],
+            welcome: vec![],
+            joiner: None,
+            app: vec![],
+            welcome_len: 0,
+            commit_len: 0,
+        };
+        match shape {
+            Shape::Sparse => {
+                let bundles: Vec<_> = (1..n).map(|_| me.bundle()).collect();
+                let adds = bundles
+                    .iter()
+                    .map(|b| {
+                        Proposal::Add(Add {
+                            key_package: b.key_package().clone(),
+                        })
+                    })
+                    .collect();
+                let out = me
+                    .committer
+                    .commit(adds, &CommitOptions::default(), &mut me.rng)
+                    .expect("commit");
+                me.committer.merge_pending_commit().expect("merge");
+                let w = out.welcome.expect("welcome").into_welcome().expect("w");
+                let last = bundles.last().expect("n >= 2");
+                me.processor =
+                    Group::join(suite(), &w, last, JoinOptions::default()).expect("join");
+            }
+            Shape::Full => {
+                // The newest member adds the next one with a path.
+                let mut newest: Option<G> = None;
+                for _ in 1..n {
+                    let b = me.bundle();
+                    let add = Proposal::Add(Add {
+                        key_package: b.key_package().clone(),
+                    });
+                    let opts = CommitOptions {
+                        force_path: true,
+                        ..CommitOptions::default()
+                    };
+                    let adder = newest.as_mut().unwrap_or(&mut me.committer);
+                    let out = adder.commit(vec![add], &opts, &mut me.rng).expect("commit");
+                    adder.merge_pending_commit().expect("merge");
+                    if newest.is_some() {
+                        match me.committer.process_message(&out.commit).expect("process") {
+                            ProcessedMessage::Commit(s) => {
+                                me.committer.merge_staged_commit(s).expect("merge")
+                            }
+                            _ => unreachable!(),
+                        }
+                    }
+                    let w = out.welcome.expect("welcome").into_welcome().expect("w");
+                    newest =
+                        Some(Group::join(suite(), &w, &b, JoinOptions::default()).expect("join"));
+                }
+                me.processor = newest.expect("n >= 2");
+            }
+        }
+        me
+    }
+}
+
+// `Group` has no cheap empty value; the processor is set before use.
+fn placeholder() -> G {
+    let cs = suite();
+    let mut rng = BenchRng::new(b"placeholder");
+    let id = ClientIdentity::generate(&cs, Credential::Basic(b"p".to_vec()), &mut rng).unwrap();
+    Group::create(cs, id, b"p".to_vec(), vec![], config(), &mut rng).unwrap()
+}
+
+impl Driver for Ours {
+    fn commit_create(&mut self) -> Duration {
+        let opts = CommitOptions {
+            force_path: true,
+            ..CommitOptions::default()
+        };
+        let (c, t) = timed(|| {
+            let out = self
+                .committer
+                .commit(vec![], &opts, &mut self.rng)
+                .expect("commit");
+            bytes(&out.commit)
+        });
+        self.commit_len = c.len();
+        self.commit = c;
+        t
+    }
+
+    fn commit_process(&mut self) -> Duration {
+        self.committer.merge_pending_commit().expect("merge");
+        let p = &mut self.processor;
+        let c = &self.commit;
+        timed(|| {
+            let m = MlsMessage::from_bytes(c).expect("parse");
+            match p.process_message(&m).expect("process") {
+                ProcessedMessage::Commit(s) => p.merge_staged_commit(s).expect("merge"),
+                _ => unreachable!(),
+            }
+        })
+        .1
+    }
+
+    fn add_one(&mut self) -> Duration {
+        let b = self.bundle();
+        let kp = bytes(&MlsMessage::from(b.key_package().clone()));
+        self.joiner = Some(b);
+        let g = &mut self.committer;
+        let rng = &mut self.rng;
+        let (w, t) = timed(|| {
+            let kp = MlsMessage::from_bytes(&kp)
+                .expect("parse")
+                .into_key_package()
+                .expect("kp");
+            let add = Proposal::Add(Add { key_package: kp });
+            let out = g
+                .commit(vec![add], &CommitOptions::default(), rng)
+                .expect("commit");
+            let _ = bytes(&out.commit);
+            bytes(&out.welcome.expect("welcome"))
+        });
+        self.welcome_len = w.len();
+        self.welcome = w;
+        t
+    }
+
+    fn join_welcome(&mut self) -> Duration {
+        let b = self.joiner.take().expect("add_one first");
+        let w = &self.welcome;
+        let (g, t) = timed(|| {
+            Group::join(suite(), &welcome_of(w), &b, JoinOptions::default()).expect("join")
+        });
+        drop(g);
+        self.committer.clear_pending_commit();
+        t
+    }
+
+    fn app_encrypt(&mut self) -> Duration {
+        let g = &mut self.committer;
+        let rng = &mut self.rng;
+        let (m, t) = timed(|| {
+            bytes(
+                &g.encrypt_application_message(&APP_MESSAGE, b"", rng)
+                    .expect("encrypt"),
+            )
+        });
+        self.app = m;
+        t
+    }
+
+    fn app_decrypt(&mut self) -> Duration {
+        let p = &mut self.processor;
+        let m = &self.app;
+        timed(|| {
+            let m = MlsMessage::from_bytes(m).expect("parse");
+            match p.process_message(&m).expect("decrypt") {
+                ProcessedMessage::Application { data, .. } => data.len(),
+                _ => unreachable!(),
+            }
+        })
+        .1
+    }
+
+    fn state_bytes(&mut self) -> (usize, usize) {
+        let before = self.processor.to_state_bytes().expect("state");
+        self.commit_create();
+        self.commit_process();
+        let after = self.processor.to_state_bytes().expect("state");
+        // The state is one blob, rewritten whole: report the bytes that
+        // differ, counting a length change as changed bytes.
+        let delta = changed_bytes(&before, &after);
+        (before.len(), delta)
+    }
+}
+
+/// Bytes of `after` that differ from `before` outside their common prefix
+/// and suffix (what an incremental writer would have to rewrite).
+pub fn changed_bytes(before: &[u8], after: &[u8]) -> usize {
+    let prefix = before.iter().zip(after).take_while(|(a, b)| a == b).count();
+    let suffix = before[prefix..]
+        .iter()
+        .rev()
+        .zip(after[prefix..].iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    after.len() - prefix - suffix
+}

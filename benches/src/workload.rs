@@ -1,0 +1,176 @@
+//! The comparative workloads (issue 8), one driver per library.
+//!
+//! Every driver holds two members of one group: the *committer* (leaf 0,
+//! the creator) and the *processor* (the last leaf). Each timed step
+//! returns the duration of the measured operation only; the bookkeeping
+//! that keeps the group in the same shape between samples (merging our own
+//! commit, clearing an add commit that only served the join, making a fresh
+//! KeyPackage) is done outside the timed region. So a sample chain is:
+//!
+//! * `commit_create` then `commit_process`: leaf 0 creates an empty commit
+//!   with path (serialised); it merges it untimed; the last leaf
+//!   deserialises, processes and merges it (timed). The tree keeps its
+//!   shape: leaf 0's copath nodes are the same before and after.
+//! * `add_one` then `join_welcome`: a fresh KeyPackage (made untimed) is
+//!   parsed from bytes, validated and committed as one Add (no path) with
+//!   a Welcome carrying the ratchet tree (timed); the new member joins from
+//!   the Welcome bytes (timed); the committer then drops the pending commit.
+//! * `app_encrypt` / `app_decrypt`: leaf 0 encrypts 1 KiB, the last leaf
+//!   decrypts it.
+
+use std::time::{Duration, Instant};
+
+/// The two tree shapes of the issue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// The creator adds N−1 members in one commit: every parent node blank.
+    Sparse,
+    /// Every parent node set, no unmerged leaves. Built as a chain: member
+    /// k commits "Add(k+1)" with a path, member k+1 joins from the Welcome
+    /// and commits the next add, and so on; leaf 0 processes every commit.
+    /// Only leaf 0 and the newest member hold state, so the build costs N
+    /// joins (each validating a tree of k leaves) rather than N² commit
+    /// processings.
+    Full,
+}
+
+impl Shape {
+    /// Its name in the table.
+    pub fn name(self) -> &'static str {
+        match self {
+            Shape::Sparse => "sparse",
+            Shape::Full => "full",
+        }
+    }
+}
+
+/// The workloads, in table order.
+pub const WORKLOADS: [&str; 8] = [
+    "commit_create",
+    "commit_process",
+    "add_one",
+    "join_welcome",
+    "app_encrypt",
+    "app_decrypt",
+    "state_bytes",
+    "state_delta",
+];
+
+/// One library's driver (see the module documentation).
+pub trait Driver {
+    /// Leaf 0 creates (and serialises) an empty commit with path.
+    fn commit_create(&mut self) -> Duration;
+    /// Leaf 0 merges the commit (untimed); the last leaf parses, processes
+    /// and merges it (timed).
+    fn commit_process(&mut self) -> Duration;
+    /// Leaf 0 adds one member from its KeyPackage bytes: commit + Welcome.
+    fn add_one(&mut self) -> Duration;
+    /// The new member joins from the Welcome bytes; leaf 0 drops the add.
+    fn join_welcome(&mut self) -> Duration;
+    /// Leaf 0 encrypts a 1 KiB application message.
+    fn app_encrypt(&mut self) -> Duration;
+    /// The last leaf decrypts it.
+    fn app_decrypt(&mut self) -> Duration;
+    /// The last leaf's persisted state in bytes, and how many bytes of it
+    /// are written when it merges one more commit.
+    fn state_bytes(&mut self) -> (usize, usize);
+}
+
+/// The 1 KiB application payload.
+pub const APP_MESSAGE: [u8; 1024] = [0x42; 1024];
+
+/// Sampling: at least `min` and at most `max` samples, stopping early once
+/// `budget` is spent.
+#[derive(Debug, Clone, Copy)]
+pub struct Sampling {
+    /// Minimum samples.
+    pub min: usize,
+    /// Maximum samples.
+    pub max: usize,
+    /// Time budget per pair of workloads.
+    pub budget: Duration,
+}
+
+impl Default for Sampling {
+    fn default() -> Self {
+        Sampling {
+            min: 3,
+            max: 21,
+            budget: Duration::from_secs(2),
+        }
+    }
+}
+
+/// Medians (µs) of every timed workload, and the state sizes.
+#[derive(Debug, Clone, Default)]
+pub struct Results {
+    /// (workload, median µs or bytes).
+    pub values: Vec<(&'static str, f64)>,
+}
+
+impl Results {
+    /// The value of `workload`.
+    pub fn get(&self, workload: &str) -> Option<f64> {
+        self.values
+            .iter()
+            .find(|(w, _)| *w == workload)
+            .map(|(_, v)| *v)
+    }
+}
+
+/// The median of `samples`, in µs.
+pub fn median_us(samples: &mut [Duration]) -> f64 {
+    samples.sort();
+    let n = samples.len();
+    let mid = if n % 2 == 1 {
+        samples[n / 2]
+    } else {
+        (samples[n / 2 - 1] + samples[n / 2]) / 2
+    };
+    mid.as_secs_f64() * 1e6
+}
+
+fn pair(
+    s: Sampling,
+    d: &mut dyn Driver,
+    a: fn(&mut dyn Driver) -> Duration,
+    b: fn(&mut dyn Driver) -> Duration,
+) -> (f64, f64) {
+    let start = Instant::now();
+    let (mut xa, mut xb) = (Vec::new(), Vec::new());
+    while xa.len() < s.max && (xa.len() < s.min || start.elapsed() < s.budget) {
+        xa.push(a(d));
+        xb.push(b(d));
+    }
+    (median_us(&mut xa), median_us(&mut xb))
+}
+
+/// Runs every workload on `d`.
+pub fn run(d: &mut dyn Driver, s: Sampling) -> Results {
+    let mut r = Results::default();
+    let (a, b) = pair(s, d, |d| d.commit_create(), |d| d.commit_process());
+    r.values.push(("commit_create", a));
+    r.values.push(("commit_process", b));
+    let (a, b) = pair(s, d, |d| d.add_one(), |d| d.join_welcome());
+    r.values.push(("add_one", a));
+    r.values.push(("join_welcome", b));
+    let app = Sampling {
+        min: s.min.max(11),
+        max: s.max.max(101),
+        ..s
+    };
+    let (a, b) = pair(app, d, |d| d.app_encrypt(), |d| d.app_decrypt());
+    r.values.push(("app_encrypt", a));
+    r.values.push(("app_decrypt", b));
+    let (size, delta) = d.state_bytes();
+    r.values.push(("state_bytes", size as f64));
+    r.values.push(("state_delta", delta as f64));
+    r
+}
+
+/// Times `f`.
+pub fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
+    let start = Instant::now();
+    let out = f();
+    (out, start.elapsed())
+}
