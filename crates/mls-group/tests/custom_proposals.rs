@@ -45,32 +45,7 @@ fn group(members: &[(&str, bool)]) -> Vec<Group<RustCryptoSuite>> {
     )
     .unwrap()];
     for (name, custom) in members {
-        let bundle = kp(&s, name, *custom);
-        let out = groups[0]
-            .commit(
-                vec![Proposal::Add(Add {
-                    key_package: bundle.key_package().clone(),
-                })],
-                &CommitOptions::default(),
-                &mut OsRng,
-            )
-            .unwrap();
-        groups[0].merge_pending_commit().unwrap();
-        let (_, rest) = groups.split_at_mut(1);
-        let mut refs: Vec<&mut Group<RustCryptoSuite>> = rest.iter_mut().collect();
-        deliver(&mut refs, &out.commit);
-        let welcome = out.welcome.unwrap().into_welcome().unwrap();
-        let joined = Group::join(
-            s.clone(),
-            &welcome,
-            &bundle,
-            JoinOptions {
-                config: cfg,
-                ..JoinOptions::default()
-            },
-        )
-        .unwrap();
-        groups.push(joined);
+        add_and_join(&mut groups, &kp(&s, name, *custom), cfg);
     }
     groups
 }

@@ -73,34 +73,43 @@ pub fn group_of(
     )
     .unwrap()];
     for name in &names[1..] {
-        let kp = key_package(&s, name);
-        let out = groups[0]
-            .commit(
-                vec![Proposal::Add(Add {
-                    key_package: kp.key_package().clone(),
-                })],
-                &CommitOptions::default(),
-                &mut OsRng,
-            )
-            .unwrap();
-        groups[0].merge_pending_commit().unwrap();
-        let (_, rest) = groups.split_at_mut(1);
-        let mut refs: Vec<&mut Group<RustCryptoSuite>> = rest.iter_mut().collect();
-        deliver(&mut refs, &out.commit);
-        let welcome = out.welcome.unwrap().into_welcome().unwrap();
-        let joined = Group::join(
-            s.clone(),
-            &welcome,
-            &kp,
-            JoinOptions {
-                config: config(format),
-                ..JoinOptions::default()
-            },
-        )
-        .unwrap();
-        groups.push(joined);
+        add_and_join(&mut groups, &key_package(&s, name), config(format));
         let all: Vec<&Group<RustCryptoSuite>> = groups.iter().collect();
         assert_agree(&all);
     }
     groups
+}
+
+/// `groups[0]` adds the holder of `bundle` in a commit that every other
+/// member processes; the new member joins from the Welcome and is appended.
+pub fn add_and_join(
+    groups: &mut Vec<Group<RustCryptoSuite>>,
+    bundle: &KeyPackageBundle,
+    config: GroupConfig,
+) {
+    let out = groups[0]
+        .commit(
+            vec![Proposal::Add(Add {
+                key_package: bundle.key_package().clone(),
+            })],
+            &CommitOptions::default(),
+            &mut OsRng,
+        )
+        .unwrap();
+    groups[0].merge_pending_commit().unwrap();
+    let (_, rest) = groups.split_at_mut(1);
+    let mut refs: Vec<&mut Group<RustCryptoSuite>> = rest.iter_mut().collect();
+    deliver(&mut refs, &out.commit);
+    let welcome = out.welcome.unwrap().into_welcome().unwrap();
+    let joined = Group::join(
+        suite(groups[0].context().cipher_suite.0),
+        &welcome,
+        bundle,
+        JoinOptions {
+            config,
+            ..JoinOptions::default()
+        },
+    )
+    .unwrap();
+    groups.push(joined);
 }
