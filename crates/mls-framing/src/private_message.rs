@@ -4,7 +4,9 @@
 use alloc::vec::Vec;
 use mls_codec::{decode_exact, Decode, Encode, Reader};
 use mls_crypto::{CipherSuiteProvider, Rng, Secret, SignaturePublicKey};
-use mls_keyschedule::{sender_data_key_nonce, GroupContext, RatchetKey, RatchetType, SecretTree};
+use mls_keyschedule::{
+    sender_data_key_nonce, GroupContext, KeyUndo, RatchetKey, RatchetType, SecretTree,
+};
 use mls_treekem::tree_math::LeafIndex;
 
 use crate::authenticated_content::check_context;
@@ -355,6 +357,31 @@ impl PrivateMessage {
         S: CipherSuiteProvider + ?Sized,
         F: FnOnce(LeafIndex) -> Option<SignaturePublicKey>,
     {
+        self.unprotect_staged(
+            suite,
+            secret_tree,
+            sender_data_secret,
+            context,
+            signature_key_of,
+        )
+        .map(|(ac, _undo)| ac)
+    }
+
+    /// [`PrivateMessage::unprotect`], also returning the [`KeyUndo`] that
+    /// restores the consumed key ([`SecretTree::undo`]) if the caller's
+    /// further validation of the content (a commit's, say) fails.
+    pub fn unprotect_staged<S, F>(
+        &self,
+        suite: &S,
+        secret_tree: &mut SecretTree,
+        sender_data_secret: &[u8],
+        context: &GroupContext,
+        signature_key_of: F,
+    ) -> Result<(AuthenticatedContent, KeyUndo), FramingError>
+    where
+        S: CipherSuiteProvider + ?Sized,
+        F: FnOnce(LeafIndex) -> Option<SignaturePublicKey>,
+    {
         if self.group_id != context.group_id {
             return Err(FramingError::GroupIdMismatch);
         }
@@ -367,7 +394,7 @@ impl PrivateMessage {
         let sender_data = self.decrypt_sender_data(suite, sender_data_secret)?;
         let public_key = signature_key_of(sender_data.leaf_index)
             .ok_or(FramingError::UnknownSender(sender_data.leaf_index.0))?;
-        secret_tree.open_with(
+        secret_tree.open_staged(
             suite,
             sender_data.leaf_index,
             ratchet_of(self.content_type),

@@ -63,6 +63,7 @@ mod join;
 mod key_package;
 mod messages;
 mod persist;
+mod persist_pending;
 mod policy;
 mod process;
 mod proposals;

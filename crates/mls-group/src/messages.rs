@@ -12,6 +12,7 @@ use mls_treekem::{LeafNode, LeafNodeSource};
 
 use crate::proposals::StoredProposal;
 use crate::{Group, GroupError, HandshakeFormat};
+use mls_keyschedule::KeyUndo;
 
 /// A received message after [`Group::process_message`].
 #[derive(Debug)]
@@ -226,11 +227,12 @@ impl<S: CipherSuiteProvider> Group<S> {
 
     /// Verifies and opens a Public or PrivateMessage of this group.
     /// Application messages may come from a retained past epoch; handshake
-    /// messages must be of the current epoch.
+    /// messages must be of the current epoch. For a PrivateMessage of the
+    /// current epoch, also the [`KeyUndo`] that puts its key back.
     pub(crate) fn unprotect(
         &mut self,
         msg: &MlsMessage,
-    ) -> Result<(AuthenticatedContent, u64), GroupError> {
+    ) -> Result<(AuthenticatedContent, u64, Option<KeyUndo>), GroupError> {
         match &msg.body {
             MlsMessageBody::PublicMessage(pm) => {
                 if pm.content.group_id != self.context.group_id {
@@ -251,7 +253,7 @@ impl<S: CipherSuiteProvider> Group<S> {
                     Some(&self.context),
                     &key,
                 )?;
-                Ok((ac, self.context.epoch))
+                Ok((ac, self.context.epoch, None))
             }
             MlsMessageBody::PrivateMessage(pm) => {
                 if pm.group_id != self.context.group_id {
@@ -259,14 +261,14 @@ impl<S: CipherSuiteProvider> Group<S> {
                 }
                 if pm.epoch == self.context.epoch {
                     let tree = &self.tree;
-                    let ac = pm.unprotect(
+                    let (ac, undo) = pm.unprotect_staged(
                         &self.suite,
                         &mut self.secret_tree,
                         self.epoch_secrets.sender_data_secret().as_bytes(),
                         &self.context,
                         |l| tree.leaf(l).map(|n| n.signature_key.clone()),
                     )?;
-                    return Ok((ac, pm.epoch));
+                    return Ok((ac, pm.epoch, Some(undo)));
                 }
                 if pm.content_type != mls_framing::ContentType::Application {
                     return Err(GroupError::WrongEpoch {
@@ -312,7 +314,7 @@ impl<S: CipherSuiteProvider> Group<S> {
                         )
                     },
                 )?;
-                Ok((ac, pm.epoch))
+                Ok((ac, pm.epoch, None))
             }
             _ => Err(GroupError::UnexpectedWireFormat),
         }
@@ -322,7 +324,21 @@ impl<S: CipherSuiteProvider> Group<S> {
     /// returned, a proposal stored, a commit validated into a
     /// [`crate::StagedCommit`]. A message that fails leaves the group unchanged.
     pub fn process_message(&mut self, msg: &MlsMessage) -> Result<ProcessedMessage, GroupError> {
-        let (ac, epoch) = self.unprotect(msg)?;
+        let (ac, epoch, undo) = self.unprotect(msg)?;
+        let result = self.process_content(ac, epoch);
+        if let (Err(_), Some(undo)) = (&result, undo) {
+            // The message decrypted but is invalid: its key is not consumed.
+            self.secret_tree.undo(undo);
+        }
+        result
+    }
+
+    /// The content of an opened message, processed.
+    fn process_content(
+        &mut self,
+        ac: AuthenticatedContent,
+        epoch: u64,
+    ) -> Result<ProcessedMessage, GroupError> {
         match &ac.content.content {
             Content::Application(data) => {
                 let Sender::Member(sender) = ac.content.sender else {

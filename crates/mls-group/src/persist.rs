@@ -2,7 +2,7 @@
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
-use mls_codec::{decode_exact, Decode, Encode};
+use mls_codec::{Decode, Encode, Reader};
 use mls_crypto::{
     CipherSuite, CipherSuiteProvider, HpkePrivateKey, HpkePublicKey, Secret, SignatureKeyPair,
     SignaturePrivateKey, SignaturePublicKey,
@@ -13,11 +13,13 @@ use mls_treekem::tree_math::{LeafIndex, NodeIndex};
 use mls_treekem::{Credential, RatchetTree, TreePrivateKeys};
 
 use crate::group::PastEpoch;
+use crate::persist_pending::PendingState;
 use crate::proposals::{ProposalStore, StoredProposal};
 use crate::{ClientIdentity, Group, GroupConfig, GroupError, GroupPolicy};
 
-/// The version tag of the state encoding.
-pub const STATE_VERSION: u16 = 1;
+/// The version tag of the state encoding. Version 2 is version 1 followed
+/// by the optional pending commit; both are read.
+pub const STATE_VERSION: u16 = 2;
 
 #[derive(Encode, Decode)]
 struct NodeKey {
@@ -100,8 +102,9 @@ impl<S: CipherSuiteProvider> Group<S> {
     /// The whole state — tree, private keys, secrets, secret trees of the
     /// current and retained epochs, proposal store, PSKs — as versioned
     /// bytes. The bytes are secret: store them encrypted. A pending commit
-    /// is not saved ([`GroupError::CommitPending`]: merge or clear it
-    /// first); the configuration and policy are given again on restore.
+    /// is saved too, so that a restored client can still merge it once the
+    /// Delivery Service confirms it, or drop it. The configuration and
+    /// policy are given again on restore.
     ///
     /// ```
     /// # use mls_crypto::{CipherSuite, CryptoProvider, OsRng, RustCrypto};
@@ -115,9 +118,6 @@ impl<S: CipherSuiteProvider> Group<S> {
     /// assert_eq!(back.epoch_authenticator(), group.epoch_authenticator());
     /// ```
     pub fn to_state_bytes(&self) -> Result<Vec<u8>, GroupError> {
-        if self.pending_commit.is_some() {
-            return Err(GroupError::CommitPending);
-        }
         let mut nodes: Vec<NodeIndex> = self.private_keys.nodes().collect();
         nodes.sort();
         let private_keys = nodes
@@ -215,7 +215,13 @@ impl<S: CipherSuiteProvider> Group<S> {
             removed: u8::from(self.removed),
             now: self.now,
         };
-        Ok(state.to_bytes()?)
+        let pending = match &self.pending_commit {
+            Some(p) => Some(PendingState::from_pending(p)?),
+            None => None,
+        };
+        let mut bytes = state.to_bytes()?;
+        pending.encode(&mut bytes)?;
+        Ok(bytes)
     }
 
     /// Restores a state saved with [`Group::to_state_bytes`], for `suite`
@@ -230,10 +236,23 @@ impl<S: CipherSuiteProvider> Group<S> {
             [a, b, ..] => u16::from_be_bytes([*a, *b]),
             _ => return Err(GroupError::InvalidState("truncated")),
         };
-        if version != STATE_VERSION {
+        if version != 1 && version != STATE_VERSION {
             return Err(GroupError::InvalidState("unknown state version"));
         }
-        let s: GroupStateV1 = decode_exact(bytes).map_err(bad)?;
+        let mut reader = Reader::new(bytes);
+        let s = GroupStateV1::decode(&mut reader).map_err(bad)?;
+        let pending = if version >= 2 {
+            Option::<PendingState>::decode(&mut reader).map_err(bad)?
+        } else {
+            None
+        };
+        if !reader.is_empty() {
+            return Err(GroupError::InvalidState("trailing bytes"));
+        }
+        let pending_commit = match pending {
+            Some(p) => Some(p.into_pending(&suite)?),
+            None => None,
+        };
         if s.cipher_suite != suite.cipher_suite() || s.context.cipher_suite != s.cipher_suite {
             return Err(GroupError::UnsupportedCipherSuite(s.cipher_suite.0));
         }
@@ -315,7 +334,7 @@ impl<S: CipherSuiteProvider> Group<S> {
                 .into_iter()
                 .map(|p| ((p.group_id, p.epoch), Secret::from(p.psk)))
                 .collect(),
-            pending_commit: None,
+            pending_commit,
             reinit: s.reinit,
             removed: s.removed != 0,
             now: s.now,

@@ -10,6 +10,7 @@ use mls_framing::{
     ProposalOrRef, PublicMessage, WireFormat,
 };
 use mls_group::*;
+use mls_treekem::tree_math::LeafIndex;
 
 type G = Group<RustCryptoSuite>;
 
@@ -249,15 +250,45 @@ fn tampered_ciphertext_and_replay() {
     let mut t = pm.clone();
     t.authenticated_data = b"forged".to_vec();
     assert!(g[0].process_message(&MlsMessage::from(t)).is_err());
-    // Tampered tag: refused, and the genuine message still decrypts.
+    // Tampered tag: refused without stepping the ratchet, and the genuine
+    // message still decrypts.
     let mut t = pm.clone();
     let last = t.ciphertext.len() - 1;
     t.ciphertext[last] ^= 1;
-    assert!(g[0].process_message(&MlsMessage::from(t)).is_err());
+    rejected(&mut g[0], &MlsMessage::from(t), |e| {
+        matches!(
+            e,
+            GroupError::Framing(mls_framing::FramingError::ContentDecryptionFailed)
+        )
+    });
     let ProcessedMessage::Application { data, .. } = g[0].process_message(&msg).unwrap() else {
         panic!()
     };
     assert_eq!(data, b"2");
+}
+
+/// A commit that decrypts and verifies but is invalid does not consume its
+/// handshake key: once the missing proposal arrives, the same commit is
+/// processed.
+#[test]
+fn invalid_private_commit_keeps_its_key() {
+    let mut g = group_of(1, &["a", "b", "c"], HandshakeFormat::Private);
+    let proposal = g[1].propose_remove(LeafIndex(2), &mut OsRng).unwrap();
+    let out = g[1]
+        .commit(Vec::new(), &CommitOptions::default(), &mut OsRng)
+        .unwrap();
+    assert_eq!(out.commit.wire_format(), WireFormat::PRIVATE_MESSAGE);
+    // The proposal was not delivered: the commit refers to an unknown proposal.
+    rejected(&mut g[0], &out.commit, |e| {
+        matches!(e, GroupError::UnknownProposalRef(_))
+    });
+    g[0].process_message(&proposal).unwrap();
+    let ProcessedMessage::Commit(st) = g[0].process_message(&out.commit).unwrap() else {
+        panic!()
+    };
+    g[0].merge_staged_commit(st).unwrap();
+    g[1].merge_pending_commit().unwrap();
+    assert_agree(&[&g[0], &g[1]]);
 }
 
 #[test]

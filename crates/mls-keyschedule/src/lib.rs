@@ -69,7 +69,7 @@ pub use psk::{
     InMemoryPskStore, PreSharedKeyID, Psk, PskLabel, PskSecret, PskStore, ResumptionPskUsage,
 };
 pub use ratchet::{RatchetKey, RatchetType};
-pub use secret_tree::SecretTree;
+pub use secret_tree::{KeyUndo, SecretTree};
 pub use sender_data::{ciphertext_sample, sender_data_key_nonce};
 pub use transcript::{
     confirmation_tag, confirmed_transcript_hash, interim_transcript_hash, verify_confirmation_tag,

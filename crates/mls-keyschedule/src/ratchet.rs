@@ -39,6 +39,7 @@ pub(crate) struct Lengths {
 
 /// A sender hash ratchet: the secret of its next generation and the keys
 /// of skipped generations still retained.
+#[derive(Clone)]
 pub(crate) struct HashRatchet {
     leaf: u32,
     kind: RatchetType,
@@ -279,6 +280,13 @@ pub(crate) struct LeafRatchets {
 }
 
 impl LeafRatchets {
+    pub(crate) fn get(&self, kind: RatchetType) -> &HashRatchet {
+        match kind {
+            RatchetType::Handshake => &self.handshake,
+            RatchetType::Application => &self.application,
+        }
+    }
+
     pub(crate) fn get_mut(&mut self, kind: RatchetType) -> &mut HashRatchet {
         match kind {
             RatchetType::Handshake => &mut self.handshake,

@@ -2,6 +2,7 @@
 //! consumed (§9.2).
 
 use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
 use mls_crypto::{labeled, CipherSuite, CipherSuiteProvider, Secret};
 use mls_treekem::tree_math::{self, LeafIndex, NodeIndex};
 
@@ -139,10 +140,11 @@ impl SecretTree {
             .get(suite, len, generation, &config)
     }
 
-    /// Like [`SecretTree::key`], but the key is deleted only if `open`
+    /// Like [`SecretTree::key`], but the tree changes only if `open`
     /// succeeds (RFC 9420 §9.2: a key is consumed by a *successful*
-    /// decryption); otherwise it stays retained, so that a forged message
-    /// cannot destroy the key of a genuine one.
+    /// decryption); otherwise it is left exactly as it was, so that a
+    /// forged message can neither destroy the key of a genuine one nor
+    /// step any ratchet.
     ///
     /// ```
     /// use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto, Secret};
@@ -151,9 +153,11 @@ impl SecretTree {
     ///
     /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
     /// let mut tree = SecretTree::new(&suite, Secret::from(vec![9; 32]), 2, SecretTreeConfig::default()).unwrap();
+    /// let before = tree.to_state_bytes().unwrap();
     /// let (leaf, hs) = (LeafIndex(1), RatchetType::Handshake);
-    /// let failed: Result<(), Error> = tree.open_with(&suite, leaf, hs, 0, |_| Err(Error::ConfirmationTagMismatch));
+    /// let failed: Result<(), Error> = tree.open_with(&suite, leaf, hs, 5, |_| Err(Error::ConfirmationTagMismatch));
     /// assert!(failed.is_err());
+    /// assert_eq!(tree.to_state_bytes().unwrap(), before);
     /// let ok: Result<u32, Error> = tree.open_with(&suite, leaf, hs, 0, |k| Ok(k.generation));
     /// assert_eq!(ok, Ok(0));
     /// ```
@@ -170,15 +174,98 @@ impl SecretTree {
         E: From<Error>,
         F: FnOnce(&RatchetKey) -> Result<T, E>,
     {
+        self.open_staged(suite, leaf, ratchet, generation, open)
+            .map(|(t, _undo)| t)
+    }
+
+    /// Like [`SecretTree::open_with`], and on success also returns a
+    /// [`KeyUndo`] that puts the key back: for a caller that validates the
+    /// opened message further (a commit, say) and must leave the tree
+    /// unchanged if that fails. Apply it with [`SecretTree::undo`] before
+    /// any other change to this tree, or drop it to keep the change.
+    ///
+    /// ```
+    /// use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto, Secret};
+    /// use mls_keyschedule::{Error, RatchetType, SecretTree, SecretTreeConfig};
+    /// use mls_treekem::tree_math::LeafIndex;
+    ///
+    /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
+    /// let mut tree = SecretTree::new(&suite, Secret::from(vec![9; 32]), 4, SecretTreeConfig::default()).unwrap();
+    /// let before = tree.to_state_bytes().unwrap();
+    /// let (leaf, hs) = (LeafIndex(3), RatchetType::Handshake);
+    /// let (g, undo) = tree.open_staged(&suite, leaf, hs, 2, |k| Ok::<_, Error>(k.generation)).unwrap();
+    /// assert_eq!(g, 2);
+    /// // The message turned out invalid after all: put the key back.
+    /// tree.undo(undo);
+    /// assert_eq!(tree.to_state_bytes().unwrap(), before);
+    /// ```
+    pub fn open_staged<S, T, E, F>(
+        &mut self,
+        suite: &S,
+        leaf: LeafIndex,
+        ratchet: RatchetType,
+        generation: u32,
+        open: F,
+    ) -> Result<(T, KeyUndo), E>
+    where
+        S: CipherSuiteProvider + ?Sized,
+        E: From<Error>,
+        F: FnOnce(&RatchetKey) -> Result<T, E>,
+    {
         let len = self.lengths(suite)?;
         let config = self.config;
-        let r = self.ratchet(suite, len, leaf, ratchet)?;
-        let key = r.get(suite, len, generation, &config)?;
-        match open(&key) {
-            Ok(t) => Ok(t),
+        let mut undo = KeyUndo {
+            leaf: leaf.0,
+            ratchet,
+            previous: self.leaves.get(&leaf.0).map(|r| r.get(ratchet).clone()),
+            nodes: Vec::new(),
+        };
+        let key = match self
+            .ratchet_logged(suite, len, leaf, ratchet, &mut undo.nodes)
+            .and_then(|r| r.get(suite, len, generation, &config))
+        {
+            Ok(key) => key,
             Err(e) => {
-                r.retain(key, &config);
+                self.undo(undo);
+                return Err(e.into());
+            }
+        };
+        match open(&key) {
+            Ok(t) => Ok((t, undo)),
+            Err(e) => {
+                self.undo(undo);
                 Err(e)
+            }
+        }
+    }
+
+    /// Restores the tree to what it was before the [`SecretTree::open_staged`]
+    /// that returned `undo` (which must be the last change to this tree).
+    pub fn undo(&mut self, undo: KeyUndo) {
+        let KeyUndo {
+            leaf,
+            ratchet,
+            previous,
+            nodes,
+        } = undo;
+        match previous {
+            Some(r) => {
+                if let Some(l) = self.leaves.get_mut(&leaf) {
+                    *l.get_mut(ratchet) = r;
+                }
+            }
+            None => {
+                self.leaves.remove(&leaf);
+            }
+        }
+        for op in nodes.into_iter().rev() {
+            match op {
+                NodeOp::Inserted(i) => {
+                    self.nodes.remove(&i);
+                }
+                NodeOp::Removed(i, secret) => {
+                    self.nodes.insert(i, secret);
+                }
             }
         }
     }
@@ -200,6 +287,18 @@ impl SecretTree {
         leaf: LeafIndex,
         ratchet: RatchetType,
     ) -> Result<&mut HashRatchet, Error> {
+        self.ratchet_logged(suite, len, leaf, ratchet, &mut Vec::new())
+    }
+
+    /// [`SecretTree::ratchet`], logging the node secrets it changes in `log`.
+    fn ratchet_logged<S: CipherSuiteProvider + ?Sized>(
+        &mut self,
+        suite: &S,
+        len: Lengths,
+        leaf: LeafIndex,
+        ratchet: RatchetType,
+        log: &mut Vec<NodeOp>,
+    ) -> Result<&mut HashRatchet, Error> {
         if leaf.0 >= self.n_leaves {
             return Err(Error::LeafOutOfRange {
                 leaf: leaf.0,
@@ -207,7 +306,7 @@ impl SecretTree {
             });
         }
         if !self.leaves.contains_key(&leaf.0) {
-            let ratchets = self.derive_leaf(suite, len, leaf)?;
+            let ratchets = self.derive_leaf(suite, len, leaf, log)?;
             self.leaves.insert(leaf.0, ratchets);
         }
         self.leaves
@@ -223,6 +322,7 @@ impl SecretTree {
         suite: &S,
         len: Lengths,
         leaf: LeafIndex,
+        log: &mut Vec<NodeOp>,
     ) -> Result<LeafRatchets, Error> {
         let target = leaf.node();
         let missing = Error::TreeSecretMissing { leaf: leaf.0 };
@@ -243,21 +343,58 @@ impl SecretTree {
             let left_secret = labeled::expand_with_label(suite, secret, b"tree", b"left", len.nh)?;
             let right_secret =
                 labeled::expand_with_label(suite, secret, b"tree", b"right", len.nh)?;
-            self.nodes.remove(&node.0);
+            if let Some(old) = self.nodes.remove(&node.0) {
+                log.push(NodeOp::Removed(node.0, old));
+            }
             self.nodes.insert(left.0, left_secret);
+            log.push(NodeOp::Inserted(left.0));
             self.nodes.insert(right.0, right_secret);
+            log.push(NodeOp::Inserted(right.0));
             node = if target < node { left } else { right };
         }
         let NodeIndex(index) = target;
         let secret = self.nodes.get(&index).ok_or(missing)?.as_bytes();
         let handshake = labeled::expand_with_label(suite, secret, b"handshake", b"", len.nh)?;
         let application = labeled::expand_with_label(suite, secret, b"application", b"", len.nh)?;
-        self.nodes.remove(&index);
+        if let Some(old) = self.nodes.remove(&index) {
+            log.push(NodeOp::Removed(index, old));
+        }
         Ok(LeafRatchets {
             handshake: HashRatchet::new(leaf.0, RatchetType::Handshake, handshake),
             application: HashRatchet::new(leaf.0, RatchetType::Application, application),
         })
     }
+}
+
+/// What one [`SecretTree::open_staged`] changed in the tree, so that
+/// [`SecretTree::undo`] can restore it exactly: the prior state of the one
+/// ratchet it stepped and the node secrets it derived or deleted (O(log N)
+/// of them). Holds secrets, zeroized on drop.
+#[must_use = "drop it to keep the change, or pass it to SecretTree::undo"]
+pub struct KeyUndo {
+    leaf: u32,
+    ratchet: RatchetType,
+    /// The ratchet before, `None` if this step derived the leaf's ratchets.
+    previous: Option<HashRatchet>,
+    /// The node secret changes, in the order they happened.
+    nodes: Vec<NodeOp>,
+}
+
+impl core::fmt::Debug for KeyUndo {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("KeyUndo")
+            .field("leaf", &self.leaf)
+            .field("ratchet", &self.ratchet)
+            .field("derived_leaf", &self.previous.is_none())
+            .field("node_changes", &self.nodes.len())
+            .finish()
+    }
+}
+
+/// One change to a [`SecretTree`]'s node secrets.
+enum NodeOp {
+    Inserted(u32),
+    Removed(u32, Secret),
 }
 
 /// `Err` unless a tree can have `n_leaves` leaves (1 to 2^31).

@@ -203,6 +203,58 @@ fn failed_open_keeps_the_key() {
     ));
 }
 
+/// A failed open and an undone staged open leave the tree byte-identical,
+/// whether the leaf was fresh, in use with retained keys, or at the
+/// retention limit.
+#[test]
+fn failed_or_undone_opens_change_nothing() {
+    let s = suite(1);
+    let config = SecretTreeConfig {
+        max_retained_keys: 3,
+        ..SecretTreeConfig::default()
+    };
+    let mut t = tree(&s, 8, config);
+    let forged = |_: &mls_keyschedule::RatchetKey| Err::<(), _>(Error::ConfirmationTagMismatch);
+    let check = |t: &mut SecretTree, leaf: u32, ratchet: RatchetType, generation: u32| {
+        let before = t.to_state_bytes().unwrap();
+        assert!(t
+            .open_with(&s, LeafIndex(leaf), ratchet, generation, forged)
+            .is_err());
+        assert_eq!(t.to_state_bytes().unwrap(), before);
+        let (g, undo) = t
+            .open_staged(&s, LeafIndex(leaf), ratchet, generation, |k| {
+                Ok::<_, Error>(k.generation)
+            })
+            .unwrap();
+        assert_eq!(g, generation);
+        assert_ne!(t.to_state_bytes().unwrap(), before);
+        t.undo(undo);
+        assert_eq!(t.to_state_bytes().unwrap(), before);
+    };
+    // A fresh leaf: the path is derived, then undone.
+    check(&mut t, 5, APP, 0);
+    check(&mut t, 5, APP, 7);
+    // A leaf in use, with retained keys; skipping past the retention limit.
+    t.key(&s, LeafIndex(5), APP, 4).unwrap();
+    assert_eq!(t.retained_keys(LeafIndex(5), APP), 3);
+    check(&mut t, 5, APP, 2);
+    check(&mut t, 5, APP, 9);
+    check(&mut t, 5, HS, 0);
+    // A neighbour whose path shares derived nodes.
+    check(&mut t, 4, APP, 1);
+    // Errors from the tree itself change nothing either.
+    let before = t.to_state_bytes().unwrap();
+    assert!(matches!(
+        t.open_with(&s, LeafIndex(5), APP, 4, |_| Ok::<_, Error>(())),
+        Err(Error::KeyConsumed { .. })
+    ));
+    assert!(matches!(
+        t.open_with(&s, LeafIndex(6), APP, 5000, |_| Ok::<_, Error>(())),
+        Err(Error::GenerationTooFarAhead { .. })
+    ));
+    assert_eq!(t.to_state_bytes().unwrap(), before);
+}
+
 #[test]
 fn node_secrets_are_deleted_once_their_children_exist() {
     let s = suite(1);

@@ -56,6 +56,15 @@ impl TreePrivateKeys {
         self.keys.iter().map(|k| k.0)
     }
 
+    /// Every stored key pair, as (node, public key, private key), whether
+    /// or not it still matches a tree (for persisting keys of a tree not
+    /// yet built, such as a pending commit's).
+    pub fn entries(&self) -> impl Iterator<Item = (NodeIndex, &HpkePublicKey, &HpkePrivateKey)> {
+        self.keys
+            .iter()
+            .map(|(x, public, private)| (*x, public, private))
+    }
+
     /// The private key of node `x`, if known and still matching the tree.
     pub fn private_key(&self, tree: &RatchetTree, x: NodeIndex) -> Option<&HpkePrivateKey> {
         let public = tree.node(x)?.encryption_key();

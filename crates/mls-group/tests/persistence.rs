@@ -1,0 +1,152 @@
+//! Persisted group state: pending commits survive a restore, older
+//! versions are read, and the size grows linearly with the members.
+
+mod common;
+
+use common::*;
+use mls_crypto::{OsRng, RustCryptoSuite};
+use mls_framing::{Add, Proposal, Remove};
+use mls_group::*;
+
+type G = Group<RustCryptoSuite>;
+
+fn restore(bytes: &[u8]) -> G {
+    G::from_state_bytes(suite(1), bytes, GroupConfig::default(), None).unwrap()
+}
+
+/// A client that stops after sending a commit restores it as pending and
+/// merges it when the Delivery Service confirms.
+#[test]
+fn a_pending_commit_survives_a_restore() {
+    for format in [HandshakeFormat::Public, HandshakeFormat::Private] {
+        let mut g = group_of(1, &["a", "b", "c"], format);
+        let dave = key_package(&suite(1), "d");
+        let out = g[0]
+            .commit(
+                vec![
+                    Proposal::Add(Add {
+                        key_package: dave.key_package().clone(),
+                    }),
+                    Proposal::Remove(Remove { removed: 2 }),
+                ],
+                &CommitOptions {
+                    force_path: true,
+                    ..CommitOptions::default()
+                },
+                &mut OsRng,
+            )
+            .unwrap();
+        let bytes = g[0].to_state_bytes().unwrap();
+        let mut alice = G::from_state_bytes(suite(1), &bytes, config(format), None).unwrap();
+        assert!(
+            alice.to_state_bytes().unwrap() == bytes,
+            "re-saved state differs"
+        );
+        assert!(alice.has_pending_commit());
+        assert_eq!(
+            alice.pending_commit().unwrap().message(),
+            g[0].pending_commit().unwrap().message()
+        );
+        alice.merge_pending_commit().unwrap();
+        let ProcessedMessage::Commit(st) = g[1].process_message(&out.commit).unwrap() else {
+            panic!()
+        };
+        g[1].merge_staged_commit(st).unwrap();
+        let welcome = out.welcome.unwrap().into_welcome().unwrap();
+        let dave = G::join(suite(1), &welcome, &dave, JoinOptions::default()).unwrap();
+        assert_agree(&[&alice, &g[1], &dave]);
+        assert_eq!(alice.members().len(), 3);
+
+        // The other outcome: another commit won, the restored pending
+        // commit is dropped and the group commits again.
+        let mut again = restore(&bytes);
+        again.clear_pending_commit();
+        assert!(!again.has_pending_commit());
+        again
+            .commit(Vec::new(), &CommitOptions::default(), &mut OsRng)
+            .unwrap();
+        again.merge_pending_commit().unwrap();
+        assert_eq!(again.epoch(), g[0].epoch() + 1);
+    }
+}
+
+/// Version 1 (no pending commit field) is still read.
+#[test]
+fn version_1_state_is_read() {
+    let g = group_of(1, &["a", "b"], HandshakeFormat::Public);
+    let v2 = g[0].to_state_bytes().unwrap();
+    assert_eq!(&v2[..2], &STATE_VERSION.to_be_bytes());
+    // v2 = v1 body with version 2, then `Option::None` (one zero byte).
+    assert_eq!(v2.last(), Some(&0));
+    let mut v1 = v2[..v2.len() - 1].to_vec();
+    v1[..2].copy_from_slice(&1u16.to_be_bytes());
+    let back = restore(&v1);
+    assert!(
+        back.to_state_bytes().unwrap() == v2,
+        "v1 state re-saved differs"
+    );
+    // A v1 state with trailing bytes is refused.
+    let mut trailing = v1.clone();
+    trailing.push(0);
+    assert!(G::from_state_bytes(suite(1), &trailing, GroupConfig::default(), None).is_err());
+}
+
+/// The encoded state of a member grows linearly with the group size: the
+/// bytes per added member are the same whether the group has 16 or 128
+/// members.
+#[test]
+fn state_size_grows_linearly() {
+    let s = suite(1);
+    let mut sizes = Vec::new();
+    for n in [16usize, 32, 64, 128] {
+        let mut alice = Group::create(
+            s.clone(),
+            identity(&s, "a"),
+            b"size".to_vec(),
+            Vec::new(),
+            GroupConfig::default(),
+            &mut OsRng,
+        )
+        .unwrap();
+        // Same-length names, so every member's leaf has the same size.
+        let adds = (1..n)
+            .map(|i| {
+                Proposal::Add(Add {
+                    key_package: key_package(&s, &format!("m{i:04}")).key_package().clone(),
+                })
+            })
+            .collect();
+        alice
+            .commit(adds, &CommitOptions::default(), &mut OsRng)
+            .unwrap();
+        alice.merge_pending_commit().unwrap();
+        // A path fills the creator's direct path too.
+        alice
+            .commit(
+                Vec::new(),
+                &CommitOptions {
+                    force_path: true,
+                    ..CommitOptions::default()
+                },
+                &mut OsRng,
+            )
+            .unwrap();
+        alice.merge_pending_commit().unwrap();
+        sizes.push((n, alice.to_state_bytes().unwrap().len()));
+    }
+    let per_member: Vec<f64> = sizes
+        .windows(2)
+        .map(|w| (w[1].1 - w[0].1) as f64 / (w[1].0 - w[0].0) as f64)
+        .collect();
+    let (lo, hi) = per_member
+        .iter()
+        .fold((f64::MAX, 0f64), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+    assert!(
+        hi <= lo * 1.1,
+        "bytes per member vary: {per_member:?} (sizes {sizes:?})"
+    );
+    // And the fixed part is small: at 128 members, at most 10% over
+    // 128 × the per-member bytes.
+    let (n, size) = sizes[sizes.len() - 1];
+    assert!((size as f64) < hi * n as f64 * 1.1, "sizes {sizes:?}");
+}
