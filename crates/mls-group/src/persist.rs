@@ -2,7 +2,7 @@
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
-use mls_codec::{Decode, Encode, Reader};
+use mls_codec::{decode_exact, Decode, Encode};
 use mls_crypto::{
     CipherSuite, CipherSuiteProvider, HpkePrivateKey, HpkePublicKey, Secret, SignatureKeyPair,
     SignaturePrivateKey, SignaturePublicKey,
@@ -17,8 +17,9 @@ use crate::persist_pending::PendingState;
 use crate::proposals::{ProposalStore, StoredProposal};
 use crate::{ClientIdentity, Group, GroupConfig, GroupError, GroupPolicy};
 
-/// The version tag of the state encoding. Version 2 is version 1 followed
-/// by the optional pending commit; both are read.
+/// The version tag of the state encoding. (Version 1, which stored every
+/// member's signature key per past epoch and no pending commit, was never
+/// released and is not read.)
 pub const STATE_VERSION: u16 = 2;
 
 #[derive(Encode, Decode)]
@@ -41,12 +42,21 @@ struct LeafKey {
     private: HpkePrivateKey,
 }
 
+/// A retained past epoch: its signature keys are stored as in memory, only
+/// those its ending commit changed (O(changes), not O(members)).
 #[derive(Encode, Decode)]
 struct PastEpochState {
     context: GroupContext,
     secret_tree: Vec<u8>,
     sender_data_secret: Vec<u8>,
-    signature_keys: Vec<Option<SignaturePublicKey>>,
+    n_leaves: u32,
+    changed_keys: Vec<ChangedKey>,
+}
+
+#[derive(Encode, Decode)]
+struct ChangedKey {
+    leaf: u32,
+    key: Option<SignaturePublicKey>,
 }
 
 #[derive(Encode, Decode)]
@@ -69,7 +79,7 @@ struct ForeignPsk {
 }
 
 #[derive(Encode, Decode)]
-struct GroupStateV1 {
+struct GroupState {
     version: u16,
     cipher_suite: CipherSuite,
     credential: Credential,
@@ -92,6 +102,14 @@ struct GroupStateV1 {
     reinit: Option<ReInit>,
     removed: u8,
     now: Option<u64>,
+}
+
+/// Everything saved: the group state (starting with its version) and our
+/// pending commit, if any.
+#[derive(Encode, Decode)]
+struct SavedGroup {
+    state: GroupState,
+    pending: Option<PendingState>,
 }
 
 fn bad(_: impl core::fmt::Debug) -> GroupError {
@@ -133,26 +151,23 @@ impl<S: CipherSuiteProvider> Group<S> {
             })
             .collect();
         let mut past_epochs = Vec::with_capacity(self.past_epochs.len());
-        for (k, p) in self.past_epochs.iter().enumerate() {
-            let signature_keys = (0..p.n_leaves)
-                .map(|i| {
-                    crate::group::past_signature_key(
-                        p.n_leaves,
-                        &p.changed_keys,
-                        self.past_epochs.range(..k),
-                        LeafIndex(i),
-                        |l| self.signature_key_of(l),
-                    )
-                })
-                .collect();
+        for p in &self.past_epochs {
             past_epochs.push(PastEpochState {
                 context: p.context.clone(),
                 secret_tree: p.secret_tree.to_state_bytes()?,
                 sender_data_secret: p.sender_data_secret.as_bytes().to_vec(),
-                signature_keys,
+                n_leaves: p.n_leaves,
+                changed_keys: p
+                    .changed_keys
+                    .iter()
+                    .map(|(leaf, key)| ChangedKey {
+                        leaf: *leaf,
+                        key: key.clone(),
+                    })
+                    .collect(),
             });
         }
-        let state = GroupStateV1 {
+        let state = GroupState {
             version: STATE_VERSION,
             cipher_suite: self.suite.cipher_suite(),
             credential: self.identity.credential().clone(),
@@ -219,9 +234,7 @@ impl<S: CipherSuiteProvider> Group<S> {
             Some(p) => Some(PendingState::from_pending(p)?),
             None => None,
         };
-        let mut bytes = state.to_bytes()?;
-        pending.encode(&mut bytes)?;
-        Ok(bytes)
+        Ok(SavedGroup { state, pending }.to_bytes()?)
     }
 
     /// Restores a state saved with [`Group::to_state_bytes`], for `suite`
@@ -236,19 +249,10 @@ impl<S: CipherSuiteProvider> Group<S> {
             [a, b, ..] => u16::from_be_bytes([*a, *b]),
             _ => return Err(GroupError::InvalidState("truncated")),
         };
-        if version != 1 && version != STATE_VERSION {
+        if version != STATE_VERSION {
             return Err(GroupError::InvalidState("unknown state version"));
         }
-        let mut reader = Reader::new(bytes);
-        let s = GroupStateV1::decode(&mut reader).map_err(bad)?;
-        let pending = if version >= 2 {
-            Option::<PendingState>::decode(&mut reader).map_err(bad)?
-        } else {
-            None
-        };
-        if !reader.is_empty() {
-            return Err(GroupError::InvalidState("trailing bytes"));
-        }
+        let SavedGroup { state: s, pending } = decode_exact(bytes).map_err(bad)?;
         let pending_commit = match pending {
             Some(p) => Some(p.into_pending(&suite)?),
             None => None,
@@ -275,12 +279,11 @@ impl<S: CipherSuiteProvider> Group<S> {
                 context: p.context,
                 secret_tree: SecretTree::from_state_bytes(&p.secret_tree).map_err(bad)?,
                 sender_data_secret: Secret::from(p.sender_data_secret),
-                n_leaves: p.signature_keys.len() as u32,
+                n_leaves: p.n_leaves,
                 changed_keys: p
-                    .signature_keys
+                    .changed_keys
                     .into_iter()
-                    .enumerate()
-                    .map(|(i, k)| (i as u32, k))
+                    .map(|c| (c.leaf, c.key))
                     .collect(),
             });
         }
