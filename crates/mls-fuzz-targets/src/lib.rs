@@ -3,9 +3,12 @@
 //! replays the committed corpora (`tests/corpus_replay.rs`) through exactly
 //! the code the fuzzers run.
 //!
-//! Each body takes arbitrary bytes and must never panic. Whatever decodes
-//! must re-encode to the identical bytes: decoding is strict, so accepting a
-//! non-canonical encoding is a bug, and the bodies assert it.
+//! Each body takes arbitrary bytes and must never panic. The decoder
+//! targets (this file): whatever decodes must re-encode to the identical
+//! bytes: decoding is strict, so accepting a non-canonical encoding is a
+//! bug, and the bodies assert it. The stateful targets ([`stateful`]) feed
+//! hostile messages to the live group of [`fixture`] and assert that a
+//! refusal leaves the state unchanged; their seeds come from [`seeds`].
 #![forbid(unsafe_code)]
 
 use mls_codec::{decode_exact, Decode, Encode, Reader};
@@ -21,6 +24,10 @@ use mls_treekem::{
 };
 use std::sync::OnceLock;
 
+pub mod fixture;
+pub mod seeds;
+pub mod stateful;
+
 /// The body of a fuzz target.
 pub type Target = fn(&[u8]);
 
@@ -33,6 +40,9 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("group_info", group_info),
     ("ratchet_tree", ratchet_tree),
     ("ratchet_tree_import", ratchet_tree_import),
+    ("group_process", stateful::group_process),
+    ("welcome_join", stateful::welcome_join),
+    ("external_commit", stateful::external_commit),
 ];
 
 /// The suite the validating targets use: MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519.
