@@ -18,6 +18,8 @@ type G = Group<RustCryptoSuite>;
 
 /// Our driver: leaf 0 and the last leaf of one group.
 pub struct Ours {
+    /// The suite of every group and join (possibly with several threads).
+    cs: RustCryptoSuite,
     committer: G,
     processor: G,
     rng: BenchRng,
@@ -52,7 +54,7 @@ fn welcome_of(b: &[u8]) -> mls_framing::Welcome {
 
 impl Ours {
     fn bundle(&mut self) -> KeyPackageBundle {
-        let cs = suite();
+        let cs = self.cs.clone();
         self.next_id += 1;
         let id = ClientIdentity::generate(
             &cs,
@@ -66,13 +68,28 @@ impl Ours {
 
     /// A group of `n` members in `shape`.
     pub fn setup(n: u32, shape: Shape) -> Self {
-        let cs = suite();
+        Self::setup_with_threads(n, shape, 1)
+    }
+
+    /// [`setup`](Self::setup) with a suite that runs batch signature
+    /// verification and batch HPKE seals on `threads` threads (the
+    /// `parallel` feature of `mls-crypto`); results are identical.
+    pub fn setup_with_threads(n: u32, shape: Shape, threads: usize) -> Self {
+        let cs = suite().with_threads(threads);
         let mut rng = BenchRng::new(b"ours");
         let alice = ClientIdentity::generate(&cs, Credential::Basic(b"0".to_vec()), &mut rng)
             .expect("identity");
-        let committer = Group::create(cs, alice, GROUP_ID.to_vec(), vec![], config(), &mut rng)
-            .expect("create");
+        let committer = Group::create(
+            cs.clone(),
+            alice,
+            GROUP_ID.to_vec(),
+            vec![],
+            config(),
+            &mut rng,
+        )
+        .expect("create");
         let mut me = Ours {
+            cs,
             processor: placeholder(),
             committer,
             rng,
@@ -103,7 +120,7 @@ impl Ours {
                 let w = out.welcome.expect("welcome").into_welcome().expect("w");
                 let last = bundles.last().expect("n >= 2");
                 me.processor =
-                    Group::join(suite(), &w, last, JoinOptions::default()).expect("join");
+                    Group::join(me.cs.clone(), &w, last, JoinOptions::default()).expect("join");
             }
             Shape::Full => {
                 // The newest member adds the next one with a path.
@@ -129,8 +146,9 @@ impl Ours {
                         }
                     }
                     let w = out.welcome.expect("welcome").into_welcome().expect("w");
-                    newest =
-                        Some(Group::join(suite(), &w, &b, JoinOptions::default()).expect("join"));
+                    newest = Some(
+                        Group::join(me.cs.clone(), &w, &b, JoinOptions::default()).expect("join"),
+                    );
                 }
                 me.processor = newest.expect("n >= 2");
             }
@@ -205,8 +223,9 @@ impl Driver for Ours {
     fn join_welcome(&mut self) -> Duration {
         let b = self.joiner.take().expect("add_one first");
         let w = &self.welcome;
+        let cs = &self.cs;
         let (g, t) = timed(|| {
-            Group::join(suite(), &welcome_of(w), &b, JoinOptions::default()).expect("join")
+            Group::join(cs.clone(), &welcome_of(w), &b, JoinOptions::default()).expect("join")
         });
         drop(g);
         self.committer.clear_pending_commit();

@@ -168,6 +168,19 @@ pub fn run(d: &mut dyn Driver, s: Sampling) -> Results {
     r
 }
 
+/// Runs only the workloads that the parallel mode speeds up:
+/// `commit_create`/`commit_process` and `add_one`/`join_welcome`.
+pub fn run_commit_and_join(d: &mut dyn Driver, s: Sampling) -> Results {
+    let mut r = Results::default();
+    let (a, b) = pair(s, d, |d| d.commit_create(), |d| d.commit_process());
+    r.values.push(("commit_create", a));
+    r.values.push(("commit_process", b));
+    let (a, b) = pair(s, d, |d| d.add_one(), |d| d.join_welcome());
+    r.values.push(("add_one", a));
+    r.values.push(("join_welcome", b));
+    r
+}
+
 /// Times `f`.
 pub fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
     let start = Instant::now();

@@ -13,7 +13,13 @@
 //! * `BENCH_LIBS` — comma-separated subset of `ours,openmls,mls-rs`;
 //! * `BENCH_SAMPLES` — maximum samples per workload (default 21, at least 3
 //!   are always taken), `BENCH_BUDGET_MS` — time budget per workload pair
-//!   after the first 3 samples (default 2000).
+//!   after the first 3 samples (default 2000);
+//! * `BENCH_THREADS` — with a value k > 1 (and `ours` selected), a second
+//!   table: our `commit_create` (HPKE seals) and `join_welcome` (batch
+//!   verification of the tree's leaf signatures) with the suite on k
+//!   threads (`RustCryptoSuite::with_threads`, `parallel` feature of
+//!   `mls-crypto`), next to the one-thread numbers. Sets up a second group
+//!   of each size.
 //!
 //! `--max-n N` overrides `BENCH_MAX_N`. Progress goes to stderr, the
 //! Markdown table to stdout.
@@ -24,7 +30,7 @@ use benches::floor::{self, Costs, Sizes};
 use benches::mlsrs_peer;
 use benches::openmls_peer::OpenMls;
 use benches::ours::Ours;
-use benches::workload::{run, Results, Sampling, Shape, WORKLOADS};
+use benches::workload::{run, run_commit_and_join, Results, Sampling, Shape, WORKLOADS};
 
 fn env_u64(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -69,6 +75,10 @@ struct Row {
     floor_batch: Option<f64>,
 }
 
+/// A row of the parallel-mode table: workload, N, shape, our median on
+/// one thread and on `BENCH_THREADS` threads.
+type ParallelRow = (&'static str, u32, Shape, Option<f64>, Option<f64>);
+
 fn main() {
     let mut max_n = env_u64("BENCH_MAX_N", 10_000);
     let args: Vec<String> = std::env::args().collect();
@@ -86,7 +96,9 @@ fn main() {
         budget: Duration::from_millis(env_u64("BENCH_BUDGET_MS", 2000)),
         ..Sampling::default()
     };
+    let threads = env_u64("BENCH_THREADS", 1) as usize;
     let started = Instant::now();
+    let mut parallel_rows: Vec<ParallelRow> = Vec::new();
 
     eprintln!("measuring the primitives");
     let costs: Costs = floor::measure();
@@ -132,6 +144,19 @@ fn main() {
                 res[2] = Some(run(d.as_mut(), sampling));
                 eprintln!(" {:.1}s", t.elapsed().as_secs_f64());
             }
+            if threads > 1 && want("ours") {
+                eprint!("ours ×{threads} n={n} {}: setup", shape.name());
+                let t = Instant::now();
+                let mut d = Ours::setup_with_threads(n, shape, threads);
+                eprint!(" {:.1}s, run", t.elapsed().as_secs_f64());
+                let t = Instant::now();
+                let par = run_commit_and_join(&mut d, sampling);
+                eprintln!(" {:.1}s", t.elapsed().as_secs_f64());
+                for w in ["commit_create", "join_welcome"] {
+                    let one = res[0].as_ref().and_then(|r| r.get(w));
+                    parallel_rows.push((w, n, shape, one, par.get(w)));
+                }
+            }
             for w in WORKLOADS {
                 let get = |i: usize| res[i].as_ref().and_then(|r| r.get(w));
                 let count = floor::counts(w, n, shape == Shape::Full, sizes);
@@ -160,7 +185,7 @@ fn main() {
         ("Ed25519 sign (128 B)", costs.sign),
         ("Ed25519 verify (128 B)", costs.verify),
         (
-            "Ed25519 batch verify, per signature (64)",
+            "Ed25519 batch verify, per signature (256, keys decoded)",
             costs.batch_verify,
         ),
         ("Ed25519 sign, per KiB more", costs.sign_per_byte * 1024.0),
@@ -216,6 +241,20 @@ fn main() {
             floor,
             vs_floor
         );
+    }
+    if !parallel_rows.is_empty() {
+        println!("\n## Parallel mode ({threads} threads, `BENCH_THREADS={threads}`)\n");
+        println!("| workload | N | shape | ours, 1 thread | ours, {threads} threads | speed-up |");
+        println!("|---|---:|---|---:|---:|---:|");
+        for (w, n, shape, one, par) in &parallel_rows {
+            println!(
+                "| {w} | {n} | {} | {} | {} | {} |",
+                shape.name(),
+                fmt_us(*one),
+                fmt_us(*par),
+                ratio(*one, *par)
+            );
+        }
     }
     println!(
         "\n`state_bytes`: the last leaf's persisted state; `state_delta`: the bytes written \

@@ -57,6 +57,36 @@ impl fmt::Display for Error {
 
 impl core::error::Error for Error {}
 
+/// The outcome of a failed batch verification
+/// ([`CipherSuiteProvider::verify_batch`](crate::CipherSuiteProvider::verify_batch)):
+/// the first item, in input order, that verification rejects, and the
+/// error that verifying it alone gives.
+///
+/// ```
+/// use mls_crypto::{BatchVerifyError, Error};
+/// let e = BatchVerifyError { index: 3, error: Error::InvalidSignature };
+/// assert_eq!(e.to_string(), "item 3: invalid signature");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchVerifyError {
+    /// The position of the failing item in the input.
+    pub index: usize,
+    /// Why it fails (as [`CipherSuiteProvider::verify`](crate::CipherSuiteProvider::verify) reports it).
+    pub error: Error,
+}
+
+impl fmt::Display for BatchVerifyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "item {}: {}", self.index, self.error)
+    }
+}
+
+impl core::error::Error for BatchVerifyError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}
+
 impl From<mls_codec::Error> for Error {
     fn from(e: mls_codec::Error) -> Self {
         Error::Encoding(e)

@@ -15,8 +15,8 @@ use alloc::vec::Vec;
 use mls_codec::{varint_len, write_varint};
 
 use crate::{
-    CipherSuiteProvider, Error, HpkeCiphertext, HpkePrivateKey, HpkePublicKey, Rng, Secret,
-    SignaturePublicKey,
+    BatchVerifyError, CipherSuiteProvider, Error, HpkeCiphertext, HpkePrivateKey, HpkePublicKey,
+    Rng, Secret, SignatureItem, SignaturePublicKey,
 };
 
 /// The prefix of every MLS label.
@@ -112,6 +112,47 @@ pub fn verify_with_label<S: CipherSuiteProvider + ?Sized>(
     suite.verify(public_key, &sign_content(label, content)?, signature)
 }
 
+/// `VerifyWithLabel` (RFC 9420 §5.1.2) of many signatures with one label,
+/// through [`CipherSuiteProvider::verify_batch`]: each item's `message` is
+/// the `Content`, which is wrapped in its `SignContent` here. `Ok` if every
+/// signature verifies, else the first failing item with the error
+/// [`verify_with_label`] gives for it.
+///
+/// ```
+/// use mls_crypto::{labeled, CipherSuite, CipherSuiteProvider, CryptoProvider, Error, Rng, RustCrypto, SignatureItem};
+/// # struct Counter(u8);
+/// # impl Rng for Counter { fn fill_bytes(&mut self, d: &mut [u8]) -> Result<(), Error> { for b in d { self.0 = self.0.wrapping_add(1); *b = self.0; } Ok(()) } }
+/// let cs = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
+/// let kp = cs.signature_generate(&mut Counter(0)).unwrap();
+/// let key = cs.signing_key(&kp.private).unwrap();
+/// let sig = labeled::sign_with_label(&cs, &key, b"LeafNodeTBS", b"content").unwrap();
+/// let item = SignatureItem { public_key: &kp.public, message: b"content", signature: &sig };
+/// assert!(labeled::verify_batch_with_label(&cs, b"LeafNodeTBS", &[item]).is_ok());
+/// let err = labeled::verify_batch_with_label(&cs, b"KeyPackageTBS", &[item]).unwrap_err();
+/// assert_eq!(err.index, 0);
+/// ```
+pub fn verify_batch_with_label<S: CipherSuiteProvider + ?Sized>(
+    suite: &S,
+    label: &[u8],
+    items: &[SignatureItem<'_>],
+) -> Result<(), BatchVerifyError> {
+    let mut contents = Vec::with_capacity(items.len());
+    for (index, item) in items.iter().enumerate() {
+        contents.push(
+            sign_content(label, item.message).map_err(|error| BatchVerifyError { index, error })?,
+        );
+    }
+    let labeled: Vec<SignatureItem<'_>> = items
+        .iter()
+        .zip(&contents)
+        .map(|(item, content)| SignatureItem {
+            message: content,
+            ..*item
+        })
+        .collect();
+    suite.verify_batch(&labeled)
+}
+
 /// `EncryptContext` for `label` and `context` (RFC 9420 §5.1.3).
 fn encrypt_context(label: &[u8], context: &[u8]) -> Result<Vec<u8>, Error> {
     let mut out = Vec::new();
@@ -131,6 +172,31 @@ pub fn encrypt_with_label<S: CipherSuiteProvider + ?Sized>(
 ) -> Result<HpkeCiphertext, Error> {
     let info = encrypt_context(label, context)?;
     suite.hpke_seal(public_key, &info, b"", plaintext, rng)
+}
+
+/// `EncryptWithLabel(pk, Label, Context, pt)` for each `(pk, pt)` of
+/// `items`, in order, through [`CipherSuiteProvider::hpke_seal_batch`]:
+/// the same result as that many [`encrypt_with_label`] calls with `rng`.
+///
+/// ```
+/// use mls_crypto::{labeled, CipherSuite, CipherSuiteProvider, CryptoProvider, Error, Rng, RustCrypto};
+/// # struct Counter(u8);
+/// # impl Rng for Counter { fn fill_bytes(&mut self, d: &mut [u8]) -> Result<(), Error> { for b in d { self.0 = self.0.wrapping_add(1); *b = self.0; } Ok(()) } }
+/// let cs = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
+/// let kp = cs.hpke_generate_key_pair(&mut Counter(7)).unwrap();
+/// let out = labeled::encrypt_with_label_batch(&cs, b"label", b"ctx", &[(&kp.public, &b"secret"[..])], &mut Counter(0)).unwrap();
+/// let pt = labeled::decrypt_with_label(&cs, &kp.private, &kp.public, b"label", b"ctx", &out[0]).unwrap();
+/// assert_eq!(pt, b"secret");
+/// ```
+pub fn encrypt_with_label_batch<S: CipherSuiteProvider + ?Sized>(
+    suite: &S,
+    label: &[u8],
+    context: &[u8],
+    items: &[(&HpkePublicKey, &[u8])],
+    rng: &mut dyn Rng,
+) -> Result<Vec<HpkeCiphertext>, Error> {
+    let info = encrypt_context(label, context)?;
+    suite.hpke_seal_batch(&info, b"", items, rng)
 }
 
 /// `DecryptWithLabel(PrivateKey, Label, Context, KEMOutput, Ciphertext)` =

@@ -19,7 +19,10 @@
 #![warn(missing_docs)]
 
 extern crate alloc;
+#[cfg(feature = "parallel")]
+extern crate std;
 
+pub mod batch;
 mod error;
 mod keys;
 pub mod labeled;
@@ -38,7 +41,8 @@ mod rust_crypto;
 mod secret;
 mod suite;
 
-pub use error::Error;
+pub use batch::SignatureItem;
+pub use error::{BatchVerifyError, Error};
 pub use keys::{
     HpkeCiphertext, HpkeKeyPair, HpkePrivateKey, HpkePublicKey, SignatureKeyPair,
     SignaturePrivateKey, SignaturePublicKey,

@@ -2,9 +2,10 @@
 
 use alloc::vec::Vec;
 
+use crate::batch::{self, SignatureItem};
 use crate::{
-    CipherSuite, Error, HpkeCiphertext, HpkeKeyPair, HpkePrivateKey, HpkePublicKey, Rng, Secret,
-    SignatureKeyPair, SignaturePrivateKey, SignaturePublicKey,
+    BatchVerifyError, CipherSuite, Error, HpkeCiphertext, HpkeKeyPair, HpkePrivateKey,
+    HpkePublicKey, Rng, Secret, SignatureKeyPair, SignaturePrivateKey, SignaturePublicKey,
 };
 
 /// A source of cipher suite implementations.
@@ -94,6 +95,38 @@ pub trait CipherSuiteProvider {
         rng: &mut dyn Rng,
     ) -> Result<HpkeCiphertext, Error>;
 
+    /// `SealBase(pk, info, aad, pt)` for each `(pk, pt)` of `items`, in
+    /// order, with one `info` and `aad` for all: equal, output and error,
+    /// to [`batch::seal_each`] (that many [`hpke_seal`](Self::hpke_seal)
+    /// calls, drawing from `rng` in the same order), which is the default.
+    /// An implementation may seal in parallel, but must draw its
+    /// randomness as the sequential calls would, so that the result does
+    /// not depend on how it runs. On error, `rng` may have been advanced
+    /// further than the sequential calls would have.
+    ///
+    /// ```
+    /// use mls_crypto::{CipherSuite, CipherSuiteProvider, CryptoProvider, Error, Rng, RustCrypto};
+    /// # #[derive(Clone)] struct Counter(u8);
+    /// # impl Rng for Counter { fn fill_bytes(&mut self, d: &mut [u8]) -> Result<(), Error> { for b in d { self.0 = self.0.wrapping_add(1); *b = self.0; } Ok(()) } }
+    /// let cs = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
+    /// let kp = cs.hpke_generate_key_pair(&mut Counter(9)).unwrap();
+    /// let items = [(&kp.public, &b"one"[..]), (&kp.public, &b"two"[..])];
+    /// let batch = cs.hpke_seal_batch(b"info", b"", &items, &mut Counter(0)).unwrap();
+    /// let mut rng = Counter(0);
+    /// let first = cs.hpke_seal(&kp.public, b"info", b"", b"one", &mut rng).unwrap();
+    /// let second = cs.hpke_seal(&kp.public, b"info", b"", b"two", &mut rng).unwrap();
+    /// assert_eq!(batch, vec![first, second]);
+    /// ```
+    fn hpke_seal_batch(
+        &self,
+        info: &[u8],
+        aad: &[u8],
+        items: &[(&HpkePublicKey, &[u8])],
+        rng: &mut dyn Rng,
+    ) -> Result<Vec<HpkeCiphertext>, Error> {
+        batch::seal_each(self, info, aad, items, rng)
+    }
+
     /// HPKE `OpenBase(enc, sk, info, aad, ct)` (RFC 9180 §6.1). The caller
     /// passes the recipient's public key, which MLS always has, so that it
     /// is not recomputed from the private key.
@@ -160,6 +193,30 @@ pub trait CipherSuiteProvider {
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), Error>;
+
+    /// [`verify`](Self::verify) of every item: `Ok` if each verifies,
+    /// else the first failing item (lowest index) with the error `verify`
+    /// gives for it. The default, [`batch::verify_each`], verifies one by
+    /// one; an implementation may verify many signatures at once (the
+    /// RustCrypto provider does for Ed25519) with the same result, up to
+    /// the caveats it documents. An empty batch is `Ok`.
+    ///
+    /// ```
+    /// use mls_crypto::{CipherSuite, CipherSuiteProvider, CryptoProvider, Error, Rng, RustCrypto, SignatureItem};
+    /// # struct Counter(u8);
+    /// # impl Rng for Counter { fn fill_bytes(&mut self, d: &mut [u8]) -> Result<(), Error> { for b in d { self.0 = self.0.wrapping_add(1); *b = self.0; } Ok(()) } }
+    /// let cs = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
+    /// let kp = cs.signature_generate(&mut Counter(0)).unwrap();
+    /// let key = cs.signing_key(&kp.private).unwrap();
+    /// let sig = cs.sign(&key, b"hello").unwrap();
+    /// let good = SignatureItem { public_key: &kp.public, message: b"hello", signature: &sig };
+    /// let bad = SignatureItem { message: b"bye", ..good };
+    /// assert!(cs.verify_batch(&[good, good]).is_ok());
+    /// assert_eq!(cs.verify_batch(&[good, bad]).unwrap_err().index, 1);
+    /// ```
+    fn verify_batch(&self, items: &[SignatureItem<'_>]) -> Result<(), BatchVerifyError> {
+        batch::verify_each(self, items)
+    }
 
     /// Check that `public_key` is a valid signature public key for this suite.
     fn signature_validate_public_key(&self, public_key: &SignaturePublicKey) -> Result<(), Error>;

@@ -3,7 +3,7 @@
 use alloc::vec::Vec;
 use mls_codec::{Decode, Encode, Error, Reader};
 
-use crate::ContentType;
+use crate::{ContentType, FramingError};
 
 /// `struct FramedContentAuthData` (RFC 9420 §6.1): the signature, and for
 /// a commit the `confirmation_tag`.
@@ -48,6 +48,15 @@ impl FramedContentAuthData {
     /// is `commit`.
     pub fn matches(&self, content_type: ContentType) -> bool {
         self.confirmation_tag.is_some() == (content_type == ContentType::Commit)
+    }
+
+    /// [`matches`](Self::matches), with the error naming what is wrong.
+    pub(crate) fn check_presence(&self, content_type: ContentType) -> Result<(), FramingError> {
+        match (content_type, &self.confirmation_tag) {
+            (ContentType::Commit, None) => Err(FramingError::MissingConfirmationTag),
+            (ContentType::Commit, Some(_)) | (_, None) => Ok(()),
+            (_, Some(_)) => Err(FramingError::UnexpectedConfirmationTag),
+        }
     }
 }
 

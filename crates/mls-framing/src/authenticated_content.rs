@@ -80,6 +80,17 @@ impl<'a> FramedContentTBS<'a> {
     }
 }
 
+/// Verifies `signature` over an encoded FramedContentTBS (RFC 9420 §6.1).
+pub(crate) fn verify_tbs_signature<S: CipherSuiteProvider + ?Sized>(
+    suite: &S,
+    public_key: &SignaturePublicKey,
+    tbs: &[u8],
+    signature: &[u8],
+) -> Result<(), FramingError> {
+    labeled::verify_with_label(suite, public_key, FRAMED_CONTENT_TBS_LABEL, tbs, signature)
+        .map_err(|_| FramingError::InvalidSignature)
+}
+
 /// `Err` unless `content` is of `context`'s group and epoch.
 pub(crate) fn check_context(
     content: &FramedContent,
@@ -238,23 +249,12 @@ impl AuthenticatedContent {
         context: Option<&GroupContext>,
     ) -> Result<(), FramingError> {
         let tbs = self.tbs_bytes(context)?;
-        labeled::verify_with_label(
-            suite,
-            public_key,
-            FRAMED_CONTENT_TBS_LABEL,
-            &tbs,
-            &self.auth.signature,
-        )
-        .map_err(|_| FramingError::InvalidSignature)
+        verify_tbs_signature(suite, public_key, &tbs, &self.auth.signature)
     }
 
     /// Checks that the confirmation tag is present exactly for a commit.
     pub fn check_confirmation_tag_presence(&self) -> Result<(), FramingError> {
-        match (self.content.content_type(), &self.auth.confirmation_tag) {
-            (ContentType::Commit, None) => Err(FramingError::MissingConfirmationTag),
-            (ContentType::Commit, Some(_)) | (_, None) => Ok(()),
-            (_, Some(_)) => Err(FramingError::UnexpectedConfirmationTag),
-        }
+        self.auth.check_presence(self.content.content_type())
     }
 
     /// The encoded `AuthenticatedContentTBM` (RFC 9420 §6.2):

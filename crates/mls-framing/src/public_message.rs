@@ -6,10 +6,10 @@ use mls_crypto::{CipherSuiteProvider, SignaturePublicKey};
 use mls_keyschedule::GroupContext;
 use subtle::ConstantTimeEq;
 
-use crate::authenticated_content::check_context;
+use crate::authenticated_content::{check_context, verify_tbs_signature};
 use crate::{
-    check_sender_rules, AuthenticatedContent, FramedContent, FramedContentAuthData, FramingError,
-    Sender, WireFormat,
+    check_sender_rules, AuthenticatedContent, FramedContent, FramedContentAuthData,
+    FramedContentTBS, FramingError, Sender, WireFormat,
 };
 
 /// `struct PublicMessage` (RFC 9420 §6.2): a signed, unencrypted message;
@@ -148,19 +148,32 @@ impl PublicMessage {
         membership_key: &[u8],
         context: &GroupContext,
     ) -> Result<(), FramingError> {
+        let tbs = FramedContentTBS::new(WireFormat::PUBLIC_MESSAGE, &self.content, Some(context))?
+            .to_bytes()?;
+        self.check_membership_tag(suite, membership_key, tbs)
+            .map(|_| ())
+    }
+
+    /// Verifies the `membership_tag` over `tbs` (this message's encoded
+    /// FramedContentTBS) followed by the auth data, and returns `tbs`.
+    fn check_membership_tag<S: CipherSuiteProvider + ?Sized>(
+        &self,
+        suite: &S,
+        membership_key: &[u8],
+        mut tbs: Vec<u8>,
+    ) -> Result<Vec<u8>, FramingError> {
         let got = match (&self.content.sender, &self.membership_tag) {
             (Sender::Member(_), Some(tag)) => tag,
             (Sender::Member(_), None) => return Err(FramingError::MissingMembershipTag),
             (_, _) => return Err(FramingError::UnexpectedMembershipTag),
         };
-        let ac = AuthenticatedContent {
-            wire_format: WireFormat::PUBLIC_MESSAGE,
-            content: self.content.clone(),
-            auth: self.auth.clone(),
-        };
-        let expected = ac.membership_tag(suite, membership_key, Some(context))?;
+        self.auth.check_presence(self.content.content_type())?;
+        let tbs_len = tbs.len();
+        self.auth.encode(&mut tbs)?;
+        let expected = suite.mac(membership_key, &tbs)?;
+        tbs.truncate(tbs_len);
         if expected.len() == got.len() && bool::from(expected.as_slice().ct_eq(got)) {
-            Ok(())
+            Ok(tbs)
         } else {
             Err(FramingError::InvalidMembershipTag)
         }
@@ -185,18 +198,23 @@ impl PublicMessage {
         signature_key: &SignaturePublicKey,
     ) -> Result<AuthenticatedContent, FramingError> {
         check_sender_rules(WireFormat::PUBLIC_MESSAGE, &self.content)?;
-        let ac = self.authenticated_content();
-        ac.check_confirmation_tag_presence()?;
+        self.auth.check_presence(self.content.content_type())?;
         if let Some(gc) = context {
             check_context(&self.content, gc)?;
         }
-        if let Sender::Member(_) = self.content.sender {
+        // The content is encoded once, for the membership tag and the
+        // signature, and copied once, into the result.
+        let tbs = if let Sender::Member(_) = self.content.sender {
             let gc = context.ok_or(FramingError::MissingGroupContext)?;
             let key = membership_key.ok_or(FramingError::MissingMembershipTag)?;
-            self.verify_membership_tag(suite, key, gc)?;
-        }
-        ac.verify_signature(suite, signature_key, context)?;
-        Ok(ac)
+            let tbs = FramedContentTBS::new(WireFormat::PUBLIC_MESSAGE, &self.content, Some(gc))?
+                .to_bytes()?;
+            self.check_membership_tag(suite, key, tbs)?
+        } else {
+            FramedContentTBS::new(WireFormat::PUBLIC_MESSAGE, &self.content, context)?.to_bytes()?
+        };
+        verify_tbs_signature(suite, signature_key, &tbs, &self.auth.signature)?;
+        Ok(self.authenticated_content())
     }
 }
 

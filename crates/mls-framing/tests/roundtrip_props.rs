@@ -166,7 +166,7 @@ fn update_path() -> impl Strategy<Value = UpdatePath> {
             )
                 .prop_map(|(encryption_key, encrypted_path_secret)| UpdatePathNode {
                     encryption_key,
-                    encrypted_path_secret,
+                    encrypted_path_secret: encrypted_path_secret.try_into().unwrap(),
                 }),
             0..3,
         ),

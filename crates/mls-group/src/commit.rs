@@ -11,7 +11,7 @@ use mls_keyschedule::interim_transcript_hash;
 use mls_treekem::tree_math::LeafIndex;
 use mls_treekem::{Extension, ExtensionType, LeafNodeSource};
 
-use crate::epoch::{next_epoch, path_skeleton, provisional_context, psk_secret, StagedCommit};
+use crate::epoch::{next_epoch, provisional_context, psk_secret, StagedCommit};
 use crate::proposals::{apply, resolve, validate_list, ApplyEnv, Committer, ProposalStore};
 use crate::{Group, GroupError, HandshakeFormat};
 
@@ -112,9 +112,14 @@ impl<S: CipherSuiteProvider> Group<S> {
         let list = resolve(&self.proposals, &refs, Sender::Member(me))?;
         validate_list(&self.tree, Committer::Member(me), &list)?;
         self.tree.begin_changes();
-        let result = self.commit_inner(refs, &list, options, rng);
-        self.tree.rollback_changes();
-        let (output, staged) = result?;
+        let (output, mut staged) = match self.commit_inner(refs, &list, options, rng) {
+            Ok(r) => r,
+            Err(e) => {
+                self.tree.rollback_changes();
+                return Err(e);
+            }
+        };
+        staged.tree_changes = self.tree.take_changes();
         self.pending_commit = Some(PendingCommit {
             staged,
             message: output.commit.clone(),
@@ -185,15 +190,19 @@ impl<S: CipherSuiteProvider> Group<S> {
         let fx = apply(&env, &mut self.tree, list)?;
         let new_members: Vec<LeafIndex> = fx.added.iter().map(|(l, _)| *l).collect();
         let group_id = self.context.group_id.clone();
-        let signer = self.identity.signer(&self.suite)?;
         let (path, secrets, provisional) = if fx.path_required || options.force_path {
             let leaf = self
                 .own_leaf_node()
                 .cloned()
                 .ok_or(GroupError::GroupInactive)?;
-            let pending =
-                self.tree
-                    .prepare_update_path(&self.suite, me, leaf, &signer, &group_id, rng)?;
+            let pending = self.tree.prepare_update_path(
+                &self.suite,
+                me,
+                leaf,
+                &self.signer,
+                &group_id,
+                rng,
+            )?;
             let provisional = provisional_context(
                 &self.context,
                 self.tree.tree_hash(&self.suite)?,
@@ -227,7 +236,6 @@ impl<S: CipherSuiteProvider> Group<S> {
             HandshakeFormat::Public => WireFormat::PUBLIC_MESSAGE,
             HandshakeFormat::Private => WireFormat::PRIVATE_MESSAGE,
         };
-        let staged_path = path.as_ref().map(path_skeleton);
         let commit = Commit {
             proposals: refs,
             path,
@@ -272,7 +280,7 @@ impl<S: CipherSuiteProvider> Group<S> {
                 signer: me,
                 signature: Vec::new(),
             };
-            info.sign(&self.suite, &signer)?;
+            info.sign(&self.suite, &self.signer)?;
             let group_secrets: Vec<GroupSecrets> = fx
                 .added
                 .iter()
@@ -298,9 +306,7 @@ impl<S: CipherSuiteProvider> Group<S> {
         };
         let message = self.protect(ac, rng)?;
         let staged = StagedCommit {
-            ops: fx.ops,
-            path: staged_path.map(|p| (me, p, new_members)),
-            external_leaf: None,
+            tree_changes: mls_treekem::TreeChanges::default(),
             from_epoch: self.context.epoch,
             context,
             key_schedule,
@@ -417,10 +423,12 @@ impl<S: CipherSuiteProvider> Group<S> {
         let secret_tree =
             ks.epoch_secrets
                 .secret_tree(&suite, tree.n_leaves(), config.secret_tree)?;
+        let signer = bundle.identity.signer(&suite)?;
         Ok(Group {
             suite,
             config,
             identity: bundle.identity.clone(),
+            signer,
             tree,
             private_keys,
             context,

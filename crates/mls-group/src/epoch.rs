@@ -10,10 +10,10 @@ use mls_keyschedule::{
     ResumptionPskUsage,
 };
 use mls_treekem::tree_math::LeafIndex;
-use mls_treekem::{Extension, LeafNode, TreePrivateKeys, UpdatePath};
+use mls_treekem::{Extension, LeafNode, TreeChanges, TreePrivateKeys};
 
 use crate::group::PastEpoch;
-use crate::proposals::{ProposalStore, TreeOp};
+use crate::proposals::ProposalStore;
 use crate::{Group, GroupError};
 
 /// A commit that has been validated and whose next epoch has been
@@ -21,11 +21,9 @@ use crate::{Group, GroupError};
 /// [`Group::merge_staged_commit`] or drop it.
 #[derive(Debug, Clone)]
 pub struct StagedCommit {
-    pub(crate) ops: Vec<TreeOp>,
-    /// (sender, path, new members) to merge; for an external join the
-    /// sender's leaf is added first.
-    pub(crate) path: Option<(LeafIndex, UpdatePath, Vec<LeafIndex>)>,
-    pub(crate) external_leaf: Option<LeafNode>,
+    /// The tree of the new epoch, as changes to the current one: computed
+    /// once while staging, applied as they are when merging.
+    pub(crate) tree_changes: TreeChanges,
     pub(crate) from_epoch: u64,
     pub(crate) context: GroupContext,
     pub(crate) key_schedule: KeyScheduleOutput,
@@ -157,29 +155,6 @@ pub(crate) fn psk_secret<S: CipherSuiteProvider>(
     Ok(PskSecret::from_values(&group.suite, &values)?)
 }
 
-/// The part of an UpdatePath that merging it into the tree needs (the leaf,
-/// the public keys and how many ciphertexts each node has), without the
-/// ciphertexts: a staged commit keeps this instead of a copy of the whole
-/// path, which in a sparse tree holds N−1 ciphertexts.
-pub(crate) fn path_skeleton(path: &mls_treekem::UpdatePath) -> mls_treekem::UpdatePath {
-    mls_treekem::UpdatePath {
-        leaf_node: path.leaf_node.clone(),
-        nodes: path
-            .nodes
-            .iter()
-            .map(|n| mls_treekem::UpdatePathNode {
-                encryption_key: n.encryption_key.clone(),
-                encrypted_path_secret: core::iter::repeat_with(|| mls_crypto::HpkeCiphertext {
-                    kem_output: Vec::new(),
-                    ciphertext: Vec::new(),
-                })
-                .take(n.encrypted_path_secret.len())
-                .collect(),
-            })
-            .collect(),
-    }
-}
-
 /// The provisional GroupContext (§12.4.2): new epoch, tree hash and
 /// extensions, old confirmed transcript hash.
 pub(crate) fn provisional_context(
@@ -274,9 +249,13 @@ impl<S: CipherSuiteProvider> Group<S> {
     }
 
     /// Applies a staged commit (ours or another member's): the tree
-    /// changes are replayed, the new epoch's secrets installed, the old
-    /// epoch kept for late application messages.
+    /// changes computed when it was staged are applied (O(changes)), the
+    /// new epoch's secrets installed, the old epoch kept for late
+    /// application messages.
     pub(crate) fn install(&mut self, staged: StagedCommit) -> Result<(), GroupError> {
+        if staged.context.group_id != self.context.group_id {
+            return Err(GroupError::WrongGroupId);
+        }
         if staged.from_epoch != self.context.epoch {
             return Err(GroupError::WrongEpoch {
                 current: self.context.epoch,
@@ -292,62 +271,25 @@ impl<S: CipherSuiteProvider> Group<S> {
             return Ok(());
         }
         let StagedCommit {
-            ops,
-            path,
-            external_leaf,
+            tree_changes,
             context,
             mut key_schedule,
             interim_transcript_hash,
             confirmation_tag,
             private_keys,
             reinit,
-            added,
-            removed,
-            updated,
             ..
         } = staged;
-        // The leaves whose signature key this commit can change: added,
-        // removed, updated, and the committer (a new or external leaf).
+        // The leaves whose signature key this commit changes, with their
+        // key now: exactly the leaves whose node changes.
         let n_leaves = self.tree.n_leaves();
-        let changed_keys = self.signature_keys_of(
-            added
-                .iter()
-                .map(|(l, _)| *l)
-                .chain(removed.iter().map(|(l, _)| *l))
-                .chain(updated.iter().copied())
-                .chain(path.as_ref().map(|(l, _, _)| *l)),
-        );
-        self.tree.begin_changes();
-        let replayed = (|| -> Result<(), GroupError> {
-            crate::proposals::replay(&mut self.tree, &ops)?;
-            if let Some(leaf) = external_leaf {
-                self.tree.add_leaf(leaf)?;
-            }
-            if let Some((sender, path, new_members)) = &path {
-                self.tree.merge_update_path(
-                    &self.suite,
-                    *sender,
-                    path,
-                    &context.group_id,
-                    new_members,
-                )?;
-            }
-            Ok(())
-        })();
-        let secret_tree = match replayed.and_then(|()| {
-            Ok(key_schedule.epoch_secrets.secret_tree(
-                &self.suite,
-                self.tree.n_leaves(),
-                self.config.secret_tree,
-            )?)
-        }) {
-            Ok(t) => t,
-            Err(e) => {
-                self.tree.rollback_changes();
-                return Err(e);
-            }
-        };
-        self.tree.commit_changes();
+        let changed_keys = self.signature_keys_of(tree_changes.changed_leaves());
+        let secret_tree = key_schedule.epoch_secrets.secret_tree(
+            &self.suite,
+            tree_changes.n_leaves(),
+            self.config.secret_tree,
+        )?;
+        self.tree.apply_changes(tree_changes)?;
         // Keep the old epoch for late application messages.
         let old_tree = core::mem::replace(&mut self.secret_tree, secret_tree);
         self.past_epochs.push_front(PastEpoch {

@@ -147,6 +147,7 @@ impl<S: CipherSuiteProvider> Group<S> {
             suite,
             config: options.config,
             identity,
+            signer,
             tree,
             private_keys: secrets.private_keys,
             context,

@@ -83,6 +83,9 @@ pub struct Group<S: CipherSuiteProvider> {
     pub(crate) suite: S,
     pub(crate) config: GroupConfig,
     pub(crate) identity: ClientIdentity,
+    /// `identity`'s signature private key expanded for signing, once (the
+    /// provider's key type zeroizes it on drop); never persisted.
+    pub(crate) signer: S::SigningKey,
     pub(crate) tree: RatchetTree,
     pub(crate) private_keys: TreePrivateKeys,
     pub(crate) context: GroupContext,
@@ -294,7 +297,7 @@ impl<S: CipherSuiteProvider> Group<S> {
             signer: self.own_leaf(),
             signature: Vec::new(),
         };
-        info.sign(&self.suite, &self.identity.signer(&self.suite)?)?;
+        info.sign(&self.suite, &self.signer)?;
         Ok(info)
     }
 

@@ -150,10 +150,12 @@ impl<S: CipherSuiteProvider> Group<S> {
         )?;
         let secret_tree =
             epoch_secrets.secret_tree(&suite, tree.n_leaves(), options.config.secret_tree)?;
+        let signer = bundle.identity.signer(&suite)?;
         Ok(Group {
             suite,
             config: options.config,
             identity: bundle.identity.clone(),
+            signer,
             tree,
             private_keys,
             context: info.group_context,
@@ -189,11 +191,16 @@ pub(crate) fn import_tree<S: CipherSuiteProvider>(
         .iter()
         .find(|e| e.extension_type == ExtensionType::RATCHET_TREE);
     let mut tree = match (from_ext, supplied) {
-        (Some(ext), _) => {
-            // Decoded strictly first (the typed body), then as a tree.
-            let _: Option<RatchetTreeExtension> = find_extension(&info.extensions)?;
-            RatchetTree::from_extension_bytes(&ext.extension_data)?
-        }
+        (Some(ext), _) => match RatchetTree::from_extension_bytes(&ext.extension_data) {
+            Ok(tree) => tree,
+            Err(e) => {
+                // The typed body has the same grammar, so it decodes
+                // whenever the tree does; decoded only now, it still
+                // reports its error before the tree's checks.
+                let _: Option<RatchetTreeExtension> = find_extension(&info.extensions)?;
+                return Err(e.into());
+            }
+        },
         (None, Some(t)) => t,
         (None, None) => return Err(GroupError::MissingRatchetTree),
     };

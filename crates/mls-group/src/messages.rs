@@ -59,7 +59,7 @@ impl<S: CipherSuiteProvider> Group<S> {
         };
         Ok(AuthenticatedContent::sign(
             &self.suite,
-            &self.identity.signer(&self.suite)?,
+            &self.signer,
             wire_format,
             fc,
             Some(&self.context),
@@ -219,7 +219,7 @@ impl<S: CipherSuiteProvider> Group<S> {
         leaf.leaf_node_source = source;
         leaf.sign(
             &self.suite,
-            &self.identity.signer(&self.suite)?,
+            &self.signer,
             Some((&self.context.group_id, self.own_leaf())),
         )?;
         Ok((leaf, kp.private))

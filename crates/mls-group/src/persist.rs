@@ -18,9 +18,10 @@ use crate::proposals::{ProposalStore, StoredProposal};
 use crate::{ClientIdentity, Group, GroupConfig, GroupError, GroupPolicy};
 
 /// The version tag of the state encoding. (Version 1, which stored every
-/// member's signature key per past epoch and no pending commit, was never
-/// released and is not read.)
-pub const STATE_VERSION: u16 = 2;
+/// member's signature key per past epoch and no pending commit, and
+/// version 2, which stored a pending commit's tree operations instead of
+/// its tree changes, were never released and are not read.)
+pub const STATE_VERSION: u16 = 3;
 
 #[derive(Encode, Decode)]
 struct NodeKey {
@@ -294,10 +295,12 @@ impl<S: CipherSuiteProvider> Group<S> {
                 public: s.signature_public,
             },
         );
+        let signer = identity.signer(&suite)?;
         Ok(Group {
             suite,
             config,
             identity,
+            signer,
             tree,
             private_keys,
             context: s.context,

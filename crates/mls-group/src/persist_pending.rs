@@ -10,26 +10,10 @@ use mls_keyschedule::{
     EpochSecrets, GroupContext, JoinerSecret, KeyScheduleOutput, PreSharedKeyID, WelcomeSecret,
 };
 use mls_treekem::tree_math::{LeafIndex, NodeIndex};
-use mls_treekem::{Extension, LeafNode, TreePrivateKeys, UpdatePath};
+use mls_treekem::{Extension, LeafNode, TreeChanges, TreePrivateKeys};
 
 use crate::epoch::StagedCommit;
-use crate::proposals::TreeOp;
 use crate::{GroupError, PendingCommit};
-
-/// A [`TreeOp`]: `kind` 1 = Update, 2 = Remove, 3 = Add.
-#[derive(Encode, Decode)]
-struct TreeOpState {
-    kind: u8,
-    leaf: u32,
-    leaf_node: Option<LeafNode>,
-}
-
-#[derive(Encode, Decode)]
-struct PathState {
-    sender: u32,
-    path: UpdatePath,
-    new_members: Vec<u32>,
-}
 
 #[derive(Encode, Decode)]
 struct KeyState {
@@ -67,9 +51,7 @@ struct CustomState {
 #[derive(Encode, Decode)]
 pub(crate) struct PendingState {
     message: MlsMessage,
-    ops: Vec<TreeOpState>,
-    path: Option<PathState>,
-    external_leaf: Option<LeafNode>,
+    tree_changes: TreeChanges,
     from_epoch: u64,
     context: GroupContext,
     joiner_secret: Vec<u8>,
@@ -98,33 +80,7 @@ impl PendingState {
         let s = &p.staged;
         Ok(PendingState {
             message: p.message.clone(),
-            ops: s
-                .ops
-                .iter()
-                .map(|op| match op {
-                    TreeOp::Update(l, n) => TreeOpState {
-                        kind: 1,
-                        leaf: l.0,
-                        leaf_node: Some(n.clone()),
-                    },
-                    TreeOp::Remove(l) => TreeOpState {
-                        kind: 2,
-                        leaf: l.0,
-                        leaf_node: None,
-                    },
-                    TreeOp::Add(n) => TreeOpState {
-                        kind: 3,
-                        leaf: 0,
-                        leaf_node: Some(n.clone()),
-                    },
-                })
-                .collect(),
-            path: s.path.as_ref().map(|(sender, path, new)| PathState {
-                sender: sender.0,
-                path: path.clone(),
-                new_members: new.iter().map(|l| l.0).collect(),
-            }),
-            external_leaf: s.external_leaf.clone(),
+            tree_changes: s.tree_changes.clone(),
             from_epoch: s.from_epoch,
             context: s.context.clone(),
             joiner_secret: s.key_schedule.joiner_secret.as_bytes().to_vec(),
@@ -185,16 +141,6 @@ impl PendingState {
         self,
         suite: &S,
     ) -> Result<PendingCommit, GroupError> {
-        let ops = self
-            .ops
-            .into_iter()
-            .map(|op| match (op.kind, op.leaf_node) {
-                (1, Some(n)) => Ok(TreeOp::Update(LeafIndex(op.leaf), n)),
-                (2, None) => Ok(TreeOp::Remove(LeafIndex(op.leaf))),
-                (3, Some(n)) => Ok(TreeOp::Add(n)),
-                _ => Err(bad("tree op")),
-            })
-            .collect::<Result<Vec<_>, _>>()?;
         let private_keys = match self.private_keys {
             None => None,
             Some(k) => {
@@ -219,15 +165,7 @@ impl PendingState {
             epoch_secrets: EpochSecrets::from_state_bytes(&self.epoch_secrets).map_err(bad)?,
         };
         let staged = StagedCommit {
-            ops,
-            path: self.path.map(|p| {
-                (
-                    LeafIndex(p.sender),
-                    p.path,
-                    p.new_members.into_iter().map(LeafIndex).collect(),
-                )
-            }),
-            external_leaf: self.external_leaf,
+            tree_changes: self.tree_changes,
             from_epoch: self.from_epoch,
             context: self.context,
             key_schedule,

@@ -8,10 +8,11 @@ use mls_framing::{AuthenticatedContent, Commit, Content, Sender};
 use mls_keyschedule::{interim_transcript_hash, InitSecret};
 use mls_treekem::tree_math::LeafIndex;
 use mls_treekem::{
-    validate_leaf_node, LeafNodeContext, LeafValidationOptions, RequiredCapabilities,
+    validate_leaf_node_contents, LeafNodeContext, LeafValidationOptions, RequiredCapabilities,
+    TreeChanges,
 };
 
-use crate::epoch::{next_epoch, path_skeleton, provisional_context, psk_secret, StagedCommit};
+use crate::epoch::{next_epoch, provisional_context, psk_secret, StagedCommit};
 use crate::proposals::{apply, check_auth, resolve, validate_list, ApplyEnv, Committer, Resolved};
 use crate::{Group, GroupError};
 
@@ -29,8 +30,8 @@ impl<S: CipherSuiteProvider> Group<S> {
     }
 
     /// Validates a received commit and computes the next epoch without
-    /// changing the group (the tree is changed under the undo log and
-    /// restored).
+    /// changing the group: the tree is changed under the undo log, and the
+    /// changes are taken out into the staged commit.
     pub(crate) fn stage_commit(
         &mut self,
         ac: &AuthenticatedContent,
@@ -47,9 +48,17 @@ impl<S: CipherSuiteProvider> Group<S> {
         let list = resolve(&self.proposals, &commit.proposals, ac.content.sender)?;
         validate_list(&self.tree, committer, &list)?;
         self.tree.begin_changes();
-        let result = self.stage_inner(ac, commit, committer, &list);
-        self.tree.rollback_changes();
-        result
+        match self.stage_inner(ac, commit, committer, &list) {
+            Ok(mut staged) => {
+                // Keep the new tree as changes; the group stays as it was.
+                staged.tree_changes = self.tree.take_changes();
+                Ok(staged)
+            }
+            Err(e) => {
+                self.tree.rollback_changes();
+                Err(e)
+            }
+        }
     }
 
     fn stage_inner(
@@ -98,8 +107,6 @@ impl<S: CipherSuiteProvider> Group<S> {
         )?;
         let group_id = self.context.group_id.clone();
         let new_members: Vec<LeafIndex> = fx.added.iter().map(|(l, _)| *l).collect();
-        let mut external_leaf = None;
-        let mut staged_path = None;
         let (provisional, commit_secret, sender_leaf) = if let Some(path) = &commit.path {
             let sender_leaf = match committer {
                 Committer::Member(l) => {
@@ -126,9 +133,7 @@ impl<S: CipherSuiteProvider> Group<S> {
                     }
                     let mut placeholder = path.leaf_node.clone();
                     placeholder.encryption_key = HpkePublicKey(EXTERNAL_PLACEHOLDER_KEY.to_vec());
-                    let index = self.tree.add_leaf(placeholder.clone())?;
-                    external_leaf = Some(placeholder);
-                    index
+                    self.tree.add_leaf(placeholder)?
                 }
             };
             check_auth(self.policy.as_ref(), &path.leaf_node)?;
@@ -136,8 +141,8 @@ impl<S: CipherSuiteProvider> Group<S> {
                 Some(t) => LeafValidationOptions::at(t),
                 None => LeafValidationOptions::without_lifetime(),
             };
-            validate_leaf_node(
-                &self.suite,
+            // merge_update_path verifies the signature.
+            validate_leaf_node_contents(
                 &path.leaf_node,
                 LeafNodeContext::Commit {
                     group_id: &group_id,
@@ -170,7 +175,6 @@ impl<S: CipherSuiteProvider> Group<S> {
                 ),
                 None => None,
             };
-            staged_path = Some((sender_leaf, path_skeleton(path), new_members));
             (provisional, commit_secret, sender_leaf)
         } else {
             let Committer::Member(l) = committer else {
@@ -211,9 +215,7 @@ impl<S: CipherSuiteProvider> Group<S> {
         let interim =
             interim_transcript_hash(&self.suite, &context.confirmed_transcript_hash, got)?;
         Ok(StagedCommit {
-            ops: fx.ops,
-            path: staged_path,
-            external_leaf,
+            tree_changes: TreeChanges::default(),
             from_epoch: self.context.epoch,
             context,
             key_schedule,

@@ -11,8 +11,8 @@ use mls_framing::{
 use mls_keyschedule::{GroupContext, PreSharedKeyID, Psk, ResumptionPskUsage};
 use mls_treekem::tree_math::LeafIndex;
 use mls_treekem::{
-    validate_leaf_node, Extension, LeafNode, LeafNodeContext, LeafValidationOptions, RatchetTree,
-    RequiredCapabilities,
+    validate_leaf_node, validate_leaf_node_contents, Extension, LeafNode, LeafNodeContext,
+    LeafValidationOptions, RatchetTree, RequiredCapabilities,
 };
 
 use crate::{validate_key_package, GroupError, GroupPolicy};
@@ -82,14 +82,6 @@ pub(crate) fn resolve(
         .collect()
 }
 
-/// A change to the tree, replayed when a staged commit is merged.
-#[derive(Debug, Clone)]
-pub(crate) enum TreeOp {
-    Update(LeafIndex, LeafNode),
-    Remove(LeafIndex),
-    Add(LeafNode),
-}
-
 /// What a valid proposal list does.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Effects {
@@ -100,7 +92,6 @@ pub(crate) struct Effects {
     pub psks: Vec<PreSharedKeyID>,
     pub external_init: Option<Vec<u8>>,
     pub reinit: Option<ReInit>,
-    pub ops: Vec<TreeOp>,
     pub path_required: bool,
     pub custom: Vec<(Sender, CustomProposal)>,
 }
@@ -294,7 +285,27 @@ pub(crate) fn apply<S: CipherSuiteProvider>(
         if let Proposal::GroupContextExtensions(gce) = &r.proposal {
             mls_framing::check_unique_extensions(&gce.extensions)?;
             let required = find_extension::<RequiredCapabilities>(&gce.extensions)?;
-            for (i, leaf) in tree.members() {
+            // Every member supports everything (O(log N) from the tree's
+            // counts), or look at each one but those removed.
+            let all = tree.member_count();
+            let everyone = gce
+                .extensions
+                .iter()
+                .all(|e| tree.members_supporting_extension(e.extension_type) == all)
+                && required.as_ref().is_none_or(|req| {
+                    req.extension_types
+                        .iter()
+                        .all(|t| tree.members_supporting_extension(*t) == all)
+                        && req
+                            .proposal_types
+                            .iter()
+                            .all(|t| tree.members_supporting_proposal(*t) == all)
+                        && req
+                            .credential_types
+                            .iter()
+                            .all(|t| tree.members_supporting_credential(*t) == all)
+                });
+            for (i, leaf) in tree.members().filter(|_| !everyone) {
                 if removed_leaves.contains(&i.0) {
                     continue;
                 }
@@ -352,7 +363,6 @@ pub(crate) fn apply<S: CipherSuiteProvider>(
                 &options,
             )?;
             tree.update_leaf(leaf, u.leaf_node.clone())?;
-            fx.ops.push(TreeOp::Update(leaf, u.leaf_node.clone()));
             fx.updated.push(leaf);
         }
     }
@@ -365,7 +375,6 @@ pub(crate) fn apply<S: CipherSuiteProvider>(
                 .cloned()
                 .ok_or(GroupError::InvalidProposal("Remove of a blank leaf"))?;
             tree.remove_leaf(leaf)?;
-            fx.ops.push(TreeOp::Remove(leaf));
             fx.removed.push((leaf, old));
         }
     }
@@ -378,10 +387,10 @@ pub(crate) fn apply<S: CipherSuiteProvider>(
                     "version or cipher suite differs from the group's",
                 ));
             }
+            // Verifies both signatures, the leaf's included.
             validate_key_package(env.suite, kp, env.now)?;
             check_auth(env.policy, &kp.leaf_node)?;
-            validate_leaf_node(
-                env.suite,
+            validate_leaf_node_contents(
                 &kp.leaf_node,
                 LeafNodeContext::KeyPackage,
                 required.as_ref(),
@@ -389,7 +398,6 @@ pub(crate) fn apply<S: CipherSuiteProvider>(
                 &options,
             )?;
             let index = tree.add_leaf(kp.leaf_node.clone())?;
-            fx.ops.push(TreeOp::Add(kp.leaf_node.clone()));
             fx.added.push((index, kp.clone()));
         }
     }
@@ -406,10 +414,7 @@ pub(crate) fn apply<S: CipherSuiteProvider>(
                     "custom proposal with an RFC 9420 proposal type",
                 ));
             }
-            if tree
-                .members()
-                .any(|(_, leaf)| !leaf.capabilities.supports_proposal(c.proposal_type))
-            {
+            if tree.members_supporting_proposal(c.proposal_type) < tree.member_count() {
                 return Err(GroupError::UnsupportedProposal(c.proposal_type));
             }
             fx.custom.push((r.sender, c.clone()));
@@ -470,18 +475,4 @@ fn supports_required(leaf: &LeafNode, req: &RequiredCapabilities) -> bool {
             .credential_types
             .iter()
             .all(|t| caps.supports_credential(*t))
-}
-
-/// Replays recorded changes on the tree (when merging a staged commit).
-pub(crate) fn replay(tree: &mut RatchetTree, ops: &[TreeOp]) -> Result<(), GroupError> {
-    for op in ops {
-        match op {
-            TreeOp::Update(l, n) => tree.update_leaf(*l, n.clone())?,
-            TreeOp::Remove(l) => tree.remove_leaf(*l)?,
-            TreeOp::Add(n) => {
-                tree.add_leaf(n.clone())?;
-            }
-        }
-    }
-    Ok(())
 }

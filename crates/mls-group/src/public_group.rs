@@ -12,7 +12,7 @@ use mls_framing::{
 use mls_keyschedule::{confirmed_transcript_hash, interim_transcript_hash, GroupContext};
 use mls_treekem::tree_math::LeafIndex;
 use mls_treekem::{
-    validate_leaf_node, LeafNode, LeafNodeContext, LeafValidationOptions, RatchetTree,
+    validate_leaf_node_contents, LeafNode, LeafNodeContext, LeafValidationOptions, RatchetTree,
 };
 
 use crate::join::{import_tree, verify_group_info_signature};
@@ -203,8 +203,8 @@ impl<S: CipherSuiteProvider> PublicGroup<S> {
             let required = mls_framing::find_extension::<mls_treekem::RequiredCapabilities>(
                 fx.extensions.as_deref().unwrap_or(&self.context.extensions),
             )?;
-            validate_leaf_node(
-                &self.suite,
+            // merge_update_path verifies the signature.
+            validate_leaf_node_contents(
                 &path.leaf_node,
                 LeafNodeContext::Commit {
                     group_id: &group_id,

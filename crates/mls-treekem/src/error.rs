@@ -37,6 +37,8 @@ pub enum TreeError {
     InvalidHashLength,
     /// The leaf is blank where a member was expected.
     BlankLeaf(u32),
+    /// [`crate::TreeChanges`] taken from a tree of another size, or malformed.
+    ChangesDoNotApply,
 
     // ---- leaf node validation (§7.3) ----
     /// The LeafNode's signature does not verify.
@@ -154,6 +156,7 @@ impl fmt::Display for TreeError {
             NodeIndexOutOfRange(x) => write!(f, "node index {x} out of range"),
             InvalidHashLength => f.write_str("hash output length differs from hash_len()"),
             BlankLeaf(l) => write!(f, "leaf {l} is blank"),
+            ChangesDoNotApply => f.write_str("tree changes taken from another tree state"),
             InvalidLeafSignature { leaf } => write!(f, "invalid signature on leaf {leaf}"),
             WrongLeafNodeSource => f.write_str("wrong leaf_node_source"),
             CredentialTypeNotInCapabilities(t) => {

@@ -8,7 +8,7 @@ use crate::tree_math::LeafIndex;
 use crate::{Capabilities, Credential, Extension, Lifetime, TreeError};
 
 /// The signature label of a LeafNode (RFC 9420 §7.2).
-const LEAF_NODE_TBS_LABEL: &[u8] = b"LeafNodeTBS";
+pub(crate) const LEAF_NODE_TBS_LABEL: &[u8] = b"LeafNodeTBS";
 
 /// `LeafNodeSource` with its `select` body (RFC 9420 §7.2): encodes the
 /// `uint8` source followed by the lifetime, nothing, or the parent hash.

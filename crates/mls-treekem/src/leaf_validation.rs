@@ -1,12 +1,9 @@
 //! Leaf node validation (RFC 9420 §7.3).
 
-use alloc::collections::BTreeSet;
 use mls_crypto::CipherSuiteProvider;
 
 use crate::tree_math::LeafIndex;
-use crate::{
-    CredentialType, LeafNode, LeafNodeSource, RatchetTree, RequiredCapabilities, TreeError,
-};
+use crate::{LeafNode, LeafNodeSource, RatchetTree, RequiredCapabilities, TreeError};
 
 /// Where a LeafNode appears, which fixes the `leaf_node_source` it must
 /// have and the context its signature binds (RFC 9420 §7.2, §7.3).
@@ -138,20 +135,36 @@ pub fn validate_leaf_node<S: CipherSuiteProvider + ?Sized>(
         return Err(TreeError::WrongLeafNodeSource);
     }
     leaf.verify_signature(cs, context.group())?;
-    check_capabilities(leaf, required)?;
-    if options.check_lifetime {
-        if let LeafNodeSource::KeyPackage(lifetime) = &leaf.leaf_node_source {
-            if !lifetime.contains(options.now) {
-                return Err(TreeError::LifetimeExpired);
-            }
-            if options
-                .max_lifetime
-                .is_some_and(|max| lifetime.duration() > max)
-            {
-                return Err(TreeError::LifetimeTooLong);
-            }
-        }
+    validate_leaf_node_contents(leaf, context, required, tree, options)
+}
+
+/// [`validate_leaf_node`] without the signature check, for a leaf whose
+/// signature is verified elsewhere: the leaf of a KeyPackage that was
+/// validated on its own, or an UpdatePath's leaf, which
+/// [`RatchetTree::merge_update_path`] verifies. Work with `tree`:
+/// O(log N) (per-type counts and the key index of the tree).
+///
+/// ```
+/// use mls_treekem::{validate_leaf_node_contents, LeafNodeContext, LeafValidationOptions, RatchetTree};
+/// let tree = RatchetTree::new(mls_treekem::__doc_leaf(1));
+/// let options = LeafValidationOptions::without_lifetime();
+/// // An unsigned leaf with fresh keys and a supported credential type passes...
+/// let ctx = LeafNodeContext::Tree { group_id: b"g", leaf_index: mls_treekem::tree_math::LeafIndex(1) };
+/// assert!(validate_leaf_node_contents(&mls_treekem::__doc_leaf(2), ctx, None, Some(&tree), &options).is_ok());
+/// // ...but not with the keys of a member.
+/// assert!(validate_leaf_node_contents(&mls_treekem::__doc_leaf(1), ctx, None, Some(&tree), &options).is_err());
+/// ```
+pub fn validate_leaf_node_contents(
+    leaf: &LeafNode,
+    context: LeafNodeContext<'_>,
+    required: Option<&RequiredCapabilities>,
+    tree: Option<&RatchetTree>,
+    options: &LeafValidationOptions,
+) -> Result<(), TreeError> {
+    if !context.source_ok(&leaf.leaf_node_source) {
+        return Err(TreeError::WrongLeafNodeSource);
     }
+    check_leaf_after_signature(leaf, required, options)?;
     if let Some(tree) = tree {
         let own = context.group().map(|(_, l)| l);
         check_against_members(tree, leaf, own)?;
@@ -163,6 +176,30 @@ pub fn validate_leaf_node<S: CipherSuiteProvider + ?Sized>(
             let replaced = own.and_then(|l| tree.leaf(l));
             if replaced.is_some_and(|old| old.encryption_key == leaf.encryption_key) {
                 return Err(TreeError::EncryptionKeyUnchanged);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The checks of RFC 9420 §7.3 that involve only the leaf, the group's
+/// `required_capabilities` and the time: capabilities and lifetime.
+pub(crate) fn check_leaf_after_signature(
+    leaf: &LeafNode,
+    required: Option<&RequiredCapabilities>,
+    options: &LeafValidationOptions,
+) -> Result<(), TreeError> {
+    check_capabilities(leaf, required)?;
+    if options.check_lifetime {
+        if let LeafNodeSource::KeyPackage(lifetime) = &leaf.leaf_node_source {
+            if !lifetime.contains(options.now) {
+                return Err(TreeError::LifetimeExpired);
+            }
+            if options
+                .max_lifetime
+                .is_some_and(|max| lifetime.duration() > max)
+            {
+                return Err(TreeError::LifetimeTooLong);
             }
         }
     }
@@ -214,31 +251,47 @@ pub(crate) fn check_capabilities(
 }
 
 /// Every other member supports `leaf`'s credential type, and `leaf` supports
-/// theirs (RFC 9420 §7.3). O(N).
+/// theirs (RFC 9420 §7.3). O(log N) from the tree's per-type counts; the
+/// members are walked only to name the one at fault.
 fn check_against_members(
     tree: &RatchetTree,
     leaf: &LeafNode,
     own: Option<LeafIndex>,
 ) -> Result<(), TreeError> {
     let ct = leaf.credential.credential_type();
-    let mut in_use = BTreeSet::<CredentialType>::new();
-    for (i, member) in tree.members().filter(|(i, _)| Some(*i) != own) {
-        if !member.capabilities.supports_credential(ct) {
-            return Err(TreeError::CredentialTypeUnsupported {
-                leaf: i.0,
+    // The member being replaced, if any, does not count.
+    let replaced = own.and_then(|l| tree.leaf(l));
+    let others = tree
+        .member_count()
+        .saturating_sub(u32::from(replaced.is_some()));
+    let supporting = tree
+        .members_supporting_credential(ct)
+        .saturating_sub(u32::from(
+            replaced.is_some_and(|r| r.capabilities.supports_credential(ct)),
+        ));
+    if supporting < others {
+        let (i, _) = tree
+            .members()
+            .filter(|(i, _)| Some(*i) != own)
+            .find(|(_, m)| !m.capabilities.supports_credential(ct))
+            .ok_or(TreeError::CredentialTypeUnsupported {
+                leaf: u32::MAX,
                 credential_type: ct,
+            })?;
+        return Err(TreeError::CredentialTypeUnsupported {
+            leaf: i.0,
+            credential_type: ct,
+        });
+    }
+    let replaced_type = replaced.map(|r| r.credential.credential_type());
+    for (t, users) in tree.credential_types_in_use() {
+        let others_using = users.saturating_sub(u32::from(replaced_type == Some(t)));
+        if others_using > 0 && !leaf.capabilities.supports_credential(t) {
+            return Err(TreeError::CredentialTypeUnsupported {
+                leaf: own.map_or(u32::MAX, |l| l.0),
+                credential_type: t,
             });
         }
-        in_use.insert(member.credential.credential_type());
-    }
-    if let Some(t) = in_use
-        .into_iter()
-        .find(|t| !leaf.capabilities.supports_credential(*t))
-    {
-        return Err(TreeError::CredentialTypeUnsupported {
-            leaf: own.map_or(u32::MAX, |l| l.0),
-            credential_type: t,
-        });
     }
     Ok(())
 }

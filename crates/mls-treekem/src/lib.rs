@@ -53,7 +53,9 @@ pub use credential::{Certificate, Credential};
 pub use error::TreeError;
 pub use extension::Extension;
 pub use leaf_node::{LeafNode, LeafNodeSource};
-pub use leaf_validation::{validate_leaf_node, LeafNodeContext, LeafValidationOptions};
+pub use leaf_validation::{
+    validate_leaf_node, validate_leaf_node_contents, LeafNodeContext, LeafValidationOptions,
+};
 pub use lifetime::Lifetime;
 pub use node::Node;
 pub use parent_node::ParentNode;
@@ -62,6 +64,6 @@ pub use private_keys::TreePrivateKeys;
 pub use ratchet_tree_ext::TreeImportParams;
 #[doc(hidden)]
 pub use tree::__doc_leaf;
-pub use tree::RatchetTree;
+pub use tree::{RatchetTree, TreeChanges};
 pub use treekem::{MergedUpdatePath, PendingUpdatePath, ReceivedPathSecret, UpdatePathSecrets};
-pub use update_path::{UpdatePath, UpdatePathNode};
+pub use update_path::{EncryptedPathSecrets, UpdatePath, UpdatePathNode};

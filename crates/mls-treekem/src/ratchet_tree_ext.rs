@@ -4,13 +4,15 @@
 use alloc::boxed::Box;
 use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
-use mls_codec::{decode_exact, Encode};
-use mls_crypto::CipherSuiteProvider;
+use mls_codec::decode_exact;
+use mls_crypto::{labeled, CipherSuiteProvider, SignatureItem};
 
+use crate::leaf_node::LEAF_NODE_TBS_LABEL;
 use crate::leaf_validation::{check_capabilities, LeafNodeContext};
-use crate::tree_math::{self, NodeIndex};
+use crate::tree_math::{self, LeafIndex, NodeIndex};
 use crate::{
-    CredentialType, LeafValidationOptions, Node, RatchetTree, RequiredCapabilities, TreeError,
+    CredentialType, LeafNode, LeafValidationOptions, Node, RatchetTree, RequiredCapabilities,
+    TreeError,
 };
 
 /// What a joiner knows about the group whose tree it imports (RFC 9420 §12.4.3.1).
@@ -44,7 +46,7 @@ impl RatchetTree {
             .iter()
             .rposition(Option::is_some)
             .map_or(0, |i| i + 1);
-        Ok(self.nodes.get(..end).unwrap_or(&[]).to_bytes()?)
+        self.encode_nodes(end)
     }
 
     /// Decodes a `ratchet_tree` (RFC 9420 §12.4.3.3): the last node must be
@@ -106,25 +108,32 @@ impl RatchetTree {
 
     /// Every leaf valid per §7.3 in the `Tree` context, the credential-type
     /// support checked once for the whole tree.
+    ///
+    /// The leaf signatures are verified first, all in one
+    /// [`verify_batch`](CipherSuiteProvider::verify_batch); then each leaf,
+    /// in order, gets the rest of [`validate_leaf_node`](crate::validate_leaf_node)
+    /// — all of it, signature included, from the first leaf whose signature
+    /// the batch rejects — so the error is the one validating leaf by leaf
+    /// gives.
     fn validate_leaves<S: CipherSuiteProvider + ?Sized>(
         &self,
         cs: &S,
         params: &TreeImportParams<'_>,
     ) -> Result<(), TreeError> {
+        let members: Vec<(LeafIndex, &LeafNode)> = self.members().collect();
+        let verified = verified_prefix(cs, &members, params.group_id);
         let mut in_use = BTreeSet::<CredentialType>::new();
-        for (i, leaf) in self.members() {
+        for (pos, &(i, leaf)) in members.iter().enumerate() {
             let context = LeafNodeContext::Tree {
                 group_id: params.group_id,
                 leaf_index: i,
             };
-            crate::validate_leaf_node(
-                cs,
-                leaf,
-                context,
-                params.required_capabilities,
-                None,
-                &params.options,
-            )?;
+            let required = params.required_capabilities;
+            if pos < verified {
+                crate::validate_leaf_node_contents(leaf, context, required, None, &params.options)?;
+            } else {
+                crate::validate_leaf_node(cs, leaf, context, required, None, &params.options)?;
+            }
             in_use.insert(leaf.credential.credential_type());
         }
         for (i, leaf) in self.members() {
@@ -183,5 +192,36 @@ impl RatchetTree {
             }
         }
         Ok(())
+    }
+}
+
+/// How many of `members`, from the first, have a valid signature over
+/// their `LeafNodeTBS` in the `Tree` context (RFC 9420 §7.2, §7.3): all
+/// of them, or the position of the first leaf whose signature fails (or
+/// whose TBS cannot be encoded). One batch verification.
+fn verified_prefix<S: CipherSuiteProvider + ?Sized>(
+    cs: &S,
+    members: &[(LeafIndex, &LeafNode)],
+    group_id: &[u8],
+) -> usize {
+    let mut tbs = Vec::with_capacity(members.len());
+    for &(i, leaf) in members {
+        match leaf.tbs_bytes(Some((group_id, i))) {
+            Ok(t) => tbs.push(t),
+            Err(_) => break,
+        }
+    }
+    let items: Vec<SignatureItem<'_>> = members
+        .iter()
+        .zip(&tbs)
+        .map(|(&(_, leaf), t)| SignatureItem {
+            public_key: &leaf.signature_key,
+            message: t,
+            signature: &leaf.signature,
+        })
+        .collect();
+    match labeled::verify_batch_with_label(cs, LEAF_NODE_TBS_LABEL, &items) {
+        Ok(()) => items.len(),
+        Err(e) => e.index,
     }
 }

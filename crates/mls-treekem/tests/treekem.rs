@@ -108,8 +108,8 @@ fn tampered_update_paths_are_rejected() {
     ));
 
     let mut p = path.clone();
-    let extra = p.nodes[0].encrypted_path_secret[0].clone();
-    p.nodes[0].encrypted_path_secret.push(extra);
+    let extra = p.nodes[0].encrypted_path_secret.get(0).unwrap();
+    p.nodes[0].encrypted_path_secret.push(&extra).unwrap();
     assert!(matches!(
         merge(&p),
         Err(TreeError::CiphertextCountMismatch { .. })

@@ -261,8 +261,24 @@ impl KemAlg {
     /// `Encap(pkR)` with the ephemeral key pair
     /// `DeriveKeyPair(random(Nsk))`: returns `(shared_secret, enc)`.
     pub(crate) fn encap(self, pk_r: &[u8], rng: &mut dyn Rng) -> Result<(Secret, Vec<u8>), Error> {
+        let ikm = self.draw_ephemeral_ikm(rng)?;
+        self.encap_from_ikm(pk_r, &ikm)
+    }
+
+    /// The randomness of one [`encap`](Self::encap): `Nsk` bytes, one
+    /// `fill_bytes` call.
+    pub(crate) fn draw_ephemeral_ikm(self, rng: &mut dyn Rng) -> Result<Secret, Error> {
         let mut ikm = Secret::zero(self.private_key_len());
         rng.fill_bytes(ikm.as_mut_bytes())?;
+        Ok(ikm)
+    }
+
+    /// `Encap(pkR)` with the ephemeral key pair `DeriveKeyPair(ikm)`.
+    pub(crate) fn encap_from_ikm(
+        self,
+        pk_r: &[u8],
+        ikm: &Secret,
+    ) -> Result<(Secret, Vec<u8>), Error> {
         let ephemeral = self.derive_key_pair(ikm.as_bytes())?;
         self.encap_with(pk_r, &ephemeral)
     }

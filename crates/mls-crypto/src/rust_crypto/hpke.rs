@@ -96,7 +96,20 @@ impl Hpke {
         plaintext: &[u8],
         rng: &mut dyn Rng,
     ) -> Result<(Vec<u8>, Vec<u8>), Error> {
-        let (shared_secret, enc) = self.kem.encap(pk_r, rng)?;
+        let ikm = self.kem.draw_ephemeral_ikm(rng)?;
+        self.seal_from_ikm(pk_r, info, aad, plaintext, &ikm)
+    }
+
+    /// [`seal`](Self::seal) with the ephemeral key's randomness drawn already.
+    pub(crate) fn seal_from_ikm(
+        &self,
+        pk_r: &[u8],
+        info: &[u8],
+        aad: &[u8],
+        plaintext: &[u8],
+        ikm: &Secret,
+    ) -> Result<(Vec<u8>, Vec<u8>), Error> {
+        let (shared_secret, enc) = self.kem.encap_from_ikm(pk_r, ikm)?;
         let ctx = self.key_schedule(&shared_secret, info)?;
         // Sequence number 0: the nonce is the base nonce.
         let ct = self.aead.seal(

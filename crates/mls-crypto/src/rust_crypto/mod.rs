@@ -6,10 +6,14 @@
 
 mod aead;
 mod dhkem;
+#[cfg(any(feature = "suite-1", feature = "suite-3"))]
+mod ed25519_batch;
 mod hash;
 mod hpke;
 #[cfg(any(feature = "suite-2", feature = "suite-5", feature = "suite-7"))]
 mod nist;
+#[cfg(feature = "parallel")]
+mod parallel;
 mod signature;
 
 use alloc::vec::Vec;
@@ -21,10 +25,15 @@ use self::hpke::Hpke;
 pub use self::signature::RustCryptoSigningKey;
 use self::signature::SigAlg;
 use crate::{
-    CipherSuite, CipherSuiteProvider, CryptoProvider, Error, HpkeCiphertext, HpkeKeyPair,
-    HpkePrivateKey, HpkePublicKey, Rng, Secret, SignatureKeyPair, SignaturePrivateKey,
-    SignaturePublicKey,
+    batch, BatchVerifyError, CipherSuite, CipherSuiteProvider, CryptoProvider, Error,
+    HpkeCiphertext, HpkeKeyPair, HpkePrivateKey, HpkePublicKey, Rng, Secret, SignatureItem,
+    SignatureKeyPair, SignaturePrivateKey, SignaturePublicKey,
 };
+
+/// Below this many seals per thread, a batch of HPKE seals stays on one
+/// thread (spawning costs about as much as one seal).
+#[cfg(feature = "parallel")]
+const MIN_SEALS_PER_THREAD: usize = 8;
 
 /// The RustCrypto provider. Supports the RFC 9420 suites whose Cargo feature
 /// (`suite-1` … `suite-7`) is enabled.
@@ -55,6 +64,13 @@ impl CryptoProvider for RustCrypto {
 }
 
 /// One RFC 9420 cipher suite on RustCrypto primitives.
+///
+/// [`verify_batch`](CipherSuiteProvider::verify_batch) verifies Ed25519
+/// signatures in batches (see its documentation for how the result
+/// relates to one-by-one verification); other schemes one by one. With
+/// the `parallel` feature, `with_threads` spreads
+/// batch verification and [`hpke_seal_batch`](CipherSuiteProvider::hpke_seal_batch)
+/// over several threads, with results identical to one thread.
 #[derive(Debug, Clone)]
 pub struct RustCryptoSuite {
     suite: CipherSuite,
@@ -62,6 +78,8 @@ pub struct RustCryptoSuite {
     aead: AeadAlg,
     hpke: Hpke,
     sig: SigAlg,
+    /// Threads for the batch operations (1 without the `parallel` feature).
+    threads: usize,
 }
 
 impl RustCryptoSuite {
@@ -141,7 +159,100 @@ impl RustCryptoSuite {
             aead,
             hpke: Hpke::new(kem, hash, aead, kdf_id, aead_id),
             sig,
+            threads: 1,
         })
+    }
+
+    /// The number of threads the batch operations use (1 unless set with
+    /// `with_threads`, `parallel` feature).
+    pub fn threads(&self) -> usize {
+        self.threads
+    }
+
+    /// The same suite, running [`verify_batch`](CipherSuiteProvider::verify_batch)
+    /// and [`hpke_seal_batch`](CipherSuiteProvider::hpke_seal_batch) on up
+    /// to `threads` threads (`std::thread::scope`; 0 counts as 1). Every
+    /// result is identical to that of one thread: batch verification
+    /// chunks have fixed boundaries, and the seals' randomness is drawn
+    /// from the caller's `Rng` in order before the threads start.
+    ///
+    /// ```
+    /// use mls_crypto::{CipherSuite, RustCryptoSuite};
+    /// let suite = RustCryptoSuite::new(CipherSuite(1)).unwrap().with_threads(2);
+    /// assert_eq!(suite.threads(), 2);
+    /// ```
+    #[cfg(feature = "parallel")]
+    pub fn with_threads(mut self, threads: usize) -> Self {
+        self.threads = threads.max(1);
+        self
+    }
+
+    /// `hpke_seal_batch` on several threads: every seal's randomness first,
+    /// in order, then the seals.
+    #[cfg(feature = "parallel")]
+    fn hpke_seal_parallel(
+        &self,
+        info: &[u8],
+        aad: &[u8],
+        items: &[(&HpkePublicKey, &[u8])],
+        rng: &mut dyn Rng,
+    ) -> Result<Vec<HpkeCiphertext>, Error> {
+        let mut ikms = Vec::with_capacity(items.len());
+        let mut drawn = Ok(());
+        for _ in items {
+            match self.hpke.kem.draw_ephemeral_ikm(rng) {
+                Ok(ikm) => ikms.push(ikm),
+                Err(e) => {
+                    drawn = Err(e);
+                    break;
+                }
+            }
+        }
+        // On a failure of the random source, the seals before it still
+        // run, so that an earlier seal's error wins as it would in order.
+        let items = items.get(..ikms.len()).unwrap_or(&[]);
+        let parts = parallel::in_ranges(items.len(), self.threads, |r| {
+            let these = items.get(r.clone()).unwrap_or(&[]);
+            let keys = ikms.get(r).unwrap_or(&[]);
+            these
+                .iter()
+                .zip(keys)
+                .map(|((pk, pt), ikm)| {
+                    let (kem_output, ciphertext) =
+                        self.hpke.seal_from_ikm(&pk.0, info, aad, pt, ikm)?;
+                    Ok(HpkeCiphertext {
+                        kem_output,
+                        ciphertext,
+                    })
+                })
+                .collect::<Result<Vec<_>, Error>>()
+        });
+        let mut out = Vec::with_capacity(items.len());
+        for part in parts {
+            out.extend(part?);
+        }
+        drawn?;
+        Ok(out)
+    }
+
+    /// One-by-one verification, on several threads with the `parallel` feature.
+    #[allow(dead_code)] // unused when every enabled scheme is Ed25519
+    fn verify_one_by_one(&self, items: &[SignatureItem<'_>]) -> Result<(), BatchVerifyError> {
+        #[cfg(feature = "parallel")]
+        if self.threads > 1 && items.len() > 1 {
+            return parallel::in_ranges(items.len(), self.threads, |r| {
+                let start = r.start;
+                batch::verify_each(self, items.get(r).unwrap_or(&[])).map_err(|e| {
+                    BatchVerifyError {
+                        index: start + e.index,
+                        ..e
+                    }
+                })
+            })
+            .into_iter()
+            .collect();
+        }
+        batch::verify_each(self, items)
     }
 }
 
@@ -221,6 +332,20 @@ impl CipherSuiteProvider for RustCryptoSuite {
             kem_output,
             ciphertext,
         })
+    }
+
+    fn hpke_seal_batch(
+        &self,
+        info: &[u8],
+        aad: &[u8],
+        items: &[(&HpkePublicKey, &[u8])],
+        rng: &mut dyn Rng,
+    ) -> Result<Vec<HpkeCiphertext>, Error> {
+        #[cfg(feature = "parallel")]
+        if self.threads > 1 && items.len() >= 2 * MIN_SEALS_PER_THREAD {
+            return self.hpke_seal_parallel(info, aad, items, rng);
+        }
+        batch::seal_each(self, info, aad, items, rng)
     }
 
     fn hpke_open(
@@ -316,6 +441,28 @@ impl CipherSuiteProvider for RustCryptoSuite {
         signature: &[u8],
     ) -> Result<(), Error> {
         self.sig.verify(&public_key.0, message, signature)
+    }
+
+    /// Ed25519: in chunks of 256 signatures, each checked with one
+    /// multiscalar multiplication after the per-signature checks of
+    /// `verify_strict` (key and `R` not of small order, canonical `R` and
+    /// `S`); a chunk whose equation fails is verified one by one, so the
+    /// error and index are those of [`batch::verify_each`]. The result
+    /// equals one-by-one verification whenever every `R` and key lies in
+    /// the prime-order subgroup (all honestly generated ones, up to a
+    /// 2^-127 chance); a signature deliberately built on a mixed-order key
+    /// or `R` that satisfies only the cofactored equation of RFC 8032
+    /// §5.1.7 may pass the batch although `verify_strict` rejects it.
+    /// Other schemes: one by one.
+    fn verify_batch(&self, items: &[SignatureItem<'_>]) -> Result<(), BatchVerifyError> {
+        match self.sig {
+            #[cfg(any(feature = "suite-1", feature = "suite-3"))]
+            SigAlg::Ed25519 => ed25519_batch::verify(items, self.threads, |i| {
+                self.verify(i.public_key, i.message, i.signature)
+            }),
+            #[allow(unreachable_patterns)]
+            _ => self.verify_one_by_one(items),
+        }
     }
 
     fn signature_validate_public_key(&self, public_key: &SignaturePublicKey) -> Result<(), Error> {

@@ -83,7 +83,9 @@ pub fn commit_with_path(kp: &KeyPackage) -> Commit {
                 encrypted_path_secret: vec![HpkeCiphertext {
                     kem_output: vec![8; 32],
                     ciphertext: vec![7; 48],
-                }],
+                }]
+                .try_into()
+                .unwrap(),
             }],
         }),
     }

@@ -33,7 +33,7 @@ impl RatchetTree {
             None => LeafIndex(self.n_leaves()),
         };
         let node = Node::Leaf(leaf);
-        self.keys.check(target.node().0, &node)?;
+        self.keys.check(target.node().0, &node, &self.nodes)?;
         if target.0 >= self.n_leaves() {
             self.extend()?;
         }
@@ -43,6 +43,7 @@ impl RatchetTree {
         while let Some(p) = tree_math::parent(cur, n) {
             if let Some(parent) = self.parent_node_mut(p) {
                 parent.add_unmerged(target);
+                self.refresh_res_len(p);
             }
             cur = p;
         }
@@ -80,10 +81,20 @@ impl RatchetTree {
 
     /// Blanks every node on the direct path of `leaf`.
     pub(crate) fn blank_direct_path(&mut self, leaf: LeafIndex) {
+        self.blank_direct_path_except(leaf, &[]);
+    }
+
+    /// Blanks every node on the direct path of `leaf` but those of `fdp`
+    /// (a filtered direct path, about to be overwritten).
+    pub(crate) fn blank_direct_path_except(
+        &mut self,
+        leaf: LeafIndex,
+        fdp: &[(NodeIndex, NodeIndex)],
+    ) {
         let n = self.n_leaves();
         let mut cur = leaf.node();
         while let Some(p) = tree_math::parent(cur, n) {
-            if self.node(p).is_some() {
+            if self.node(p).is_some() && !fdp.iter().any(|(x, _)| *x == p) {
                 // Blanking never collides and p is inside the tree.
                 let _ = self.set_node(p, None);
             }
@@ -105,11 +116,16 @@ impl RatchetTree {
             .get(old_root.0 as usize)
             .copied()
             .unwrap_or((0, 0));
+        let root_res_len = self.resolution_len(old_root) as u32;
         self.nodes.resize(width, None);
         self.counts.resize(width, (0, 0));
+        self.res_len.resize(width, 0);
         let new_root = self.root().0 as usize;
         if let Some(c) = self.counts.get_mut(new_root) {
             *c = root_counts;
+        }
+        if let Some(r) = self.res_len.get_mut(new_root) {
+            *r = root_res_len;
         }
         self.hashes.resize(width);
         if let Some(journal) = &mut self.journal {
@@ -128,21 +144,25 @@ impl RatchetTree {
             if self.counts.get(right.0 as usize).is_some_and(|c| c.1 > 0) {
                 return;
             }
-            let keep = root.0 as usize;
-            for (i, node) in self.nodes.iter().enumerate().skip(keep) {
-                if let Some(node) = node {
-                    self.keys.remove(i as u32, node);
-                }
-            }
-            let dropped = self.nodes.split_off(keep);
-            if let Some(journal) = &mut self.journal {
-                journal.push(Change::Truncated(dropped));
-            }
-            self.counts.truncate(keep);
-            self.hashes.dirty.truncate(keep);
-            self.hashes
-                .hashes
-                .truncate(keep.saturating_mul(self.hashes.hash_len));
+            self.halve();
         }
+    }
+
+    /// Drops the right half of the tree and its root (whatever they hold),
+    /// journaled; the root's left child becomes the root.
+    pub(crate) fn halve(&mut self) {
+        let keep = self.root().0 as usize;
+        let dropped = self.nodes.split_off(keep);
+        for (i, node) in dropped.iter().enumerate() {
+            if let Some(node) = node {
+                self.forget(keep.saturating_add(i) as u32, node);
+            }
+        }
+        if let Some(journal) = &mut self.journal {
+            journal.push(Change::Truncated(dropped));
+        }
+        self.counts.truncate(keep);
+        self.res_len.truncate(keep);
+        self.hashes.truncate(keep);
     }
 }

@@ -5,17 +5,24 @@
 //! a recomputation descends only into dirty nodes, so each node is rehashed
 //! at most once per batch of changes.
 
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 use crate::tree_math::{self, NodeIndex};
 
-/// The tree hash of every node, flat (`hash_len` bytes per node).
+/// The tree hash of every node, flat (`hash_len` bytes per node), and the
+/// encoding of every non-blank node (its `LeafNode` or `ParentNode`), kept
+/// from the hash computation, which encodes it anyway, until the node
+/// changes: encoding the whole tree for a `ratchet_tree` extension is then
+/// mostly copies.
 #[derive(Debug, Clone)]
 pub(crate) struct HashCache {
     /// The suite's hash length the cache was filled with (0 before the first use).
     pub(crate) hash_len: usize,
     pub(crate) hashes: Vec<u8>,
     pub(crate) dirty: Vec<bool>,
+    /// Per node: its encoding, empty if unknown (or blank).
+    encodings: Vec<Box<[u8]>>,
 }
 
 impl HashCache {
@@ -25,11 +32,32 @@ impl HashCache {
             hash_len: 0,
             hashes: Vec::new(),
             dirty: alloc::vec![true; width],
+            encodings: alloc::vec![Box::default(); width],
         }
     }
 
-    /// Marks `x` and its ancestors dirty.
+    /// The cached encoding of node `x`, if known.
+    pub(crate) fn encoding(&self, x: usize) -> Option<&[u8]> {
+        self.encodings
+            .get(x)
+            .map(|e| &e[..])
+            .filter(|e| !e.is_empty())
+    }
+
+    /// Caches the encoding of node `x` unless known already.
+    pub(crate) fn keep_encoding(&mut self, x: NodeIndex, bytes: &[u8]) {
+        if let Some(e) = self.encodings.get_mut(x.0 as usize) {
+            if e.is_empty() {
+                *e = bytes.into();
+            }
+        }
+    }
+
+    /// Marks `x`, whose content changed, and its ancestors dirty.
     pub(crate) fn mark(&mut self, x: NodeIndex, n_leaves: u32) {
+        if let Some(e) = self.encodings.get_mut(x.0 as usize) {
+            *e = Box::default();
+        }
         let mut cur = Some(x);
         while let Some(c) = cur {
             match self.dirty.get_mut(c.0 as usize) {
@@ -45,6 +73,14 @@ impl HashCache {
     pub(crate) fn resize(&mut self, width: usize) {
         self.dirty.resize(width, true);
         self.hashes.resize(width.saturating_mul(self.hash_len), 0);
+        self.encodings.resize(width, Box::default());
+    }
+
+    /// Drops every node from `width` on.
+    pub(crate) fn truncate(&mut self, width: usize) {
+        self.dirty.truncate(width);
+        self.hashes.truncate(width.saturating_mul(self.hash_len));
+        self.encodings.truncate(width);
     }
 
     /// Everything dirty, for a new hash length.

@@ -75,17 +75,15 @@ impl RatchetTree {
     /// Halves the tree again; its right half is blank by now.
     fn undo_extend(&mut self) {
         let keep = self.root().0 as usize;
-        for (i, node) in self.nodes.iter().enumerate().skip(keep) {
+        let dropped = self.nodes.split_off(keep);
+        for (i, node) in dropped.iter().enumerate() {
             if let Some(node) = node {
-                self.keys.remove(i as u32, node);
+                self.forget(keep.saturating_add(i) as u32, node);
             }
         }
-        self.nodes.truncate(keep);
         self.counts.truncate(keep);
-        self.hashes.dirty.truncate(keep);
-        self.hashes
-            .hashes
-            .truncate(keep.saturating_mul(self.hashes.hash_len));
+        self.res_len.truncate(keep);
+        self.hashes.truncate(keep);
     }
 
     /// Doubles the tree and puts the dropped nodes back.

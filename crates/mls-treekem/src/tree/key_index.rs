@@ -1,67 +1,128 @@
 //! Indexes of the HPKE and signature public keys in a tree, so that the
 //! uniqueness checks of RFC 9420 §7.3 and §12.4.2 cost O(log N).
 
-use alloc::collections::BTreeMap;
-use alloc::vec::Vec;
+use alloc::boxed::Box;
+use alloc::collections::BTreeSet;
 
 use crate::{Node, TreeError};
 
-/// Where each public key of the tree sits.
+/// The first eight bytes of a key, zero-padded, as an integer: the index
+/// is ordered by it and the node index, so that it holds no copy of the
+/// keys and compares integers; candidates sharing a prefix are told apart
+/// by the keys in the tree itself.
+fn prefix(key: &[u8]) -> u64 {
+    let mut p = [0u8; 8];
+    let n = key.len().min(8);
+    if let (Some(dst), Some(src)) = (p.get_mut(..n), key.get(..n)) {
+        dst.copy_from_slice(src);
+    }
+    u64::from_be_bytes(p)
+}
+
+/// Where each public key of the tree sits: (key prefix, node index) pairs.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct KeyIndex {
-    /// HPKE public key bytes → node index.
-    encryption: BTreeMap<Vec<u8>, u32>,
-    /// Signature public key bytes → node index of the leaf.
-    signature: BTreeMap<Vec<u8>, u32>,
+    /// HPKE public keys, of leaves and parents.
+    encryption: BTreeSet<(u64, u32)>,
+    /// Signature public keys, of leaves (node indices).
+    signature: BTreeSet<(u64, u32)>,
+}
+
+/// The first node of `set` whose key (per `key_of`) is `key`.
+fn find(
+    set: &BTreeSet<(u64, u32)>,
+    key: &[u8],
+    nodes: &[Option<Box<Node>>],
+    key_of: impl Fn(&Node) -> Option<&[u8]>,
+) -> Option<u32> {
+    let p = prefix(key);
+    set.range((p, 0)..=(p, u32::MAX))
+        .map(|(_, at)| *at)
+        .find(|at| {
+            nodes
+                .get(*at as usize)
+                .and_then(|n| n.as_deref())
+                .and_then(&key_of)
+                .is_some_and(|k| k == key)
+        })
+}
+
+fn encryption_key_of(node: &Node) -> Option<&[u8]> {
+    Some(&node.encryption_key().0)
+}
+
+fn signature_key_of(node: &Node) -> Option<&[u8]> {
+    node.as_leaf().map(|l| l.signature_key.0.as_slice())
 }
 
 impl KeyIndex {
-    /// The node holding HPKE key `key`, if any.
-    pub(crate) fn encryption_key_node(&self, key: &[u8]) -> Option<u32> {
-        self.encryption.get(key).copied()
+    /// The node of `nodes` (the tree's) holding HPKE key `key`, if any.
+    pub(crate) fn encryption_key_node(
+        &self,
+        key: &[u8],
+        nodes: &[Option<Box<Node>>],
+    ) -> Option<u32> {
+        find(&self.encryption, key, nodes, encryption_key_of)
     }
 
-    /// The node (leaf) holding signature key `key`, if any.
-    pub(crate) fn signature_key_node(&self, key: &[u8]) -> Option<u32> {
-        self.signature.get(key).copied()
+    /// The node (leaf) of `nodes` holding signature key `key`, if any.
+    pub(crate) fn signature_key_node(
+        &self,
+        key: &[u8],
+        nodes: &[Option<Box<Node>>],
+    ) -> Option<u32> {
+        find(&self.signature, key, nodes, signature_key_of)
     }
 
     /// Fails if `node`'s keys already sit at another node than `at`.
-    pub(crate) fn check(&self, at: u32, node: &Node) -> Result<(), TreeError> {
-        if self
-            .encryption_key_node(&node.encryption_key().0)
-            .is_some_and(|n| n != at)
-        {
+    pub(crate) fn check(
+        &self,
+        at: u32,
+        node: &Node,
+        nodes: &[Option<Box<Node>>],
+    ) -> Result<(), TreeError> {
+        let elsewhere =
+            |set: &BTreeSet<(u64, u32)>, key: &[u8], key_of: fn(&Node) -> Option<&[u8]>| {
+                let p = prefix(key);
+                set.range((p, 0)..=(p, u32::MAX)).any(|(_, n)| {
+                    *n != at
+                        && nodes
+                            .get(*n as usize)
+                            .and_then(|x| x.as_deref())
+                            .and_then(key_of)
+                            .is_some_and(|k| k == key)
+                })
+            };
+        if elsewhere(
+            &self.encryption,
+            &node.encryption_key().0,
+            encryption_key_of,
+        ) {
             return Err(TreeError::DuplicateEncryptionKey { node: at });
         }
         if let Node::Leaf(leaf) = node {
-            if self
-                .signature_key_node(&leaf.signature_key.0)
-                .is_some_and(|n| n != at)
-            {
+            if elsewhere(&self.signature, &leaf.signature_key.0, signature_key_of) {
                 return Err(TreeError::DuplicateSignatureKey { leaf: at / 2 });
             }
         }
         Ok(())
     }
 
-    /// Records `node`'s keys at `at` (after [`check`](Self::check)).
+    /// Records `node`'s keys at `at`.
     pub(crate) fn insert(&mut self, at: u32, node: &Node) {
-        self.encryption.insert(node.encryption_key().0.clone(), at);
+        self.encryption
+            .insert((prefix(&node.encryption_key().0), at));
         if let Node::Leaf(leaf) = node {
-            self.signature.insert(leaf.signature_key.0.clone(), at);
+            self.signature.insert((prefix(&leaf.signature_key.0), at));
         }
     }
 
-    /// Forgets `node`'s keys if they are recorded at `at`.
+    /// Forgets `node`'s keys, recorded at `at`.
     pub(crate) fn remove(&mut self, at: u32, node: &Node) {
-        if self.encryption.get(&node.encryption_key().0) == Some(&at) {
-            self.encryption.remove(&node.encryption_key().0);
-        }
+        self.encryption
+            .remove(&(prefix(&node.encryption_key().0), at));
         if let Node::Leaf(leaf) = node {
-            if self.signature.get(&leaf.signature_key.0) == Some(&at) {
-                self.signature.remove(&leaf.signature_key.0);
-            }
+            self.signature.remove(&(prefix(&leaf.signature_key.0), at));
         }
     }
 }

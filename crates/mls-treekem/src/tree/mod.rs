@@ -2,29 +2,39 @@
 //! count is a power of two, with cached tree hashes, per-subtree occupancy
 //! counts and an index of public keys.
 
+#[cfg(test)]
+mod bookkeeping_tests;
+mod capability_index;
+mod changes;
 mod evolution;
 mod hash_cache;
 mod journal;
 mod key_index;
 mod parent_hash;
+mod resolution;
 mod tree_hash;
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use mls_crypto::HpkePublicKey;
 
+use self::capability_index::CapabilityIndex;
 use self::hash_cache::HashCache;
 use self::journal::Change;
 use self::key_index::KeyIndex;
 use crate::tree_math::{self, LeafIndex, NodeIndex};
-use crate::{LeafNode, Node, ParentNode, TreeError};
+use crate::{CredentialType, ExtensionType, LeafNode, Node, ParentNode, ProposalType, TreeError};
+
+pub use self::changes::TreeChanges;
 
 /// The public ratchet tree of a group (RFC 9420 §4, §7.7).
 ///
-/// Every mutation keeps three pieces of bookkeeping up to date in
-/// O(log N): the tree-hash cache (dirty marks along the changed path), the
-/// number of non-blank nodes and leaves below each node, and the index of
-/// HPKE and signature public keys (which makes duplicate keys an error).
+/// Every mutation keeps the bookkeeping up to date in O(log N): the
+/// tree-hash cache (dirty marks along the changed path), the number of
+/// non-blank nodes and leaves below each node, each node's resolution
+/// length, the index of HPKE and signature public keys (which makes
+/// duplicate keys an error), and per-type counts of the leaves'
+/// credentials and capabilities.
 ///
 /// ```
 /// use mls_treekem::{RatchetTree, tree_math::LeafIndex};
@@ -43,8 +53,11 @@ pub struct RatchetTree {
     pub(crate) nodes: Vec<Option<Box<Node>>>,
     /// Per node: (non-blank nodes, non-blank leaves) in its subtree.
     counts: Vec<(u32, u32)>,
+    /// Per node: the length of its resolution (RFC 9420 §4.1.1).
+    res_len: Vec<u32>,
     hashes: HashCache,
     keys: KeyIndex,
+    caps: CapabilityIndex,
     /// Undo log while recording (see [`RatchetTree::begin_changes`]).
     journal: Option<Vec<Change>>,
 }
@@ -55,8 +68,10 @@ impl RatchetTree {
         let mut tree = RatchetTree {
             nodes: alloc::vec![None],
             counts: alloc::vec![(0, 0)],
+            res_len: alloc::vec![0],
             hashes: HashCache::new(1),
             keys: KeyIndex::default(),
+            caps: CapabilityIndex::default(),
             journal: None,
         };
         // A single node cannot collide with anything.
@@ -87,8 +102,10 @@ impl RatchetTree {
         let mut tree = RatchetTree {
             nodes: alloc::vec![None; width],
             counts: alloc::vec![(0, 0); width],
+            res_len: alloc::vec![0; width],
             hashes: HashCache::new(width),
             keys: KeyIndex::default(),
+            caps: CapabilityIndex::default(),
             journal: None,
         };
         for (i, node) in nodes.into_iter().enumerate() {
@@ -164,53 +181,20 @@ impl RatchetTree {
     /// The leaf whose signature key is `key`, if any (O(log N)).
     pub fn leaf_with_signature_key(&self, key: &[u8]) -> Option<LeafIndex> {
         self.keys
-            .signature_key_node(key)
+            .signature_key_node(key, &self.nodes)
             .and_then(|n| NodeIndex(n).leaf())
     }
 
     /// The node whose HPKE public key is `key`, if any (O(log N)).
     pub fn node_with_encryption_key(&self, key: &HpkePublicKey) -> Option<NodeIndex> {
-        self.keys.encryption_key_node(&key.0).map(NodeIndex)
+        self.keys
+            .encryption_key_node(&key.0, &self.nodes)
+            .map(NodeIndex)
     }
 
     /// Whether the subtree under `x` holds no non-blank node (its resolution is empty).
     pub fn subtree_is_blank(&self, x: NodeIndex) -> bool {
         self.counts.get(x.0 as usize).is_none_or(|c| c.0 == 0)
-    }
-
-    /// The resolution of `x` (RFC 9420 §4.1.1): the node itself and its
-    /// unmerged leaves if non-blank, else the resolutions of its children.
-    ///
-    /// ```
-    /// use mls_treekem::{RatchetTree, tree_math::NodeIndex};
-    /// # let mut tree = RatchetTree::new(mls_treekem::__doc_leaf(1));
-    /// # tree.add_leaf(mls_treekem::__doc_leaf(2)).unwrap();
-    /// // Two leaves under a blank root.
-    /// assert_eq!(tree.resolution(NodeIndex(1)), vec![NodeIndex(0), NodeIndex(2)]);
-    /// ```
-    pub fn resolution(&self, x: NodeIndex) -> Vec<NodeIndex> {
-        let mut out = Vec::new();
-        self.resolve_into(x, &mut out);
-        out
-    }
-
-    fn resolve_into(&self, x: NodeIndex, out: &mut Vec<NodeIndex>) {
-        if self.subtree_is_blank(x) {
-            return;
-        }
-        match self.node(x) {
-            Some(Node::Parent(p)) => {
-                out.push(x);
-                out.extend(p.unmerged_leaves.iter().map(|l| l.node()));
-            }
-            Some(Node::Leaf(_)) => out.push(x),
-            None => {
-                if let (Some(l), Some(r)) = (tree_math::left(x), tree_math::right(x)) {
-                    self.resolve_into(l, out);
-                    self.resolve_into(r, out);
-                }
-            }
-        }
     }
 
     /// The filtered direct path of `leaf` (RFC 9420 §4.1.2) with, for each
@@ -251,7 +235,7 @@ impl RatchetTree {
     /// [`set_node`](Self::set_node) with the node already boxed.
     fn set_node_boxed(&mut self, x: NodeIndex, node: Option<Box<Node>>) -> Result<(), TreeError> {
         if let Some(new) = &node {
-            self.keys.check(x.0, new)?;
+            self.keys.check(x.0, new, &self.nodes)?;
         }
         let old = self.replace_node_boxed(x, node)?;
         if let Some(journal) = &mut self.journal {
@@ -284,13 +268,20 @@ impl RatchetTree {
         let old = core::mem::replace(slot, node);
         if let Some(old) = &old {
             self.keys.remove(x.0, old);
+            if let Node::Leaf(leaf) = &**old {
+                self.caps.update(leaf, false);
+            }
         }
         if let Some(Some(new)) = self.nodes.get(x.0 as usize) {
             self.keys.insert(x.0, new);
+            if let Node::Leaf(leaf) = &**new {
+                self.caps.update(leaf, true);
+            }
         }
         if old.is_some() != is {
             self.adjust_counts(x, is);
         }
+        self.refresh_res_len(x);
         self.hashes.mark(x, self.n_leaves());
         Ok(old)
     }
@@ -312,6 +303,47 @@ impl RatchetTree {
             }
             _ => None,
         }
+    }
+
+    /// Forgets the keys and capabilities of `node`, which left the tree from `at`.
+    fn forget(&mut self, at: u32, node: &Node) {
+        self.keys.remove(at, node);
+        if let Node::Leaf(leaf) = node {
+            self.caps.update(leaf, false);
+        }
+    }
+
+    /// The number of members listing credential type `t` in their
+    /// capabilities (O(log N)).
+    ///
+    /// ```
+    /// use mls_treekem::{CredentialType, ExtensionType, ProposalType, RatchetTree};
+    /// let mut tree = RatchetTree::new(mls_treekem::__doc_leaf(1));
+    /// tree.add_leaf(mls_treekem::__doc_leaf(2)).unwrap();
+    /// assert_eq!(tree.members_supporting_credential(CredentialType::BASIC), 2);
+    /// assert_eq!(tree.credential_types_in_use().collect::<Vec<_>>(), [(CredentialType::BASIC, 2)]);
+    /// assert_eq!(tree.members_supporting_extension(ExtensionType(0xff00)), 0);
+    /// assert_eq!(tree.members_supporting_proposal(ProposalType(0x0001)), 2); // a default type
+    /// ```
+    pub fn members_supporting_credential(&self, t: CredentialType) -> u32 {
+        self.caps.supporting_credential(t)
+    }
+
+    /// The credential types of the members, ascending, with how many members use each.
+    pub fn credential_types_in_use(&self) -> impl Iterator<Item = (CredentialType, u32)> + '_ {
+        self.caps.credentials_in_use()
+    }
+
+    /// The number of members supporting extension type `t` (RFC 9420
+    /// §7.2: listed, or a default type).
+    pub fn members_supporting_extension(&self, t: ExtensionType) -> u32 {
+        self.caps.supporting_extension(t, self.member_count())
+    }
+
+    /// The number of members supporting proposal type `t` (RFC 9420
+    /// §7.2: listed, or a default type).
+    pub fn members_supporting_proposal(&self, t: ProposalType) -> u32 {
+        self.caps.supporting_proposal(t, self.member_count())
     }
 
     fn adjust_counts(&mut self, x: NodeIndex, added: bool) {

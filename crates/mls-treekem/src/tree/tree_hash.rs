@@ -1,37 +1,55 @@
 //! Tree hashes (RFC 9420 §7.8): `TreeHashInput` and the cached computation.
 
 use alloc::vec::Vec;
+use core::ops::Range;
 use mls_codec::Encode;
 use mls_crypto::CipherSuiteProvider;
 
 use super::RatchetTree;
 use crate::tree_math::{self, LeafIndex, NodeIndex};
-use crate::{LeafNode, ParentNode, TreeError};
+use crate::{LeafNode, Node, ParentNode, TreeError};
 
-/// Appends `TreeHashInput` for a leaf: `leaf(1)`, `uint32 leaf_index`, `optional<LeafNode>`.
+/// Appends `optional<T>`, returning where the value's encoding lies in `out`.
+fn optional<T: Encode>(
+    out: &mut Vec<u8>,
+    node: Option<&T>,
+) -> Result<Option<Range<usize>>, TreeError> {
+    let Some(node) = node else {
+        out.push(0);
+        return Ok(None);
+    };
+    out.push(1);
+    let start = out.len();
+    node.encode(out)?;
+    Ok(Some(start..out.len()))
+}
+
+/// Appends `TreeHashInput` for a leaf: `leaf(1)`, `uint32 leaf_index`,
+/// `optional<LeafNode>`; returns where the LeafNode's encoding lies.
 fn leaf_input(
     out: &mut Vec<u8>,
     leaf: LeafIndex,
     node: Option<&LeafNode>,
-) -> Result<(), TreeError> {
+) -> Result<Option<Range<usize>>, TreeError> {
     out.push(1);
     leaf.0.encode(out)?;
-    node.encode(out)?;
-    Ok(())
+    optional(out, node)
 }
 
-/// Appends `TreeHashInput` for a parent: `parent(2)`, `optional<ParentNode>`, `left_hash<V>`, `right_hash<V>`.
+/// Appends `TreeHashInput` for a parent: `parent(2)`,
+/// `optional<ParentNode>`, `left_hash<V>`, `right_hash<V>`; returns where
+/// the ParentNode's encoding lies.
 fn parent_input(
     out: &mut Vec<u8>,
     node: Option<&ParentNode>,
     left: &[u8],
     right: &[u8],
-) -> Result<(), TreeError> {
+) -> Result<Option<Range<usize>>, TreeError> {
     out.push(2);
-    node.encode(out)?;
+    let range = optional(out, node)?;
     left.encode(out)?;
     right.encode(out)?;
-    Ok(())
+    Ok(range)
 }
 
 impl RatchetTree {
@@ -58,7 +76,7 @@ impl RatchetTree {
             return Ok(());
         }
         buf.clear();
-        match (tree_math::left(x), tree_math::right(x)) {
+        let encoding = match (tree_math::left(x), tree_math::right(x)) {
             (Some(l), Some(r)) => {
                 self.rehash(cs, l, buf)?;
                 self.rehash(cs, r, buf)?;
@@ -67,12 +85,15 @@ impl RatchetTree {
                 let (Some(lh), Some(rh)) = (lh, rh) else {
                     return Err(TreeError::InvalidHashLength);
                 };
-                parent_input(buf, self.parent_node(x), lh, rh)?;
+                parent_input(buf, self.parent_node(x), lh, rh)?
             }
             _ => {
                 let leaf = x.leaf().ok_or(TreeError::NodeTypeMismatch { node: x.0 })?;
-                leaf_input(buf, leaf, self.leaf(leaf))?;
+                leaf_input(buf, leaf, self.leaf(leaf))?
             }
+        };
+        if let Some(bytes) = encoding.and_then(|r| buf.get(r)) {
+            self.hashes.keep_encoding(x, bytes);
         }
         let h = cs.hash(buf);
         if self.hashes.set(x, &h) {
@@ -160,5 +181,42 @@ impl RatchetTree {
             }
         }
         Ok(cs.hash(&buf))
+    }
+}
+
+impl RatchetTree {
+    /// The encoding of `nodes` (this tree's first nodes) as `optional<Node>
+    /// ratchet_tree<V>` (RFC 9420 §12.4.3.3), reusing the node encodings
+    /// kept by the last tree-hash computation.
+    pub(crate) fn encode_nodes(&self, count: usize) -> Result<Vec<u8>, TreeError> {
+        let nodes = self.nodes.get(..count).unwrap_or(&[]);
+        // optional<Node>: presence, node type, then the LeafNode or ParentNode.
+        let entry_len = |i: usize, node: &Option<alloc::boxed::Box<Node>>| match node {
+            None => 1usize,
+            Some(n) => match self.hashes.encoding(i) {
+                Some(e) => e.len().saturating_add(2),
+                None => n.encoded_len().saturating_add(1),
+            },
+        };
+        let body = nodes
+            .iter()
+            .enumerate()
+            .fold(0usize, |sum, (i, n)| sum.saturating_add(entry_len(i, n)));
+        let mut out = Vec::with_capacity(mls_codec::varint_len(body).saturating_add(body));
+        mls_codec::write_varint(body, &mut out)?;
+        for (i, node) in nodes.iter().enumerate() {
+            match (node, self.hashes.encoding(i)) {
+                (Some(n), Some(e)) => {
+                    let tag = match **n {
+                        Node::Leaf(_) => 1,
+                        Node::Parent(_) => 2,
+                    };
+                    out.extend_from_slice(&[1, tag]);
+                    out.extend_from_slice(e);
+                }
+                (n, _) => n.encode(&mut out)?,
+            }
+        }
+        Ok(out)
     }
 }

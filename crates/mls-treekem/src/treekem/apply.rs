@@ -6,7 +6,7 @@ use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
 use mls_crypto::{labeled, CipherSuiteProvider, Secret};
 
-use super::{recipients, sorted, UPDATE_PATH_NODE_LABEL};
+use super::{sorted, UPDATE_PATH_NODE_LABEL};
 use crate::path_secret::{next_path_secret, node_key_pair};
 use crate::tree_math::{LeafIndex, NodeIndex};
 use crate::{
@@ -108,7 +108,7 @@ impl RatchetTree {
             {
                 return Err(TreeError::DuplicateEncryptionKey { node: p.0 });
             }
-            let expected = recipients(self, s, &new_members).len();
+            let expected = self.recipient_count(s, &new_members);
             if expected != node.encrypted_path_secret.len() {
                 return Err(TreeError::CiphertextCountMismatch {
                     node: p.0,
@@ -127,7 +127,8 @@ impl RatchetTree {
             return Err(TreeError::LeafParentHashMismatch);
         }
 
-        self.blank_direct_path(sender);
+        // Blank the direct path; the filtered one is overwritten below.
+        self.blank_direct_path_except(sender, &fdp);
         for ((&(p, _), key), parent_hash) in fdp.iter().zip(keys).zip(fields) {
             let node = ParentNode {
                 encryption_key: key,
@@ -178,27 +179,31 @@ impl MergedUpdatePath {
             .copied()
             .ok_or(TreeError::NoDecryptionKey)?;
         let update_node = path.nodes.get(start).ok_or(TreeError::NoDecryptionKey)?;
-        let targets = recipients(tree, copath, &self.new_members);
-        let (slot, private) = targets
-            .iter()
-            .enumerate()
-            .find_map(|(i, t)| keys.private_key(tree, *t).map(|k| (i, (k, *t))))
+        // The first recipient we hold a key for: O(log N), without listing
+        // the copath resolution.
+        let (slot, target) = tree
+            .recipient_slot(copath, me, &self.new_members, |t| {
+                keys.private_key(tree, t).is_some()
+            })
+            .ok_or(TreeError::NoDecryptionKey)?;
+        let private = keys
+            .private_key(tree, target)
             .ok_or(TreeError::NoDecryptionKey)?;
         let ciphertext = update_node
             .encrypted_path_secret
             .get(slot)
             .ok_or(TreeError::NoDecryptionKey)?;
         let public = tree
-            .node(private.1)
+            .node(target)
             .ok_or(TreeError::NoDecryptionKey)?
             .encryption_key();
         let path_secret = Secret::from(labeled::decrypt_with_label(
             cs,
-            private.0,
+            private,
             public,
             UPDATE_PATH_NODE_LABEL,
             group_context,
-            ciphertext,
+            &ciphertext,
         )?);
 
         let mut derived = Vec::new();

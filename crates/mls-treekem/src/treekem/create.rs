@@ -9,8 +9,8 @@ use super::{recipients, sorted, UPDATE_PATH_NODE_LABEL};
 use crate::path_secret::{next_path_secret, node_key_pair};
 use crate::tree_math::{self, LeafIndex, NodeIndex};
 use crate::{
-    LeafNode, LeafNodeSource, Node, ParentNode, RatchetTree, TreeError, TreePrivateKeys,
-    UpdatePath, UpdatePathNode,
+    EncryptedPathSecrets, LeafNode, LeafNodeSource, Node, ParentNode, RatchetTree, TreeError,
+    TreePrivateKeys, UpdatePath, UpdatePathNode,
 };
 
 /// An UpdatePath whose keys are in the tree but whose path secrets are not
@@ -162,7 +162,8 @@ impl RatchetTree {
         leaf_node.leaf_node_source = LeafNodeSource::Commit(leaf_parent_hash);
         leaf_node.sign(cs, signing_key, Some((group_id, sender)))?;
 
-        self.blank_direct_path(sender);
+        // Blank the direct path; the filtered one is overwritten below.
+        self.blank_direct_path_except(sender, &fdp);
         for ((&(p, _), key), parent_hash) in fdp.iter().zip(&public_keys).zip(fields) {
             let node = ParentNode {
                 encryption_key: key.clone(),
@@ -206,32 +207,39 @@ impl PendingUpdatePath {
         rng: &mut dyn Rng,
     ) -> Result<(UpdatePath, UpdatePathSecrets), TreeError> {
         let new_members = sorted(new_members);
-        let mut nodes = Vec::with_capacity(self.fdp.len());
-        for ((&(_, s), secret), key) in self
-            .fdp
-            .iter()
-            .zip(&self.path_secrets)
-            .zip(self.public_keys)
-        {
+        // Every (recipient key, path secret), level by level: one batch of
+        // seals, which the provider may run in parallel with the same result.
+        let mut counts = Vec::with_capacity(self.fdp.len());
+        let mut seals: Vec<(&HpkePublicKey, &[u8])> = Vec::new();
+        for (&(_, s), secret) in self.fdp.iter().zip(&self.path_secrets) {
             let targets = recipients(tree, s, &new_members);
-            let mut encrypted = Vec::with_capacity(targets.len());
+            counts.push(targets.len());
+            seals.reserve(targets.len());
             for t in targets {
                 let pk = tree
                     .node(t)
                     .ok_or(TreeError::InvalidSender(self.sender.0))?
                     .encryption_key();
-                encrypted.push(labeled::encrypt_with_label(
-                    cs,
-                    pk,
-                    UPDATE_PATH_NODE_LABEL,
-                    group_context,
-                    secret.as_bytes(),
-                    rng,
-                )?);
+                seals.push((pk, secret.as_bytes()));
+            }
+        }
+        let mut ciphertexts = labeled::encrypt_with_label_batch(
+            cs,
+            UPDATE_PATH_NODE_LABEL,
+            group_context,
+            &seals,
+            rng,
+        )?
+        .into_iter();
+        let mut nodes = Vec::with_capacity(counts.len());
+        for (count, key) in counts.into_iter().zip(self.public_keys) {
+            let mut encrypted_path_secret = EncryptedPathSecrets::new();
+            for ct in ciphertexts.by_ref().take(count) {
+                encrypted_path_secret.push(&ct)?;
             }
             nodes.push(UpdatePathNode {
                 encryption_key: key,
-                encrypted_path_secret: encrypted,
+                encrypted_path_secret,
             });
         }
         let path = UpdatePath {

@@ -16,7 +16,11 @@ const UPDATE_PATH_NODE_LABEL: &[u8] = b"UpdatePathNode";
 
 /// The resolution of copath node `s` without the leaves of `new_members`
 /// (sorted), the recipients of a path secret (RFC 9420 §7.5, §7.6).
-fn recipients(tree: &RatchetTree, s: NodeIndex, new_members: &[LeafIndex]) -> Vec<NodeIndex> {
+pub(crate) fn recipients(
+    tree: &RatchetTree,
+    s: NodeIndex,
+    new_members: &[LeafIndex],
+) -> Vec<NodeIndex> {
     let mut r = tree.resolution(s);
     if !new_members.is_empty() {
         r.retain(|x| {
