@@ -125,7 +125,14 @@ impl<S: CipherSuiteProvider> Group<S> {
         }
         let mut epoch_secrets =
             joiner.epoch_secrets(&suite, &psk, &info.group_context.to_bytes()?)?;
-        info.verify_confirmation_tag(&suite, &epoch_secrets)?;
+        // The same variant as a commit's bad confirmation tag.
+        info.verify_confirmation_tag(&suite, &epoch_secrets)
+            .map_err(|e| match e {
+                mls_framing::FramingError::InvalidConfirmationTag => {
+                    GroupError::InvalidConfirmationTag
+                }
+                other => GroupError::Framing(other),
+            })?;
         if special.is_some() && info.group_context.epoch != 1 {
             return Err(GroupError::InvalidWelcome(
                 "reinit/branch resumption PSK but epoch is not 1",

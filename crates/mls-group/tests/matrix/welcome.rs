@@ -167,7 +167,7 @@ pub(crate) fn welcome_rows() -> Vec<Row> {
                     .expect("sign");
                 dave(sealed(&info, &joiner_secrets()))
             },
-            framing(F::InvalidConfirmationTag),
+            is(G::InvalidConfirmationTag),
         ),
         row(
             k,
