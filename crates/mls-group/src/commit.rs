@@ -12,7 +12,8 @@ use mls_treekem::tree_math::LeafIndex;
 use mls_treekem::{Extension, ExtensionType, LeafNodeSource};
 
 use crate::epoch::{next_epoch, provisional_context, psk_secret, StagedCommit};
-use crate::proposals::{apply, resolve, validate_list, ApplyEnv, Committer, ProposalStore};
+use crate::group::FirstEpoch;
+use crate::proposals::{apply, resolve, validate_list, ApplyEnv, Committer};
 use crate::{Group, GroupError, HandshakeFormat};
 
 /// How to build a commit.
@@ -409,7 +410,7 @@ impl<S: CipherSuiteProvider> Group<S> {
         );
         context.extensions = extensions;
         let init = InitSecret::random(&suite, rng)?;
-        let mut ks = KeyScheduleOutput::derive(
+        let ks = KeyScheduleOutput::derive(
             &suite,
             &init,
             None,
@@ -419,12 +420,8 @@ impl<S: CipherSuiteProvider> Group<S> {
         let tag = ks
             .epoch_secrets
             .confirmation_tag(&suite, &context.confirmed_transcript_hash)?;
-        let interim = interim_transcript_hash(&suite, &context.confirmed_transcript_hash, &tag)?;
-        let secret_tree =
-            ks.epoch_secrets
-                .secret_tree(&suite, tree.n_leaves(), config.secret_tree)?;
         let signer = bundle.identity.signer(&suite)?;
-        Ok(Group {
+        Group::enter_first_epoch(FirstEpoch {
             suite,
             config,
             identity: bundle.identity.clone(),
@@ -432,18 +429,8 @@ impl<S: CipherSuiteProvider> Group<S> {
             tree,
             private_keys,
             context,
-            interim_transcript_hash: interim,
             confirmation_tag: tag,
             epoch_secrets: ks.epoch_secrets,
-            secret_tree,
-            proposals: ProposalStore::default(),
-            past_epochs: Default::default(),
-            resumption_psks: Default::default(),
-            external_psks: Default::default(),
-            foreign_resumption_psks: Default::default(),
-            pending_commit: None,
-            reinit: None,
-            removed: false,
             now: None,
             policy: Self::default_policy(),
         })

@@ -16,9 +16,10 @@ use mls_treekem::tree_math::LeafIndex;
 use mls_treekem::{LeafNode, LeafNodeSource, RatchetTree};
 
 use crate::epoch::{next_epoch, provisional_context};
+use crate::group::FirstEpoch;
 use crate::join::{import_tree, verify_group_info_signature};
 use crate::process::EXTERNAL_PLACEHOLDER_KEY;
-use crate::proposals::{check_auth, ProposalStore};
+use crate::proposals::check_auth;
 use crate::{ClientIdentity, Group, GroupConfig, GroupError, GroupPolicy, KeyPackageOptions};
 
 /// Options of an external join.
@@ -128,7 +129,7 @@ impl<S: CipherSuiteProvider> Group<S> {
             &gc.confirmed_transcript_hash,
             &group_info.confirmation_tag,
         )?;
-        let (context, mut ks, tag) = next_epoch(
+        let (context, ks, tag) = next_epoch(
             &suite,
             &interim_before,
             provisional,
@@ -138,12 +139,8 @@ impl<S: CipherSuiteProvider> Group<S> {
             &psk,
         )?;
         ac.set_confirmation_tag(tag.clone())?;
-        let interim = interim_transcript_hash(&suite, &context.confirmed_transcript_hash, &tag)?;
         let message = MlsMessage::from(PublicMessage::protect(&suite, ac, None, Some(gc))?);
-        let secret_tree =
-            ks.epoch_secrets
-                .secret_tree(&suite, tree.n_leaves(), options.config.secret_tree)?;
-        let group = Group {
+        let group = Group::enter_first_epoch(FirstEpoch {
             suite,
             config: options.config,
             identity,
@@ -151,21 +148,11 @@ impl<S: CipherSuiteProvider> Group<S> {
             tree,
             private_keys: secrets.private_keys,
             context,
-            interim_transcript_hash: interim,
             confirmation_tag: tag,
             epoch_secrets: ks.epoch_secrets,
-            secret_tree,
-            proposals: ProposalStore::default(),
-            past_epochs: Default::default(),
-            resumption_psks: Default::default(),
-            external_psks: Default::default(),
-            foreign_resumption_psks: Default::default(),
-            pending_commit: None,
-            reinit: None,
-            removed: false,
             now: None,
             policy,
-        };
+        })?;
         Ok((group, message))
     }
 }

@@ -315,3 +315,69 @@ impl<S: CipherSuiteProvider> Group<S> {
         alloc::boxed::Box::new(AcceptAll)
     }
 }
+
+/// What a member holds on entering its first epoch of a group (creating
+/// it, joining from a Welcome or by external commit); see
+/// [`Group::enter_first_epoch`].
+pub(crate) struct FirstEpoch<S: CipherSuiteProvider> {
+    pub suite: S,
+    pub config: GroupConfig,
+    pub identity: ClientIdentity,
+    pub signer: S::SigningKey,
+    pub tree: RatchetTree,
+    pub private_keys: TreePrivateKeys,
+    pub context: GroupContext,
+    pub confirmation_tag: Vec<u8>,
+    pub epoch_secrets: EpochSecrets,
+    pub now: Option<u64>,
+    pub policy: alloc::boxed::Box<dyn GroupPolicy>,
+}
+
+impl<S: CipherSuiteProvider> Group<S> {
+    /// The group in its first epoch: derives the interim transcript hash
+    /// and the secret tree; nothing pending, no past epochs, no PSKs.
+    pub(crate) fn enter_first_epoch(first: FirstEpoch<S>) -> Result<Self, GroupError> {
+        let FirstEpoch {
+            suite,
+            config,
+            identity,
+            signer,
+            tree,
+            private_keys,
+            context,
+            confirmation_tag,
+            mut epoch_secrets,
+            now,
+            policy,
+        } = first;
+        let interim_transcript_hash = mls_keyschedule::interim_transcript_hash(
+            &suite,
+            &context.confirmed_transcript_hash,
+            &confirmation_tag,
+        )?;
+        let secret_tree = epoch_secrets.secret_tree(&suite, tree.n_leaves(), config.secret_tree)?;
+        Ok(Group {
+            suite,
+            config,
+            identity,
+            signer,
+            tree,
+            private_keys,
+            context,
+            interim_transcript_hash,
+            confirmation_tag,
+            epoch_secrets,
+            secret_tree,
+            proposals: ProposalStore::default(),
+            past_epochs: Default::default(),
+            resumption_psks: Default::default(),
+            external_psks: Default::default(),
+            foreign_resumption_psks: Default::default(),
+            pending_commit: None,
+            reinit: None,
+            removed: false,
+            now,
+            policy,
+        })
+    }
+}

@@ -4,9 +4,7 @@ use alloc::vec::Vec;
 use mls_codec::Encode;
 use mls_crypto::{CipherSuiteProvider, Secret};
 use mls_framing::{find_extension, GroupInfo, RatchetTreeExtension, Welcome};
-use mls_keyschedule::{
-    interim_transcript_hash, InMemoryPskStore, JoinerSecret, Psk, PskSecret, PskStore,
-};
+use mls_keyschedule::{InMemoryPskStore, JoinerSecret, Psk, PskSecret, PskStore};
 use mls_treekem::tree_math::{self, LeafIndex};
 use mls_treekem::{
     ExtensionType, LeafValidationOptions, RatchetTree, RequiredCapabilities, TreeImportParams,
@@ -14,7 +12,8 @@ use mls_treekem::{
 };
 
 use crate::epoch::check_welcome_psks;
-use crate::proposals::{check_auth, ProposalStore};
+use crate::group::FirstEpoch;
+use crate::proposals::check_auth;
 use crate::{Group, GroupConfig, GroupError, GroupPolicy, KeyPackageBundle};
 
 /// Everything besides the Welcome that joining needs.
@@ -123,8 +122,7 @@ impl<S: CipherSuiteProvider> Group<S> {
                 &Secret::from(path_secret.path_secret.clone()),
             )?;
         }
-        let mut epoch_secrets =
-            joiner.epoch_secrets(&suite, &psk, &info.group_context.to_bytes()?)?;
+        let epoch_secrets = joiner.epoch_secrets(&suite, &psk, &info.group_context.to_bytes()?)?;
         // The same variant as a commit's bad confirmation tag.
         info.verify_confirmation_tag(&suite, &epoch_secrets)
             .map_err(|e| match e {
@@ -150,15 +148,8 @@ impl<S: CipherSuiteProvider> Group<S> {
             let members: Vec<_> = tree.members().map(|(_, l)| l.credential.clone()).collect();
             crate::resumption::check_resumed_group(usage, id, from, &info.group_context, &members)?;
         }
-        let interim = interim_transcript_hash(
-            &suite,
-            &info.group_context.confirmed_transcript_hash,
-            &info.confirmation_tag,
-        )?;
-        let secret_tree =
-            epoch_secrets.secret_tree(&suite, tree.n_leaves(), options.config.secret_tree)?;
         let signer = bundle.identity.signer(&suite)?;
-        Ok(Group {
+        Group::enter_first_epoch(FirstEpoch {
             suite,
             config: options.config,
             identity: bundle.identity.clone(),
@@ -166,18 +157,8 @@ impl<S: CipherSuiteProvider> Group<S> {
             tree,
             private_keys,
             context: info.group_context,
-            interim_transcript_hash: interim,
             confirmation_tag: info.confirmation_tag,
             epoch_secrets,
-            secret_tree,
-            proposals: ProposalStore::default(),
-            past_epochs: Default::default(),
-            resumption_psks: Default::default(),
-            external_psks: Default::default(),
-            foreign_resumption_psks: Default::default(),
-            pending_commit: None,
-            reinit: None,
-            removed: false,
             now: options.now,
             policy,
         })
