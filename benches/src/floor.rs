@@ -396,8 +396,12 @@ pub struct Sizes {
 ///   signatures verified; KeyPackageRef hash; tree hash of the new leaf's
 ///   d+1 nodes; FramedContent signed; GroupInfo (with the tree, ≈ the
 ///   Welcome's bytes) signed; one key schedule, welcome secret (1 extract,
-///   2 expands); one HPKE seal of GroupSecrets; the GroupInfo AEAD-sealed.
-/// * `join_welcome` (§12.4.3.1): one HPKE open, welcome secret, the
+///   2 expands); one HPKE seal of GroupSecrets, whose EncryptWithLabel
+///   context is the encrypted GroupInfo (§5.1.3), so HPKE's key schedule
+///   hashes it as `info` (RFC 9180 §5.1 LabeledExtract "info_hash": the
+///   Welcome's bytes of SHA-256); the GroupInfo AEAD-sealed.
+/// * `join_welcome` (§12.4.3.1): one HPKE open (hashing the encrypted
+///   GroupInfo as its `info`, as for `add_one`), welcome secret, the
 ///   GroupInfo AEAD-opened and its signature verified (Welcome bytes); each
 ///   of the n+1 leaves' signatures verified (batchable; the batch price
 ///   includes decoding each leaf's public key, as the single one does);
@@ -442,6 +446,7 @@ pub fn counts(workload: &str, n: u32, full: bool, sizes: Sizes) -> Option<Count>
             sign_bytes: sizes.welcome,
             verify: 2.0,
             hash: d + 2.0,
+            hash_bytes: sizes.welcome,
             extract: 1.0,
             expand: 2.0,
             aead: 1.0,
@@ -454,7 +459,8 @@ pub fn counts(workload: &str, n: u32, full: bool, sizes: Sizes) -> Option<Count>
             verify_bytes: sizes.welcome,
             verify_batchable: n + 1.0,
             hash: 2.0 * width - 1.0 + if full { n - 1.0 } else { 0.0 },
-            hash_bytes: sizes.welcome,
+            // tree hash input + the HPKE info hash of the encrypted GroupInfo
+            hash_bytes: 2.0 * sizes.welcome,
             extract: 1.0,
             expand: 2.0,
             aead: 1.0,

@@ -14,12 +14,19 @@
 //! * `BENCH_SAMPLES` — maximum samples per workload (default 21, at least 3
 //!   are always taken), `BENCH_BUDGET_MS` — time budget per workload pair
 //!   after the first 3 samples (default 2000);
-//! * `BENCH_THREADS` — with a value k > 1 (and `ours` selected), a second
-//!   table: our `commit_create` (HPKE seals) and `join_welcome` (batch
-//!   verification of the tree's leaf signatures) with the suite on k
-//!   threads (`RustCryptoSuite::with_threads`, `parallel` feature of
-//!   `mls-crypto`), next to the one-thread numbers. Sets up a second group
-//!   of each size.
+//! * `BENCH_THREADS` — with a value k > 1, a second table: `commit_create`
+//!   (HPKE seals) and `join_welcome` (batch verification of the tree's leaf
+//!   signatures) with our suite on k threads (`RustCryptoSuite::with_threads`,
+//!   `parallel` feature of `mls-crypto`) and the peers in a k-thread rayon
+//!   pool, next to our one-thread numbers. Sets up a second group of each
+//!   size per library.
+//!
+//! One thread means one thread for the peers too: openmls (always) and
+//! mls-rs (default `rayon` feature) parallelise HPKE seals, tree hashing and
+//! signature checks with rayon, whose global pool would use every core. The
+//! peers' setup and workloads therefore run inside a one-thread rayon pool
+//! (`ThreadPool::install`), and inside a k-thread pool for the parallel
+//! table.
 //!
 //! `--max-n N` overrides `BENCH_MAX_N`. Progress goes to stderr, the
 //! Markdown table to stdout.
@@ -30,7 +37,7 @@ use benches::floor::{self, Costs, Sizes};
 use benches::mlsrs_peer;
 use benches::openmls_peer::OpenMls;
 use benches::ours::Ours;
-use benches::workload::{run, run_commit_and_join, Results, Sampling, Shape, WORKLOADS};
+use benches::workload::{run, run_commit_and_join, Driver, Results, Sampling, Shape, WORKLOADS};
 
 fn env_u64(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -77,7 +84,53 @@ struct Row {
 
 /// A row of the parallel-mode table: workload, N, shape, our median on
 /// one thread and on `BENCH_THREADS` threads.
-type ParallelRow = (&'static str, u32, Shape, Option<f64>, Option<f64>);
+struct ParallelRow {
+    workload: &'static str,
+    n: u32,
+    shape: Shape,
+    ours_one: Option<f64>,
+    ours: Option<f64>,
+    openmls: Option<f64>,
+    mlsrs: Option<f64>,
+}
+
+/// A rayon pool of `threads` threads (the peers' parallelism).
+fn pool(threads: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("rayon pool")
+}
+
+/// Sets up and runs a peer inside `pool`, printing progress.
+fn run_peer(
+    pool: &rayon::ThreadPool,
+    label: &str,
+    n: u32,
+    shape: Shape,
+    only_commit_and_join: bool,
+    sampling: Sampling,
+) -> Results {
+    let lib = label.to_string();
+    pool.install(move || {
+        eprint!("{lib} n={n} {}: setup", shape.name());
+        let t = Instant::now();
+        let mut d: Box<dyn Driver> = if lib.starts_with("openmls") {
+            Box::new(OpenMls::setup(n, shape))
+        } else {
+            mlsrs_peer::setup(n, shape)
+        };
+        eprint!(" {:.1}s, run", t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        let r = if only_commit_and_join {
+            run_commit_and_join(d.as_mut(), sampling)
+        } else {
+            run(d.as_mut(), sampling)
+        };
+        eprintln!(" {:.1}s", t.elapsed().as_secs_f64());
+        r
+    })
+}
 
 fn main() {
     let mut max_n = env_u64("BENCH_MAX_N", 10_000);
@@ -99,6 +152,8 @@ fn main() {
     let threads = env_u64("BENCH_THREADS", 1) as usize;
     let started = Instant::now();
     let mut parallel_rows: Vec<ParallelRow> = Vec::new();
+    let one = pool(1);
+    let many = (threads > 1).then(|| pool(threads));
 
     eprintln!("measuring the primitives");
     let costs: Costs = floor::measure();
@@ -127,34 +182,42 @@ fn main() {
                 };
             }
             if want("openmls") {
-                eprint!("openmls n={n} {}: setup", shape.name());
-                let t = Instant::now();
-                let mut d = OpenMls::setup(n, shape);
-                eprint!(" {:.1}s, run", t.elapsed().as_secs_f64());
-                let t = Instant::now();
-                res[1] = Some(run(&mut d, sampling));
-                eprintln!(" {:.1}s", t.elapsed().as_secs_f64());
+                res[1] = Some(run_peer(&one, "openmls", n, shape, false, sampling));
             }
             if want("mls-rs") {
-                eprint!("mls-rs  n={n} {}: setup", shape.name());
-                let t = Instant::now();
-                let mut d = mlsrs_peer::setup(n, shape);
-                eprint!(" {:.1}s, run", t.elapsed().as_secs_f64());
-                let t = Instant::now();
-                res[2] = Some(run(d.as_mut(), sampling));
-                eprintln!(" {:.1}s", t.elapsed().as_secs_f64());
+                res[2] = Some(run_peer(&one, "mls-rs ", n, shape, false, sampling));
             }
-            if threads > 1 && want("ours") {
-                eprint!("ours ×{threads} n={n} {}: setup", shape.name());
-                let t = Instant::now();
-                let mut d = Ours::setup_with_threads(n, shape, threads);
-                eprint!(" {:.1}s, run", t.elapsed().as_secs_f64());
-                let t = Instant::now();
-                let par = run_commit_and_join(&mut d, sampling);
-                eprintln!(" {:.1}s", t.elapsed().as_secs_f64());
+            if threads > 1 {
+                let mut par: [Option<Results>; 3] = [None, None, None];
+                if want("ours") {
+                    eprint!("ours ×{threads} n={n} {}: setup", shape.name());
+                    let t = Instant::now();
+                    let mut d = Ours::setup_with_threads(n, shape, threads);
+                    eprint!(" {:.1}s, run", t.elapsed().as_secs_f64());
+                    let t = Instant::now();
+                    par[0] = Some(run_commit_and_join(&mut d, sampling));
+                    eprintln!(" {:.1}s", t.elapsed().as_secs_f64());
+                }
+                let k = many.as_ref().expect("pool");
+                if want("openmls") {
+                    let label = format!("openmls ×{threads}");
+                    par[1] = Some(run_peer(k, &label, n, shape, true, sampling));
+                }
+                if want("mls-rs") {
+                    let label = format!("mls-rs ×{threads}");
+                    par[2] = Some(run_peer(k, &label, n, shape, true, sampling));
+                }
                 for w in ["commit_create", "join_welcome"] {
-                    let one = res[0].as_ref().and_then(|r| r.get(w));
-                    parallel_rows.push((w, n, shape, one, par.get(w)));
+                    let get = |r: &Option<Results>| r.as_ref().and_then(|r| r.get(w));
+                    parallel_rows.push(ParallelRow {
+                        workload: w,
+                        n,
+                        shape,
+                        ours_one: get(&res[0]),
+                        ours: get(&par[0]),
+                        openmls: get(&par[1]),
+                        mlsrs: get(&par[2]),
+                    });
                 }
             }
             for w in WORKLOADS {
@@ -244,15 +307,27 @@ fn main() {
     }
     if !parallel_rows.is_empty() {
         println!("\n## Parallel mode ({threads} threads, `BENCH_THREADS={threads}`)\n");
-        println!("| workload | N | shape | ours, 1 thread | ours, {threads} threads | speed-up |");
-        println!("|---|---:|---|---:|---:|---:|");
-        for (w, n, shape, one, par) in &parallel_rows {
+        println!(
+            "| workload | N | shape | ours, 1 thread | ours, {threads} threads | speed-up | \
+             openmls, {threads} threads | mls-rs, {threads} threads | ours / best peer |"
+        );
+        println!("|---|---:|---|---:|---:|---:|---:|---:|---:|");
+        for r in &parallel_rows {
+            let best = match (r.openmls, r.mlsrs) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
             println!(
-                "| {w} | {n} | {} | {} | {} | {} |",
-                shape.name(),
-                fmt_us(*one),
-                fmt_us(*par),
-                ratio(*one, *par)
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                r.workload,
+                r.n,
+                r.shape.name(),
+                fmt_us(r.ours_one),
+                fmt_us(r.ours),
+                ratio(r.ours_one, r.ours),
+                fmt_us(r.openmls),
+                fmt_us(r.mlsrs),
+                ratio(r.ours, best)
             );
         }
     }
