@@ -214,13 +214,17 @@ impl KemAlg {
         match self {
             #[cfg(any(feature = "suite-1", feature = "suite-3"))]
             KemAlg::X25519 => {
-                let pk = x25519_public(pk)?;
-                let sk = x25519_secret(sk)?;
-                let shared = sk.diffie_hellman(&pk);
-                if !shared.was_contributory() {
+                let pk: [u8; 32] = pk.try_into().map_err(|_| Error::InvalidPublicKey)?;
+                let mut k = Zeroizing::new([0u8; 32]);
+                if sk.len() != k.len() {
+                    return Err(Error::InvalidPrivateKey);
+                }
+                k.copy_from_slice(sk);
+                let shared = Zeroizing::new(super::x25519::x25519(&k, &pk));
+                if bool::from(subtle::ConstantTimeEq::ct_eq(&shared[..], &[0u8; 32][..])) {
                     return Err(Error::DhFailed);
                 }
-                Ok(Zeroizing::new(shared.as_bytes().to_vec()))
+                Ok(Zeroizing::new(shared.to_vec()))
             }
             #[cfg(any(feature = "suite-4", feature = "suite-6"))]
             KemAlg::X448 => {

@@ -15,6 +15,8 @@ mod nist;
 #[cfg(feature = "parallel")]
 mod parallel;
 mod signature;
+#[cfg(any(feature = "suite-1", feature = "suite-3"))]
+mod x25519;
 
 use alloc::vec::Vec;
 
