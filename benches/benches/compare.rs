@@ -131,6 +131,11 @@ fn ours(c: &mut Criterion) {
 }
 
 fn peers(c: &mut Criterion) {
+    // One thread, as for our library: both peers parallelise with rayon
+    // (see `src/bin/compare.rs`). Ignored if the global pool already exists.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build_global();
     workloads(c, "peers");
 }
 
