@@ -7,7 +7,7 @@ use mls_crypto::RustCryptoSuite;
 use mls_framing::{Add, MlsMessage, Proposal};
 use mls_group::{
     ClientIdentity, CommitOptions, Group, GroupConfig, JoinOptions, KeyPackageBundle,
-    KeyPackageOptions, ProcessedMessage,
+    KeyPackageOptions, ProcessedMessage, StateChange, StateKey,
 };
 use mls_treekem::Credential;
 
@@ -259,26 +259,22 @@ impl Driver for Ours {
     }
 
     fn state_bytes(&mut self) -> (usize, usize) {
-        let before = self.processor.to_state_bytes().expect("state");
+        // The first take holds every record (nothing was taken before):
+        // the state's size. The next one, after one commit made by another
+        // member and merged here, what a key-value store rewrites.
+        let size = record_bytes(&self.processor.take_state_changes().expect("state"));
         self.commit_create();
         self.commit_process();
-        let after = self.processor.to_state_bytes().expect("state");
-        // The state is one blob, rewritten whole: report the bytes that
-        // differ, counting a length change as changed bytes.
-        let delta = changed_bytes(&before, &after);
-        (before.len(), delta)
+        let delta = record_bytes(&self.processor.take_state_changes().expect("state"));
+        (size, delta)
     }
 }
 
-/// Bytes of `after` that differ from `before` outside their common prefix
-/// and suffix (what an incremental writer would have to rewrite).
-pub fn changed_bytes(before: &[u8], after: &[u8]) -> usize {
-    let prefix = before.iter().zip(after).take_while(|(a, b)| a == b).count();
-    let suffix = before[prefix..]
+/// The bytes a key-value store writes for `changes`: each value (none for
+/// a deletion) plus its key.
+pub fn record_bytes(changes: &[StateChange]) -> usize {
+    changes
         .iter()
-        .rev()
-        .zip(after[prefix..].iter().rev())
-        .take_while(|(a, b)| a == b)
-        .count();
-    after.len() - prefix - suffix
+        .map(|c| StateKey::ENCODED_LEN + c.value.as_ref().map_or(0, Vec::len))
+        .sum()
 }

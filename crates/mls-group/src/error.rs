@@ -78,8 +78,25 @@ pub enum GroupError {
     CredentialRejected,
     /// An argument given by the caller is invalid.
     InvalidArgument(&'static str),
-    /// The persisted state could not be decoded (or has an unknown version).
+    /// The persisted state could not be decoded.
     InvalidState(&'static str),
+    /// The persisted state (blob or group record) has a version this
+    /// library does not read (see [`crate::STATE_VERSION`]).
+    UnknownStateVersion(u16),
+    /// No group record among the state records.
+    MissingGroupRecord,
+    /// The number of node records is not the group record's count of
+    /// non-blank nodes (a record missing or left over).
+    NodeRecordCount {
+        /// The count in the group record.
+        expected: u32,
+        /// The number of node records given.
+        found: u32,
+    },
+    /// The node records do not make the tree of the group record's epoch
+    /// (its tree hash differs): a record is stale, damaged or from another
+    /// group.
+    NodeRecordsMismatch,
 }
 
 impl fmt::Display for GroupError {
@@ -117,6 +134,17 @@ impl fmt::Display for GroupError {
             GroupError::CredentialRejected => f.write_str("credential rejected"),
             GroupError::InvalidArgument(r) => write!(f, "invalid argument: {r}"),
             GroupError::InvalidState(r) => write!(f, "invalid state: {r}"),
+            GroupError::UnknownStateVersion(v) => write!(f, "unknown state version {v}"),
+            GroupError::MissingGroupRecord => f.write_str("no group record"),
+            GroupError::NodeRecordCount { expected, found } => {
+                write!(
+                    f,
+                    "{found} node records, the group record counts {expected}"
+                )
+            }
+            GroupError::NodeRecordsMismatch => {
+                f.write_str("node records do not match the group record's tree hash")
+            }
         }
     }
 }

@@ -104,6 +104,9 @@ pub struct Group<S: CipherSuiteProvider> {
     pub(crate) removed: bool,
     pub(crate) now: Option<u64>,
     pub(crate) policy: alloc::boxed::Box<dyn GroupPolicy>,
+    /// The hash of the group record last returned by
+    /// [`Group::take_state_changes`] (or restored from); not state.
+    pub(crate) taken_group_record: Option<Vec<u8>>,
 }
 
 impl<S: CipherSuiteProvider> core::fmt::Debug for Group<S> {
@@ -342,7 +345,7 @@ impl<S: CipherSuiteProvider> Group<S> {
             config,
             identity,
             signer,
-            tree,
+            mut tree,
             private_keys,
             context,
             confirmation_tag,
@@ -350,6 +353,8 @@ impl<S: CipherSuiteProvider> Group<S> {
             now,
             policy,
         } = first;
+        // A new state: its first save writes every record.
+        tree.mark_all_changed();
         let interim_transcript_hash = mls_keyschedule::interim_transcript_hash(
             &suite,
             &context.confirmed_transcript_hash,
@@ -378,6 +383,7 @@ impl<S: CipherSuiteProvider> Group<S> {
             removed: false,
             now,
             policy,
+            taken_group_record: None,
         })
     }
 }

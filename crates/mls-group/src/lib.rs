@@ -11,6 +11,10 @@
 //!   inspect then merge (§12.4.2), Welcome creation and joining
 //!   (§12.4.3.1), application messages (§15) with past-epoch decryption,
 //!   exporter and epoch authenticator (§8.5, §8.7).
+//! * Persistence: [`Group::to_state_bytes`] (one blob) or, incrementally,
+//!   [`Group::take_state_changes`] (the [`StateChange`]s of one group
+//!   record and one record per tree node, O(log N) bytes per commit) and
+//!   [`Group::from_state_records`].
 //! * Hooks: [`GroupPolicy`] for application rules and authentication
 //!   (RFC 9750 §4), [`BasicCredentialAuth`].
 //!
@@ -64,6 +68,8 @@ mod key_package;
 mod messages;
 mod persist;
 mod persist_pending;
+mod persist_records;
+mod persist_state;
 mod policy;
 mod process;
 mod proposals;
@@ -82,6 +88,7 @@ pub use join::JoinOptions;
 pub use key_package::{validate_key_package, KeyPackageBundle, KeyPackageOptions, LAST_RESORT};
 pub use messages::ProcessedMessage;
 pub use persist::STATE_VERSION;
+pub use persist_records::{StateChange, StateKey};
 pub use policy::{AcceptAll, BasicCredentialAuth, GroupPolicy};
 pub use proposals::StoredProposal;
 pub use public_group::{PublicEvent, PublicGroup};

@@ -40,6 +40,29 @@ pub enum TreeError {
     /// [`crate::TreeChanges`] taken from a tree of another size, or malformed.
     ChangesDoNotApply,
 
+    // ---- persisted node records ([`crate::RatchetTree::node_record`]) ----
+    /// A node record of an unknown format version.
+    UnknownNodeRecordVersion {
+        /// The node index.
+        node: u32,
+        /// The version found.
+        version: u8,
+    },
+    /// A node record that does not decode, or whose content does not fit
+    /// (the reason says which).
+    InvalidNodeRecord {
+        /// The node index.
+        node: u32,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// Node records that do not make a tree of the given number of leaves
+    /// (not a power of two, or the root's right subtree is empty).
+    NodeRecordsDoNotFit {
+        /// The number of leaves given.
+        n_leaves: u32,
+    },
+
     // ---- leaf node validation (§7.3) ----
     /// The LeafNode's signature does not verify.
     InvalidLeafSignature {
@@ -157,6 +180,13 @@ impl fmt::Display for TreeError {
             InvalidHashLength => f.write_str("hash output length differs from hash_len()"),
             BlankLeaf(l) => write!(f, "leaf {l} is blank"),
             ChangesDoNotApply => f.write_str("tree changes taken from another tree state"),
+            UnknownNodeRecordVersion { node, version } => {
+                write!(f, "node record {node} has unknown version {version}")
+            }
+            InvalidNodeRecord { node, reason } => write!(f, "node record {node}: {reason}"),
+            NodeRecordsDoNotFit { n_leaves } => {
+                write!(f, "node records do not make a tree of {n_leaves} leaves")
+            }
             InvalidLeafSignature { leaf } => write!(f, "invalid signature on leaf {leaf}"),
             WrongLeafNodeSource => f.write_str("wrong leaf_node_source"),
             CredentialTypeNotInCapabilities(t) => {

@@ -64,6 +64,6 @@ pub use private_keys::TreePrivateKeys;
 pub use ratchet_tree_ext::TreeImportParams;
 #[doc(hidden)]
 pub use tree::__doc_leaf;
-pub use tree::{RatchetTree, TreeChanges};
+pub use tree::{RatchetTree, TreeChanges, NODE_RECORD_VERSION};
 pub use treekem::{MergedUpdatePath, PendingUpdatePath, ReceivedPathSecret, UpdatePathSecrets};
 pub use update_path::{EncryptedPathSecrets, UpdatePath, UpdatePathNode};

@@ -9,7 +9,7 @@ use mls_crypto::{CipherSuite, CryptoProvider, HpkePublicKey, RustCrypto};
 use super::*;
 use crate::{CredentialType, ExtensionType, ProposalType};
 
-struct Xs(u64);
+pub(super) struct Xs(pub(super) u64);
 
 impl Xs {
     fn next(&mut self) -> u64 {
@@ -19,13 +19,13 @@ impl Xs {
         self.0
     }
 
-    fn below(&mut self, n: u64) -> u64 {
+    pub(super) fn below(&mut self, n: u64) -> u64 {
         self.next() % n.max(1)
     }
 }
 
 /// A leaf with unique keys (from `id`) and capabilities that vary with it.
-fn leaf(id: u32) -> LeafNode {
+pub(super) fn leaf(id: u32) -> LeafNode {
     let mut l = __doc_leaf(0);
     l.encryption_key = HpkePublicKey(id.to_be_bytes().repeat(8));
     l.signature_key = mls_crypto::SignaturePublicKey(id.to_be_bytes().repeat(8));
@@ -49,7 +49,7 @@ fn parent(id: u32) -> Node {
 
 /// One random change: add, update or remove a leaf, or set a random direct
 /// path (as a commit does).
-fn random_op(tree: &mut RatchetTree, rng: &mut Xs, next_id: &mut u32) {
+pub(super) fn random_op(tree: &mut RatchetTree, rng: &mut Xs, next_id: &mut u32) {
     *next_id += 1;
     let id = *next_id;
     let members: Vec<LeafIndex> = tree.members().map(|(i, _)| i).collect();
@@ -77,7 +77,7 @@ fn random_op(tree: &mut RatchetTree, rng: &mut Xs, next_id: &mut u32) {
     }
 }
 
-fn check_bookkeeping(tree: &RatchetTree) {
+pub(super) fn check_bookkeeping(tree: &RatchetTree) {
     let n = tree.n_nodes();
     for x in 0..n {
         let x = NodeIndex(x);

@@ -215,8 +215,9 @@ impl RatchetTree {
             // uniqueness check: the final state had unique keys, and the
             // index heals from transient duplicates (see `KeyIndex::remove`).
             let old = self.replace_node_boxed(c.node, c.value.map(Box::new))?;
-            if let Some(journal) = &mut self.journal {
-                journal.push(Change::Node(c.node, old.map(|b| *b)));
+            match &mut self.journal {
+                Some(journal) => journal.push(Change::Node(c.node, old.map(|b| *b))),
+                None => self.changed.mark(c.node.0),
             }
             if !c.encoding.is_empty() {
                 self.hashes.keep_encoding(c.node, &c.encoding);

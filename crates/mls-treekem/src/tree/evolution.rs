@@ -158,8 +158,9 @@ impl RatchetTree {
                 self.forget(keep.saturating_add(i) as u32, node);
             }
         }
-        if let Some(journal) = &mut self.journal {
-            journal.push(Change::Truncated(dropped));
+        match &mut self.journal {
+            Some(journal) => journal.push(Change::Truncated(dropped)),
+            None => self.changed.mark_dropped(keep, &dropped),
         }
         self.counts.truncate(keep);
         self.res_len.truncate(keep);

@@ -40,13 +40,17 @@ impl RatchetTree {
     /// assert_eq!(tree.n_leaves(), 2);
     /// ```
     pub fn begin_changes(&mut self) {
+        // An earlier record dropped: its changes are kept.
+        self.commit_changes();
         self.journal = Some(Vec::new());
     }
 
     /// Keeps the changes made since [`begin_changes`](Self::begin_changes)
     /// and stops recording.
     pub fn commit_changes(&mut self) {
-        self.journal = None;
+        if let Some(journal) = self.journal.take() {
+            self.note_kept(&journal);
+        }
     }
 
     /// Whether changes are being recorded.

@@ -6,11 +6,15 @@
 mod bookkeeping_tests;
 mod capability_index;
 mod changes;
+mod dirty;
 mod evolution;
 mod hash_cache;
 mod journal;
 mod key_index;
 mod parent_hash;
+mod records;
+#[cfg(test)]
+mod records_tests;
 mod resolution;
 mod tree_hash;
 
@@ -19,6 +23,7 @@ use alloc::vec::Vec;
 use mls_crypto::HpkePublicKey;
 
 use self::capability_index::CapabilityIndex;
+use self::dirty::ChangedNodes;
 use self::hash_cache::HashCache;
 use self::journal::Change;
 use self::key_index::KeyIndex;
@@ -26,6 +31,7 @@ use crate::tree_math::{self, LeafIndex, NodeIndex};
 use crate::{CredentialType, ExtensionType, LeafNode, Node, ParentNode, ProposalType, TreeError};
 
 pub use self::changes::TreeChanges;
+pub use self::records::NODE_RECORD_VERSION;
 
 /// The public ratchet tree of a group (RFC 9420 §4, §7.7).
 ///
@@ -34,7 +40,9 @@ pub use self::changes::TreeChanges;
 /// non-blank nodes and leaves below each node, each node's resolution
 /// length, the index of HPKE and signature public keys (which makes
 /// duplicate keys an error), and per-type counts of the leaves'
-/// credentials and capabilities.
+/// credentials and capabilities. It also notes which nodes changed, so
+/// that the tree can be saved one record per node, incrementally (see
+/// [`RatchetTree::changed_nodes`], [`RatchetTree::node_record`]).
 ///
 /// ```
 /// use mls_treekem::{RatchetTree, tree_math::LeafIndex};
@@ -60,6 +68,8 @@ pub struct RatchetTree {
     caps: CapabilityIndex,
     /// Undo log while recording (see [`RatchetTree::begin_changes`]).
     journal: Option<Vec<Change>>,
+    /// The nodes changed since the last take (see [`RatchetTree::changed_nodes`]).
+    changed: ChangedNodes,
 }
 
 impl RatchetTree {
@@ -73,6 +83,7 @@ impl RatchetTree {
             keys: KeyIndex::default(),
             caps: CapabilityIndex::default(),
             journal: None,
+            changed: ChangedNodes::everything(),
         };
         // A single node cannot collide with anything.
         let _ = tree.set_node(NodeIndex(0), Some(Node::Leaf(leaf)));
@@ -107,6 +118,7 @@ impl RatchetTree {
             keys: KeyIndex::default(),
             caps: CapabilityIndex::default(),
             journal: None,
+            changed: ChangedNodes::everything(),
         };
         for (i, node) in nodes.into_iter().enumerate() {
             let x = NodeIndex(i as u32);
@@ -178,6 +190,11 @@ impl RatchetTree {
         self.counts.get(self.root().0 as usize).map_or(0, |c| c.1)
     }
 
+    /// The number of non-blank nodes, leaves and parents (O(1)).
+    pub fn non_blank_count(&self) -> u32 {
+        self.counts.get(self.root().0 as usize).map_or(0, |c| c.0)
+    }
+
     /// The leaf whose signature key is `key`, if any (O(log N)).
     pub fn leaf_with_signature_key(&self, key: &[u8]) -> Option<LeafIndex> {
         self.keys
@@ -238,8 +255,9 @@ impl RatchetTree {
             self.keys.check(x.0, new, &self.nodes)?;
         }
         let old = self.replace_node_boxed(x, node)?;
-        if let Some(journal) = &mut self.journal {
-            journal.push(Change::Node(x, old.map(|b| *b)));
+        match &mut self.journal {
+            Some(journal) => journal.push(Change::Node(x, old.map(|b| *b))),
+            None => self.changed.mark(x.0),
         }
         Ok(())
     }
@@ -296,8 +314,9 @@ impl RatchetTree {
         {
             Some(Node::Parent(p)) => {
                 self.hashes.mark(x, n);
-                if let Some(journal) = &mut self.journal {
-                    journal.push(Change::Node(x, Some(Node::Parent(p.clone()))));
+                match &mut self.journal {
+                    Some(journal) => journal.push(Change::Node(x, Some(Node::Parent(p.clone())))),
+                    None => self.changed.mark(x.0),
                 }
                 Some(p)
             }
