@@ -47,6 +47,20 @@ fn encode_labeled(
     Ok(())
 }
 
+/// Everything of `struct { opaque label<V> = "MLS 1.0 " + Label; opaque
+/// second<V>; }` before `second`'s bytes: the label with its length and
+/// `second`'s length. Followed by `second`, it is the whole encoding, so
+/// a large `second` is passed on as a separate part and never copied.
+fn labeled_head(label: &[u8], second_len: usize) -> Result<Vec<u8>, Error> {
+    let label_len = LABEL_PREFIX.len() + label.len();
+    let mut head = Vec::with_capacity(varint_len(label_len) + label_len + varint_len(second_len));
+    write_varint(label_len, &mut head)?;
+    head.extend_from_slice(LABEL_PREFIX);
+    head.extend_from_slice(label);
+    write_varint(second_len, &mut head)?;
+    Ok(head)
+}
+
 /// `ExpandWithLabel(Secret, Label, Context, Length)` (RFC 9420 §8).
 pub fn expand_with_label<S: CipherSuiteProvider + ?Sized>(
     suite: &S,
@@ -91,17 +105,37 @@ pub fn sign_content(label: &[u8], content: &[u8]) -> Result<Vec<u8>, Error> {
     Ok(out)
 }
 
-/// `SignWithLabel(SignatureKey, Label, Content)` (RFC 9420 §5.1.2).
+/// `SignWithLabel(SignatureKey, Label, Content)` (RFC 9420 §5.1.2): the
+/// signature of [`sign_content`], which is given to
+/// [`CipherSuiteProvider::sign_parts`] as its head and `content`, not
+/// built.
 pub fn sign_with_label<S: CipherSuiteProvider + ?Sized>(
     suite: &S,
     key: &S::SigningKey,
     label: &[u8],
     content: &[u8],
 ) -> Result<Vec<u8>, Error> {
-    suite.sign(key, &sign_content(label, content)?)
+    let head = labeled_head(label, content.len())?;
+    suite.sign_parts(key, &[&head, content])
 }
 
-/// `VerifyWithLabel(VerificationKey, Label, Content, SignatureValue)` (RFC 9420 §5.1.2).
+/// `VerifyWithLabel(VerificationKey, Label, Content, SignatureValue)` (RFC
+/// 9420 §5.1.2), through [`CipherSuiteProvider::verify_parts`] as for
+/// [`sign_with_label`].
+///
+/// ```
+/// use mls_crypto::{labeled, CipherSuite, CipherSuiteProvider, CryptoProvider, Error, Rng, RustCrypto};
+/// # struct Counter(u8);
+/// # impl Rng for Counter { fn fill_bytes(&mut self, d: &mut [u8]) -> Result<(), Error> { for b in d { self.0 = self.0.wrapping_add(1); *b = self.0; } Ok(()) } }
+/// let cs = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
+/// let kp = cs.signature_generate(&mut Counter(0)).unwrap();
+/// let key = cs.signing_key(&kp.private).unwrap();
+/// let sig = labeled::sign_with_label(&cs, &key, b"GroupInfoTBS", b"tbs").unwrap();
+/// let sign_content = labeled::sign_content(b"GroupInfoTBS", b"tbs").unwrap();
+/// assert!(cs.verify(&kp.public, &sign_content, &sig).is_ok());
+/// assert!(labeled::verify_with_label(&cs, &kp.public, b"GroupInfoTBS", b"tbs", &sig).is_ok());
+/// assert!(labeled::verify_with_label(&cs, &kp.public, b"LeafNodeTBS", b"tbs", &sig).is_err());
+/// ```
 pub fn verify_with_label<S: CipherSuiteProvider + ?Sized>(
     suite: &S,
     public_key: &SignaturePublicKey,
@@ -109,7 +143,8 @@ pub fn verify_with_label<S: CipherSuiteProvider + ?Sized>(
     content: &[u8],
     signature: &[u8],
 ) -> Result<(), Error> {
-    suite.verify(public_key, &sign_content(label, content)?, signature)
+    let head = labeled_head(label, content.len())?;
+    suite.verify_parts(public_key, &[&head, content], signature)
 }
 
 /// `VerifyWithLabel` (RFC 9420 §5.1.2) of many signatures with one label,
@@ -153,15 +188,23 @@ pub fn verify_batch_with_label<S: CipherSuiteProvider + ?Sized>(
     suite.verify_batch(&labeled)
 }
 
-/// `EncryptContext` for `label` and `context` (RFC 9420 §5.1.3).
-fn encrypt_context(label: &[u8], context: &[u8]) -> Result<Vec<u8>, Error> {
-    let mut out = Vec::new();
-    encode_labeled(&mut out, LABEL_PREFIX, label, context)?;
-    Ok(out)
-}
-
 /// `EncryptWithLabel(PublicKey, Label, Context, Plaintext)` =
 /// `SealBase(PublicKey, EncryptContext, "", Plaintext)` (RFC 9420 §5.1.3).
+/// The EncryptContext is given to [`CipherSuiteProvider::hpke_seal_parts`]
+/// as its head and `context` (which can be large: a Welcome's encrypted
+/// GroupInfo), not built.
+///
+/// ```
+/// use mls_crypto::{labeled, CipherSuite, CipherSuiteProvider, CryptoProvider, Error, Rng, RustCrypto};
+/// # struct Counter(u8);
+/// # impl Rng for Counter { fn fill_bytes(&mut self, d: &mut [u8]) -> Result<(), Error> { for b in d { self.0 = self.0.wrapping_add(1); *b = self.0; } Ok(()) } }
+/// let cs = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
+/// let kp = cs.hpke_generate_key_pair(&mut Counter(7)).unwrap();
+/// let ct = labeled::encrypt_with_label(&cs, &kp.public, b"Welcome", b"ctx", b"pt", &mut Counter(0)).unwrap();
+/// // EncryptContext: "MLS 1.0 Welcome" and "ctx", each with its length.
+/// let info = [&[15u8][..], b"MLS 1.0 Welcome", &[3], b"ctx"].concat();
+/// assert_eq!(cs.hpke_open(&kp.private, &kp.public, &info, b"", &ct).unwrap(), b"pt");
+/// ```
 pub fn encrypt_with_label<S: CipherSuiteProvider + ?Sized>(
     suite: &S,
     public_key: &HpkePublicKey,
@@ -170,8 +213,8 @@ pub fn encrypt_with_label<S: CipherSuiteProvider + ?Sized>(
     plaintext: &[u8],
     rng: &mut dyn Rng,
 ) -> Result<HpkeCiphertext, Error> {
-    let info = encrypt_context(label, context)?;
-    suite.hpke_seal(public_key, &info, b"", plaintext, rng)
+    let head = labeled_head(label, context.len())?;
+    suite.hpke_seal_parts(public_key, &[&head, context], b"", plaintext, rng)
 }
 
 /// `EncryptWithLabel(pk, Label, Context, pt)` for each `(pk, pt)` of
@@ -195,8 +238,8 @@ pub fn encrypt_with_label_batch<S: CipherSuiteProvider + ?Sized>(
     items: &[(&HpkePublicKey, &[u8])],
     rng: &mut dyn Rng,
 ) -> Result<Vec<HpkeCiphertext>, Error> {
-    let info = encrypt_context(label, context)?;
-    suite.hpke_seal_batch(&info, b"", items, rng)
+    let head = labeled_head(label, context.len())?;
+    suite.hpke_seal_batch_parts(&[&head, context], b"", items, rng)
 }
 
 /// `DecryptWithLabel(PrivateKey, Label, Context, KEMOutput, Ciphertext)` =
@@ -210,8 +253,8 @@ pub fn decrypt_with_label<S: CipherSuiteProvider + ?Sized>(
     context: &[u8],
     ciphertext: &HpkeCiphertext,
 ) -> Result<Vec<u8>, Error> {
-    let info = encrypt_context(label, context)?;
-    suite.hpke_open(private_key, public_key, &info, b"", ciphertext)
+    let head = labeled_head(label, context.len())?;
+    suite.hpke_open_parts(private_key, public_key, &[&head, context], b"", ciphertext)
 }
 
 /// `RefHash(label, value)` = `Hash(RefHashInput)` (RFC 9420 §5.2). The label

@@ -46,6 +46,18 @@ pub trait CipherSuiteProvider {
     /// `Hash(data)` with the suite's hash function.
     fn hash(&self, data: &[u8]) -> Vec<u8>;
 
+    /// `Hash(parts[0] || parts[1] || ...)`: [`hash`](Self::hash) of the
+    /// concatenation, without building it. The default concatenates.
+    ///
+    /// ```
+    /// use mls_crypto::{CipherSuite, CipherSuiteProvider, CryptoProvider, RustCrypto};
+    /// let cs = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
+    /// assert_eq!(cs.hash_parts(&[b"ab", b"", b"cd"]), cs.hash(b"abcd"));
+    /// ```
+    fn hash_parts(&self, parts: &[&[u8]]) -> Vec<u8> {
+        self.hash(&parts.concat())
+    }
+
     /// The output length of the hash, which is also `KDF.Nh` for the RFC suites.
     fn hash_len(&self) -> usize;
 
@@ -76,6 +88,31 @@ pub trait CipherSuiteProvider {
         plaintext: &[u8],
     ) -> Result<Vec<u8>, Error>;
 
+    /// [`aead_seal`](Self::aead_seal) in place: `buffer` holds the
+    /// plaintext and receives the ciphertext followed by the tag, so that
+    /// a large plaintext is not copied (reserve the tag's room in `buffer`
+    /// to avoid a reallocation). The default seals into a new vector. On
+    /// error `buffer` is left as it was.
+    ///
+    /// ```
+    /// use mls_crypto::{CipherSuite, CipherSuiteProvider, CryptoProvider, RustCrypto};
+    /// let cs = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
+    /// let (key, nonce) = (vec![1; cs.aead_key_len()], vec![2; cs.aead_nonce_len()]);
+    /// let mut buffer = b"plaintext".to_vec();
+    /// cs.aead_seal_in_place(&key, &nonce, b"aad", &mut buffer).unwrap();
+    /// assert_eq!(buffer, cs.aead_seal(&key, &nonce, b"aad", b"plaintext").unwrap());
+    /// ```
+    fn aead_seal_in_place(
+        &self,
+        key: &[u8],
+        nonce: &[u8],
+        aad: &[u8],
+        buffer: &mut Vec<u8>,
+    ) -> Result<(), Error> {
+        *buffer = self.aead_seal(key, nonce, aad, buffer)?;
+        Ok(())
+    }
+
     /// AEAD open of ciphertext-with-tag.
     fn aead_open(
         &self,
@@ -94,6 +131,32 @@ pub trait CipherSuiteProvider {
         plaintext: &[u8],
         rng: &mut dyn Rng,
     ) -> Result<HpkeCiphertext, Error>;
+
+    /// [`hpke_seal`](Self::hpke_seal) with `info = info_parts[0] ||
+    /// info_parts[1] || ...`, not built (HPKE only hashes `info`). The
+    /// default concatenates.
+    ///
+    /// ```
+    /// use mls_crypto::{CipherSuite, CipherSuiteProvider, CryptoProvider, Error, Rng, RustCrypto};
+    /// # #[derive(Clone)] struct Counter(u8);
+    /// # impl Rng for Counter { fn fill_bytes(&mut self, d: &mut [u8]) -> Result<(), Error> { for b in d { self.0 = self.0.wrapping_add(1); *b = self.0; } Ok(()) } }
+    /// let cs = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
+    /// let kp = cs.hpke_generate_key_pair(&mut Counter(9)).unwrap();
+    /// let ct = cs.hpke_seal_parts(&kp.public, &[b"in", b"fo"], b"", b"pt", &mut Counter(0)).unwrap();
+    /// assert_eq!(ct, cs.hpke_seal(&kp.public, b"info", b"", b"pt", &mut Counter(0)).unwrap());
+    /// let pt = cs.hpke_open_parts(&kp.private, &kp.public, &[b"i", b"nfo"], b"", &ct).unwrap();
+    /// assert_eq!(pt, b"pt");
+    /// ```
+    fn hpke_seal_parts(
+        &self,
+        public_key: &HpkePublicKey,
+        info_parts: &[&[u8]],
+        aad: &[u8],
+        plaintext: &[u8],
+        rng: &mut dyn Rng,
+    ) -> Result<HpkeCiphertext, Error> {
+        self.hpke_seal(public_key, &info_parts.concat(), aad, plaintext, rng)
+    }
 
     /// `SealBase(pk, info, aad, pt)` for each `(pk, pt)` of `items`, in
     /// order, with one `info` and `aad` for all: equal, output and error,
@@ -127,6 +190,19 @@ pub trait CipherSuiteProvider {
         batch::seal_each(self, info, aad, items, rng)
     }
 
+    /// [`hpke_seal_batch`](Self::hpke_seal_batch) with `info =
+    /// info_parts[0] || info_parts[1] || ...`, not built. The default
+    /// concatenates.
+    fn hpke_seal_batch_parts(
+        &self,
+        info_parts: &[&[u8]],
+        aad: &[u8],
+        items: &[(&HpkePublicKey, &[u8])],
+        rng: &mut dyn Rng,
+    ) -> Result<Vec<HpkeCiphertext>, Error> {
+        self.hpke_seal_batch(&info_parts.concat(), aad, items, rng)
+    }
+
     /// HPKE `OpenBase(enc, sk, info, aad, ct)` (RFC 9180 §6.1). The caller
     /// passes the recipient's public key, which MLS always has, so that it
     /// is not recomputed from the private key.
@@ -138,6 +214,25 @@ pub trait CipherSuiteProvider {
         aad: &[u8],
         ciphertext: &HpkeCiphertext,
     ) -> Result<Vec<u8>, Error>;
+
+    /// [`hpke_open`](Self::hpke_open) with `info = info_parts[0] ||
+    /// info_parts[1] || ...`, not built. The default concatenates.
+    fn hpke_open_parts(
+        &self,
+        private_key: &HpkePrivateKey,
+        public_key: &HpkePublicKey,
+        info_parts: &[&[u8]],
+        aad: &[u8],
+        ciphertext: &HpkeCiphertext,
+    ) -> Result<Vec<u8>, Error> {
+        self.hpke_open(
+            private_key,
+            public_key,
+            &info_parts.concat(),
+            aad,
+            ciphertext,
+        )
+    }
 
     /// `SetupBaseS(pk, info)` then `context.export(exporter_context, len)`
     /// (RFC 9180 §5.3): returns the KEM output and the exported secret.
@@ -193,6 +288,40 @@ pub trait CipherSuiteProvider {
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), Error>;
+
+    /// [`sign`](Self::sign) of `message = parts[0] || parts[1] || ...`,
+    /// which the implementation may hash piece by piece instead of
+    /// building it: the same signature as `sign` of the concatenation
+    /// (for deterministic schemes, the same bytes). The default
+    /// concatenates.
+    ///
+    /// ```
+    /// use mls_crypto::{CipherSuite, CipherSuiteProvider, CryptoProvider, Error, Rng, RustCrypto};
+    /// # struct Counter(u8);
+    /// # impl Rng for Counter { fn fill_bytes(&mut self, d: &mut [u8]) -> Result<(), Error> { for b in d { self.0 = self.0.wrapping_add(1); *b = self.0; } Ok(()) } }
+    /// let cs = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
+    /// let kp = cs.signature_generate(&mut Counter(0)).unwrap();
+    /// let key = cs.signing_key(&kp.private).unwrap();
+    /// let sig = cs.sign_parts(&key, &[b"hel", b"", b"lo"]).unwrap();
+    /// assert_eq!(sig, cs.sign(&key, b"hello").unwrap()); // Ed25519 is deterministic
+    /// assert!(cs.verify_parts(&kp.public, &[b"h", b"ello"], &sig).is_ok());
+    /// assert!(cs.verify_parts(&kp.public, &[b"h", b"allo"], &sig).is_err());
+    /// ```
+    fn sign_parts(&self, key: &Self::SigningKey, parts: &[&[u8]]) -> Result<Vec<u8>, Error> {
+        self.sign(key, &parts.concat())
+    }
+
+    /// [`verify`](Self::verify) of `message = parts[0] || parts[1] || ...`,
+    /// with the same result as `verify` of the concatenation. The default
+    /// concatenates.
+    fn verify_parts(
+        &self,
+        public_key: &SignaturePublicKey,
+        parts: &[&[u8]],
+        signature: &[u8],
+    ) -> Result<(), Error> {
+        self.verify(public_key, &parts.concat(), signature)
+    }
 
     /// [`verify`](Self::verify) of every item: `Ok` if each verifies,
     /// else the first failing item (lowest index) with the error `verify`

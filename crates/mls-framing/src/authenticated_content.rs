@@ -1,131 +1,23 @@
-//! `AuthenticatedContent`, `FramedContentTBS` and the signature over it
+//! `AuthenticatedContent` and the signature over its FramedContentTBS
 //! (RFC 9420 §6, §6.1), `AuthenticatedContentTBM` (§6.2), the transcript
-//! hash inputs (§8.2) and `ProposalRef` (§5.2).
+//! hash inputs (§8.2) and `ProposalRef` (§5.2); its borrowed form
+//! [`AuthenticatedContentRef`].
 
 use alloc::vec::Vec;
 use mls_codec::{Decode, Encode, Error, Reader};
 use mls_crypto::{labeled, CipherSuiteProvider, SignaturePublicKey};
 use mls_keyschedule::{GroupContext, TranscriptHashes};
-use mls_treekem::ProtocolVersion;
 
+use crate::tbs::FRAMED_CONTENT_TBS_LABEL;
 use crate::{
-    check_sender_rules, ContentType, FramedContent, FramedContentAuthData, FramingError,
-    ProposalRef, WireFormat,
+    check_sender_rules, AuthenticatedContentRef, ContentType, EncodedTbs, FramedContent,
+    FramedContentAuthData, FramedContentTBS, FramingError, ProposalRef, WireFormat,
 };
 
-/// The signature label of FramedContent (RFC 9420 §6.1).
-const FRAMED_CONTENT_TBS_LABEL: &[u8] = b"FramedContentTBS";
-
-/// `struct FramedContentTBS` (RFC 9420 §6.1): what a message signature
-/// covers. `context` must be present exactly for `member` and
-/// `new_member_commit` senders; [`FramedContentTBS::new`] checks that.
-///
-/// ```
-/// # use mls_framing::__doc::*;
-/// use mls_codec::Encode;
-/// let gc = group_context(CipherSuite(1));
-/// let content = FramedContent {
-///     group_id: gc.group_id.clone(),
-///     epoch: gc.epoch,
-///     sender: Sender::Member(LeafIndex(0)),
-///     authenticated_data: vec![],
-///     content: Content::Application(vec![]),
-/// };
-/// assert_eq!(
-///     FramedContentTBS::new(WireFormat::PRIVATE_MESSAGE, &content, None).unwrap_err(),
-///     FramingError::MissingGroupContext
-/// );
-/// let tbs = FramedContentTBS::new(WireFormat::PRIVATE_MESSAGE, &content, Some(&gc)).unwrap();
-/// let bytes = tbs.to_bytes().unwrap();
-/// // version mls10, wire format mls_private_message, then the content and the context.
-/// assert_eq!(&bytes[..4], &[0, 1, 0, 2]);
-/// assert_eq!(bytes.len(), 4 + content.encoded_len() + gc.encoded_len());
-/// ```
-#[derive(Debug, Clone, Copy)]
-pub struct FramedContentTBS<'a> {
-    /// `ProtocolVersion version = mls10`
-    pub version: ProtocolVersion,
-    /// `WireFormat wire_format`
-    pub wire_format: WireFormat,
-    /// `FramedContent content`
-    pub content: &'a FramedContent,
-    /// `GroupContext context` (member and new_member_commit senders only).
-    pub context: Option<&'a GroupContext>,
-}
-
-impl<'a> FramedContentTBS<'a> {
-    /// The TBS of `content` sent as `wire_format`. For senders whose
-    /// signature covers the GroupContext, `context` is required
-    /// ([`FramingError::MissingGroupContext`]) and must be of the content's
-    /// group and epoch ([`FramingError::GroupIdMismatch`],
-    /// [`FramingError::EpochMismatch`]); for the others it is ignored.
-    pub fn new(
-        wire_format: WireFormat,
-        content: &'a FramedContent,
-        context: Option<&'a GroupContext>,
-    ) -> Result<Self, FramingError> {
-        let context = if content.sender.signs_group_context() {
-            let gc = context.ok_or(FramingError::MissingGroupContext)?;
-            check_context(content, gc)?;
-            Some(gc)
-        } else {
-            None
-        };
-        Ok(FramedContentTBS {
-            version: ProtocolVersion::MLS10,
-            wire_format,
-            content,
-            context,
-        })
-    }
-}
-
-/// Verifies `signature` over an encoded FramedContentTBS (RFC 9420 §6.1).
-pub(crate) fn verify_tbs_signature<S: CipherSuiteProvider + ?Sized>(
-    suite: &S,
-    public_key: &SignaturePublicKey,
-    tbs: &[u8],
-    signature: &[u8],
-) -> Result<(), FramingError> {
-    labeled::verify_with_label(suite, public_key, FRAMED_CONTENT_TBS_LABEL, tbs, signature)
-        .map_err(|_| FramingError::InvalidSignature)
-}
-
-/// `Err` unless `content` is of `context`'s group and epoch.
-pub(crate) fn check_context(
-    content: &FramedContent,
-    context: &GroupContext,
-) -> Result<(), FramingError> {
-    if content.group_id != context.group_id {
-        return Err(FramingError::GroupIdMismatch);
-    }
-    if content.epoch != context.epoch {
-        return Err(FramingError::EpochMismatch {
-            expected: context.epoch,
-            got: content.epoch,
-        });
-    }
-    Ok(())
-}
-
-impl Encode for FramedContentTBS<'_> {
-    fn encode(&self, out: &mut Vec<u8>) -> Result<(), Error> {
-        self.version.encode(out)?;
-        self.wire_format.encode(out)?;
-        self.content.encode(out)?;
-        match self.context {
-            Some(gc) => gc.encode(out),
-            None => Ok(()),
-        }
-    }
-
-    fn encoded_len(&self) -> usize {
-        let gc = self.context.map_or(0, Encode::encoded_len);
-        4usize
-            .saturating_add(self.content.encoded_len())
-            .saturating_add(gc)
-    }
-}
+/// Room left after an encoded FramedContentTBS for the auth data that the
+/// membership tag appends (a signature and a confirmation tag). Only a
+/// capacity hint: more costs one reallocation.
+const AUTH_DATA_ROOM: usize = 256;
 
 /// `struct AuthenticatedContent` (RFC 9420 §6): a FramedContent with its
 /// wire format and authentication data, what PublicMessage and
@@ -164,18 +56,11 @@ impl Encode for AuthenticatedContent {
     /// Fails with [`Error::InvalidValue`] if the confirmation tag is not
     /// present exactly for a commit.
     fn encode(&self, out: &mut Vec<u8>) -> Result<(), Error> {
-        if !self.auth.matches(self.content.content_type()) {
-            return Err(Error::InvalidValue);
-        }
-        self.wire_format.encode(out)?;
-        self.content.encode(out)?;
-        self.auth.encode(out)
+        self.view().encode(out)
     }
 
     fn encoded_len(&self) -> usize {
-        2usize
-            .saturating_add(self.content.encoded_len())
-            .saturating_add(self.auth.encoded_len())
+        self.view().encoded_len()
     }
 }
 
@@ -210,17 +95,63 @@ impl AuthenticatedContent {
         content: FramedContent,
         context: Option<&GroupContext>,
     ) -> Result<Self, FramingError> {
+        Self::sign_keeping_tbs(suite, key, wire_format, content, context).map(|(ac, _)| ac)
+    }
+
+    /// [`sign`](Self::sign), also returning the FramedContentTBS bytes
+    /// that were signed, to reuse for the confirmed transcript hash
+    /// ([`AuthenticatedContentRef::confirmed_transcript_hash`]) and the
+    /// membership tag ([`crate::PublicMessage::protect_with_tbs`]) instead
+    /// of encoding a large content again.
+    ///
+    /// ```
+    /// # use mls_framing::__doc::*;
+    /// # use mls_crypto::{CryptoProvider, RustCrypto};
+    /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
+    /// let (key, _) = signer(&suite, 1);
+    /// let gc = group_context(CipherSuite(1));
+    /// let content = FramedContent {
+    ///     group_id: gc.group_id.clone(),
+    ///     epoch: gc.epoch,
+    ///     sender: Sender::Member(LeafIndex(0)),
+    ///     authenticated_data: vec![],
+    ///     content: Content::Proposal(Proposal::Remove(Remove { removed: 1 })),
+    /// };
+    /// let (ac, tbs) = AuthenticatedContent::sign_keeping_tbs(
+    ///     &suite, &key, WireFormat::PUBLIC_MESSAGE, content, Some(&gc),
+    /// ).unwrap();
+    /// assert_eq!(tbs.as_bytes(), ac.tbs_bytes(Some(&gc)).unwrap());
+    /// ```
+    pub fn sign_keeping_tbs<S: CipherSuiteProvider + ?Sized>(
+        suite: &S,
+        key: &S::SigningKey,
+        wire_format: WireFormat,
+        content: FramedContent,
+        context: Option<&GroupContext>,
+    ) -> Result<(Self, EncodedTbs), FramingError> {
         check_sender_rules(wire_format, &content)?;
-        let tbs = FramedContentTBS::new(wire_format, &content, context)?.to_bytes()?;
-        let signature = labeled::sign_with_label(suite, key, FRAMED_CONTENT_TBS_LABEL, &tbs)?;
-        Ok(AuthenticatedContent {
+        let tbs =
+            FramedContentTBS::new(wire_format, &content, context)?.encode_kept(AUTH_DATA_ROOM)?;
+        let signature =
+            labeled::sign_with_label(suite, key, FRAMED_CONTENT_TBS_LABEL, tbs.as_bytes())?;
+        let ac = AuthenticatedContent {
             wire_format,
             content,
             auth: FramedContentAuthData {
                 signature,
                 confirmation_tag: None,
             },
-        })
+        };
+        Ok((ac, tbs))
+    }
+
+    /// This content borrowed: what processing a received message works on.
+    pub fn view(&self) -> AuthenticatedContentRef<'_> {
+        AuthenticatedContentRef {
+            wire_format: self.wire_format,
+            content: &self.content,
+            auth: &self.auth,
+        }
     }
 
     /// Sets the `confirmation_tag` of a commit
@@ -248,8 +179,9 @@ impl AuthenticatedContent {
         public_key: &SignaturePublicKey,
         context: Option<&GroupContext>,
     ) -> Result<(), FramingError> {
-        let tbs = self.tbs_bytes(context)?;
-        verify_tbs_signature(suite, public_key, &tbs, &self.auth.signature)
+        self.view()
+            .verify_signature(suite, public_key, context)
+            .map(|_| ())
     }
 
     /// Checks that the confirmation tag is present exactly for a commit.
@@ -261,7 +193,11 @@ impl AuthenticatedContent {
     /// FramedContentTBS followed by the auth data.
     pub fn tbm_bytes(&self, context: Option<&GroupContext>) -> Result<Vec<u8>, FramingError> {
         self.check_confirmation_tag_presence()?;
-        let mut out = self.tbs_bytes(context)?;
+        let mut out = Vec::new();
+        let tbs = FramedContentTBS::new(self.wire_format, &self.content, context)?;
+        // Only a hint, as in `Encode::to_bytes`.
+        let _ = out.try_reserve_exact(tbs.encoded_len().saturating_add(self.auth.encoded_len()));
+        tbs.encode(&mut out)?;
         self.auth.encode(&mut out)?;
         Ok(out)
     }
@@ -281,18 +217,7 @@ impl AuthenticatedContent {
     /// The encoded `ConfirmedTranscriptHashInput` (RFC 9420 §8.2):
     /// `wire_format`, `content` and `signature` of a commit.
     pub fn confirmed_transcript_hash_input(&self) -> Result<Vec<u8>, FramingError> {
-        if self.content.content_type() != ContentType::Commit {
-            return Err(FramingError::NotACommit);
-        }
-        let mut out = Vec::with_capacity(
-            2usize
-                .saturating_add(self.content.encoded_len())
-                .saturating_add(self.auth.signature.encoded_len()),
-        );
-        self.wire_format.encode(&mut out)?;
-        self.content.encode(&mut out)?;
-        self.auth.signature.encode(&mut out)?;
-        Ok(out)
+        self.view().confirmed_transcript_hash_input()
     }
 
     /// The encoded `InterimTranscriptHashInput` (RFC 9420 §8.2): the
@@ -313,7 +238,9 @@ impl AuthenticatedContent {
         suite: &S,
         before: &TranscriptHashes,
     ) -> Result<TranscriptHashes, FramingError> {
-        let confirmed = before.confirmed_after(suite, &self.confirmed_transcript_hash_input()?);
+        let confirmed = self
+            .view()
+            .confirmed_transcript_hash(suite, &before.interim, None)?;
         let tag = self
             .auth
             .confirmation_tag
@@ -328,7 +255,6 @@ impl AuthenticatedContent {
         &self,
         suite: &S,
     ) -> Result<ProposalRef, FramingError> {
-        let bytes = self.to_bytes()?;
-        Ok(ProposalRef(labeled::proposal_ref(suite, &bytes)?))
+        self.view().proposal_ref(suite)
     }
 }

@@ -125,9 +125,9 @@ pub enum FramingError {
     /// An `external` sender whose `sender_index` is not in the group's
     /// `external_senders` extension.
     UnknownExternalSender(u32),
-    /// No signature key to verify with: the content carries no LeafNode
-    /// (a `new_member_commit` without a path, or a `new_member_proposal`
-    /// that is not an Add).
+    /// No signature key to verify with: a `new_member_commit` without a
+    /// path carries no LeafNode. (A `new_member_proposal` that is not an
+    /// Add is [`FramingError::NewMemberProposalNotAdd`].)
     NoEmbeddedSignatureKey,
     /// The encrypted group secrets of a Welcome do not decrypt.
     GroupSecretsDecryptionFailed,
@@ -212,7 +212,9 @@ impl fmt::Display for FramingError {
             E::PaddingTooLarge => f.write_str("padding too large"),
             E::UnknownSender(leaf) => write!(f, "no signature key for leaf {leaf}"),
             E::UnknownExternalSender(i) => write!(f, "no external sender {i}"),
-            E::NoEmbeddedSignatureKey => f.write_str("the content carries no signature key"),
+            E::NoEmbeddedSignatureKey => {
+                f.write_str("new_member_commit without a path: no signature key")
+            }
             E::GroupSecretsDecryptionFailed => f.write_str("group secrets do not decrypt"),
             E::GroupInfoDecryptionFailed => f.write_str("GroupInfo does not decrypt"),
             E::NoSecretsForKeyPackage => f.write_str("the Welcome has no entry for the KeyPackage"),

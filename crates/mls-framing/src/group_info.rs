@@ -11,6 +11,11 @@ use crate::FramingError;
 /// The signature label of a GroupInfo (RFC 9420 §12.4.3).
 const GROUP_INFO_TBS_LABEL: &[u8] = b"GroupInfoTBS";
 
+/// Room left after an encoded GroupInfoTBS for the signature and, in a
+/// Welcome, the AEAD tag. Only a capacity hint: more costs one
+/// reallocation.
+const SIGNATURE_AND_TAG_ROOM: usize = 256;
+
 /// `struct GroupInfo` (RFC 9420 §12.4.3): the group's state for joiners,
 /// signed by the member at leaf `signer`.
 ///
@@ -78,6 +83,45 @@ impl GroupInfo {
         let tbs = self.tbs().to_bytes()?;
         self.signature = labeled::sign_with_label(suite, key, GROUP_INFO_TBS_LABEL, &tbs)?;
         Ok(())
+    }
+
+    /// [`sign`](Self::sign), returning the encoded GroupInfo: the
+    /// GroupInfoTBS is encoded once, signed, and the signature appended
+    /// to it, with room left for an AEAD tag, ready for
+    /// [`crate::Welcome::seal_encoded`]. A GroupInfo carrying the ratchet
+    /// tree is large; this never copies it.
+    ///
+    /// ```
+    /// # use mls_framing::__doc::*;
+    /// # use mls_crypto::{CryptoProvider, RustCrypto};
+    /// use mls_codec::Encode;
+    /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
+    /// let (key, public) = signer(&suite, 1);
+    /// let mut gi = GroupInfo {
+    ///     group_context: group_context(CipherSuite(1)),
+    ///     extensions: vec![],
+    ///     confirmation_tag: vec![1; 32],
+    ///     signer: LeafIndex(0),
+    ///     signature: vec![],
+    /// };
+    /// let bytes = gi.sign_encoded(&suite, &key).unwrap();
+    /// assert_eq!(bytes, gi.to_bytes().unwrap());
+    /// gi.verify_signature(&suite, &public).unwrap();
+    /// ```
+    pub fn sign_encoded<S: CipherSuiteProvider + ?Sized>(
+        &mut self,
+        suite: &S,
+        key: &S::SigningKey,
+    ) -> Result<Vec<u8>, FramingError> {
+        let tbs = self.tbs();
+        let mut out = Vec::new();
+        // Only a hint, as in `Encode::to_bytes`.
+        let _ = out.try_reserve_exact(tbs.encoded_len().saturating_add(SIGNATURE_AND_TAG_ROOM));
+        tbs.encode(&mut out)?;
+        let signature = labeled::sign_with_label(suite, key, GROUP_INFO_TBS_LABEL, &out)?;
+        signature.encode(&mut out)?;
+        self.signature = signature;
+        Ok(out)
     }
 
     /// Verifies `signature` with the signature key of the leaf `signer`.

@@ -52,6 +52,7 @@ extern crate alloc;
 mod auth_data;
 mod authenticated_content;
 mod commit;
+mod content_ref;
 mod error;
 mod extensions;
 mod framed_content;
@@ -65,6 +66,7 @@ mod proposal;
 mod public_message;
 mod rules;
 mod sender;
+mod tbs;
 mod welcome;
 mod wire_format;
 
@@ -73,8 +75,9 @@ mod wire_format;
 pub mod __doc;
 
 pub use auth_data::FramedContentAuthData;
-pub use authenticated_content::{AuthenticatedContent, FramedContentTBS};
+pub use authenticated_content::AuthenticatedContent;
 pub use commit::Commit;
+pub use content_ref::AuthenticatedContentRef;
 pub use error::FramingError;
 pub use extensions::{
     check_unique_extensions, find_extension, ApplicationId, ExtensionBody, ExternalPub,
@@ -97,5 +100,6 @@ pub use proposal::{
 pub use public_message::PublicMessage;
 pub use rules::{check_sender_rules, embedded_signature_key, signature_key_for};
 pub use sender::{Sender, SenderType};
+pub use tbs::{EncodedTbs, FramedContentTBS};
 pub use welcome::{EncryptedGroupSecrets, GroupSecrets, PathSecret, Welcome};
 pub use wire_format::{ContentType, WireFormat};

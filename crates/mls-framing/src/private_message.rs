@@ -9,7 +9,7 @@ use mls_keyschedule::{
 };
 use mls_treekem::tree_math::LeafIndex;
 
-use crate::authenticated_content::check_context;
+use crate::tbs::check_context;
 use crate::{
     check_sender_rules, AuthenticatedContent, Content, ContentType, FramedContent,
     FramedContentAuthData, FramingError, Padding, Sender, WireFormat,

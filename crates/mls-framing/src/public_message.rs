@@ -6,10 +6,10 @@ use mls_crypto::{CipherSuiteProvider, SignaturePublicKey};
 use mls_keyschedule::GroupContext;
 use subtle::ConstantTimeEq;
 
-use crate::authenticated_content::{check_context, verify_tbs_signature};
+use crate::tbs::{check_context, verify_tbs_signature};
 use crate::{
-    check_sender_rules, AuthenticatedContent, FramedContent, FramedContentAuthData,
-    FramedContentTBS, FramingError, Sender, WireFormat,
+    check_sender_rules, AuthenticatedContent, AuthenticatedContentRef, EncodedTbs, FramedContent,
+    FramedContentAuthData, FramedContentTBS, FramingError, Sender, WireFormat,
 };
 
 /// `struct PublicMessage` (RFC 9420 §6.2): a signed, unencrypted message;
@@ -108,13 +108,65 @@ impl PublicMessage {
         membership_key: Option<&[u8]>,
         context: Option<&GroupContext>,
     ) -> Result<Self, FramingError> {
+        Self::protect_inner(suite, content, None, membership_key, context)
+    }
+
+    /// [`protect`](Self::protect) with the encoded FramedContentTBS that
+    /// [`AuthenticatedContent::sign_keeping_tbs`] returned for `content`
+    /// and `context`: the membership tag is computed over it rather than
+    /// over the content encoded again. A TBS of another content or context
+    /// gives a wrong tag (checked only in debug builds).
+    ///
+    /// ```
+    /// # use mls_framing::__doc::*;
+    /// # use mls_crypto::{CryptoProvider, RustCrypto};
+    /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
+    /// let (key, public) = signer(&suite, 1);
+    /// let gc = group_context(CipherSuite(1));
+    /// let content = FramedContent {
+    ///     group_id: gc.group_id.clone(),
+    ///     epoch: gc.epoch,
+    ///     sender: Sender::Member(LeafIndex(1)),
+    ///     authenticated_data: vec![],
+    ///     content: Content::Proposal(Proposal::Remove(Remove { removed: 0 })),
+    /// };
+    /// let (ac, tbs) = AuthenticatedContent::sign_keeping_tbs(&suite, &key, WireFormat::PUBLIC_MESSAGE, content, Some(&gc)).unwrap();
+    /// let pm = PublicMessage::protect_with_tbs(&suite, ac.clone(), tbs, Some(&[7; 32]), Some(&gc)).unwrap();
+    /// assert_eq!(pm, PublicMessage::protect(&suite, ac, Some(&[7; 32]), Some(&gc)).unwrap());
+    /// ```
+    pub fn protect_with_tbs<S: CipherSuiteProvider + ?Sized>(
+        suite: &S,
+        content: AuthenticatedContent,
+        tbs: EncodedTbs,
+        membership_key: Option<&[u8]>,
+        context: Option<&GroupContext>,
+    ) -> Result<Self, FramingError> {
+        Self::protect_inner(suite, content, Some(tbs), membership_key, context)
+    }
+
+    fn protect_inner<S: CipherSuiteProvider + ?Sized>(
+        suite: &S,
+        content: AuthenticatedContent,
+        tbs: Option<EncodedTbs>,
+        membership_key: Option<&[u8]>,
+        context: Option<&GroupContext>,
+    ) -> Result<Self, FramingError> {
         expect_public(content.wire_format)?;
         check_sender_rules(content.wire_format, &content.content)?;
         content.check_confirmation_tag_presence()?;
         let membership_tag = match content.content.sender {
             Sender::Member(_) => {
                 let key = membership_key.ok_or(FramingError::MissingMembershipTag)?;
-                Some(content.membership_tag(suite, key, context)?)
+                match tbs {
+                    Some(mut tbs) => {
+                        debug_assert!(
+                            content.tbs_bytes(context).ok().as_deref() == Some(tbs.as_bytes()),
+                            "the TBS is not of this content and context"
+                        );
+                        Some(tbs.membership_mac(suite, key, &content.auth)?)
+                    }
+                    None => Some(content.membership_tag(suite, key, context)?),
+                }
             }
             _ => None,
         };
@@ -136,7 +188,16 @@ impl PublicMessage {
 
     /// The AuthenticatedContent this message carries, not verified.
     pub fn authenticated_content(&self) -> AuthenticatedContent {
-        self.clone().into_authenticated_content()
+        self.authenticated_content_ref().to_authenticated_content()
+    }
+
+    /// The AuthenticatedContent this message carries, borrowed, not verified.
+    pub fn authenticated_content_ref(&self) -> AuthenticatedContentRef<'_> {
+        AuthenticatedContentRef {
+            wire_format: WireFormat::PUBLIC_MESSAGE,
+            content: &self.content,
+            auth: &self.auth,
+        }
     }
 
     /// Verifies the `membership_tag` in constant time (RFC 9420 §6.2).
@@ -148,32 +209,29 @@ impl PublicMessage {
         membership_key: &[u8],
         context: &GroupContext,
     ) -> Result<(), FramingError> {
-        let tbs = FramedContentTBS::new(WireFormat::PUBLIC_MESSAGE, &self.content, Some(context))?
-            .to_bytes()?;
-        self.check_membership_tag(suite, membership_key, tbs)
-            .map(|_| ())
+        let mut tbs =
+            FramedContentTBS::new(WireFormat::PUBLIC_MESSAGE, &self.content, Some(context))?
+                .encode_kept(self.auth.encoded_len())?;
+        self.check_membership_tag(suite, membership_key, &mut tbs)
     }
 
     /// Verifies the `membership_tag` over `tbs` (this message's encoded
-    /// FramedContentTBS) followed by the auth data, and returns `tbs`.
+    /// FramedContentTBS) followed by the auth data.
     fn check_membership_tag<S: CipherSuiteProvider + ?Sized>(
         &self,
         suite: &S,
         membership_key: &[u8],
-        mut tbs: Vec<u8>,
-    ) -> Result<Vec<u8>, FramingError> {
+        tbs: &mut EncodedTbs,
+    ) -> Result<(), FramingError> {
         let got = match (&self.content.sender, &self.membership_tag) {
             (Sender::Member(_), Some(tag)) => tag,
             (Sender::Member(_), None) => return Err(FramingError::MissingMembershipTag),
             (_, _) => return Err(FramingError::UnexpectedMembershipTag),
         };
         self.auth.check_presence(self.content.content_type())?;
-        let tbs_len = tbs.len();
-        self.auth.encode(&mut tbs)?;
-        let expected = suite.mac(membership_key, &tbs)?;
-        tbs.truncate(tbs_len);
+        let expected = tbs.membership_mac(suite, membership_key, &self.auth)?;
         if expected.len() == got.len() && bool::from(expected.as_slice().ct_eq(got)) {
-            Ok(tbs)
+            Ok(())
         } else {
             Err(FramingError::InvalidMembershipTag)
         }
@@ -197,24 +255,63 @@ impl PublicMessage {
         context: Option<&GroupContext>,
         signature_key: &SignaturePublicKey,
     ) -> Result<AuthenticatedContent, FramingError> {
+        self.verify(suite, membership_key, context, signature_key)?;
+        Ok(self.authenticated_content())
+    }
+
+    /// The checks of [`unprotect`](Self::unprotect), without copying the
+    /// content out: returns the encoded FramedContentTBS that was verified
+    /// (for [`AuthenticatedContentRef::confirmed_transcript_hash`]); the
+    /// content is [`authenticated_content_ref`](Self::authenticated_content_ref).
+    ///
+    /// ```
+    /// # use mls_framing::__doc::*;
+    /// # use mls_crypto::{CryptoProvider, RustCrypto};
+    /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
+    /// let (key, public) = signer(&suite, 1);
+    /// let gc = group_context(CipherSuite(1));
+    /// let content = FramedContent {
+    ///     group_id: gc.group_id.clone(),
+    ///     epoch: gc.epoch,
+    ///     sender: Sender::Member(LeafIndex(1)),
+    ///     authenticated_data: vec![],
+    ///     content: Content::Proposal(Proposal::Remove(Remove { removed: 0 })),
+    /// };
+    /// let ac = AuthenticatedContent::sign(&suite, &key, WireFormat::PUBLIC_MESSAGE, content, Some(&gc)).unwrap();
+    /// let pm = PublicMessage::protect(&suite, ac.clone(), Some(&[7; 32]), Some(&gc)).unwrap();
+    /// let tbs = pm.verify(&suite, Some(&[7; 32]), Some(&gc), &public).unwrap();
+    /// assert_eq!(tbs.as_bytes(), ac.tbs_bytes(Some(&gc)).unwrap());
+    /// assert_eq!(pm.authenticated_content_ref(), ac.view());
+    /// ```
+    pub fn verify<S: CipherSuiteProvider + ?Sized>(
+        &self,
+        suite: &S,
+        membership_key: Option<&[u8]>,
+        context: Option<&GroupContext>,
+        signature_key: &SignaturePublicKey,
+    ) -> Result<EncodedTbs, FramingError> {
         check_sender_rules(WireFormat::PUBLIC_MESSAGE, &self.content)?;
         self.auth.check_presence(self.content.content_type())?;
         if let Some(gc) = context {
             check_context(&self.content, gc)?;
         }
         // The content is encoded once, for the membership tag and the
-        // signature, and copied once, into the result.
+        // signature (with room for the auth data the tag appends).
+        let spare = self.auth.encoded_len();
         let tbs = if let Sender::Member(_) = self.content.sender {
             let gc = context.ok_or(FramingError::MissingGroupContext)?;
             let key = membership_key.ok_or(FramingError::MissingMembershipTag)?;
-            let tbs = FramedContentTBS::new(WireFormat::PUBLIC_MESSAGE, &self.content, Some(gc))?
-                .to_bytes()?;
-            self.check_membership_tag(suite, key, tbs)?
+            let mut tbs =
+                FramedContentTBS::new(WireFormat::PUBLIC_MESSAGE, &self.content, Some(gc))?
+                    .encode_kept(spare)?;
+            self.check_membership_tag(suite, key, &mut tbs)?;
+            tbs
         } else {
-            FramedContentTBS::new(WireFormat::PUBLIC_MESSAGE, &self.content, context)?.to_bytes()?
+            FramedContentTBS::new(WireFormat::PUBLIC_MESSAGE, &self.content, context)?
+                .encode_kept(spare)?
         };
-        verify_tbs_signature(suite, signature_key, &tbs, &self.auth.signature)?;
-        Ok(self.authenticated_content())
+        verify_tbs_signature(suite, signature_key, tbs.as_bytes(), &self.auth.signature)?;
+        Ok(tbs)
     }
 }
 

@@ -10,18 +10,20 @@ use crate::{
     WireFormat,
 };
 
-/// Checks the framing rules for `content` sent as `wire_format`:
+/// Checks the framing rules for `content` sent as `wire_format`, in this
+/// order (the first broken rule is reported):
 ///
 /// * only PublicMessage and PrivateMessage carry content;
+/// * what the sender type may send (as [`signature_key_for`] checks first):
+///   * `member`: anything, including custom proposals;
+///   * `external`: proposals only, of a type allowed for external senders
+///     (§6.1, §12.1.8); custom proposal types are refused, as the RFC's
+///     "Ext" column does not list them (see [`Proposal::allowed_for_external_sender`]);
+///   * `new_member_proposal`: Add proposals only (§6.1);
+///   * `new_member_commit`: commits only (§6.1);
 /// * application data only in a PrivateMessage (§6);
 /// * a PrivateMessage only from a `member` (§6.3.2; non-members have no
-///   keys, §12.1.8);
-/// * `external`: proposals only, of a type allowed for external senders
-///   (§6.1, §12.1.8); custom proposal types are refused, as the RFC's
-///   "Ext" column does not list them (see [`Proposal::allowed_for_external_sender`]);
-/// * `member`: anything, including custom proposals;
-/// * `new_member_proposal`: Add proposals only (§6.1);
-/// * `new_member_commit`: commits only (§6.1).
+///   keys, §12.1.8).
 ///
 /// ```
 /// use mls_framing::{check_sender_rules, Content, FramedContent, FramingError, Sender, WireFormat};
@@ -35,33 +37,32 @@ pub fn check_sender_rules(
     wire_format: WireFormat,
     content: &FramedContent,
 ) -> Result<(), FramingError> {
-    let sender_type = content.sender.sender_type();
-    let content_type = content.content_type();
-    let cannot_send = FramingError::SenderCannotSend {
-        sender_type,
-        content_type,
-    };
-    match wire_format {
-        WireFormat::PUBLIC_MESSAGE => {
-            if matches!(content.content, Content::Application(_)) {
-                return Err(FramingError::ApplicationInPublicMessage);
-            }
-        }
-        WireFormat::PRIVATE_MESSAGE => {
-            if !matches!(content.sender, Sender::Member(_)) {
-                return Err(FramingError::SenderCannotUseWireFormat {
-                    sender_type,
-                    wire_format,
-                });
-            }
-        }
+    let public = match wire_format {
+        WireFormat::PUBLIC_MESSAGE => true,
+        WireFormat::PRIVATE_MESSAGE => false,
         got => {
             return Err(FramingError::WrongWireFormat {
                 expected: WireFormat::PUBLIC_MESSAGE,
                 got,
             })
         }
+    };
+    check_sender_content(content)?;
+    if public && matches!(content.content, Content::Application(_)) {
+        return Err(FramingError::ApplicationInPublicMessage);
     }
+    if !public && !matches!(content.sender, Sender::Member(_)) {
+        return Err(FramingError::SenderCannotUseWireFormat {
+            sender_type: content.sender.sender_type(),
+            wire_format,
+        });
+    }
+    Ok(())
+}
+
+/// What each sender type may send, whatever the wire format (RFC 9420
+/// §6.1, §12.1.8): the sender rules of [`check_sender_rules`].
+fn check_sender_content(content: &FramedContent) -> Result<(), FramingError> {
     match (&content.sender, &content.content) {
         (Sender::Member(_), _) => Ok(()),
         (Sender::External(_), Content::Proposal(p)) => {
@@ -78,7 +79,10 @@ pub fn check_sender_rules(
             Err(FramingError::NewMemberProposalNotAdd(p.proposal_type()))
         }
         (Sender::NewMemberCommit, Content::Commit(_)) => Ok(()),
-        _ => Err(cannot_send),
+        _ => Err(FramingError::SenderCannotSend {
+            sender_type: content.sender.sender_type(),
+            content_type: content.content_type(),
+        }),
     }
 }
 
@@ -116,7 +120,12 @@ pub fn embedded_signature_key(content: &FramedContent) -> Option<&SignaturePubli
 }
 
 /// The key to verify `content`'s signature with (RFC 9420 §6.1), by sender
-/// type:
+/// type, after checking what the sender type may send (the sender rules of
+/// [`check_sender_rules`] that do not depend on the wire format), so that
+/// content a sender type may not send gets that rule's error
+/// ([`FramingError::SenderCannotSend`],
+/// [`FramingError::ProposalNotAllowedForExternalSender`],
+/// [`FramingError::NewMemberProposalNotAdd`]) rather than a missing key:
 ///
 /// * `member`: `member_key(leaf_index)`, the signature key of that leaf in
 ///   the tree (`None` for a blank or missing leaf:
@@ -126,7 +135,7 @@ pub fn embedded_signature_key(content: &FramedContent) -> Option<&SignaturePubli
 ///   [`FramingError::UnknownExternalSender`] if not listed);
 /// * `new_member_proposal`, `new_member_commit`: the key in the content
 ///   itself ([`embedded_signature_key`]; [`FramingError::NoEmbeddedSignatureKey`]
-///   if absent).
+///   for a commit without a path).
 ///
 /// ```
 /// # use mls_framing::__doc::*;
@@ -152,6 +161,10 @@ pub fn embedded_signature_key(content: &FramedContent) -> Option<&SignaturePubli
 /// assert_eq!(signature_key_for(&content, Some(&gc), no_members), Err(FramingError::UnknownExternalSender(1)));
 /// content.sender = Sender::Member(LeafIndex(4));
 /// assert_eq!(signature_key_for(&content, Some(&gc), no_members), Err(FramingError::UnknownSender(4)));
+/// // A new_member_proposal sender may only send Add proposals.
+/// content.sender = Sender::NewMemberProposal;
+/// let remove = mls_treekem::ProposalType::REMOVE;
+/// assert_eq!(signature_key_for(&content, Some(&gc), no_members), Err(FramingError::NewMemberProposalNotAdd(remove)));
 /// ```
 pub fn signature_key_for<F>(
     content: &FramedContent,
@@ -161,6 +174,7 @@ pub fn signature_key_for<F>(
 where
     F: FnOnce(LeafIndex) -> Option<SignaturePublicKey>,
 {
+    check_sender_content(content)?;
     match content.sender {
         Sender::Member(leaf) => member_key(leaf).ok_or(FramingError::UnknownSender(leaf.0)),
         Sender::External(index) => {

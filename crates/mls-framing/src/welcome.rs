@@ -15,6 +15,10 @@ use crate::{FramingError, GroupInfo, KeyPackage, KeyPackageRef};
 /// The encryption label of GroupSecrets (RFC 9420 §12.4.3.1).
 const WELCOME_LABEL: &[u8] = b"Welcome";
 
+/// Room left after an encoded GroupInfo for the AEAD tag. Only a capacity
+/// hint: more costs one reallocation.
+const TAG_ROOM: usize = 64;
+
 /// `struct { opaque path_secret<V>; } PathSecret` (RFC 9420 §12.4.3).
 /// Zeroized on drop; `Debug` hides it.
 #[derive(Clone, PartialEq, Eq, Encode, Decode, Zeroize, ZeroizeOnDrop)]
@@ -197,25 +201,90 @@ impl Welcome {
         S: CipherSuiteProvider + ?Sized,
         I: IntoIterator<Item = (&'a KeyPackage, &'a GroupSecrets)>,
     {
+        let mut encoded = Vec::new();
+        // Only a hint, as in `Encode::to_bytes`.
+        let _ = encoded.try_reserve_exact(group_info.encoded_len().saturating_add(TAG_ROOM));
+        group_info.encode(&mut encoded)?;
+        Self::seal_encoded(suite, encoded, joiner_secret, psk_secret, recipients, rng)
+    }
+
+    /// [`seal`](Self::seal) of an already encoded GroupInfo (as
+    /// [`GroupInfo::sign_encoded`] returns it), which is encrypted in
+    /// place and becomes `encrypted_group_info`: the GroupInfo, with the
+    /// ratchet tree possibly large, is not copied. The GroupSecrets are
+    /// sealed as one batch ([`labeled::encrypt_with_label_batch`]), so the
+    /// encrypted GroupInfo, their EncryptWithLabel context, is hashed once
+    /// for all recipients; the result equals sealing them one by one.
+    ///
+    /// ```
+    /// # use mls_framing::__doc::*;
+    /// # use mls_crypto::{CryptoProvider, RustCrypto};
+    /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
+    /// let (sig_key, _) = signer(&suite, 1);
+    /// let (_, _, kp) = key_package(&suite, 2);
+    /// let mut gi = GroupInfo {
+    ///     group_context: group_context(CipherSuite(1)),
+    ///     extensions: vec![],
+    ///     confirmation_tag: vec![1; 32],
+    ///     signer: LeafIndex(0),
+    ///     signature: vec![],
+    /// };
+    /// let encoded = gi.sign_encoded(&suite, &sig_key).unwrap();
+    /// let joiner = JoinerSecret::new(&suite, Secret::from(vec![4u8; 32])).unwrap();
+    /// let secrets = GroupSecrets { joiner_secret: joiner.as_bytes().to_vec(), path_secret: None, psks: vec![] };
+    /// let psk = PskSecret::zero(&suite);
+    /// let a = Welcome::seal_encoded(&suite, encoded, &joiner, &psk, [(&kp, &secrets)], &mut DocRng(1)).unwrap();
+    /// let b = Welcome::seal(&suite, &gi, &joiner, &psk, [(&kp, &secrets)], &mut DocRng(1)).unwrap();
+    /// assert_eq!(a, b);
+    /// ```
+    pub fn seal_encoded<'a, S, I>(
+        suite: &S,
+        group_info: Vec<u8>,
+        joiner_secret: &JoinerSecret,
+        psk_secret: &PskSecret,
+        recipients: I,
+        rng: &mut dyn Rng,
+    ) -> Result<Self, FramingError>
+    where
+        S: CipherSuiteProvider + ?Sized,
+        I: IntoIterator<Item = (&'a KeyPackage, &'a GroupSecrets)>,
+    {
         let kn = welcome_key_nonce(suite, joiner_secret, psk_secret)?;
-        let encrypted_group_info = suite.aead_seal(
+        let mut encrypted_group_info = group_info;
+        suite.aead_seal_in_place(
             kn.key.as_bytes(),
             kn.nonce.as_bytes(),
             b"",
-            &group_info.to_bytes()?,
+            &mut encrypted_group_info,
         )?;
-        let mut secrets = Vec::new();
+        let mut refs = Vec::new();
+        let mut plaintexts = Vec::new();
         for (kp, gs) in recipients {
-            secrets.push(EncryptedGroupSecrets {
-                new_member: kp.reference(suite)?,
-                encrypted_group_secrets: gs.encrypt(
-                    suite,
-                    &kp.init_key,
-                    &encrypted_group_info,
-                    rng,
-                )?,
-            });
+            refs.push((kp.reference(suite)?, &kp.init_key));
+            plaintexts.push(zeroize::Zeroizing::new(gs.to_bytes()?));
         }
+        let items: Vec<(&HpkePublicKey, &[u8])> = refs
+            .iter()
+            .zip(&plaintexts)
+            .map(|((_, init_key), plain)| (*init_key, plain.as_slice()))
+            .collect();
+        let sealed = labeled::encrypt_with_label_batch(
+            suite,
+            WELCOME_LABEL,
+            &encrypted_group_info,
+            &items,
+            rng,
+        )?;
+        let secrets = refs
+            .into_iter()
+            .zip(sealed)
+            .map(
+                |((new_member, _), encrypted_group_secrets)| EncryptedGroupSecrets {
+                    new_member,
+                    encrypted_group_secrets,
+                },
+            )
+            .collect();
         Ok(Welcome {
             cipher_suite: suite.cipher_suite(),
             secrets,

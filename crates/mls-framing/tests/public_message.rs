@@ -488,3 +488,105 @@ fn signature_key_resolution() {
         Err(FramingError::NoEmbeddedSignatureKey)
     );
 }
+
+/// The kept FramedContentTBS (from signing, and from verifying a received
+/// PublicMessage) gives the same membership tag and confirmed transcript
+/// hash as encoding the content again, for each wire format and for the
+/// senders that do and do not sign the GroupContext.
+#[test]
+fn kept_tbs_gives_the_same_tag_and_transcript_hash() {
+    for cs in [1u16, 2, 4] {
+        let suite = suite(cs);
+        let gc = context(&suite);
+        let (key, public, kp) = {
+            let (key, _, kp) = key_package(&suite, 30);
+            let public = kp.leaf_node.signature_key.clone();
+            (key, public, kp)
+        };
+        let interim = vec![0x11; suite.hash_len()];
+        for (wire_format, sender) in [
+            (WireFormat::PUBLIC_MESSAGE, Sender::Member(LeafIndex(0))),
+            (WireFormat::PRIVATE_MESSAGE, Sender::Member(LeafIndex(0))),
+            (WireFormat::PUBLIC_MESSAGE, Sender::NewMemberCommit),
+        ] {
+            let content = framed(&gc, sender, Content::Commit(commit_with_path(&kp)));
+            let (mut ac, tbs) = AuthenticatedContent::sign_keeping_tbs(
+                &suite,
+                &key,
+                wire_format,
+                content,
+                Some(&gc),
+            )
+            .unwrap();
+            assert!(
+                ac == AuthenticatedContent::sign(
+                    &suite,
+                    &key,
+                    wire_format,
+                    ac.content.clone(),
+                    Some(&gc)
+                )
+                .unwrap()
+            );
+            let context = sender.signs_group_context().then_some(&gc);
+            assert!(tbs.as_bytes() == ac.tbs_bytes(context).unwrap());
+            let input = ac.confirmed_transcript_hash_input().unwrap();
+            let expected = suite.hash(&[interim.as_slice(), &input].concat());
+            let view = ac.view();
+            assert!(
+                view.confirmed_transcript_hash(&suite, &interim, Some(&tbs))
+                    .unwrap()
+                    == expected
+            );
+            assert!(
+                view.confirmed_transcript_hash(&suite, &interim, None)
+                    .unwrap()
+                    == expected
+            );
+            if wire_format != WireFormat::PUBLIC_MESSAGE {
+                continue;
+            }
+            ac.set_confirmation_tag(vec![0x77; suite.hash_len()])
+                .unwrap();
+            let key_for = |s: Sender| matches!(s, Sender::Member(_)).then_some(&MEMBERSHIP_KEY[..]);
+            let pm = PublicMessage::protect_with_tbs(
+                &suite,
+                ac.clone(),
+                tbs,
+                key_for(sender),
+                Some(&gc),
+            )
+            .unwrap();
+            assert!(
+                pm == PublicMessage::protect(&suite, ac.clone(), key_for(sender), Some(&gc))
+                    .unwrap()
+            );
+            let received = MlsMessage::from_bytes(&MlsMessage::from(pm).to_bytes().unwrap())
+                .unwrap()
+                .into_public_message()
+                .unwrap();
+            let verified = received
+                .verify(&suite, key_for(sender), Some(&gc), &public)
+                .unwrap();
+            let view = received.authenticated_content_ref();
+            assert!(view == ac.view());
+            assert!(
+                view.confirmed_transcript_hash(&suite, &interim, Some(&verified))
+                    .unwrap()
+                    == expected
+            );
+            let tbs = view.verify_signature(&suite, &public, context).unwrap();
+            assert!(tbs == verified);
+            // A wrong key is refused by both paths.
+            let (_, other) = signer(&suite, 31);
+            assert_eq!(
+                received.verify(&suite, key_for(sender), Some(&gc), &other),
+                Err(FramingError::InvalidSignature)
+            );
+            assert_eq!(
+                view.verify_signature(&suite, &other, context),
+                Err(FramingError::InvalidSignature)
+            );
+        }
+    }
+}

@@ -162,6 +162,87 @@ fn welcome_round_trip_every_suite() {
     }
 }
 
+/// `Welcome::seal` (one encoding of the GroupInfo, encrypted in place;
+/// the GroupSecrets sealed as one batch) and `seal_encoded` produce exactly
+/// the Welcome of RFC 9420 §12.4.3.1 built step by step: the encoded
+/// GroupInfo AEAD-sealed, then for each recipient in order its
+/// KeyPackageRef and `EncryptWithLabel(init_key, "Welcome",
+/// encrypted_group_info, GroupSecrets)` with the same random source.
+#[test]
+fn sealing_equals_the_step_by_step_welcome() {
+    for cs in 1..=7 {
+        let suite = suite(cs);
+        let (committer, _) = signer(&suite, 80);
+        let kps: Vec<KeyPackage> = (81..85).map(|i| key_package(&suite, i).2).collect();
+        let mut gi = group_info(&suite, &committer, &kps[0]);
+        let nh = suite.kdf_extract_len();
+        let joiner = JoinerSecret::new(&suite, Secret::from(vec![8; nh])).unwrap();
+        let psk = PskSecret::zero(&suite);
+        let secrets: Vec<GroupSecrets> = (0..kps.len())
+            .map(|i| GroupSecrets {
+                joiner_secret: joiner.as_bytes().to_vec(),
+                path_secret: (i % 2 == 0).then(|| PathSecret {
+                    path_secret: vec![i as u8; nh],
+                }),
+                psks: vec![],
+            })
+            .collect();
+
+        let kn = joiner
+            .welcome_secret(&suite, &psk)
+            .unwrap()
+            .key_nonce(&suite)
+            .unwrap();
+        let encrypted_group_info = suite
+            .aead_seal(
+                kn.key.as_bytes(),
+                kn.nonce.as_bytes(),
+                b"",
+                &gi.to_bytes().unwrap(),
+            )
+            .unwrap();
+        let mut rng = DocRng(u64::from(cs));
+        let expected = Welcome {
+            cipher_suite: CipherSuite(cs),
+            secrets: kps
+                .iter()
+                .zip(&secrets)
+                .map(|(kp, gs)| EncryptedGroupSecrets {
+                    new_member: kp.reference(&suite).unwrap(),
+                    encrypted_group_secrets: gs
+                        .encrypt(&suite, &kp.init_key, &encrypted_group_info, &mut rng)
+                        .unwrap(),
+                })
+                .collect(),
+            encrypted_group_info,
+        };
+
+        let recipients = || kps.iter().zip(secrets.iter());
+        let sealed = Welcome::seal(
+            &suite,
+            &gi,
+            &joiner,
+            &psk,
+            recipients(),
+            &mut DocRng(u64::from(cs)),
+        )
+        .unwrap();
+        assert!(sealed == expected, "suite {cs}: seal");
+        let encoded = gi.sign_encoded(&suite, &committer).unwrap();
+        assert!(encoded == gi.to_bytes().unwrap());
+        let sealed = Welcome::seal_encoded(
+            &suite,
+            encoded,
+            &joiner,
+            &psk,
+            recipients(),
+            &mut DocRng(u64::from(cs)),
+        )
+        .unwrap();
+        assert!(sealed == expected, "suite {cs}: seal_encoded");
+    }
+}
+
 #[test]
 fn group_info_signature_and_confirmation_tag() {
     let suite = suite(1);

@@ -11,7 +11,7 @@ use mls_keyschedule::interim_transcript_hash;
 use mls_treekem::tree_math::LeafIndex;
 use mls_treekem::{Extension, ExtensionType, LeafNodeSource};
 
-use crate::epoch::{next_epoch, provisional_context, psk_secret, StagedCommit};
+use crate::epoch::{next_epoch, provisional_context, psk_secret, CommitContent, StagedCommit};
 use crate::group::FirstEpoch;
 use crate::proposals::{apply, resolve, validate_list, ApplyEnv, Committer};
 use crate::{Group, GroupError, HandshakeFormat};
@@ -241,7 +241,9 @@ impl<S: CipherSuiteProvider> Group<S> {
             proposals: refs,
             path,
         };
-        let mut ac = self.sign_content(
+        // The signed TBS is reused for the transcript hash and the
+        // membership tag: a large commit is encoded once.
+        let (mut ac, tbs) = self.sign_content_keeping_tbs(
             wire_format,
             Content::Commit(commit),
             options.authenticated_data.clone(),
@@ -252,7 +254,10 @@ impl<S: CipherSuiteProvider> Group<S> {
             &self.suite,
             &self.interim_transcript_hash,
             provisional,
-            &ac,
+            CommitContent {
+                content: ac.view(),
+                tbs: Some(&tbs),
+            },
             &init,
             secrets.as_ref().map(|s| &s.commit_secret),
             &psk,
@@ -281,7 +286,8 @@ impl<S: CipherSuiteProvider> Group<S> {
                 signer: me,
                 signature: Vec::new(),
             };
-            info.sign(&self.suite, &self.signer)?;
+            // Encoded once (with the tree), signed, and encrypted in place.
+            let encoded_info = info.sign_encoded(&self.suite, &self.signer)?;
             let group_secrets: Vec<GroupSecrets> = fx
                 .added
                 .iter()
@@ -295,9 +301,9 @@ impl<S: CipherSuiteProvider> Group<S> {
                     psks: fx.psks.clone(),
                 })
                 .collect();
-            let welcome = Welcome::seal(
+            let welcome = Welcome::seal_encoded(
                 &self.suite,
-                &info,
+                encoded_info,
                 &key_schedule.joiner_secret,
                 &psk,
                 fx.added.iter().map(|(_, kp)| kp).zip(group_secrets.iter()),
@@ -305,7 +311,7 @@ impl<S: CipherSuiteProvider> Group<S> {
             )?;
             (Some(MlsMessage::from(welcome)), Some(info))
         };
-        let message = self.protect(ac, rng)?;
+        let message = self.protect_with_tbs(ac, Some(tbs), rng)?;
         let staged = StagedCommit {
             tree_changes: mls_treekem::TreeChanges::default(),
             from_epoch: self.context.epoch,

@@ -4,7 +4,9 @@
 use alloc::vec::Vec;
 use mls_codec::Encode;
 use mls_crypto::{CipherSuiteProvider, Secret};
-use mls_framing::{AuthenticatedContent, CustomProposal, KeyPackage, ReInit, Sender};
+use mls_framing::{
+    AuthenticatedContentRef, CustomProposal, EncodedTbs, KeyPackage, ReInit, Sender,
+};
 use mls_keyschedule::{
     GroupContext, InitSecret, KeyScheduleOutput, PreSharedKeyID, Psk, PskSecret, PskStore,
     ResumptionPskUsage,
@@ -174,6 +176,14 @@ pub(crate) fn provisional_context(
     Ok(gc)
 }
 
+/// The commit whose epoch [`next_epoch`] computes: its AuthenticatedContent
+/// and, if kept from signing or verifying it, its encoded FramedContentTBS
+/// (whose content bytes the confirmed transcript hash then reuses).
+pub(crate) struct CommitContent<'a> {
+    pub(crate) content: AuthenticatedContentRef<'a>,
+    pub(crate) tbs: Option<&'a EncodedTbs>,
+}
+
 /// The rest of the key schedule once the commit's AuthenticatedContent is
 /// known: new confirmed transcript hash, GroupContext, epoch secrets.
 /// Returns the new context, the key schedule output and the confirmation tag.
@@ -181,16 +191,15 @@ pub(crate) fn next_epoch<S: CipherSuiteProvider>(
     suite: &S,
     interim_before: &[u8],
     mut provisional: GroupContext,
-    commit: &AuthenticatedContent,
+    commit: CommitContent<'_>,
     init_secret: &InitSecret,
     commit_secret: Option<&Secret>,
     psk: &PskSecret,
 ) -> Result<(GroupContext, KeyScheduleOutput, Vec<u8>), GroupError> {
-    provisional.confirmed_transcript_hash = mls_keyschedule::confirmed_transcript_hash(
-        suite,
-        interim_before,
-        &commit.confirmed_transcript_hash_input()?,
-    );
+    provisional.confirmed_transcript_hash =
+        commit
+            .content
+            .confirmed_transcript_hash(suite, interim_before, commit.tbs)?;
     let ks = KeyScheduleOutput::derive(
         suite,
         init_secret,

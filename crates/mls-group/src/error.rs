@@ -91,7 +91,7 @@ pub enum GroupError {
         /// The count in the group record.
         expected: u32,
         /// The number of node records given.
-        found: u32,
+        found: usize,
     },
     /// The node records do not make the tree of the group record's epoch
     /// (its tree hash differs): a record is stale, damaged or from another

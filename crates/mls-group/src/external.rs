@@ -15,7 +15,7 @@ use mls_keyschedule::{
 use mls_treekem::tree_math::LeafIndex;
 use mls_treekem::{LeafNode, LeafNodeSource, RatchetTree};
 
-use crate::epoch::{next_epoch, provisional_context};
+use crate::epoch::{next_epoch, provisional_context, CommitContent};
 use crate::group::FirstEpoch;
 use crate::join::{import_tree, verify_group_info_signature};
 use crate::process::EXTERNAL_PLACEHOLDER_KEY;
@@ -117,7 +117,7 @@ impl<S: CipherSuiteProvider> Group<S> {
                 path: Some(path),
             }),
         };
-        let mut ac = AuthenticatedContent::sign(
+        let (mut ac, tbs) = AuthenticatedContent::sign_keeping_tbs(
             &suite,
             &signer,
             WireFormat::PUBLIC_MESSAGE,
@@ -133,7 +133,10 @@ impl<S: CipherSuiteProvider> Group<S> {
             &suite,
             &interim_before,
             provisional,
-            &ac,
+            CommitContent {
+                content: ac.view(),
+                tbs: Some(&tbs),
+            },
             &init_secret,
             Some(&secrets.commit_secret),
             &psk,

@@ -4,8 +4,9 @@
 use alloc::vec::Vec;
 use mls_crypto::{CipherSuiteProvider, HpkePrivateKey, Rng};
 use mls_framing::{
-    signature_key_for, AuthenticatedContent, Content, FramedContent, MlsMessage, MlsMessageBody,
-    PrivateMessage, Proposal, PublicMessage, Remove, Sender, Update, WireFormat,
+    signature_key_for, AuthenticatedContent, AuthenticatedContentRef, Content, EncodedTbs,
+    FramedContent, MlsMessage, MlsMessageBody, PrivateMessage, Proposal, PublicMessage, Remove,
+    Sender, Update, WireFormat,
 };
 use mls_treekem::tree_math::LeafIndex;
 use mls_treekem::{LeafNode, LeafNodeSource};
@@ -13,6 +14,31 @@ use mls_treekem::{LeafNode, LeafNodeSource};
 use crate::proposals::StoredProposal;
 use crate::{Group, GroupError, HandshakeFormat};
 use mls_keyschedule::KeyUndo;
+
+/// A verified received message: a PublicMessage, whose content is used
+/// where it was decoded, with the FramedContentTBS bytes its signature was
+/// verified over, or a decrypted PrivateMessage's content.
+#[allow(clippy::large_enum_variant)] // short-lived, never stored
+pub(crate) enum Opened<'m> {
+    Public(&'m PublicMessage, EncodedTbs),
+    Private(AuthenticatedContent),
+}
+
+impl Opened<'_> {
+    fn content(&self) -> AuthenticatedContentRef<'_> {
+        match self {
+            Opened::Public(pm, _) => pm.authenticated_content_ref(),
+            Opened::Private(ac) => ac.view(),
+        }
+    }
+
+    fn tbs(&self) -> Option<&EncodedTbs> {
+        match self {
+            Opened::Public(_, tbs) => Some(tbs),
+            Opened::Private(_) => None,
+        }
+    }
+}
 
 /// A received message after [`Group::process_message`].
 #[derive(Debug)]
@@ -50,6 +76,19 @@ impl<S: CipherSuiteProvider> Group<S> {
         content: Content,
         authenticated_data: Vec<u8>,
     ) -> Result<AuthenticatedContent, GroupError> {
+        self.sign_content_keeping_tbs(wire_format, content, authenticated_data)
+            .map(|(ac, _)| ac)
+    }
+
+    /// [`sign_content`](Self::sign_content), also returning the signed
+    /// FramedContentTBS bytes (for the transcript hash and membership tag
+    /// of a commit).
+    pub(crate) fn sign_content_keeping_tbs(
+        &self,
+        wire_format: WireFormat,
+        content: Content,
+        authenticated_data: Vec<u8>,
+    ) -> Result<(AuthenticatedContent, EncodedTbs), GroupError> {
         let fc = FramedContent {
             group_id: self.context.group_id.clone(),
             epoch: self.context.epoch,
@@ -57,7 +96,7 @@ impl<S: CipherSuiteProvider> Group<S> {
             authenticated_data,
             content,
         };
-        Ok(AuthenticatedContent::sign(
+        Ok(AuthenticatedContent::sign_keeping_tbs(
             &self.suite,
             &self.signer,
             wire_format,
@@ -72,6 +111,18 @@ impl<S: CipherSuiteProvider> Group<S> {
         ac: AuthenticatedContent,
         rng: &mut dyn Rng,
     ) -> Result<MlsMessage, GroupError> {
+        self.protect_with_tbs(ac, None, rng)
+    }
+
+    /// [`protect`](Self::protect), with the FramedContentTBS kept from
+    /// [`sign_content_keeping_tbs`](Self::sign_content_keeping_tbs) for
+    /// the membership tag of a PublicMessage.
+    pub(crate) fn protect_with_tbs(
+        &mut self,
+        ac: AuthenticatedContent,
+        tbs: Option<EncodedTbs>,
+        rng: &mut dyn Rng,
+    ) -> Result<MlsMessage, GroupError> {
         if ac.wire_format == WireFormat::PRIVATE_MESSAGE {
             let pm = PrivateMessage::protect(
                 &self.suite,
@@ -83,12 +134,13 @@ impl<S: CipherSuiteProvider> Group<S> {
             )?;
             Ok(MlsMessage::from(pm))
         } else {
-            let pm = PublicMessage::protect(
-                &self.suite,
-                ac,
-                Some(self.epoch_secrets.membership_key().as_bytes()),
-                Some(&self.context),
-            )?;
+            let key = Some(self.epoch_secrets.membership_key().as_bytes());
+            let pm = match tbs {
+                Some(tbs) => {
+                    PublicMessage::protect_with_tbs(&self.suite, ac, tbs, key, Some(&self.context))?
+                }
+                None => PublicMessage::protect(&self.suite, ac, key, Some(&self.context))?,
+            };
             Ok(MlsMessage::from(pm))
         }
     }
@@ -229,10 +281,10 @@ impl<S: CipherSuiteProvider> Group<S> {
     /// Application messages may come from a retained past epoch; handshake
     /// messages must be of the current epoch. For a PrivateMessage of the
     /// current epoch, also the [`KeyUndo`] that puts its key back.
-    pub(crate) fn unprotect(
+    pub(crate) fn unprotect<'m>(
         &mut self,
-        msg: &MlsMessage,
-    ) -> Result<(AuthenticatedContent, u64, Option<KeyUndo>), GroupError> {
+        msg: &'m MlsMessage,
+    ) -> Result<(Opened<'m>, u64, Option<KeyUndo>), GroupError> {
         match &msg.body {
             MlsMessageBody::PublicMessage(pm) => {
                 if pm.content.group_id != self.context.group_id {
@@ -247,13 +299,14 @@ impl<S: CipherSuiteProvider> Group<S> {
                 let key = signature_key_for(&pm.content, Some(&self.context), |l| {
                     self.signature_key_of(l)
                 })?;
-                let ac = pm.unprotect(
+                // Verified where it was decoded: a large commit is not copied.
+                let tbs = pm.verify(
                     &self.suite,
                     Some(self.epoch_secrets.membership_key().as_bytes()),
                     Some(&self.context),
                     &key,
                 )?;
-                Ok((ac, self.context.epoch, None))
+                Ok((Opened::Public(pm, tbs), self.context.epoch, None))
             }
             MlsMessageBody::PrivateMessage(pm) => {
                 if pm.group_id != self.context.group_id {
@@ -268,7 +321,7 @@ impl<S: CipherSuiteProvider> Group<S> {
                         &self.context,
                         |l| tree.leaf(l).map(|n| n.signature_key.clone()),
                     )?;
-                    return Ok((ac, pm.epoch, Some(undo)));
+                    return Ok((Opened::Private(ac), pm.epoch, Some(undo)));
                 }
                 if pm.content_type != mls_framing::ContentType::Application {
                     return Err(GroupError::WrongEpoch {
@@ -314,7 +367,7 @@ impl<S: CipherSuiteProvider> Group<S> {
                         )
                     },
                 )?;
-                Ok((ac, pm.epoch, None))
+                Ok((Opened::Private(ac), pm.epoch, None))
             }
             _ => Err(GroupError::UnexpectedWireFormat),
         }
@@ -324,8 +377,8 @@ impl<S: CipherSuiteProvider> Group<S> {
     /// returned, a proposal stored, a commit validated into a
     /// [`crate::StagedCommit`]. A message that fails leaves the group unchanged.
     pub fn process_message(&mut self, msg: &MlsMessage) -> Result<ProcessedMessage, GroupError> {
-        let (ac, epoch, undo) = self.unprotect(msg)?;
-        let result = self.process_content(ac, epoch);
+        let (opened, epoch, undo) = self.unprotect(msg)?;
+        let result = self.process_content(&opened, epoch);
         if let (Err(_), Some(undo)) = (&result, undo) {
             // The message decrypted but is invalid: its key is not consumed.
             self.secret_tree.undo(undo);
@@ -336,9 +389,10 @@ impl<S: CipherSuiteProvider> Group<S> {
     /// The content of an opened message, processed.
     fn process_content(
         &mut self,
-        ac: AuthenticatedContent,
+        opened: &Opened<'_>,
         epoch: u64,
     ) -> Result<ProcessedMessage, GroupError> {
+        let ac = opened.content();
         match &ac.content.content {
             Content::Application(data) => {
                 let Sender::Member(sender) = ac.content.sender else {
@@ -360,7 +414,9 @@ impl<S: CipherSuiteProvider> Group<S> {
                 self.proposals.insert(stored.clone());
                 Ok(ProcessedMessage::Proposal(stored))
             }
-            Content::Commit(_) => Ok(ProcessedMessage::Commit(self.stage_commit(&ac)?)),
+            Content::Commit(_) => Ok(ProcessedMessage::Commit(
+                self.stage_commit(ac, opened.tbs())?,
+            )),
         }
     }
 }

@@ -221,11 +221,10 @@ impl<S: CipherSuiteProvider> Group<S> {
         let bytes = group.ok_or(GroupError::MissingGroupRecord)?;
         let record = GroupRecord::from_bytes(bytes)?;
         Self::check_suite(&suite, &record)?;
-        let found = u32::try_from(nodes.len()).unwrap_or(u32::MAX);
-        if found != record.n_nodes {
+        if usize::try_from(record.n_nodes).ok() != Some(nodes.len()) {
             return Err(GroupError::NodeRecordCount {
                 expected: record.n_nodes,
-                found,
+                found: nodes.len(),
             });
         }
         let mut tree = RatchetTree::from_node_records(record.n_leaves, nodes)?;

@@ -4,7 +4,7 @@
 use alloc::vec::Vec;
 use mls_codec::Encode;
 use mls_crypto::{CipherSuiteProvider, HpkePublicKey};
-use mls_framing::{AuthenticatedContent, Commit, Content, Sender};
+use mls_framing::{AuthenticatedContentRef, Commit, Content, EncodedTbs, Sender};
 use mls_keyschedule::{interim_transcript_hash, InitSecret};
 use mls_treekem::tree_math::LeafIndex;
 use mls_treekem::{
@@ -12,7 +12,7 @@ use mls_treekem::{
     TreeChanges,
 };
 
-use crate::epoch::{next_epoch, provisional_context, psk_secret, StagedCommit};
+use crate::epoch::{next_epoch, provisional_context, psk_secret, CommitContent, StagedCommit};
 use crate::proposals::{apply, check_auth, resolve, validate_list, ApplyEnv, Committer, Resolved};
 use crate::{Group, GroupError};
 
@@ -31,10 +31,12 @@ impl<S: CipherSuiteProvider> Group<S> {
 
     /// Validates a received commit and computes the next epoch without
     /// changing the group: the tree is changed under the undo log, and the
-    /// changes are taken out into the staged commit.
+    /// changes are taken out into the staged commit. `tbs` is the commit's
+    /// FramedContentTBS as verified, if kept (for the transcript hash).
     pub(crate) fn stage_commit(
         &mut self,
-        ac: &AuthenticatedContent,
+        ac: AuthenticatedContentRef<'_>,
+        tbs: Option<&EncodedTbs>,
     ) -> Result<StagedCommit, GroupError> {
         let Content::Commit(commit) = &ac.content.content else {
             return Err(GroupError::UnexpectedWireFormat);
@@ -48,7 +50,7 @@ impl<S: CipherSuiteProvider> Group<S> {
         let list = resolve(&self.proposals, &commit.proposals, ac.content.sender)?;
         validate_list(&self.tree, committer, &list)?;
         self.tree.begin_changes();
-        match self.stage_inner(ac, commit, committer, &list) {
+        match self.stage_inner(CommitContent { content: ac, tbs }, commit, committer, &list) {
             Ok(mut staged) => {
                 // Keep the new tree as changes; the group stays as it was.
                 staged.tree_changes = self.tree.take_changes();
@@ -63,7 +65,7 @@ impl<S: CipherSuiteProvider> Group<S> {
 
     fn stage_inner(
         &mut self,
-        ac: &AuthenticatedContent,
+        ac: CommitContent<'_>,
         commit: &Commit,
         committer: Committer,
         list: &[Resolved],
@@ -195,6 +197,7 @@ impl<S: CipherSuiteProvider> Group<S> {
         };
         let psk = psk_secret(self, None, &fx.psks)?;
         let removed_us = private_keys.is_none();
+        let auth = ac.content.auth;
         let (context, key_schedule, tag) = next_epoch(
             &self.suite,
             &self.interim_transcript_hash,
@@ -204,8 +207,7 @@ impl<S: CipherSuiteProvider> Group<S> {
             commit_secret.as_ref(),
             &psk,
         )?;
-        let got = ac
-            .auth
+        let got = auth
             .confirmation_tag
             .as_ref()
             .ok_or(GroupError::InvalidConfirmationTag)?;

@@ -9,7 +9,7 @@ use mls_crypto::{CipherSuiteProvider, HpkePublicKey};
 use mls_framing::{
     signature_key_for, Content, GroupInfo, KeyPackage, MlsMessage, MlsMessageBody, Sender,
 };
-use mls_keyschedule::{confirmed_transcript_hash, interim_transcript_hash, GroupContext};
+use mls_keyschedule::{interim_transcript_hash, GroupContext};
 use mls_treekem::tree_math::LeafIndex;
 use mls_treekem::{
     validate_leaf_node_contents, LeafNode, LeafNodeContext, LeafValidationOptions, RatchetTree,
@@ -126,14 +126,15 @@ impl<S: CipherSuiteProvider> PublicGroup<S> {
             tree.leaf(l).map(|n| n.signature_key.clone())
         })?;
         mls_framing::check_sender_rules(mls_framing::WireFormat::PUBLIC_MESSAGE, &pm.content)?;
-        let ac = pm.authenticated_content();
+        // Verified where it was decoded: a large commit is not copied.
+        let ac = pm.authenticated_content_ref();
         ac.check_confirmation_tag_presence()?;
         let context = pm
             .content
             .sender
             .signs_group_context()
             .then_some(&self.context);
-        ac.verify_signature(&self.suite, &key, context)?;
+        let tbs = ac.verify_signature(&self.suite, &key, context)?;
         match &ac.content.content {
             Content::Proposal(p) => {
                 let stored = StoredProposal {
@@ -153,7 +154,7 @@ impl<S: CipherSuiteProvider> PublicGroup<S> {
                 let list = resolve(&self.proposals, &commit.proposals, ac.content.sender)?;
                 validate_list(&self.tree, committer, &list)?;
                 self.tree.begin_changes();
-                match self.apply_commit(&ac, commit, committer, &list) {
+                match self.apply_commit(ac, &tbs, commit, committer, &list) {
                     Ok((event, context, interim)) => {
                         self.tree.commit_changes();
                         self.context = context;
@@ -173,7 +174,8 @@ impl<S: CipherSuiteProvider> PublicGroup<S> {
 
     fn apply_commit(
         &mut self,
-        ac: &mls_framing::AuthenticatedContent,
+        ac: mls_framing::AuthenticatedContentRef<'_>,
+        tbs: &mls_framing::EncodedTbs,
         commit: &mls_framing::Commit,
         committer: Committer,
         list: &[crate::proposals::Resolved],
@@ -223,11 +225,8 @@ impl<S: CipherSuiteProvider> PublicGroup<S> {
             self.tree.tree_hash(&self.suite)?,
             fx.extensions.as_deref(),
         )?;
-        context.confirmed_transcript_hash = confirmed_transcript_hash(
-            &self.suite,
-            &self.interim_transcript_hash,
-            &ac.confirmed_transcript_hash_input()?,
-        );
+        context.confirmed_transcript_hash =
+            ac.confirmed_transcript_hash(&self.suite, &self.interim_transcript_hash, Some(tbs))?;
         let tag = ac
             .auth
             .confirmation_tag

@@ -426,7 +426,7 @@ fn damaged_stores_are_refused() {
         }),
         Err(GroupError::NodeRecordCount {
             expected: n,
-            found: n - 1
+            found: nodes.len() - 1
         })
     );
     assert_eq!(

@@ -72,6 +72,6 @@ pub use ratchet::{RatchetKey, RatchetType};
 pub use secret_tree::{KeyUndo, SecretTree};
 pub use sender_data::{ciphertext_sample, sender_data_key_nonce};
 pub use transcript::{
-    confirmation_tag, confirmed_transcript_hash, interim_transcript_hash, verify_confirmation_tag,
-    TranscriptHashes,
+    confirmation_tag, confirmed_transcript_hash, confirmed_transcript_hash_of_parts,
+    interim_transcript_hash, verify_confirmation_tag, TranscriptHashes,
 };

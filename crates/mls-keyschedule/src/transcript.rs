@@ -67,10 +67,34 @@ pub fn confirmed_transcript_hash<S: CipherSuiteProvider + ?Sized>(
     interim_before: &[u8],
     confirmed_input: &[u8],
 ) -> Vec<u8> {
-    let mut data = Vec::with_capacity(interim_before.len().saturating_add(confirmed_input.len()));
-    data.extend_from_slice(interim_before);
-    data.extend_from_slice(confirmed_input);
-    suite.hash(&data)
+    confirmed_transcript_hash_of_parts(suite, interim_before, &[confirmed_input])
+}
+
+/// [`confirmed_transcript_hash`] with the encoded
+/// ConfirmedTranscriptHashInput given as consecutive pieces
+/// (`input_parts[0] || input_parts[1] || ...`), hashed one after another:
+/// a large commit's content is hashed where it already is, never copied
+/// next to the interim hash.
+///
+/// ```
+/// use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto};
+/// use mls_keyschedule::{confirmed_transcript_hash, confirmed_transcript_hash_of_parts};
+///
+/// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
+/// assert_eq!(
+///     confirmed_transcript_hash_of_parts(&suite, b"ab", &[b"c", b"", b"d"]),
+///     confirmed_transcript_hash(&suite, b"ab", b"cd")
+/// );
+/// ```
+pub fn confirmed_transcript_hash_of_parts<S: CipherSuiteProvider + ?Sized>(
+    suite: &S,
+    interim_before: &[u8],
+    input_parts: &[&[u8]],
+) -> Vec<u8> {
+    let mut parts: Vec<&[u8]> = Vec::with_capacity(input_parts.len().saturating_add(1));
+    parts.push(interim_before);
+    parts.extend_from_slice(input_parts);
+    suite.hash_parts(&parts)
 }
 
 /// `interim_transcript_hash_[epoch] = Hash(confirmed_transcript_hash_[epoch]

@@ -6,7 +6,10 @@ use crate::{CredentialType, ExtensionType, ProposalType};
 
 /// Everything that can go wrong with a ratchet tree, a leaf node or an UpdatePath.
 ///
-/// Node and leaf indices are those of the tree in question.
+/// Node and leaf indices are those of the tree in question. A leaf that is
+/// not in a tree yet (a KeyPackage's, validated with
+/// [`LeafNodeContext::KeyPackage`](crate::LeafNodeContext::KeyPackage)) has
+/// no index: its errors carry `None`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TreeError {
@@ -66,8 +69,8 @@ pub enum TreeError {
     // ---- leaf node validation (§7.3) ----
     /// The LeafNode's signature does not verify.
     InvalidLeafSignature {
-        /// The leaf index (`u32::MAX` for a KeyPackage leaf).
-        leaf: u32,
+        /// The leaf index; `None` for a KeyPackage's leaf.
+        leaf: Option<u32>,
     },
     /// `leaf_node_source` is not the one the context requires.
     WrongLeafNodeSource,
@@ -84,8 +87,9 @@ pub enum TreeError {
     /// A member does not support this leaf's credential type, or this leaf
     /// does not support a credential type in use by the members.
     CredentialTypeUnsupported {
-        /// The leaf lacking support.
-        leaf: u32,
+        /// The leaf lacking support; `None` for the KeyPackage leaf being
+        /// validated.
+        leaf: Option<u32>,
         /// The credential type it does not support.
         credential_type: CredentialType,
     },
@@ -97,13 +101,15 @@ pub enum TreeError {
     EncryptionKeyUnchanged,
     /// An HPKE public key appears twice in the tree.
     DuplicateEncryptionKey {
-        /// The node that would hold the second copy.
-        node: u32,
+        /// The node that would hold the second copy; `None` for a
+        /// KeyPackage's leaf, which is not in the tree yet.
+        node: Option<u32>,
     },
     /// A signature public key appears in two leaves.
     DuplicateSignatureKey {
-        /// The leaf that would hold the second copy.
-        leaf: u32,
+        /// The leaf that would hold the second copy; `None` for a
+        /// KeyPackage's leaf, which is not in the tree yet.
+        leaf: Option<u32>,
     },
 
     // ---- hashes (§7.8, §7.9) ----
@@ -187,7 +193,7 @@ impl fmt::Display for TreeError {
             NodeRecordsDoNotFit { n_leaves } => {
                 write!(f, "node records do not make a tree of {n_leaves} leaves")
             }
-            InvalidLeafSignature { leaf } => write!(f, "invalid signature on leaf {leaf}"),
+            InvalidLeafSignature { leaf } => write!(f, "invalid signature on {}", Leaf(*leaf)),
             WrongLeafNodeSource => f.write_str("wrong leaf_node_source"),
             CredentialTypeNotInCapabilities(t) => {
                 write!(f, "credential type {} not in capabilities", t.0)
@@ -203,14 +209,22 @@ impl fmt::Display for TreeError {
                 credential_type,
             } => write!(
                 f,
-                "leaf {leaf} does not support credential type {}",
+                "{} does not support credential type {}",
+                Leaf(*leaf),
                 credential_type.0
             ),
             LifetimeExpired => f.write_str("current time outside the leaf's lifetime"),
             LifetimeTooLong => f.write_str("leaf lifetime longer than allowed"),
             EncryptionKeyUnchanged => f.write_str("encryption key unchanged"),
-            DuplicateEncryptionKey { node } => write!(f, "duplicate encryption key at node {node}"),
-            DuplicateSignatureKey { leaf } => write!(f, "duplicate signature key at leaf {leaf}"),
+            DuplicateEncryptionKey { node: Some(node) } => {
+                write!(f, "duplicate encryption key at node {node}")
+            }
+            DuplicateEncryptionKey { node: None } => {
+                write!(f, "duplicate encryption key in {}", Leaf(None))
+            }
+            DuplicateSignatureKey { leaf } => {
+                write!(f, "duplicate signature key in {}", Leaf(*leaf))
+            }
             TreeHashMismatch => f.write_str("tree hash mismatch"),
             ParentHashInvalid { node } => write!(f, "parent node {node} is not parent-hash valid"),
             LeafParentHashMismatch => f.write_str("leaf parent_hash does not match its path"),
@@ -239,6 +253,18 @@ impl fmt::Display for TreeError {
             PathKeyMismatch { node } => write!(f, "derived public key differs at node {node}"),
             PrivateKeyMismatch { node } => write!(f, "private key does not match node {node}"),
             OwnUpdatePath => f.write_str("cannot process one's own UpdatePath"),
+        }
+    }
+}
+
+/// Names a leaf in a message: by index, or as a KeyPackage's leaf (`None`).
+struct Leaf(Option<u32>);
+
+impl fmt::Display for Leaf {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(l) => write!(f, "leaf {l}"),
+            None => f.write_str("a KeyPackage's leaf (not in the tree)"),
         }
     }
 }

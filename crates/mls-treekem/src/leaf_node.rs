@@ -111,7 +111,7 @@ impl LeafNode {
         cs: &S,
         group: Option<(&[u8], LeafIndex)>,
     ) -> Result<(), TreeError> {
-        let leaf = group.map_or(u32::MAX, |(_, l)| l.0);
+        let leaf = group.map(|(_, l)| l.0);
         let tbs = self.tbs_bytes(group)?;
         labeled::verify_with_label(
             cs,

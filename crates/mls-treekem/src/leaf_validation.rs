@@ -270,25 +270,24 @@ fn check_against_members(
             replaced.is_some_and(|r| r.capabilities.supports_credential(ct)),
         ));
     if supporting < others {
-        let (i, _) = tree
+        // The walk is authoritative: it finds the member the counts point at.
+        if let Some((i, _)) = tree
             .members()
             .filter(|(i, _)| Some(*i) != own)
             .find(|(_, m)| !m.capabilities.supports_credential(ct))
-            .ok_or(TreeError::CredentialTypeUnsupported {
-                leaf: u32::MAX,
+        {
+            return Err(TreeError::CredentialTypeUnsupported {
+                leaf: Some(i.0),
                 credential_type: ct,
-            })?;
-        return Err(TreeError::CredentialTypeUnsupported {
-            leaf: i.0,
-            credential_type: ct,
-        });
+            });
+        }
     }
     let replaced_type = replaced.map(|r| r.credential.credential_type());
     for (t, users) in tree.credential_types_in_use() {
         let others_using = users.saturating_sub(u32::from(replaced_type == Some(t)));
         if others_using > 0 && !leaf.capabilities.supports_credential(t) {
             return Err(TreeError::CredentialTypeUnsupported {
-                leaf: own.map_or(u32::MAX, |l| l.0),
+                leaf: own.map(|l| l.0),
                 credential_type: t,
             });
         }
@@ -303,16 +302,17 @@ fn check_unique_keys(
     own: Option<LeafIndex>,
 ) -> Result<(), TreeError> {
     let own_node = own.map(|l| l.node());
-    let at = own.map_or(u32::MAX, |l| l.0);
     if let Some(l) = tree.leaf_with_signature_key(&leaf.signature_key.0) {
         if Some(l) != own {
-            return Err(TreeError::DuplicateSignatureKey { leaf: at });
+            return Err(TreeError::DuplicateSignatureKey {
+                leaf: own.map(|l| l.0),
+            });
         }
     }
     if let Some(n) = tree.node_with_encryption_key(&leaf.encryption_key) {
         if Some(n) != own_node {
             return Err(TreeError::DuplicateEncryptionKey {
-                node: own_node.map_or(u32::MAX, |n| n.0),
+                node: own_node.map(|n| n.0),
             });
         }
     }

@@ -142,7 +142,7 @@ impl RatchetTree {
                 .find(|t| !leaf.capabilities.supports_credential(**t))
             {
                 return Err(TreeError::CredentialTypeUnsupported {
-                    leaf: i.0,
+                    leaf: Some(i.0),
                     credential_type: *t,
                 });
             }

@@ -92,7 +92,7 @@ fn one_bad_leaf_signature_in_a_large_tree_is_named() {
             ..params(&hash)
         };
         let got = RatchetTree::import(&g.cs, &bytes, &p).unwrap_err();
-        assert_eq!(got, TreeError::InvalidLeafSignature { leaf: bad });
+        assert_eq!(got, TreeError::InvalidLeafSignature { leaf: Some(bad) });
         assert_eq!(Err(got), leaf_by_leaf(&g, &bytes, no_lifetime));
     }
 }
@@ -112,7 +112,7 @@ fn the_first_failing_leaf_wins_whatever_its_check() {
         damage_signature(list, 39);
     });
     let got = RatchetTree::import(&g.cs, &bytes, &params(&hash)).unwrap_err();
-    assert_eq!(got, TreeError::InvalidLeafSignature { leaf: 39 });
+    assert_eq!(got, TreeError::InvalidLeafSignature { leaf: Some(39) });
     assert_eq!(Err(got), leaf_by_leaf(&g, &bytes, opts));
 }
 

@@ -6,9 +6,9 @@ use common::{client, client_with_lifetime, suite, Group, TestRng, GROUP_ID};
 use mls_codec::{decode_exact, Encode};
 use mls_treekem::tree_math::{LeafIndex, NodeIndex};
 use mls_treekem::{
-    validate_leaf_node, CredentialType, Extension, ExtensionType, LeafNodeContext,
-    LeafValidationOptions, Lifetime, Node, RatchetTree, RequiredCapabilities, TreeError,
-    TreeImportParams,
+    validate_leaf_node, validate_leaf_node_contents, Certificate, Credential, CredentialType,
+    Extension, ExtensionType, LeafNodeContext, LeafNodeSource, LeafValidationOptions, Lifetime,
+    Node, RatchetTree, RequiredCapabilities, TreeError, TreeImportParams,
 };
 
 const KP: LeafNodeContext<'static> = LeafNodeContext::KeyPackage;
@@ -39,10 +39,28 @@ fn bad_leaf_signature_is_rejected() {
     let mut rng = TestRng::new(b"badsig");
     let mut c = client(&cs, &mut rng, 1);
     c.leaf.signature[0] ^= 1;
-    assert!(matches!(
+    // A KeyPackage's leaf has no index yet.
+    assert_eq!(
         validate_leaf_node(&cs, &c.leaf, KP, None, None, &no_lifetime()),
-        Err(TreeError::InvalidLeafSignature { .. })
-    ));
+        Err(TreeError::InvalidLeafSignature { leaf: None })
+    );
+    assert_eq!(
+        TreeError::InvalidLeafSignature { leaf: None }.to_string(),
+        "invalid signature on a KeyPackage's leaf (not in the tree)"
+    );
+    // An Update leaf signed for another leaf index names the sender's leaf.
+    let mut leaf = client(&cs, &mut rng, 3).leaf;
+    leaf.leaf_node_source = LeafNodeSource::Update;
+    leaf.sign(&cs, &c.signing_key, Some((GROUP_ID, LeafIndex(4))))
+        .unwrap();
+    let ctx = LeafNodeContext::Update {
+        group_id: GROUP_ID,
+        leaf_index: LeafIndex(5),
+    };
+    assert_eq!(
+        validate_leaf_node(&cs, &leaf, ctx, None, None, &no_lifetime()),
+        Err(TreeError::InvalidLeafSignature { leaf: Some(5) })
+    );
     // A leaf signed as a KeyPackage does not verify in an Update context.
     let c = client(&cs, &mut rng, 2);
     let ctx = LeafNodeContext::Update {
@@ -141,12 +159,90 @@ fn uniqueness_against_the_tree() {
     let mut rng = TestRng::new(b"unique2");
     let mut c = client(&g.cs, &mut rng, 9);
     validate_leaf_node(&g.cs, &c.leaf, KP, None, Some(&g.tree), &no_lifetime()).unwrap();
+    let fresh = c.leaf.clone();
     c.leaf.encryption_key = g.tree.leaf(LeafIndex(1)).unwrap().encryption_key.clone();
     c.leaf.sign(&g.cs, &c.signing_key, None).unwrap();
-    assert!(matches!(
+    // A KeyPackage's leaf is not in the tree: no index.
+    assert_eq!(
         validate_leaf_node(&g.cs, &c.leaf, KP, None, Some(&g.tree), &no_lifetime()),
-        Err(TreeError::DuplicateEncryptionKey { .. })
-    ));
+        Err(TreeError::DuplicateEncryptionKey { node: None })
+    );
+    let mut leaf = fresh.clone();
+    leaf.signature_key = g.tree.leaf(LeafIndex(2)).unwrap().signature_key.clone();
+    assert_eq!(
+        validate_leaf_node_contents(&leaf, KP, None, Some(&g.tree), &no_lifetime()),
+        Err(TreeError::DuplicateSignatureKey { leaf: None })
+    );
+    // An Update from leaf 1 with leaf 2's keys names leaf 1 (node 2).
+    leaf.leaf_node_source = LeafNodeSource::Update;
+    let update = LeafNodeContext::Update {
+        group_id: GROUP_ID,
+        leaf_index: LeafIndex(1),
+    };
+    assert_eq!(
+        validate_leaf_node_contents(&leaf, update, None, Some(&g.tree), &no_lifetime()),
+        Err(TreeError::DuplicateSignatureKey { leaf: Some(1) })
+    );
+    leaf.signature_key = fresh.signature_key.clone();
+    leaf.encryption_key = g.tree.leaf(LeafIndex(2)).unwrap().encryption_key.clone();
+    assert_eq!(
+        validate_leaf_node_contents(&leaf, update, None, Some(&g.tree), &no_lifetime()),
+        Err(TreeError::DuplicateEncryptionKey { node: Some(2) })
+    );
+}
+
+#[test]
+fn credential_type_support_against_the_tree() {
+    let mut g = Group::new(1, b"credtypes");
+    g.add(2);
+    let mut rng = TestRng::new(b"credtypes2");
+    let x509 = Credential::X509(vec![Certificate {
+        cert_data: vec![1, 2, 3],
+    }]);
+    // A new leaf of a type no member supports: the first member is named.
+    let mut leaf = client(&g.cs, &mut rng, 9).leaf;
+    leaf.credential = x509.clone();
+    leaf.capabilities.credentials = vec![CredentialType::BASIC, CredentialType::X509];
+    assert_eq!(
+        validate_leaf_node_contents(&leaf, KP, None, Some(&g.tree), &no_lifetime()),
+        Err(TreeError::CredentialTypeUnsupported {
+            leaf: Some(0),
+            credential_type: CredentialType::X509,
+        })
+    );
+    // A member using X509 (and supporting both): a new leaf without X509
+    // support is at fault, and has no index.
+    g.tree.add_leaf(leaf).unwrap();
+    let basic_only = client(&g.cs, &mut rng, 10).leaf;
+    assert_eq!(
+        validate_leaf_node_contents(&basic_only, KP, None, Some(&g.tree), &no_lifetime()),
+        Err(TreeError::CredentialTypeUnsupported {
+            leaf: None,
+            credential_type: CredentialType::X509,
+        })
+    );
+    assert_eq!(
+        TreeError::CredentialTypeUnsupported {
+            leaf: None,
+            credential_type: CredentialType::X509,
+        }
+        .to_string(),
+        "a KeyPackage's leaf (not in the tree) does not support credential type 2"
+    );
+    // The same leaf as an Update from leaf 1 names leaf 1.
+    let mut update = basic_only;
+    update.leaf_node_source = LeafNodeSource::Update;
+    let ctx = LeafNodeContext::Update {
+        group_id: GROUP_ID,
+        leaf_index: LeafIndex(1),
+    };
+    assert_eq!(
+        validate_leaf_node_contents(&update, ctx, None, Some(&g.tree), &no_lifetime()),
+        Err(TreeError::CredentialTypeUnsupported {
+            leaf: Some(1),
+            credential_type: CredentialType::X509,
+        })
+    );
 }
 
 fn grown_group() -> Group {
@@ -235,7 +331,7 @@ fn bad_leaf_in_tree_is_rejected() {
     });
     assert_eq!(
         RatchetTree::import(&g.cs, &bytes, &params(&hash)).unwrap_err(),
-        TreeError::InvalidLeafSignature { leaf: 2 }
+        TreeError::InvalidLeafSignature { leaf: Some(2) }
     );
 }
 

@@ -1,6 +1,6 @@
 //! The suites' AEADs: AES-128-GCM, AES-256-GCM and ChaCha20-Poly1305.
 
-use aead::{Aead, KeyInit, Nonce, Payload};
+use aead::{Aead, AeadInOut, KeyInit, Nonce, Payload};
 use alloc::vec::Vec;
 
 #[cfg(any(
@@ -74,6 +74,27 @@ impl AeadAlg {
         }
     }
 
+    /// Seal in place: `buffer` holds the plaintext and receives the
+    /// ciphertext followed by the tag. Unchanged on error.
+    pub(crate) fn seal_in_place(
+        self,
+        key: &[u8],
+        nonce: &[u8],
+        aad: &[u8],
+        buffer: &mut Vec<u8>,
+    ) -> Result<(), Error> {
+        match self {
+            #[cfg(any(feature = "suite-1", feature = "suite-2"))]
+            AeadAlg::Aes128Gcm => seal_in_place::<aes_gcm::Aes128Gcm>(key, nonce, aad, buffer),
+            #[cfg(any(feature = "suite-4", feature = "suite-5", feature = "suite-7"))]
+            AeadAlg::Aes256Gcm => seal_in_place::<aes_gcm::Aes256Gcm>(key, nonce, aad, buffer),
+            #[cfg(any(feature = "suite-3", feature = "suite-6"))]
+            AeadAlg::ChaCha20Poly1305 => {
+                seal_in_place::<chacha20poly1305::ChaCha20Poly1305>(key, nonce, aad, buffer)
+            }
+        }
+    }
+
     /// Open ciphertext-with-tag.
     pub(crate) fn open(
         self,
@@ -118,6 +139,21 @@ fn seal<A: KeyInit + Aead>(
                 aad,
             },
         )
+        .map_err(|_| Error::InvalidAeadKeyOrNonce)
+}
+
+fn seal_in_place<A: KeyInit + AeadInOut>(
+    key: &[u8],
+    nonce: &[u8],
+    aad: &[u8],
+    buffer: &mut Vec<u8>,
+) -> Result<(), Error> {
+    let (cipher, nonce) = cipher::<A>(key, nonce)?;
+    // Encrypting the whole buffer first, then appending the tag: the only
+    // failure (a plaintext beyond the AEAD's limit) comes before any byte
+    // is changed.
+    cipher
+        .encrypt_in_place(&nonce, aad, buffer)
         .map_err(|_| Error::InvalidAeadKeyOrNonce)
 }
 

@@ -51,6 +51,18 @@ impl HashAlg {
         }
     }
 
+    /// `Hash(parts[0] || parts[1] || ...)`, fed to the hash piece by piece.
+    pub(crate) fn hash_parts(self, parts: &[&[u8]]) -> Vec<u8> {
+        match self {
+            #[cfg(any(feature = "suite-1", feature = "suite-2", feature = "suite-3"))]
+            HashAlg::Sha256 => digest_parts::<sha2::Sha256>(parts),
+            #[cfg(feature = "suite-7")]
+            HashAlg::Sha384 => digest_parts::<sha2::Sha384>(parts),
+            #[cfg(any(feature = "suite-4", feature = "suite-5", feature = "suite-6"))]
+            HashAlg::Sha512 => digest_parts::<sha2::Sha512>(parts),
+        }
+    }
+
     /// `HMAC(key, parts[0] || parts[1] || ...)`, written into `out`
     /// (which must be `Nh` bytes long).
     fn hmac_into(self, key: &[u8], parts: &[&[u8]], out: &mut [u8]) -> Result<(), Error> {
@@ -116,6 +128,21 @@ impl HashAlg {
         self.extract(salt, &[HPKE_VERSION, suite_id, label, ikm])
     }
 
+    /// [`labeled_extract`](Self::labeled_extract) with
+    /// `ikm = ikm_parts[0] || ikm_parts[1] || ...`, not built.
+    pub(crate) fn labeled_extract_parts(
+        self,
+        suite_id: &[u8],
+        salt: &[u8],
+        label: &[u8],
+        ikm_parts: &[&[u8]],
+    ) -> Result<Secret, Error> {
+        let mut parts: Vec<&[u8]> = Vec::with_capacity(ikm_parts.len().saturating_add(3));
+        parts.extend_from_slice(&[HPKE_VERSION, suite_id, label]);
+        parts.extend_from_slice(ikm_parts);
+        self.extract(salt, &parts)
+    }
+
     /// `LabeledExpand(prk, label, info, len)` (RFC 9180 §4):
     /// `Expand(prk, I2OSP(len, 2) || "HPKE-v1" || suite_id || label || info, len)`.
     pub(crate) fn labeled_expand(
@@ -133,6 +160,15 @@ impl HashAlg {
             len,
         )
     }
+}
+
+/// The digest of the concatenation of `parts`.
+fn digest_parts<D: Digest>(parts: &[&[u8]]) -> Vec<u8> {
+    let mut d = D::new();
+    for part in parts {
+        d.update(part);
+    }
+    d.finalize().to_vec()
 }
 
 /// HMAC over the concatenation of `parts`, written into `out` (which must be

@@ -21,6 +21,11 @@ pub(crate) struct Hpke {
     suite_id: [u8; 10],
 }
 
+/// `key_schedule_context = mode || psk_id_hash || info_hash` of base mode
+/// (RFC 9180 §5.1): it depends only on `info`, so a batch of seals with
+/// one `info` computes it once.
+pub(crate) struct KeyScheduleContext(Vec<u8>);
+
 /// The secrets of an HPKE context (RFC 9180 §5.1).
 struct Context {
     key: Secret,
@@ -41,34 +46,45 @@ impl Hpke {
         }
     }
 
-    /// `KeySchedule(mode_base, shared_secret, info, "", "")`.
-    fn key_schedule(&self, shared_secret: &Secret, info: &[u8]) -> Result<Context, Error> {
+    /// The `key_schedule_context` of base mode for
+    /// `info = info_parts[0] || info_parts[1] || ...` (not built).
+    pub(crate) fn key_schedule_context(
+        &self,
+        info_parts: &[&[u8]],
+    ) -> Result<KeyScheduleContext, Error> {
         let sid = &self.suite_id;
         let kdf = self.kdf;
         let psk_id_hash = kdf.labeled_extract(sid, b"", b"psk_id_hash", b"")?;
-        let info_hash = kdf.labeled_extract(sid, b"", b"info_hash", info)?;
+        let info_hash = kdf.labeled_extract_parts(sid, b"", b"info_hash", info_parts)?;
         let mut context = Vec::with_capacity(1 + psk_id_hash.len() + info_hash.len());
         context.push(MODE_BASE);
         context.extend_from_slice(psk_id_hash.as_bytes());
         context.extend_from_slice(info_hash.as_bytes());
+        Ok(KeyScheduleContext(context))
+    }
 
+    /// `KeySchedule(mode_base, shared_secret, info, "", "")`, with the
+    /// `key_schedule_context` of `info` computed already.
+    fn key_schedule(
+        &self,
+        shared_secret: &Secret,
+        context: &KeyScheduleContext,
+    ) -> Result<Context, Error> {
+        let sid = &self.suite_id;
+        let kdf = self.kdf;
+        let context = &context.0;
         let secret = kdf.labeled_extract(sid, shared_secret.as_bytes(), b"secret", b"")?;
-        let key = kdf.labeled_expand(
-            sid,
-            secret.as_bytes(),
-            b"key",
-            &context,
-            self.aead.key_len(),
-        )?;
+        let key =
+            kdf.labeled_expand(sid, secret.as_bytes(), b"key", context, self.aead.key_len())?;
         let base_nonce = kdf.labeled_expand(
             sid,
             secret.as_bytes(),
             b"base_nonce",
-            &context,
+            context,
             self.aead.nonce_len(),
         )?;
         let exporter_secret =
-            kdf.labeled_expand(sid, secret.as_bytes(), b"exp", &context, kdf.output_len())?;
+            kdf.labeled_expand(sid, secret.as_bytes(), b"exp", context, kdf.output_len())?;
         Ok(Context {
             key,
             base_nonce,
@@ -87,30 +103,31 @@ impl Hpke {
         )
     }
 
-    /// `SealBase(pkR, info, aad, pt)`: returns `(enc, ct)`.
+    /// `SealBase(pkR, info, aad, pt)`: returns `(enc, ct)`. `context` is
+    /// the [`key_schedule_context`](Self::key_schedule_context) of `info`.
     pub(crate) fn seal(
         &self,
         pk_r: &[u8],
-        info: &[u8],
+        context: &KeyScheduleContext,
         aad: &[u8],
         plaintext: &[u8],
         rng: &mut dyn Rng,
     ) -> Result<(Vec<u8>, Vec<u8>), Error> {
         let ikm = self.kem.draw_ephemeral_ikm(rng)?;
-        self.seal_from_ikm(pk_r, info, aad, plaintext, &ikm)
+        self.seal_from_ikm(pk_r, context, aad, plaintext, &ikm)
     }
 
     /// [`seal`](Self::seal) with the ephemeral key's randomness drawn already.
     pub(crate) fn seal_from_ikm(
         &self,
         pk_r: &[u8],
-        info: &[u8],
+        context: &KeyScheduleContext,
         aad: &[u8],
         plaintext: &[u8],
         ikm: &Secret,
     ) -> Result<(Vec<u8>, Vec<u8>), Error> {
         let (shared_secret, enc) = self.kem.encap_from_ikm(pk_r, ikm)?;
-        let ctx = self.key_schedule(&shared_secret, info)?;
+        let ctx = self.key_schedule(&shared_secret, context)?;
         // Sequence number 0: the nonce is the base nonce.
         let ct = self.aead.seal(
             ctx.key.as_bytes(),
@@ -121,18 +138,19 @@ impl Hpke {
         Ok((enc, ct))
     }
 
-    /// `OpenBase(enc, skR, info, aad, ct)` with `pkRm` supplied.
+    /// `OpenBase(enc, skR, info, aad, ct)` with `pkRm` supplied and
+    /// `info = info_parts[0] || info_parts[1] || ...`.
     pub(crate) fn open(
         &self,
         enc: &[u8],
         sk_r: &[u8],
         pk_r: &[u8],
-        info: &[u8],
+        info_parts: &[&[u8]],
         aad: &[u8],
         ciphertext: &[u8],
     ) -> Result<Vec<u8>, Error> {
         let shared_secret = self.kem.decap(enc, sk_r, pk_r)?;
-        let ctx = self.key_schedule(&shared_secret, info)?;
+        let ctx = self.key_schedule(&shared_secret, &self.key_schedule_context(info_parts)?)?;
         self.aead
             .open(
                 ctx.key.as_bytes(),
@@ -154,7 +172,7 @@ impl Hpke {
         rng: &mut dyn Rng,
     ) -> Result<(Vec<u8>, Secret), Error> {
         let (shared_secret, enc) = self.kem.encap(pk_r, rng)?;
-        let ctx = self.key_schedule(&shared_secret, info)?;
+        let ctx = self.key_schedule(&shared_secret, &self.key_schedule_context(&[info])?)?;
         let exported = self.export(&ctx, exporter_context, len)?;
         Ok((enc, exported))
     }
@@ -170,7 +188,7 @@ impl Hpke {
         len: usize,
     ) -> Result<Secret, Error> {
         let shared_secret = self.kem.decap(enc, sk_r, pk_r)?;
-        let ctx = self.key_schedule(&shared_secret, info)?;
+        let ctx = self.key_schedule(&shared_secret, &self.key_schedule_context(&[info])?)?;
         self.export(&ctx, exporter_context, len)
     }
 }

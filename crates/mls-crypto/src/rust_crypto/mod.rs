@@ -23,7 +23,7 @@ use alloc::vec::Vec;
 use self::aead::AeadAlg;
 use self::dhkem::KemAlg;
 use self::hash::HashAlg;
-use self::hpke::Hpke;
+use self::hpke::{Hpke, KeyScheduleContext};
 pub use self::signature::RustCryptoSigningKey;
 use self::signature::SigAlg;
 use crate::{
@@ -194,7 +194,7 @@ impl RustCryptoSuite {
     #[cfg(feature = "parallel")]
     fn hpke_seal_parallel(
         &self,
-        info: &[u8],
+        context: &KeyScheduleContext,
         aad: &[u8],
         items: &[(&HpkePublicKey, &[u8])],
         rng: &mut dyn Rng,
@@ -221,7 +221,7 @@ impl RustCryptoSuite {
                 .zip(keys)
                 .map(|((pk, pt), ikm)| {
                     let (kem_output, ciphertext) =
-                        self.hpke.seal_from_ikm(&pk.0, info, aad, pt, ikm)?;
+                        self.hpke.seal_from_ikm(&pk.0, context, aad, pt, ikm)?;
                     Ok(HpkeCiphertext {
                         kem_output,
                         ciphertext,
@@ -235,6 +235,32 @@ impl RustCryptoSuite {
         }
         drawn?;
         Ok(out)
+    }
+
+    /// `SealBase` of every item with one `info` (its key schedule context
+    /// given), in order: on several threads for a large batch with the
+    /// `parallel` feature.
+    fn hpke_seal_many(
+        &self,
+        context: &KeyScheduleContext,
+        aad: &[u8],
+        items: &[(&HpkePublicKey, &[u8])],
+        rng: &mut dyn Rng,
+    ) -> Result<Vec<HpkeCiphertext>, Error> {
+        #[cfg(feature = "parallel")]
+        if self.threads > 1 && items.len() >= 2 * MIN_SEALS_PER_THREAD {
+            return self.hpke_seal_parallel(context, aad, items, rng);
+        }
+        items
+            .iter()
+            .map(|(pk, pt)| {
+                let (kem_output, ciphertext) = self.hpke.seal(&pk.0, context, aad, pt, rng)?;
+                Ok(HpkeCiphertext {
+                    kem_output,
+                    ciphertext,
+                })
+            })
+            .collect()
     }
 
     /// One-by-one verification, on several threads with the `parallel` feature.
@@ -267,6 +293,10 @@ impl CipherSuiteProvider for RustCryptoSuite {
 
     fn hash(&self, data: &[u8]) -> Vec<u8> {
         self.hash.hash(data)
+    }
+
+    fn hash_parts(&self, parts: &[&[u8]]) -> Vec<u8> {
+        self.hash.hash_parts(parts)
     }
 
     fn hash_len(&self) -> usize {
@@ -311,6 +341,16 @@ impl CipherSuiteProvider for RustCryptoSuite {
         self.aead.seal(key, nonce, aad, plaintext)
     }
 
+    fn aead_seal_in_place(
+        &self,
+        key: &[u8],
+        nonce: &[u8],
+        aad: &[u8],
+        buffer: &mut Vec<u8>,
+    ) -> Result<(), Error> {
+        self.aead.seal_in_place(key, nonce, aad, buffer)
+    }
+
     fn aead_open(
         &self,
         key: &[u8],
@@ -329,7 +369,21 @@ impl CipherSuiteProvider for RustCryptoSuite {
         plaintext: &[u8],
         rng: &mut dyn Rng,
     ) -> Result<HpkeCiphertext, Error> {
-        let (kem_output, ciphertext) = self.hpke.seal(&public_key.0, info, aad, plaintext, rng)?;
+        self.hpke_seal_parts(public_key, &[info], aad, plaintext, rng)
+    }
+
+    fn hpke_seal_parts(
+        &self,
+        public_key: &HpkePublicKey,
+        info_parts: &[&[u8]],
+        aad: &[u8],
+        plaintext: &[u8],
+        rng: &mut dyn Rng,
+    ) -> Result<HpkeCiphertext, Error> {
+        let context = self.hpke.key_schedule_context(info_parts)?;
+        let (kem_output, ciphertext) =
+            self.hpke
+                .seal(&public_key.0, &context, aad, plaintext, rng)?;
         Ok(HpkeCiphertext {
             kem_output,
             ciphertext,
@@ -343,11 +397,22 @@ impl CipherSuiteProvider for RustCryptoSuite {
         items: &[(&HpkePublicKey, &[u8])],
         rng: &mut dyn Rng,
     ) -> Result<Vec<HpkeCiphertext>, Error> {
-        #[cfg(feature = "parallel")]
-        if self.threads > 1 && items.len() >= 2 * MIN_SEALS_PER_THREAD {
-            return self.hpke_seal_parallel(info, aad, items, rng);
+        self.hpke_seal_batch_parts(&[info], aad, items, rng)
+    }
+
+    /// The key schedule context of `info` is computed once for the batch.
+    fn hpke_seal_batch_parts(
+        &self,
+        info_parts: &[&[u8]],
+        aad: &[u8],
+        items: &[(&HpkePublicKey, &[u8])],
+        rng: &mut dyn Rng,
+    ) -> Result<Vec<HpkeCiphertext>, Error> {
+        if items.is_empty() {
+            return Ok(Vec::new());
         }
-        batch::seal_each(self, info, aad, items, rng)
+        let context = self.hpke.key_schedule_context(info_parts)?;
+        self.hpke_seal_many(&context, aad, items, rng)
     }
 
     fn hpke_open(
@@ -358,11 +423,22 @@ impl CipherSuiteProvider for RustCryptoSuite {
         aad: &[u8],
         ciphertext: &HpkeCiphertext,
     ) -> Result<Vec<u8>, Error> {
+        self.hpke_open_parts(private_key, public_key, &[info], aad, ciphertext)
+    }
+
+    fn hpke_open_parts(
+        &self,
+        private_key: &HpkePrivateKey,
+        public_key: &HpkePublicKey,
+        info_parts: &[&[u8]],
+        aad: &[u8],
+        ciphertext: &HpkeCiphertext,
+    ) -> Result<Vec<u8>, Error> {
         self.hpke.open(
             &ciphertext.kem_output,
             &private_key.0,
             &public_key.0,
-            info,
+            info_parts,
             aad,
             &ciphertext.ciphertext,
         )
@@ -433,7 +509,13 @@ impl CipherSuiteProvider for RustCryptoSuite {
     }
 
     fn sign(&self, key: &RustCryptoSigningKey, message: &[u8]) -> Result<Vec<u8>, Error> {
-        self.sig.sign(key, message)
+        self.sig.sign(key, &[message])
+    }
+
+    /// Ed25519 and ECDSA hash the parts one after another; Ed448
+    /// concatenates them (its crate signs only whole messages).
+    fn sign_parts(&self, key: &RustCryptoSigningKey, parts: &[&[u8]]) -> Result<Vec<u8>, Error> {
+        self.sig.sign(key, parts)
     }
 
     fn verify(
@@ -442,7 +524,18 @@ impl CipherSuiteProvider for RustCryptoSuite {
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), Error> {
-        self.sig.verify(&public_key.0, message, signature)
+        self.sig.verify(&public_key.0, &[message], signature)
+    }
+
+    /// As [`sign_parts`](Self::sign_parts): the parts are hashed one after
+    /// another except for Ed448.
+    fn verify_parts(
+        &self,
+        public_key: &SignaturePublicKey,
+        parts: &[&[u8]],
+        signature: &[u8],
+    ) -> Result<(), Error> {
+        self.sig.verify(&public_key.0, parts, signature)
     }
 
     /// Ed25519: in chunks of 256 signatures, each checked with one

@@ -12,8 +12,8 @@ macro_rules! nist_curve {
         pub(crate) mod $name {
             use alloc::vec::Vec;
             use zeroize::Zeroizing;
-            use $krate::ecdsa::signature::{Signer, Verifier};
-            use $krate::ecdsa::{DerSignature, SigningKey, VerifyingKey};
+            use $krate::ecdsa::signature::{MultipartSigner, MultipartVerifier};
+            use $krate::ecdsa::{DerSignature, Signature, SigningKey, VerifyingKey};
             use $krate::elliptic_curve::sec1::ToSec1Point;
             use $krate::{PublicKey, SecretKey};
 
@@ -82,20 +82,24 @@ macro_rules! nist_curve {
                 Ok((SigningKey::from(sk), public))
             }
 
-            /// ECDSA signature (RFC 6979 deterministic nonce), DER-encoded.
-            pub(crate) fn sign(key: &EcdsaKey, message: &[u8]) -> Result<Vec<u8>, Error> {
-                let sig: DerSignature = key
-                    .try_sign(message)
+            /// ECDSA signature (RFC 6979 deterministic nonce), DER-encoded,
+            /// of `parts[0] || parts[1] || ...`: the parts are fed to the
+            /// curve's hash one after another, as the crate's one-message
+            /// `Signer` feeds its message.
+            pub(crate) fn sign(key: &EcdsaKey, parts: &[&[u8]]) -> Result<Vec<u8>, Error> {
+                let sig: Signature = key
+                    .try_multipart_sign(parts)
                     .map_err(|_| Error::InvalidPrivateKey)?;
-                Ok(sig.as_bytes().to_vec())
+                Ok(DerSignature::from(sig).as_bytes().to_vec())
             }
 
-            /// Verify a DER ECDSA signature. High-S signatures are accepted
-            /// (the curve does not set `NORMALIZE_S`).
-            pub(crate) fn verify(pk: &[u8], message: &[u8], signature: &[u8]) -> Result<(), Error> {
+            /// Verify a DER ECDSA signature of `parts[0] || parts[1] ||
+            /// ...` (hashed piece by piece). High-S signatures are
+            /// accepted (the curve does not set `NORMALIZE_S`).
+            pub(crate) fn verify(pk: &[u8], parts: &[&[u8]], signature: &[u8]) -> Result<(), Error> {
                 let vk = VerifyingKey::from(public_key(pk)?);
                 let sig = DerSignature::from_bytes(signature).map_err(|_| Error::InvalidSignature)?;
-                vk.verify(message, &sig).map_err(|_| Error::InvalidSignature)
+                vk.multipart_verify(parts, &sig).map_err(|_| Error::InvalidSignature)
             }
         }
     };

@@ -223,58 +223,70 @@ impl SigAlg {
         })
     }
 
-    /// `Signature.Sign`. A key of another scheme is [`Error::InvalidPrivateKey`].
-    pub(crate) fn sign(self, key: &RustCryptoSigningKey, message: &[u8]) -> Result<Vec<u8>, Error> {
+    /// `Signature.Sign` of `parts[0] || parts[1] || ...`. A key of another
+    /// scheme is [`Error::InvalidPrivateKey`].
+    ///
+    /// Ed25519 and ECDSA feed the parts to their hash one after another
+    /// (Ed25519 hashes the message twice, so the parts are read twice);
+    /// Ed448's crate signs only a whole message, so the parts are
+    /// concatenated first. Either way the signature is that of the
+    /// concatenation.
+    pub(crate) fn sign(
+        self,
+        key: &RustCryptoSigningKey,
+        parts: &[&[u8]],
+    ) -> Result<Vec<u8>, Error> {
         if key.alg() != self {
             return Err(Error::InvalidPrivateKey);
         }
         match &key.key {
             #[cfg(any(feature = "suite-1", feature = "suite-3"))]
             SigningKeyInner::Ed25519(k) => {
-                let sig = ed25519_dalek::hazmat::raw_sign::<sha2::Sha512>(
+                let sig = ed25519_dalek::hazmat::raw_sign_byupdate::<sha2::Sha512, _>(
                     &k.expanded,
-                    message,
+                    |h: &mut sha2::Sha512| {
+                        for part in parts {
+                            sha2::Digest::update(h, part);
+                        }
+                        Ok(())
+                    },
                     &k.verifying,
-                );
+                )
+                .map_err(|_| Error::InvalidPrivateKey)?;
                 Ok(sig.to_bytes().to_vec())
             }
             #[cfg(any(feature = "suite-4", feature = "suite-6"))]
-            SigningKeyInner::Ed448(k) => Ok(k.sign_raw(message).to_bytes().to_vec()),
+            SigningKeyInner::Ed448(k) => Ok(k.sign_raw(&concat(parts)).to_bytes().to_vec()),
             #[cfg(feature = "suite-2")]
-            SigningKeyInner::P256(k) => p256_impl::sign(k, message),
+            SigningKeyInner::P256(k) => p256_impl::sign(k, parts),
             #[cfg(feature = "suite-7")]
-            SigningKeyInner::P384(k) => p384_impl::sign(k, message),
+            SigningKeyInner::P384(k) => p384_impl::sign(k, parts),
             #[cfg(feature = "suite-5")]
-            SigningKeyInner::P521(k) => p521_impl::sign(k, message),
+            SigningKeyInner::P521(k) => p521_impl::sign(k, parts),
         }
     }
 
-    /// `Signature.Verify`. A malformed public key is
+    /// `Signature.Verify` of `parts[0] || parts[1] || ...` (hashed piece
+    /// by piece as for [`sign`](Self::sign)). A malformed public key is
     /// [`Error::InvalidPublicKey`]; any other failure [`Error::InvalidSignature`].
-    pub(crate) fn verify(self, pk: &[u8], message: &[u8], signature: &[u8]) -> Result<(), Error> {
+    pub(crate) fn verify(self, pk: &[u8], parts: &[&[u8]], signature: &[u8]) -> Result<(), Error> {
         match self {
             #[cfg(any(feature = "suite-1", feature = "suite-3"))]
-            SigAlg::Ed25519 => {
-                let vk = ed25519_public(pk)?;
-                let sig = ed25519_dalek::Signature::from_slice(signature)
-                    .map_err(|_| Error::InvalidSignature)?;
-                vk.verify_strict(message, &sig)
-                    .map_err(|_| Error::InvalidSignature)
-            }
+            SigAlg::Ed25519 => ed25519_verify_strict(pk, parts, signature),
             #[cfg(any(feature = "suite-4", feature = "suite-6"))]
             SigAlg::Ed448 => {
                 let vk = ed448_public(pk)?;
                 let sig = ed448_goldilocks_plus::Signature::from_slice(signature)
                     .map_err(|_| Error::InvalidSignature)?;
-                vk.verify_raw(&sig, message)
+                vk.verify_raw(&sig, &concat(parts))
                     .map_err(|_| Error::InvalidSignature)
             }
             #[cfg(feature = "suite-2")]
-            SigAlg::EcdsaP256 => p256_impl::verify(pk, message, signature),
+            SigAlg::EcdsaP256 => p256_impl::verify(pk, parts, signature),
             #[cfg(feature = "suite-7")]
-            SigAlg::EcdsaP384 => p384_impl::verify(pk, message, signature),
+            SigAlg::EcdsaP384 => p384_impl::verify(pk, parts, signature),
             #[cfg(feature = "suite-5")]
-            SigAlg::EcdsaP521 => p521_impl::verify(pk, message, signature),
+            SigAlg::EcdsaP521 => p521_impl::verify(pk, parts, signature),
         }
     }
 
@@ -307,6 +319,43 @@ fn ed25519_public(pk: &[u8]) -> Result<ed25519_dalek::VerifyingKey, Error> {
         return Err(Error::InvalidPublicKey);
     }
     Ok(vk)
+}
+
+/// Ed25519 verification with exactly the acceptance rules of
+/// `VerifyingKey::verify_strict` (RFC 8032 §5.1.7 without the cofactor),
+/// the message given as parts fed to SHA-512 one after another:
+/// `A` decodes and is not of small order ([`ed25519_public`]), `R`
+/// decodes and is not of small order (checked here, as `verify_strict`
+/// does), `S` is canonical (`verify_stream` rejects `S ≥ ℓ`), and
+/// `encode([S]B − [k]A) = R` with `k = SHA-512(R ‖ A ‖ M)` (the stream
+/// verifier's final comparison, that of `verify_strict`).
+#[cfg(any(feature = "suite-1", feature = "suite-3"))]
+fn ed25519_verify_strict(pk: &[u8], parts: &[&[u8]], signature: &[u8]) -> Result<(), Error> {
+    let vk = ed25519_public(pk)?;
+    let sig =
+        ed25519_dalek::Signature::from_slice(signature).map_err(|_| Error::InvalidSignature)?;
+    let r = curve25519_dalek::edwards::CompressedEdwardsY(*sig.r_bytes())
+        .decompress()
+        .ok_or(Error::InvalidSignature)?;
+    if r.is_small_order() {
+        return Err(Error::InvalidSignature);
+    }
+    let mut verifier = vk
+        .verify_stream(&sig)
+        .map_err(|_| Error::InvalidSignature)?;
+    for part in parts {
+        verifier.update(part);
+    }
+    verifier
+        .finalize_and_verify()
+        .map_err(|_| Error::InvalidSignature)
+}
+
+/// The concatenation of `parts`, for the schemes whose crate takes only a
+/// whole message.
+#[cfg(any(feature = "suite-4", feature = "suite-6"))]
+fn concat(parts: &[&[u8]]) -> Vec<u8> {
+    parts.concat()
 }
 
 #[cfg(any(feature = "suite-4", feature = "suite-6"))]

@@ -149,8 +149,8 @@ pub(crate) fn external_commit_rows() -> Vec<Row> {
                     flip(&mut path.leaf_node.signature, 0, 0);
                 })
             }),
-            G::Tree(TreeError::InvalidLeafSignature { leaf: 4 }),
-            Some(G::Tree(TreeError::InvalidLeafSignature { leaf: 4 })),
+            G::Tree(TreeError::InvalidLeafSignature { leaf: Some(4) }),
+            Some(G::Tree(TreeError::InvalidLeafSignature { leaf: Some(4) })),
         ),
         (
             "resync removing a blank leaf",

@@ -158,9 +158,9 @@ pub(crate) fn key_package_rows() -> Vec<Row> {
                     |kp| flip(&mut kp.leaf_node.signature, 0, 0),
                 )
             },
-            // Outside a tree, a KeyPackage's leaf is reported as u32::MAX.
-            G::Tree(TreeError::InvalidLeafSignature { leaf: u32::MAX }),
-            G::Tree(TreeError::InvalidLeafSignature { leaf: u32::MAX }),
+            // A KeyPackage's leaf has no index (not in the tree yet).
+            G::Tree(TreeError::InvalidLeafSignature { leaf: None }),
+            G::Tree(TreeError::InvalidLeafSignature { leaf: None }),
         ),
         (
             "suite missing from the leaf's capabilities",
@@ -197,6 +197,20 @@ pub(crate) fn key_package_rows() -> Vec<Row> {
         is(G::InvalidProposalList(
             "Add of a client already in the group",
         )),
+    ));
+    rows.push(row(
+        "KeyPackage in a commit",
+        "leaf with a member's encryption key",
+        || {
+            let member = fx().group(0).own_leaf_node().expect("leaf").clone();
+            added_by_commit(key_package(
+                forever(),
+                |l| l.encryption_key = member.encryption_key,
+                |_| {},
+            ))
+        },
+        // Not in the tree yet: the new leaf has no index.
+        is(G::Tree(TreeError::DuplicateEncryptionKey { node: None })),
     ));
     rows.push(row(
         "KeyPackage",

@@ -102,6 +102,20 @@ pub(crate) fn application_rows() -> Vec<Row> {
             move || bob(unchecked_public(ac().content, 0)),
             framing(F::ApplicationInPublicMessage),
         ),
+        row(
+            k,
+            "from a new member proposal sender",
+            move || {
+                let mut c = ac().content;
+                c.sender = mls_framing::Sender::NewMemberProposal;
+                bob(unchecked_public(c, 0))
+            },
+            // The sender rule, before looking for an embedded signature key.
+            framing(F::SenderCannotSend {
+                sender_type: mls_framing::SenderType::NewMemberProposal,
+                content_type: mls_framing::ContentType::Application,
+            }),
+        ),
         row(k, "truncated", || truncated(app()), undecodable()),
         row(
             k,
@@ -240,8 +254,40 @@ pub(crate) fn proposal_rows() -> Vec<Row> {
                 c.sender = mls_framing::Sender::NewMemberProposal;
                 bob(unchecked_public(c, 0))
             },
-            // The signature key of a new_member_proposal is the Add's.
-            framing(F::NoEmbeddedSignatureKey),
+            // The sender rule, before looking for the Add's signature key.
+            framing(F::NewMemberProposalNotAdd(
+                mls_treekem::ProposalType::REMOVE,
+            )),
+        ),
+        row(
+            k,
+            "Update from an external sender not listed",
+            move || {
+                let mut c = ds_content();
+                c.sender = mls_framing::Sender::External(3);
+                let leaf = fx().group(0).own_leaf_node().expect("leaf").clone();
+                c.content = mls_framing::Content::Proposal(Proposal::Update(mls_framing::Update {
+                    leaf_node: leaf,
+                }));
+                bob(unchecked_public(c, 0))
+            },
+            // The sender rule, before looking up the external sender.
+            framing(F::ProposalNotAllowedForExternalSender(
+                mls_treekem::ProposalType::UPDATE,
+            )),
+        ),
+        row(
+            k,
+            "proposal from a new member commit sender",
+            move || {
+                let mut c = ds_content();
+                c.sender = mls_framing::Sender::NewMemberCommit;
+                bob(unchecked_public(c, 0))
+            },
+            framing(F::SenderCannotSend {
+                sender_type: mls_framing::SenderType::NewMemberCommit,
+                content_type: mls_framing::ContentType::Proposal,
+            }),
         ),
         row(
             k,
@@ -491,7 +537,7 @@ pub(crate) fn commit_rows() -> Vec<Row> {
                     flip(&mut path.leaf_node.signature, 1, 1);
                 }))
             },
-            tree(TreeError::InvalidLeafSignature { leaf: 0 }),
+            tree(TreeError::InvalidLeafSignature { leaf: Some(0) }),
         ),
         row(
             k,
@@ -526,6 +572,33 @@ pub(crate) fn commit_rows() -> Vec<Row> {
             },
             framing(F::SenderCannotSend {
                 sender_type: mls_framing::SenderType::External,
+                content_type: mls_framing::ContentType::Commit,
+            }),
+        ),
+        row(
+            k,
+            "from an external sender not listed",
+            move || {
+                let mut c = ac().content;
+                c.sender = mls_framing::Sender::External(3);
+                bob(unchecked_public(c, 0))
+            },
+            // The sender rule, before looking up the external sender.
+            framing(F::SenderCannotSend {
+                sender_type: mls_framing::SenderType::External,
+                content_type: mls_framing::ContentType::Commit,
+            }),
+        ),
+        row(
+            k,
+            "from a new member proposal sender",
+            move || {
+                let mut c = ac().content;
+                c.sender = mls_framing::Sender::NewMemberProposal;
+                bob(unchecked_public(c, 0))
+            },
+            framing(F::SenderCannotSend {
+                sender_type: mls_framing::SenderType::NewMemberProposal,
                 content_type: mls_framing::ContentType::Commit,
             }),
         ),

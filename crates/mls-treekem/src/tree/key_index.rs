@@ -98,11 +98,11 @@ impl KeyIndex {
             &node.encryption_key().0,
             encryption_key_of,
         ) {
-            return Err(TreeError::DuplicateEncryptionKey { node: at });
+            return Err(TreeError::DuplicateEncryptionKey { node: Some(at) });
         }
         if let Node::Leaf(leaf) = node {
             if elsewhere(&self.signature, &leaf.signature_key.0, signature_key_of) {
-                return Err(TreeError::DuplicateSignatureKey { leaf: at / 2 });
+                return Err(TreeError::DuplicateSignatureKey { leaf: Some(at / 2) });
             }
         }
         Ok(())

@@ -222,7 +222,7 @@ fn malformed_records_are_refused() {
             let r = s[&0].clone();
             s.insert(6, r);
         }),
-        Err(TreeError::DuplicateEncryptionKey { node: 6 })
+        Err(TreeError::DuplicateEncryptionKey { node: Some(6) })
     );
     assert_eq!(with(&|s| s.clear()), Err(TreeError::EmptyTree));
     // Too many leaves for the records, or not a power of two.

@@ -79,7 +79,9 @@ impl RatchetTree {
             .leaf_with_signature_key(&leaf.signature_key.0)
             .is_some_and(|l| l != sender)
         {
-            return Err(TreeError::DuplicateSignatureKey { leaf: sender.0 });
+            return Err(TreeError::DuplicateSignatureKey {
+                leaf: Some(sender.0),
+            });
         }
 
         let fdp = self.filtered_direct_path(sender);
@@ -97,7 +99,7 @@ impl RatchetTree {
             .is_some()
         {
             return Err(TreeError::DuplicateEncryptionKey {
-                node: sender.node().0,
+                node: Some(sender.node().0),
             });
         }
         for (&(p, s), node) in fdp.iter().zip(&path.nodes) {
@@ -106,7 +108,7 @@ impl RatchetTree {
                 .is_some()
                 || !seen.insert(&node.encryption_key)
             {
-                return Err(TreeError::DuplicateEncryptionKey { node: p.0 });
+                return Err(TreeError::DuplicateEncryptionKey { node: Some(p.0) });
             }
             let expected = self.recipient_count(s, &new_members);
             if expected != node.encrypted_path_secret.len() {
