@@ -270,6 +270,35 @@ fn batch_seals_equal_sequential_seals() {
     }
 }
 
+#[test]
+fn batch_seals_fail_like_sequential_seals() {
+    // A bad recipient key in the middle of a batch: the batch returns the
+    // error the one-by-one seals return first (for X25519 the batch path
+    // shares work between seals, so a bad key must not disturb the rest).
+    let mut rng = TestRng::new(8);
+    for cs in suites() {
+        let good: Vec<HpkePublicKey> = (0..6)
+            .map(|_| cs.hpke_generate_key_pair(&mut rng).unwrap().public)
+            .collect();
+        let len = good[0].0.len();
+        let mut bads = vec![HpkePublicKey(vec![1; len + 1]), HpkePublicKey(vec![])];
+        if len == 32 {
+            // X25519: the all-zero point gives an all-zero DH output.
+            bads.push(HpkePublicKey(vec![0; 32]));
+        }
+        for bad in &bads {
+            let mut keys = good.clone();
+            keys.insert(3, bad.clone());
+            let it: Vec<(&HpkePublicKey, &[u8])> =
+                keys.iter().map(|k| (k, b"pt".as_slice())).collect();
+            let got = cs.hpke_seal_batch(b"info", b"aad", &it, &mut TestRng::new(3));
+            let want = batch::seal_each(&cs, b"info", b"aad", &it, &mut TestRng::new(3));
+            assert!(want.is_err());
+            assert_eq!(got, want, "suite {:?}", cs.cipher_suite());
+        }
+    }
+}
+
 #[cfg(any(feature = "suite-1", feature = "suite-3"))]
 mod ed25519 {
     //! Signatures built by hand on curve25519-dalek: each satisfies the

@@ -126,15 +126,36 @@ impl KemAlg {
         feature = "suite-6"
     ))]
     fn derive_montgomery(self, dkp_prk: &Secret) -> Result<(Secret, Vec<u8>), Error> {
-        let sk = self.kdf().labeled_expand(
+        let sk = self.montgomery_sk(dkp_prk)?;
+        let pk = self.public_key(sk.as_bytes())?;
+        Ok((sk, pk))
+    }
+
+    /// The private key of `DeriveKeyPair(ikm)` for X25519 (RFC 9180 §7.1.3),
+    /// without its public key.
+    #[cfg(any(feature = "suite-1", feature = "suite-3"))]
+    fn derive_montgomery_sk(self, ikm: &[u8]) -> Result<Secret, Error> {
+        let dkp_prk = self
+            .kdf()
+            .labeled_extract(&self.suite_id(), b"", b"dkp_prk", ikm)?;
+        self.montgomery_sk(&dkp_prk)
+    }
+
+    /// `sk = LabeledExpand(dkp_prk, "sk", "", Nsk)`.
+    #[cfg(any(
+        feature = "suite-1",
+        feature = "suite-3",
+        feature = "suite-4",
+        feature = "suite-6"
+    ))]
+    fn montgomery_sk(self, dkp_prk: &Secret) -> Result<Secret, Error> {
+        self.kdf().labeled_expand(
             &self.suite_id(),
             dkp_prk.as_bytes(),
             b"sk",
             b"",
             self.private_key_len(),
-        )?;
-        let pk = self.public_key(sk.as_bytes())?;
-        Ok((sk, pk))
+        )
     }
 
     /// NIST curves: rejection sampling over
@@ -285,6 +306,65 @@ impl KemAlg {
     ) -> Result<(Secret, Vec<u8>), Error> {
         let ephemeral = self.derive_key_pair(ikm.as_bytes())?;
         self.encap_with(pk_r, &ephemeral)
+    }
+
+    /// `Encap(pkR)` for each `(pkR, ikm)`, the ephemeral key pair being
+    /// `DeriveKeyPair(ikm)`: the same results as [`encap_from_ikm`](Self::encap_from_ikm)
+    /// one by one. For X25519 the batch shares one field inversion (see
+    /// `x25519::encap_batch`); other KEMs run one by one.
+    pub(crate) fn encap_batch_from_ikms(
+        self,
+        items: &[(&[u8], &Secret)],
+    ) -> Vec<Result<(Secret, Vec<u8>), Error>> {
+        match self {
+            #[cfg(any(feature = "suite-1", feature = "suite-3"))]
+            KemAlg::X25519 if items.len() > 1 => self.encap_batch_x25519(items),
+            _ => items
+                .iter()
+                .map(|(pk, ikm)| self.encap_from_ikm(pk, ikm))
+                .collect(),
+        }
+    }
+
+    #[cfg(any(feature = "suite-1", feature = "suite-3"))]
+    fn encap_batch_x25519(
+        self,
+        items: &[(&[u8], &Secret)],
+    ) -> Vec<Result<(Secret, Vec<u8>), Error>> {
+        // Per item: the ephemeral private key and the recipient's key, in
+        // the order the one-by-one Encap checks them.
+        type Prepared = Result<(Zeroizing<[u8; 32]>, [u8; 32]), Error>;
+        let prepared: Vec<Prepared> = items
+            .iter()
+            .map(|(pk, ikm)| {
+                let sk = self.derive_montgomery_sk(ikm.as_bytes())?;
+                let mut k = Zeroizing::new([0u8; 32]);
+                if sk.as_bytes().len() != k.len() {
+                    return Err(Error::InvalidPrivateKey);
+                }
+                k.copy_from_slice(sk.as_bytes());
+                let u: [u8; 32] = (*pk).try_into().map_err(|_| Error::InvalidPublicKey)?;
+                Ok((k, u))
+            })
+            .collect();
+        let batch: Vec<(&[u8; 32], &[u8; 32])> = prepared
+            .iter()
+            .filter_map(|p| p.as_ref().ok().map(|(k, u)| (&**k, u)))
+            .collect();
+        let mut done = super::x25519::encap_batch(&batch).into_iter();
+        items
+            .iter()
+            .zip(prepared)
+            .map(|((pk_r, _), p)| {
+                p?;
+                let (enc, dh) = done.next().ok_or(Error::DhFailed)?;
+                if bool::from(subtle::ConstantTimeEq::ct_eq(&dh[..], &[0u8; 32][..])) {
+                    return Err(Error::DhFailed);
+                }
+                let shared = self.extract_and_expand(&dh[..], &enc, pk_r)?;
+                Ok((shared, enc.to_vec()))
+            })
+            .collect()
     }
 
     /// `Encap(pkR)` with a given ephemeral key pair.

@@ -11,6 +11,9 @@ use crate::{Error, Rng, Secret};
 /// `mode_base` (RFC 9180 §5.1).
 const MODE_BASE: u8 = 0x00;
 
+/// `(enc, ct)` of one SealBase.
+pub(crate) type EncAndCiphertext = (Vec<u8>, Vec<u8>);
+
 /// An HPKE ciphersuite: KEM, KDF and AEAD.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Hpke {
@@ -136,6 +139,40 @@ impl Hpke {
             plaintext,
         )?;
         Ok((enc, ct))
+    }
+
+    /// [`seal_from_ikm`](Self::seal_from_ikm) for each `(pkR, pt)` with its
+    /// `ikm` (`items` and `ikms` pair up; extra entries of either are
+    /// ignored), the KEM's Encaps done as one batch. Results in order; the
+    /// first failure is returned.
+    pub(crate) fn seal_batch_from_ikms(
+        &self,
+        items: &[(&[u8], &[u8])],
+        ikms: &[Secret],
+        context: &KeyScheduleContext,
+        aad: &[u8],
+    ) -> Result<Vec<EncAndCiphertext>, Error> {
+        let encaps: Vec<(&[u8], &Secret)> = items
+            .iter()
+            .zip(ikms)
+            .map(|((pk, _), ikm)| (*pk, ikm))
+            .collect();
+        let encapped = self.kem.encap_batch_from_ikms(&encaps);
+        items
+            .iter()
+            .zip(encapped)
+            .map(|((_, plaintext), encap)| {
+                let (shared_secret, enc) = encap?;
+                let ctx = self.key_schedule(&shared_secret, context)?;
+                let ct = self.aead.seal(
+                    ctx.key.as_bytes(),
+                    ctx.base_nonce.as_bytes(),
+                    aad,
+                    plaintext,
+                )?;
+                Ok((enc, ct))
+            })
+            .collect()
     }
 
     /// `OpenBase(enc, skR, info, aad, ct)` with `pkRm` supplied and

@@ -216,18 +216,21 @@ impl RustCryptoSuite {
         let parts = parallel::in_ranges(items.len(), self.threads, |r| {
             let these = items.get(r.clone()).unwrap_or(&[]);
             let keys = ikms.get(r).unwrap_or(&[]);
-            these
+            let pairs: Vec<(&[u8], &[u8])> = these
                 .iter()
-                .zip(keys)
-                .map(|((pk, pt), ikm)| {
-                    let (kem_output, ciphertext) =
-                        self.hpke.seal_from_ikm(&pk.0, context, aad, pt, ikm)?;
-                    Ok(HpkeCiphertext {
-                        kem_output,
-                        ciphertext,
-                    })
+                .map(|(pk, pt)| (pk.0.as_slice(), *pt))
+                .collect();
+            self.hpke
+                .seal_batch_from_ikms(&pairs, keys, context, aad)
+                .map(|sealed| {
+                    sealed
+                        .into_iter()
+                        .map(|(kem_output, ciphertext)| HpkeCiphertext {
+                            kem_output,
+                            ciphertext,
+                        })
+                        .collect::<Vec<_>>()
                 })
-                .collect::<Result<Vec<_>, Error>>()
         });
         let mut out = Vec::with_capacity(items.len());
         for part in parts {
@@ -251,16 +254,36 @@ impl RustCryptoSuite {
         if self.threads > 1 && items.len() >= 2 * MIN_SEALS_PER_THREAD {
             return self.hpke_seal_parallel(context, aad, items, rng);
         }
-        items
+        // The randomness is drawn first, one `Nsk` draw per seal in order
+        // (as sealing one by one would); a failure of the random source
+        // still lets the seals before it run, so an earlier seal's error
+        // wins as it would in order.
+        let mut ikms = Vec::with_capacity(items.len());
+        let mut drawn = Ok(());
+        for _ in items {
+            match self.hpke.kem.draw_ephemeral_ikm(rng) {
+                Ok(ikm) => ikms.push(ikm),
+                Err(e) => {
+                    drawn = Err(e);
+                    break;
+                }
+            }
+        }
+        let pairs: Vec<(&[u8], &[u8])> = items
             .iter()
-            .map(|(pk, pt)| {
-                let (kem_output, ciphertext) = self.hpke.seal(&pk.0, context, aad, pt, rng)?;
-                Ok(HpkeCiphertext {
-                    kem_output,
-                    ciphertext,
-                })
+            .take(ikms.len())
+            .map(|(pk, pt)| (pk.0.as_slice(), *pt))
+            .collect();
+        let out = self
+            .hpke
+            .seal_batch_from_ikms(&pairs, &ikms, context, aad)?
+            .into_iter()
+            .map(|(kem_output, ciphertext)| HpkeCiphertext {
+                kem_output,
+                ciphertext,
             })
-            .collect()
+            .collect();
+        drawn.map(|()| out)
     }
 
     /// One-by-one verification, on several threads with the `parallel` feature.
