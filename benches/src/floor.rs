@@ -18,6 +18,9 @@ pub struct Costs {
     pub x25519_dh: f64,
     /// HPKE SealBase of 32 bytes (ephemeral keygen, encap DH, key schedule, AEAD).
     pub hpke_seal: f64,
+    /// HPKE SealBase of 32 bytes, per seal, in a batch of [`BATCH`] seals to
+    /// distinct recipients (`hpke_seal_batch`, as an UpdatePath does).
+    pub hpke_seal_batch: f64,
     /// HPKE OpenBase of 32 bytes.
     pub hpke_open: f64,
     /// HPKE DeriveKeyPair (RFC 9180 §7.1.3).
@@ -74,6 +77,7 @@ pub struct Primitives {
     big: Vec<u8>,
     sig_small: Vec<u8>,
     sig_big: Vec<u8>,
+    batch_recipients: Vec<HpkePublicKey>,
     batch: (
         Vec<Vec<u8>>,
         Vec<ed25519_dalek::Signature>,
@@ -106,6 +110,9 @@ impl Primitives {
         let big = vec![2u8; 65536];
         let sig_small = cs.sign(&sk, &small).unwrap();
         let sig_big = cs.sign(&sk, &big).unwrap();
+        let batch_recipients = (0..BATCH)
+            .map(|_| cs.hpke_generate_key_pair(&mut rng).unwrap().public)
+            .collect();
         let mut msgs = Vec::new();
         let mut sigs = Vec::new();
         let mut keys = Vec::new();
@@ -130,6 +137,7 @@ impl Primitives {
             big,
             sig_small,
             sig_big,
+            batch_recipients,
             batch: (msgs, sigs, keys),
         }
     }
@@ -154,6 +162,21 @@ impl Primitives {
         black_box(
             self.cs
                 .hpke_seal(&self.hpke_pub, b"info", b"", &[7; 32], &mut self.rng)
+                .unwrap(),
+        );
+    }
+
+    /// HPKE seal of 32 bytes to each of [`BATCH`] recipients, one batch.
+    pub fn hpke_seal_batch(&mut self) {
+        let pt = [7u8; 32];
+        let items: Vec<(&HpkePublicKey, &[u8])> = self
+            .batch_recipients
+            .iter()
+            .map(|k| (k, pt.as_slice()))
+            .collect();
+        black_box(
+            self.cs
+                .hpke_seal_batch(b"info", b"", &items, &mut self.rng)
                 .unwrap(),
         );
     }
@@ -260,6 +283,7 @@ pub fn measure() -> Costs {
         x25519_keygen: median_of(s, 50, || p.x25519_keygen()),
         x25519_dh: median_of(s, 50, || p.x25519_dh()),
         hpke_seal: median_of(s, 30, || p.hpke_seal()),
+        hpke_seal_batch: median_of(11, 1, || p.hpke_seal_batch()) / BATCH as f64,
         hpke_open: median_of(s, 30, || p.hpke_open()),
         hpke_derive: median_of(s, 50, || p.hpke_derive()),
         sign,
@@ -281,6 +305,9 @@ pub fn measure() -> Costs {
 pub struct Count {
     /// HPKE seals.
     pub seal: f64,
+    /// HPKE seals that can be batched (an UpdatePath's, one per copath
+    /// resolution node).
+    pub seal_batchable: f64,
     /// HPKE opens.
     pub open: f64,
     /// HPKE DeriveKeyPair.
@@ -315,6 +342,12 @@ impl Count {
     pub fn cost(&self, c: &Costs, batch: bool) -> f64 {
         let v = if batch { c.batch_verify } else { c.verify };
         self.seal * c.hpke_seal
+            + self.seal_batchable
+                * if batch {
+                    c.hpke_seal_batch
+                } else {
+                    c.hpke_seal
+                }
             + self.open * c.hpke_open
             + self.derive * c.hpke_derive
             + self.sign * c.sign
@@ -347,6 +380,7 @@ fn key_schedule() -> Count {
 fn add(a: Count, b: Count) -> Count {
     Count {
         seal: a.seal + b.seal,
+        seal_batchable: a.seal_batchable + b.seal_batchable,
         open: a.open + b.open,
         derive: a.derive + b.derive,
         sign: a.sign + b.sign,
@@ -380,7 +414,8 @@ pub struct Sizes {
 /// * `commit_create` (§7.4, §7.5, §7.9, §12.4): one fresh leaf secret, then
 ///   per level DeriveSecret "path" and "node" (2 expands) and one
 ///   DeriveKeyPair per node (d parents + the leaf: d+1); one HPKE seal per
-///   node of every copath resolution (full: d; sparse: n−1); the new
+///   node of every copath resolution (full: d; sparse: n−1; batchable: the
+///   batch price shares the Edwards→Montgomery inversions); the new
 ///   LeafNode signed, the FramedContent signed (its bytes ≈ the commit);
 ///   tree hash of the d+1 changed nodes and d parent hashes; membership
 ///   tag (1 MAC = expand-priced) and the confirmed transcript hash, both
@@ -421,7 +456,7 @@ pub fn counts(workload: &str, n: u32, full: bool, sizes: Sizes) -> Option<Count>
     let ks = key_schedule();
     let c = match workload {
         "commit_create" => Count {
-            seal: if full { d } else { n - 1.0 },
+            seal_batchable: if full { d } else { n - 1.0 },
             derive: d + 1.0,
             sign: 2.0,
             sign_bytes: sizes.commit,

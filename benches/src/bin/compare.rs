@@ -243,6 +243,10 @@ fn main() {
         ("X25519 keygen", costs.x25519_keygen),
         ("X25519 DH", costs.x25519_dh),
         ("HPKE seal (32 B)", costs.hpke_seal),
+        (
+            "HPKE seal, per seal in a batch of 256 (32 B each)",
+            costs.hpke_seal_batch,
+        ),
         ("HPKE open (32 B)", costs.hpke_open),
         ("HPKE DeriveKeyPair", costs.hpke_derive),
         ("Ed25519 sign (128 B)", costs.sign),
@@ -277,7 +281,8 @@ fn main() {
         };
         let bytes = r.workload.starts_with("state");
         let f = if bytes { fmt_bytes } else { fmt_us };
-        let (floor, vs_floor) = if r.workload == "join_welcome" {
+        let batched = matches!(r.workload, "join_welcome" | "commit_create");
+        let (floor, vs_floor) = if batched {
             (
                 format!("{} (batch {})", fmt_us(r.floor), fmt_us(r.floor_batch)),
                 format!(
