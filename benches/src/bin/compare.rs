@@ -9,6 +9,7 @@
 //!
 //! Environment (all optional):
 //! * `BENCH_MAX_N` — largest N (default 10000; N runs over 2, 10, 100, 1000, 10000);
+//! * `BENCH_MIN_N` — smallest N (default 2), to repeat only the large rows;
 //! * `BENCH_FULL_MAX_N` — largest N of the full shape (default 1000);
 //! * `BENCH_LIBS` — comma-separated subset of `ours,openmls,mls-rs`;
 //! * `BENCH_SAMPLES` — maximum samples per workload (default 21, at least 3
@@ -141,6 +142,7 @@ fn main() {
             .and_then(|v| v.parse().ok())
             .expect("--max-n N");
     }
+    let min_n = env_u64("BENCH_MIN_N", 2);
     let full_max = env_u64("BENCH_FULL_MAX_N", 1000);
     let libs = std::env::var("BENCH_LIBS").unwrap_or_else(|_| "ours,openmls,mls-rs".into());
     let want = |l: &str| libs.split(',').any(|x| x.trim() == l);
@@ -161,6 +163,9 @@ fn main() {
     for n in [2u32, 10, 100, 1000, 10_000] {
         if n as u64 > max_n {
             break;
+        }
+        if (n as u64) < min_n {
+            continue;
         }
         for shape in [Shape::Sparse, Shape::Full] {
             if shape == Shape::Full && n as u64 > full_max {
