@@ -75,16 +75,7 @@ pub struct RatchetTree {
 impl RatchetTree {
     /// A one-member tree holding `leaf`.
     pub fn new(leaf: LeafNode) -> Self {
-        let mut tree = RatchetTree {
-            nodes: alloc::vec![None],
-            counts: alloc::vec![(0, 0)],
-            res_len: alloc::vec![0],
-            hashes: HashCache::new(1),
-            keys: KeyIndex::default(),
-            caps: CapabilityIndex::default(),
-            journal: None,
-            changed: ChangedNodes::everything(),
-        };
+        let mut tree = Self::all_blank(1);
         // A single node cannot collide with anything.
         let _ = tree.set_node(NodeIndex(0), Some(Node::Leaf(leaf)));
         tree
@@ -96,6 +87,21 @@ impl RatchetTree {
     /// [`RatchetTree::import`] for a tree received from others.
     pub fn from_nodes(nodes: Vec<Option<Node>>) -> Result<Self, TreeError> {
         Self::from_boxed_nodes(nodes.into_iter().map(|n| n.map(Box::new)).collect())
+    }
+
+    /// A tree of `width` blank nodes with empty indexes, every node counted
+    /// as changed (a new tree is saved whole); the constructors fill it.
+    pub(crate) fn all_blank(width: usize) -> Self {
+        RatchetTree {
+            nodes: alloc::vec![None; width],
+            counts: alloc::vec![(0, 0); width],
+            res_len: alloc::vec![0; width],
+            hashes: HashCache::new(width),
+            keys: KeyIndex::default(),
+            caps: CapabilityIndex::default(),
+            journal: None,
+            changed: ChangedNodes::everything(),
+        }
     }
 
     /// [`from_nodes`](Self::from_nodes) on boxed nodes, as decoded from a
@@ -110,16 +116,7 @@ impl RatchetTree {
             .filter(|n| *n <= 1 << 30)
             .ok_or(TreeError::TreeTooLarge)?;
         let width = tree_math::node_width(n_leaves).ok_or(TreeError::TreeTooLarge)? as usize;
-        let mut tree = RatchetTree {
-            nodes: alloc::vec![None; width],
-            counts: alloc::vec![(0, 0); width],
-            res_len: alloc::vec![0; width],
-            hashes: HashCache::new(width),
-            keys: KeyIndex::default(),
-            caps: CapabilityIndex::default(),
-            journal: None,
-            changed: ChangedNodes::everything(),
-        };
+        let mut tree = Self::all_blank(width);
         for (i, node) in nodes.into_iter().enumerate() {
             let x = NodeIndex(i as u32);
             match node.as_deref() {

@@ -12,10 +12,7 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 use mls_codec::{Decode, Encode, Reader};
 
-use super::capability_index::CapabilityIndex;
 use super::dirty::ChangedNodes;
-use super::hash_cache::HashCache;
-use super::key_index::KeyIndex;
 use super::RatchetTree;
 use crate::tree_math::{self, NodeIndex};
 use crate::{Node, TreeError};
@@ -110,17 +107,8 @@ impl RatchetTree {
             return Err(TreeError::TreeTooLarge);
         }
         let width = tree_math::node_width(n_leaves).ok_or(TreeError::TreeTooLarge)? as usize;
-        let mut tree = RatchetTree {
-            nodes: alloc::vec![None; width],
-            counts: alloc::vec![(0, 0); width],
-            res_len: alloc::vec![0; width],
-            hashes: HashCache::new(width),
-            keys: KeyIndex::default(),
-            caps: CapabilityIndex::default(),
-            journal: None,
-            // Marks nothing while filling (cleared at the end).
-            changed: ChangedNodes::everything(),
-        };
+        // Marks nothing while filling (cleared at the end).
+        let mut tree = RatchetTree::all_blank(width);
         let mut last: Option<u32> = None;
         for (x, bytes) in records {
             if x.0 as usize >= width {
