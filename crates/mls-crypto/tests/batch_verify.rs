@@ -8,7 +8,7 @@ mod common;
 use common::{FailingRng, TestRng};
 use mls_crypto::{
     batch, labeled, BatchVerifyError, CipherSuite, CipherSuiteProvider, CryptoProvider, Error,
-    HpkePublicKey, Rng, RustCrypto, RustCryptoSuite, SignatureItem, SignaturePublicKey,
+    HpkePublicKey, RustCrypto, RustCryptoSuite, SignatureItem, SignaturePublicKey,
 };
 
 fn suites() -> Vec<RustCryptoSuite> {
@@ -309,6 +309,7 @@ mod ed25519 {
     use curve25519_dalek::constants::EIGHT_TORSION;
     use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint};
     use curve25519_dalek::scalar::Scalar;
+    use mls_crypto::Rng;
     use sha2::{Digest, Sha512};
 
     fn suite() -> RustCryptoSuite {

@@ -189,60 +189,14 @@ impl RustCryptoSuite {
         self
     }
 
-    /// `hpke_seal_batch` on several threads: every seal's randomness first,
-    /// in order, then the seals.
-    #[cfg(feature = "parallel")]
-    fn hpke_seal_parallel(
-        &self,
-        context: &KeyScheduleContext,
-        aad: &[u8],
-        items: &[(&HpkePublicKey, &[u8])],
-        rng: &mut dyn Rng,
-    ) -> Result<Vec<HpkeCiphertext>, Error> {
-        let mut ikms = Vec::with_capacity(items.len());
-        let mut drawn = Ok(());
-        for _ in items {
-            match self.hpke.kem.draw_ephemeral_ikm(rng) {
-                Ok(ikm) => ikms.push(ikm),
-                Err(e) => {
-                    drawn = Err(e);
-                    break;
-                }
-            }
-        }
-        // On a failure of the random source, the seals before it still
-        // run, so that an earlier seal's error wins as it would in order.
-        let items = items.get(..ikms.len()).unwrap_or(&[]);
-        let parts = parallel::in_ranges(items.len(), self.threads, |r| {
-            let these = items.get(r.clone()).unwrap_or(&[]);
-            let keys = ikms.get(r).unwrap_or(&[]);
-            let pairs: Vec<(&[u8], &[u8])> = these
-                .iter()
-                .map(|(pk, pt)| (pk.0.as_slice(), *pt))
-                .collect();
-            self.hpke
-                .seal_batch_from_ikms(&pairs, keys, context, aad)
-                .map(|sealed| {
-                    sealed
-                        .into_iter()
-                        .map(|(kem_output, ciphertext)| HpkeCiphertext {
-                            kem_output,
-                            ciphertext,
-                        })
-                        .collect::<Vec<_>>()
-                })
-        });
-        let mut out = Vec::with_capacity(items.len());
-        for part in parts {
-            out.extend(part?);
-        }
-        drawn?;
-        Ok(out)
-    }
-
     /// `SealBase` of every item with one `info` (its key schedule context
     /// given), in order: on several threads for a large batch with the
     /// `parallel` feature.
+    ///
+    /// The randomness is drawn first, one `Nsk` draw per seal in order (as
+    /// sealing one by one would), so the output does not depend on the
+    /// thread count. On a failure of the random source the seals before it
+    /// still run, so that an earlier seal's error wins as it would in order.
     fn hpke_seal_many(
         &self,
         context: &KeyScheduleContext,
@@ -250,14 +204,6 @@ impl RustCryptoSuite {
         items: &[(&HpkePublicKey, &[u8])],
         rng: &mut dyn Rng,
     ) -> Result<Vec<HpkeCiphertext>, Error> {
-        #[cfg(feature = "parallel")]
-        if self.threads > 1 && items.len() >= 2 * MIN_SEALS_PER_THREAD {
-            return self.hpke_seal_parallel(context, aad, items, rng);
-        }
-        // The randomness is drawn first, one `Nsk` draw per seal in order
-        // (as sealing one by one would); a failure of the random source
-        // still lets the seals before it run, so an earlier seal's error
-        // wins as it would in order.
         let mut ikms = Vec::with_capacity(items.len());
         let mut drawn = Ok(());
         for _ in items {
@@ -269,21 +215,44 @@ impl RustCryptoSuite {
                 }
             }
         }
+        let items = items.get(..ikms.len()).unwrap_or(&[]);
+        #[cfg(feature = "parallel")]
+        if self.threads > 1 && items.len() >= 2 * MIN_SEALS_PER_THREAD {
+            let parts = parallel::in_ranges(items.len(), self.threads, |r| {
+                let these = items.get(r.clone()).unwrap_or(&[]);
+                self.seal_with_ikms(these, ikms.get(r).unwrap_or(&[]), context, aad)
+            });
+            let mut out = Vec::with_capacity(items.len());
+            for part in parts {
+                out.extend(part?);
+            }
+            return drawn.map(|()| out);
+        }
+        let out = self.seal_with_ikms(items, &ikms, context, aad)?;
+        drawn.map(|()| out)
+    }
+
+    /// The seals of `items` with their drawn randomness, as one batch.
+    fn seal_with_ikms(
+        &self,
+        items: &[(&HpkePublicKey, &[u8])],
+        ikms: &[Secret],
+        context: &KeyScheduleContext,
+        aad: &[u8],
+    ) -> Result<Vec<HpkeCiphertext>, Error> {
         let pairs: Vec<(&[u8], &[u8])> = items
             .iter()
-            .take(ikms.len())
             .map(|(pk, pt)| (pk.0.as_slice(), *pt))
             .collect();
-        let out = self
+        Ok(self
             .hpke
-            .seal_batch_from_ikms(&pairs, &ikms, context, aad)?
+            .seal_batch_from_ikms(&pairs, ikms, context, aad)?
             .into_iter()
             .map(|(kem_output, ciphertext)| HpkeCiphertext {
                 kem_output,
                 ciphertext,
             })
-            .collect();
-        drawn.map(|()| out)
+            .collect())
     }
 
     /// One-by-one verification, on several threads with the `parallel` feature.
