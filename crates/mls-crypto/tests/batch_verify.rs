@@ -5,19 +5,11 @@
 
 mod common;
 
-use common::{FailingRng, TestRng};
+use common::{suites, FailingRng, TestRng};
 use mls_crypto::{
-    batch, labeled, BatchVerifyError, CipherSuite, CipherSuiteProvider, CryptoProvider, Error,
-    HpkePublicKey, RustCrypto, RustCryptoSuite, SignatureItem, SignaturePublicKey,
+    batch, labeled, BatchVerifyError, CipherSuite, CipherSuiteProvider, Error, HpkePublicKey,
+    RustCryptoSuite, SignatureItem, SignaturePublicKey,
 };
-
-fn suites() -> Vec<RustCryptoSuite> {
-    RustCrypto
-        .supported_cipher_suites()
-        .into_iter()
-        .map(|cs| RustCrypto.cipher_suite_provider(cs).unwrap())
-        .collect()
-}
 
 /// `n` valid (key, message, signature) triples; a few keys sign several messages.
 fn signed(
@@ -310,6 +302,7 @@ mod ed25519 {
     use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint};
     use curve25519_dalek::scalar::Scalar;
     use mls_crypto::Rng;
+    use mls_crypto::{CryptoProvider, RustCrypto};
     use sha2::{Digest, Sha512};
 
     fn suite() -> RustCryptoSuite {
@@ -477,6 +470,7 @@ mod ed25519 {
 #[cfg(feature = "parallel")]
 mod parallel {
     use super::*;
+    use mls_crypto::{CryptoProvider, RustCrypto};
 
     #[test]
     fn threads_give_identical_results() {

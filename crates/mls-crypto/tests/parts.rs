@@ -7,20 +7,12 @@
 
 mod common;
 
-use common::TestRng;
+use common::{suites, TestRng};
 use mls_crypto::{
-    labeled, CipherSuite, CipherSuiteProvider, CryptoProvider, Error, HpkeCiphertext, HpkeKeyPair,
-    HpkePrivateKey, HpkePublicKey, Rng, RustCrypto, RustCryptoSuite, Secret, SignatureKeyPair,
-    SignaturePrivateKey, SignaturePublicKey,
+    labeled, CipherSuite, CipherSuiteProvider, Error, HpkeCiphertext, HpkeKeyPair, HpkePrivateKey,
+    HpkePublicKey, Rng, RustCryptoSuite, Secret, SignatureKeyPair, SignaturePrivateKey,
+    SignaturePublicKey,
 };
-
-fn suites() -> Vec<RustCryptoSuite> {
-    RustCrypto
-        .supported_cipher_suites()
-        .into_iter()
-        .map(|cs| RustCrypto.cipher_suite_provider(cs).unwrap())
-        .collect()
-}
 
 /// A random split of `msg` into parts, empty parts included.
 fn split<'a>(msg: &'a [u8], rng: &mut TestRng) -> Vec<&'a [u8]> {
@@ -298,6 +290,7 @@ mod ed25519_strict {
     use curve25519_dalek::constants::EIGHT_TORSION;
     use curve25519_dalek::edwards::EdwardsPoint;
     use curve25519_dalek::scalar::Scalar;
+    use mls_crypto::{CryptoProvider, RustCrypto};
     use sha2::{Digest, Sha512};
 
     fn suite() -> RustCryptoSuite {

@@ -3,10 +3,10 @@
 
 mod common;
 
-use common::{FailingRng, TestRng, ZeroRng};
+use common::{suites, FailingRng, TestRng, ZeroRng};
 use mls_crypto::{
     CipherSuite, CipherSuiteProvider, CryptoProvider, Error, HpkeCiphertext, HpkePrivateKey,
-    HpkePublicKey, RustCrypto, RustCryptoSuite, SignaturePrivateKey, SignaturePublicKey,
+    HpkePublicKey, RustCrypto, SignaturePrivateKey, SignaturePublicKey,
 };
 
 /// What each RFC suite must report.
@@ -51,14 +51,6 @@ fn expect(cs: CipherSuite) -> Expect {
         sig_len,
         nist,
     }
-}
-
-fn suites() -> Vec<RustCryptoSuite> {
-    RustCrypto
-        .supported_cipher_suites()
-        .into_iter()
-        .map(|cs| RustCrypto.cipher_suite_provider(cs).unwrap())
-        .collect()
 }
 
 fn flip(v: &[u8], i: usize) -> Vec<u8> {

@@ -1,9 +1,18 @@
-//! Test helpers: deterministic random sources for our `Rng` and for the
-//! `hpke` crate's `rand_core` 0.10.
+//! Test helpers: every enabled suite's provider, and deterministic random
+//! sources for our `Rng` and for the `hpke` crate's `rand_core` 0.10.
 
 #![allow(dead_code)]
 
-use mls_crypto::{Error, Rng};
+use mls_crypto::{CryptoProvider, Error, Rng, RustCrypto, RustCryptoSuite};
+
+/// The provider of every suite this build supports.
+pub fn suites() -> Vec<RustCryptoSuite> {
+    RustCrypto
+        .supported_cipher_suites()
+        .into_iter()
+        .map(|cs| RustCrypto.cipher_suite_provider(cs).unwrap())
+        .collect()
+}
 
 /// SplitMix64: deterministic, NOT cryptographic — tests only.
 #[derive(Debug, Clone)]
