@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use benches::{build, group_context, suite, BenchRng, Fixture, GROUP_ID};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use mls_crypto::{labeled, CipherSuiteProvider, Secret};
-use mls_treekem::tree_math::LeafIndex;
 use mls_treekem::{LeafValidationOptions, RatchetTree, TreeImportParams, TreePrivateKeys};
+use mls_types::tree_math::LeafIndex;
 
 const SENDER: LeafIndex = LeafIndex(0);
 const RECEIVER: LeafIndex = LeafIndex(1);

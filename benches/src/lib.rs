@@ -7,8 +7,9 @@ use mls_crypto::{
     CipherSuite, CipherSuiteProvider, CryptoProvider, HpkePrivateKey, Rng, RustCrypto,
     RustCryptoSigningKey, RustCryptoSuite,
 };
-use mls_treekem::tree_math::LeafIndex;
-use mls_treekem::{Capabilities, Credential, LeafNode, LeafNodeSource, Lifetime, RatchetTree};
+use mls_treekem::{LeafNode, LeafNodeSource, RatchetTree};
+use mls_types::tree_math::LeafIndex;
+use mls_types::{Capabilities, Credential, Lifetime};
 
 /// The group id of every fixture.
 pub const GROUP_ID: &[u8] = b"bench group";

@@ -9,7 +9,7 @@ use mls_group::{
     ClientIdentity, CommitOptions, Group, GroupConfig, JoinOptions, KeyPackageBundle,
     KeyPackageOptions, ProcessedMessage, StateChange, StateKey,
 };
-use mls_treekem::Credential;
+use mls_types::Credential;
 
 use crate::workload::{timed, Driver, Shape, APP_MESSAGE};
 use crate::{suite, BenchRng, GROUP_ID};

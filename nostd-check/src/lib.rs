@@ -8,6 +8,7 @@ extern crate mls_framing;
 extern crate mls_group;
 extern crate mls_keyschedule;
 extern crate mls_treekem;
+extern crate mls_types;
 
 use core::alloc::{GlobalAlloc, Layout};
 use core::panic::PanicInfo;
@@ -37,7 +38,7 @@ pub extern "C" fn nostd_check_touch(suite: u16) -> usize {
     use mls_crypto::CryptoProvider;
     let cs = mls_crypto::CipherSuite(suite);
     let mut total = cs.encoded_len();
-    total += mls_treekem::tree_math::root(8).0 as usize;
+    total += mls_types::tree_math::root(8).0 as usize;
     total += mls_framing::WireFormat::PRIVATE_MESSAGE.encoded_len();
     if let Some(p) = mls_crypto::RustCrypto.cipher_suite_provider(cs) {
         use mls_crypto::CipherSuiteProvider;

@@ -39,7 +39,6 @@ mod rng;
 ))]
 mod rust_crypto;
 mod secret;
-mod suite;
 
 pub use batch::SignatureItem;
 pub use error::{BatchVerifyError, Error};
@@ -47,6 +46,9 @@ pub use keys::{
     HpkeCiphertext, HpkeKeyPair, HpkePrivateKey, HpkePublicKey, SignatureKeyPair,
     SignaturePrivateKey, SignaturePublicKey,
 };
+/// The cipher suite code points live in `mls-types`; re-exported because
+/// the provider traits speak them.
+pub use mls_types::{AeadId, CipherSuite, KdfId, KemId, SignatureScheme};
 pub use provider::{CipherSuiteProvider, CryptoProvider};
 #[cfg(feature = "std")]
 pub use rng::OsRng;
@@ -62,4 +64,3 @@ pub use rng::Rng;
 ))]
 pub use rust_crypto::{RustCrypto, RustCryptoSigningKey, RustCryptoSuite};
 pub use secret::Secret;
-pub use suite::{AeadId, CipherSuite, KdfId, KemId, SignatureScheme};

@@ -6,7 +6,8 @@
 use alloc::vec::Vec;
 use mls_codec::{Decode, Encode, Error, Reader};
 use mls_crypto::{labeled, CipherSuiteProvider, SignaturePublicKey};
-use mls_keyschedule::{GroupContext, TranscriptHashes};
+use mls_keyschedule::TranscriptHashes;
+use mls_types::GroupContext;
 
 use crate::tbs::FRAMED_CONTENT_TBS_LABEL;
 use crate::{

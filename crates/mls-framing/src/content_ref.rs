@@ -5,7 +5,8 @@
 use alloc::vec::Vec;
 use mls_codec::{varint_len, write_varint, Encode, Error};
 use mls_crypto::{labeled, CipherSuiteProvider, SignaturePublicKey};
-use mls_keyschedule::{confirmed_transcript_hash_of_parts, GroupContext};
+use mls_keyschedule::confirmed_transcript_hash_of_parts;
+use mls_types::GroupContext;
 
 use crate::tbs::verify_tbs_signature;
 use crate::{

@@ -3,14 +3,15 @@
 use alloc::vec;
 use alloc::vec::Vec;
 use mls_crypto::{Error, HpkeKeyPair, Rng};
-use mls_keyschedule::GroupContext;
-use mls_treekem::{Capabilities, Credential, LeafNode, LeafNodeSource, Lifetime};
+use mls_treekem::{LeafNode, LeafNodeSource};
+use mls_types::GroupContext;
+use mls_types::{Capabilities, Credential, Lifetime};
 
 pub use crate::*;
 pub use mls_crypto::{CipherSuite, CipherSuiteProvider, Secret, SignaturePublicKey};
 pub use mls_keyschedule::{JoinerSecret, PskSecret, SecretTree, SecretTreeConfig};
-pub use mls_treekem::tree_math::LeafIndex;
-pub use mls_treekem::ProtocolVersion;
+pub use mls_types::tree_math::LeafIndex;
+pub use mls_types::ProtocolVersion;
 
 /// A deterministic, insecure random source for examples.
 #[derive(Debug, Clone)]

@@ -3,7 +3,7 @@
 use core::fmt;
 
 use mls_crypto::CipherSuite;
-use mls_treekem::{ExtensionType, ProposalType, ProtocolVersion};
+use mls_types::{ExtensionType, ProposalType, ProtocolVersion};
 
 use crate::{ContentType, SenderType, WireFormat};
 

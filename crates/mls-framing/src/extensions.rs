@@ -5,7 +5,8 @@ use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
 use mls_codec::{decode_exact, Decode, Encode};
 use mls_crypto::{HpkePublicKey, SignaturePublicKey};
-use mls_treekem::{Credential, Extension, ExtensionType, Node, RequiredCapabilities};
+use mls_treekem::Node;
+use mls_types::{Credential, Extension, ExtensionType, RequiredCapabilities};
 
 use crate::FramingError;
 
@@ -132,7 +133,7 @@ pub struct ExternalSender {
 /// ```
 /// use mls_crypto::SignaturePublicKey;
 /// use mls_framing::{ExtensionBody, ExternalSender, ExternalSenders};
-/// use mls_treekem::Credential;
+/// use mls_types::Credential;
 /// let senders = ExternalSenders(vec![ExternalSender {
 ///     signature_key: SignaturePublicKey(vec![1; 32]),
 ///     credential: Credential::Basic(b"ds".to_vec()),

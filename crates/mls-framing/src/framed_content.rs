@@ -92,7 +92,7 @@ impl Decode for Content {
 /// ```
 /// use mls_codec::{decode_exact, Encode};
 /// use mls_framing::{Content, FramedContent, Sender};
-/// use mls_treekem::tree_math::LeafIndex;
+/// use mls_types::tree_math::LeafIndex;
 /// let fc = FramedContent {
 ///     group_id: b"g".to_vec(),
 ///     epoch: 1,

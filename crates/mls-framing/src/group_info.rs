@@ -3,8 +3,9 @@
 use alloc::vec::Vec;
 use mls_codec::{Decode, Encode};
 use mls_crypto::{labeled, CipherSuiteProvider, SignaturePublicKey};
-use mls_keyschedule::{EpochSecrets, GroupContext};
-use mls_treekem::{tree_math::LeafIndex, Extension};
+use mls_keyschedule::EpochSecrets;
+use mls_types::GroupContext;
+use mls_types::{tree_math::LeafIndex, Extension};
 
 use crate::FramingError;
 

@@ -3,7 +3,8 @@
 use alloc::vec::Vec;
 use mls_codec::{Decode, Encode};
 use mls_crypto::{labeled, CipherSuite, CipherSuiteProvider, HpkePublicKey};
-use mls_treekem::{Extension, LeafNode, LeafNodeSource, ProtocolVersion};
+use mls_treekem::{LeafNode, LeafNodeSource};
+use mls_types::{Extension, ProtocolVersion};
 
 use crate::FramingError;
 

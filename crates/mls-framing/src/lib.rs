@@ -13,7 +13,7 @@
 //! * The RFC extensions' bodies ([`ExtensionBody`]): [`ApplicationId`],
 //!   [`RatchetTreeExtension`], `RequiredCapabilities`, [`ExternalPub`],
 //!   [`ExternalSenders`]. Unknown extensions stay opaque
-//!   [`mls_treekem::Extension`]s.
+//!   [`mls_types::Extension`]s.
 //!
 //! Decoding never panics and is strict (see `mls_codec`). Unknown proposal
 //! types cannot be decoded (see [`Proposal`]). Every fallible operation

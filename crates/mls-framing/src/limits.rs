@@ -28,7 +28,8 @@
 //! (see `mls_codec`), so the size limit also bounds memory; the count
 //! limits bound the work later stages do per message.
 
-use mls_treekem::{Extension, LeafNode, UpdatePath};
+use mls_treekem::{LeafNode, UpdatePath};
+use mls_types::Extension;
 
 use crate::{
     Commit, Content, FramingError, GroupInfo, GroupSecrets, KeyPackage, MlsMessage, MlsMessageBody,

@@ -1,7 +1,7 @@
 //! `MLSMessage` (RFC 9420 §6).
 
 use mls_codec::{decode_exact, Decode, Encode};
-use mls_treekem::ProtocolVersion;
+use mls_types::ProtocolVersion;
 
 use crate::{
     DecodeLimits, FramingError, GroupInfo, KeyPackage, PrivateMessage, PublicMessage, Welcome,

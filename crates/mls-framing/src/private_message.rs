@@ -4,10 +4,9 @@
 use alloc::vec::Vec;
 use mls_codec::{decode_exact, Decode, Encode, Reader};
 use mls_crypto::{CipherSuiteProvider, Rng, Secret, SignaturePublicKey};
-use mls_keyschedule::{
-    sender_data_key_nonce, GroupContext, KeyUndo, RatchetKey, RatchetType, SecretTree,
-};
-use mls_treekem::tree_math::LeafIndex;
+use mls_keyschedule::{sender_data_key_nonce, KeyUndo, RatchetKey, RatchetType, SecretTree};
+use mls_types::tree_math::LeafIndex;
+use mls_types::GroupContext;
 
 use crate::tbs::check_context;
 use crate::{
@@ -61,7 +60,7 @@ pub struct PrivateMessage {
 /// ```
 /// use mls_codec::Encode;
 /// use mls_framing::SenderData;
-/// use mls_treekem::tree_math::LeafIndex;
+/// use mls_types::tree_math::LeafIndex;
 /// let sd = SenderData { leaf_index: LeafIndex(1), generation: 2, reuse_guard: [9; 4] };
 /// assert_eq!(sd.to_bytes().unwrap(), [0, 0, 0, 1, 0, 0, 0, 2, 9, 9, 9, 9]);
 /// ```

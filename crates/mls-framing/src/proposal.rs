@@ -5,7 +5,8 @@ use alloc::vec::Vec;
 use mls_codec::{Decode, Encode, Reader};
 use mls_crypto::CipherSuite;
 use mls_keyschedule::PreSharedKeyID;
-use mls_treekem::{Extension, LeafNode, ProposalType, ProtocolVersion};
+use mls_treekem::LeafNode;
+use mls_types::{Extension, ProposalType, ProtocolVersion};
 
 use crate::KeyPackage;
 
@@ -107,7 +108,7 @@ impl CustomProposal {
 /// ```
 /// use mls_codec::{decode_exact, Encode};
 /// use mls_framing::{CustomProposal, Proposal, Remove};
-/// use mls_treekem::ProposalType;
+/// use mls_types::ProposalType;
 /// let p = Proposal::Remove(Remove { removed: 3 });
 /// assert_eq!(p.proposal_type(), ProposalType::REMOVE);
 /// assert_eq!(p.to_bytes().unwrap(), [0, 3, 0, 0, 0, 3]);

@@ -3,7 +3,7 @@
 use alloc::vec::Vec;
 use mls_codec::{Decode, Encode, Error, Reader};
 use mls_crypto::{CipherSuiteProvider, SignaturePublicKey};
-use mls_keyschedule::GroupContext;
+use mls_types::GroupContext;
 use subtle::ConstantTimeEq;
 
 use crate::tbs::{check_context, verify_tbs_signature};

@@ -2,8 +2,8 @@
 //! §6.3.2, §12.1.8).
 
 use mls_crypto::SignaturePublicKey;
-use mls_keyschedule::GroupContext;
-use mls_treekem::tree_math::LeafIndex;
+use mls_types::tree_math::LeafIndex;
+use mls_types::GroupContext;
 
 use crate::{
     find_extension, Content, ExternalSenders, FramedContent, FramingError, Proposal, Sender,
@@ -140,7 +140,7 @@ pub fn embedded_signature_key(content: &FramedContent) -> Option<&SignaturePubli
 /// ```
 /// # use mls_framing::__doc::*;
 /// # use mls_crypto::{CryptoProvider, RustCrypto};
-/// use mls_treekem::Credential;
+/// use mls_types::Credential;
 /// let mut gc = group_context(CipherSuite(1));
 /// let ds_key = SignaturePublicKey(vec![1; 32]);
 /// let senders = ExternalSenders(vec![ExternalSender {
@@ -163,7 +163,7 @@ pub fn embedded_signature_key(content: &FramedContent) -> Option<&SignaturePubli
 /// assert_eq!(signature_key_for(&content, Some(&gc), no_members), Err(FramingError::UnknownSender(4)));
 /// // A new_member_proposal sender may only send Add proposals.
 /// content.sender = Sender::NewMemberProposal;
-/// let remove = mls_treekem::ProposalType::REMOVE;
+/// let remove = mls_types::ProposalType::REMOVE;
 /// assert_eq!(signature_key_for(&content, Some(&gc), no_members), Err(FramingError::NewMemberProposalNotAdd(remove)));
 /// ```
 pub fn signature_key_for<F>(

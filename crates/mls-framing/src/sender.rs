@@ -1,7 +1,7 @@
 //! `Sender` and `SenderType` (RFC 9420 §6).
 
 use mls_codec::{Decode, Encode};
-use mls_treekem::tree_math::LeafIndex;
+use mls_types::tree_math::LeafIndex;
 
 /// `enum { reserved(0), member(1), external(2), new_member_proposal(3),
 /// new_member_commit(4), (255) } SenderType` (RFC 9420 §6).
@@ -22,7 +22,7 @@ pub enum SenderType {
 /// ```
 /// use mls_codec::{decode_exact, Encode};
 /// use mls_framing::{Sender, SenderType};
-/// use mls_treekem::tree_math::LeafIndex;
+/// use mls_types::tree_math::LeafIndex;
 /// let s = Sender::Member(LeafIndex(5));
 /// assert_eq!(s.to_bytes().unwrap(), [1, 0, 0, 0, 5]);
 /// assert_eq!(Sender::NewMemberCommit.to_bytes().unwrap(), [4]);

@@ -6,8 +6,8 @@
 use alloc::vec::Vec;
 use mls_codec::{Encode, Error};
 use mls_crypto::{labeled, CipherSuiteProvider, SignaturePublicKey};
-use mls_keyschedule::GroupContext;
-use mls_treekem::ProtocolVersion;
+use mls_types::GroupContext;
+use mls_types::ProtocolVersion;
 
 use crate::{FramedContent, FramedContentAuthData, FramingError, WireFormat};
 

@@ -46,11 +46,11 @@ fn decode_all(bytes: &[u8]) {
     decode_roundtrip::<ProposalOrRef>(bytes);
     decode_roundtrip::<ExternalSenders>(bytes);
     decode_roundtrip::<ExternalPub>(bytes);
-    decode_roundtrip::<mls_treekem::RequiredCapabilities>(bytes);
+    decode_roundtrip::<mls_types::RequiredCapabilities>(bytes);
     decode_roundtrip::<mls_treekem::Node>(bytes);
     decode_roundtrip::<mls_treekem::LeafNode>(bytes);
     decode_roundtrip::<mls_treekem::UpdatePath>(bytes);
-    decode_roundtrip::<mls_keyschedule::GroupContext>(bytes);
+    decode_roundtrip::<mls_types::GroupContext>(bytes);
     decode_roundtrip::<mls_keyschedule::PreSharedKeyID>(bytes);
     if let Ok(tree) = mls_treekem::RatchetTree::from_extension_bytes(bytes) {
         assert_eq!(tree.to_extension_bytes().as_deref(), Ok(bytes));

@@ -8,8 +8,9 @@ use mls_codec::Encode;
 use mls_crypto::{CipherSuiteProvider, Rng, RustCryptoSuite, SignaturePublicKey};
 use mls_framing::__doc::DocRng;
 use mls_framing::*;
-use mls_keyschedule::{sender_data_key_nonce, GroupContext, RatchetType, SecretTree};
-use mls_treekem::tree_math::LeafIndex;
+use mls_keyschedule::{sender_data_key_nonce, RatchetType, SecretTree};
+use mls_types::tree_math::LeafIndex;
+use mls_types::GroupContext;
 
 const SENDER: LeafIndex = LeafIndex(1);
 

@@ -8,15 +8,15 @@ use mls_codec::{decode_exact, Encode};
 use mls_crypto::CipherSuiteProvider;
 use mls_framing::*;
 use mls_keyschedule::TranscriptHashes;
-use mls_treekem::tree_math::LeafIndex;
-use mls_treekem::ProposalType;
+use mls_types::tree_math::LeafIndex;
+use mls_types::ProposalType;
 
 /// Protects, encodes, decodes and unprotects; returns the received content.
 fn public_roundtrip(
     suite: &mls_crypto::RustCryptoSuite,
     ac: AuthenticatedContent,
     membership_key: Option<&[u8]>,
-    gc: Option<&mls_keyschedule::GroupContext>,
+    gc: Option<&mls_types::GroupContext>,
     public: &mls_crypto::SignaturePublicKey,
 ) -> Result<AuthenticatedContent, FramingError> {
     let pm = PublicMessage::protect(suite, ac, membership_key, gc)?;
@@ -58,7 +58,7 @@ fn external_sender() {
     let (key, public) = signer(&suite, 1);
     let senders = ExternalSenders(vec![ExternalSender {
         signature_key: public.clone(),
-        credential: mls_treekem::Credential::Basic(b"ds".to_vec()),
+        credential: mls_types::Credential::Basic(b"ds".to_vec()),
     }]);
     // No GroupContext in the TBS of an external sender.
     let ac = AuthenticatedContent::sign(
@@ -461,7 +461,7 @@ fn signature_key_resolution() {
     gc.extensions.push(
         ExternalSenders(vec![ExternalSender {
             signature_key: public.clone(),
-            credential: mls_treekem::Credential::Basic(b"ds".to_vec()),
+            credential: mls_types::Credential::Basic(b"ds".to_vec()),
         }])
         .to_extension()
         .unwrap(),

@@ -10,12 +10,13 @@
 use mls_codec::{decode_exact, Decode, Encode};
 use mls_crypto::{CipherSuite, HpkeCiphertext, HpkePublicKey, SignaturePublicKey};
 use mls_framing::*;
-use mls_keyschedule::{GroupContext, PreSharedKeyID, Psk, ResumptionPskUsage};
-use mls_treekem::tree_math::LeafIndex;
-use mls_treekem::{
-    Capabilities, Certificate, Credential, CredentialType, Extension, ExtensionType, LeafNode,
-    LeafNodeSource, Lifetime, Node, ParentNode, ProposalType, ProtocolVersion,
-    RequiredCapabilities, UpdatePath, UpdatePathNode,
+use mls_keyschedule::{PreSharedKeyID, Psk, ResumptionPskUsage};
+use mls_treekem::{LeafNode, LeafNodeSource, Node, ParentNode, UpdatePath, UpdatePathNode};
+use mls_types::tree_math::LeafIndex;
+use mls_types::GroupContext;
+use mls_types::{
+    Capabilities, Certificate, Credential, CredentialType, Extension, ExtensionType, Lifetime,
+    ProposalType, ProtocolVersion, RequiredCapabilities,
 };
 use proptest::collection::vec;
 use proptest::option;

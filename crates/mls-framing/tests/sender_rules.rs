@@ -6,8 +6,8 @@ mod common;
 
 use common::*;
 use mls_framing::*;
-use mls_treekem::tree_math::LeafIndex;
-use mls_treekem::ProposalType;
+use mls_types::tree_math::LeafIndex;
+use mls_types::ProposalType;
 
 fn cannot_send(sender_type: SenderType, content_type: ContentType) -> FramingError {
     FramingError::SenderCannotSend {
@@ -88,7 +88,7 @@ fn forbidden_content_gets_its_sender_rule_error() {
         gc.extensions.push(
             ExternalSenders(vec![ExternalSender {
                 signature_key: public.clone(),
-                credential: mls_treekem::Credential::Basic(b"ds".to_vec()),
+                credential: mls_types::Credential::Basic(b"ds".to_vec()),
             }])
             .to_extension()
             .unwrap(),

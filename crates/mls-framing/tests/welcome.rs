@@ -8,9 +8,8 @@ use mls_crypto::{CipherSuite, CipherSuiteProvider, HpkePublicKey, Secret};
 use mls_framing::__doc::DocRng;
 use mls_framing::*;
 use mls_keyschedule::{JoinerSecret, PskSecret};
-use mls_treekem::{
-    Extension, ExtensionType, LeafNodeSource, ProtocolVersion, RatchetTree, RequiredCapabilities,
-};
+use mls_treekem::{LeafNodeSource, RatchetTree};
+use mls_types::{Extension, ExtensionType, ProtocolVersion, RequiredCapabilities};
 
 #[test]
 fn key_package_checks() {
@@ -292,7 +291,7 @@ fn extensions() {
     let rc = RequiredCapabilities {
         extension_types: vec![ExtensionType(0xff00)],
         proposal_types: vec![],
-        credential_types: vec![mls_treekem::CredentialType::BASIC],
+        credential_types: vec![mls_types::CredentialType::BASIC],
     };
     let ext = rc.to_extension().unwrap();
     assert_eq!(ext.extension_type, ExtensionType::REQUIRED_CAPABILITIES);
@@ -351,7 +350,7 @@ fn every_structure_round_trips() {
     assert_eq!(
         decode_exact::<Proposal>(&[0x0a, 0x0a, 0]),
         Ok(Proposal::Custom(mls_framing::CustomProposal {
-            proposal_type: mls_treekem::ProposalType(0x0a0a),
+            proposal_type: mls_types::ProposalType(0x0a0a),
             data: vec![],
         }))
     );

@@ -30,8 +30,9 @@ use mls_group::{
     ClientIdentity, CommitOptions, Group, GroupConfig, GroupError, JoinOptions, KeyPackageBundle,
     KeyPackageOptions,
 };
-use mls_keyschedule::{EpochSecrets, GroupContext, InMemoryPskStore, JoinerSecret, PskSecret};
-use mls_treekem::Credential;
+use mls_keyschedule::{EpochSecrets, InMemoryPskStore, JoinerSecret, PskSecret};
+use mls_types::Credential;
+use mls_types::GroupContext;
 
 /// The cipher suite provider of the fixture (suite 1).
 pub type Suite = RustCryptoSuite;

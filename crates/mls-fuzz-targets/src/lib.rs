@@ -19,9 +19,9 @@ use mls_framing::{
     PrivateMessageContent, RatchetTreeExtension, Welcome,
 };
 use mls_treekem::{
-    validate_leaf_node, Extension, LeafNodeContext, LeafValidationOptions, ProtocolVersion,
-    RatchetTree, RequiredCapabilities, TreeImportParams,
+    validate_leaf_node, LeafNodeContext, LeafValidationOptions, RatchetTree, TreeImportParams,
 };
+use mls_types::{Extension, ProtocolVersion, RequiredCapabilities};
 use std::sync::OnceLock;
 
 pub mod fixture;
@@ -180,7 +180,7 @@ fn group_info_checks(gi: &GroupInfo) {
     extension_bodies(&gi.extensions);
     extension_bodies(&gi.group_context.extensions);
     for ext in &gi.extensions {
-        if ext.extension_type == mls_treekem::ExtensionType::RATCHET_TREE {
+        if ext.extension_type == mls_types::ExtensionType::RATCHET_TREE {
             ratchet_tree(&ext.extension_data);
         }
     }

@@ -18,8 +18,8 @@ use mls_group::{
     GroupConfig, HandshakeFormat,
 };
 use mls_keyschedule::{PreSharedKeyID, Psk};
-use mls_treekem::tree_math::LeafIndex;
-use mls_treekem::{ExtensionType, ProposalType, ProtocolVersion};
+use mls_types::tree_math::LeafIndex;
+use mls_types::{ExtensionType, ProposalType, ProtocolVersion};
 
 use crate::fixture::{config, Fixture, MemberGroup, SeededRng, GROUP_ID, PSK_ID};
 use crate::stateful::fixture;

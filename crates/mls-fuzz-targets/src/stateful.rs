@@ -24,10 +24,10 @@ use mls_framing::{GroupInfo, GroupSecrets, MlsMessage, MlsMessageBody, PublicMes
 use mls_group::{
     CommitOptions, Group, GroupError, JoinOptions, ProcessedMessage, PublicEvent, PublicGroup,
 };
-use mls_keyschedule::{GroupContext, JoinerSecret, PskSecret};
-use mls_treekem::{
-    ExtensionType, LeafValidationOptions, RatchetTree, RequiredCapabilities, TreeImportParams,
-};
+use mls_keyschedule::{JoinerSecret, PskSecret};
+use mls_treekem::{LeafValidationOptions, RatchetTree, TreeImportParams};
+use mls_types::GroupContext;
+use mls_types::{ExtensionType, RequiredCapabilities};
 
 use crate::fixture::{config, reconfirm, signing_key, Fixture, MemberGroup, SeededRng, RECEIVER};
 

@@ -10,7 +10,8 @@ use mls_framing::{
     ProposalRef, Welcome,
 };
 use mls_treekem::limits::MAX_TREE_LEAVES;
-use mls_treekem::{Extension, ExtensionType, RatchetTree, TreeError};
+use mls_treekem::{RatchetTree, TreeError};
+use mls_types::{Extension, ExtensionType};
 
 /// A present leaf node with empty keys, a basic credential, empty
 /// capabilities, source update, no extensions and an empty signature.
@@ -135,16 +136,10 @@ fn messages_are_limited_in_size_and_counts() {
 #[test]
 fn extension_lists_and_psks_are_limited() {
     let mut gi = mls_framing::GroupInfo {
-        group_context: mls_keyschedule::GroupContext::new(
-            CipherSuite(1),
-            vec![],
-            0,
-            vec![],
-            vec![],
-        ),
+        group_context: mls_types::GroupContext::new(CipherSuite(1), vec![], 0, vec![], vec![]),
         extensions: vec![],
         confirmation_tag: vec![],
-        signer: mls_treekem::tree_math::LeafIndex(0),
+        signer: mls_types::tree_math::LeafIndex(0),
         signature: vec![],
     };
     gi.extensions = (0..MAX_EXTENSIONS as u16)

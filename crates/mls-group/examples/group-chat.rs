@@ -8,7 +8,7 @@
 use mls_crypto::{CipherSuite, CryptoProvider, OsRng, RustCrypto, RustCryptoSuite};
 use mls_framing::{Add, MlsMessage, Proposal, Remove};
 use mls_group::*;
-use mls_treekem::Credential;
+use mls_types::Credential;
 
 type G = Group<RustCryptoSuite>;
 

@@ -8,8 +8,9 @@ use mls_framing::{
     Sender, Welcome, WireFormat,
 };
 use mls_keyschedule::interim_transcript_hash;
-use mls_treekem::tree_math::LeafIndex;
-use mls_treekem::{Extension, ExtensionType, LeafNodeSource};
+use mls_treekem::LeafNodeSource;
+use mls_types::tree_math::LeafIndex;
+use mls_types::{Extension, ExtensionType};
 
 use crate::epoch::{next_epoch, provisional_context, psk_secret, CommitContent, StagedCommit};
 use crate::group::FirstEpoch;
@@ -370,8 +371,9 @@ impl<S: CipherSuiteProvider> Group<S> {
         config: crate::GroupConfig,
         rng: &mut dyn Rng,
     ) -> Result<Self, GroupError> {
-        use mls_keyschedule::{GroupContext, InitSecret, KeyScheduleOutput, PskSecret};
+        use mls_keyschedule::{InitSecret, KeyScheduleOutput, PskSecret};
         use mls_treekem::{RatchetTree, TreePrivateKeys};
+        use mls_types::GroupContext;
         let leaf = bundle.key_package.leaf_node.clone();
         if !matches!(leaf.leaf_node_source, LeafNodeSource::KeyPackage(_)) {
             return Err(GroupError::InvalidArgument(
@@ -380,7 +382,7 @@ impl<S: CipherSuiteProvider> Group<S> {
         }
         mls_framing::check_unique_extensions(&extensions)?;
         if let Some(req) =
-            mls_framing::find_extension::<mls_treekem::RequiredCapabilities>(&extensions)?
+            mls_framing::find_extension::<mls_types::RequiredCapabilities>(&extensions)?
         {
             let caps = &leaf.capabilities;
             if !req

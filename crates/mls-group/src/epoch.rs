@@ -8,11 +8,12 @@ use mls_framing::{
     AuthenticatedContentRef, CustomProposal, EncodedTbs, KeyPackage, ReInit, Sender,
 };
 use mls_keyschedule::{
-    GroupContext, InitSecret, KeyScheduleOutput, PreSharedKeyID, Psk, PskSecret, PskStore,
-    ResumptionPskUsage,
+    InitSecret, KeyScheduleOutput, PreSharedKeyID, Psk, PskSecret, PskStore, ResumptionPskUsage,
 };
-use mls_treekem::tree_math::LeafIndex;
-use mls_treekem::{Extension, LeafNode, TreeChanges, TreePrivateKeys};
+use mls_treekem::{LeafNode, TreeChanges, TreePrivateKeys};
+use mls_types::tree_math::LeafIndex;
+use mls_types::Extension;
+use mls_types::GroupContext;
 
 use crate::group::PastEpoch;
 use crate::proposals::ProposalStore;

@@ -2,7 +2,8 @@
 
 use core::fmt;
 use mls_framing::{FramingError, ProposalRef};
-use mls_treekem::{ProposalType, TreeError};
+use mls_treekem::TreeError;
+use mls_types::ProposalType;
 
 /// Why a group operation failed. A failed operation never changes the
 /// group state.

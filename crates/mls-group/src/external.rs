@@ -12,8 +12,8 @@ use mls_keyschedule::{
     external_init_sender, interim_transcript_hash, InMemoryPskStore, PreSharedKeyID, PskSecret,
     PskStore,
 };
-use mls_treekem::tree_math::LeafIndex;
 use mls_treekem::{LeafNode, LeafNodeSource, RatchetTree};
+use mls_types::tree_math::LeafIndex;
 
 use crate::epoch::{next_epoch, provisional_context, CommitContent};
 use crate::group::FirstEpoch;
@@ -169,7 +169,7 @@ impl<S: CipherSuiteProvider> Group<S> {
 /// # use mls_crypto::{CipherSuite, CryptoProvider, OsRng, RustCrypto};
 /// # use mls_group::*;
 /// # let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
-/// # let ds = ClientIdentity::generate(&suite, mls_treekem::Credential::Basic(b"ds".to_vec()), &mut OsRng).unwrap();
+/// # let ds = ClientIdentity::generate(&suite, mls_types::Credential::Basic(b"ds".to_vec()), &mut OsRng).unwrap();
 /// let msg = external_proposal(&suite, &ds, 0, b"group", 3,
 ///     mls_framing::Proposal::Remove(mls_framing::Remove { removed: 1 })).unwrap();
 /// assert_eq!(msg.wire_format(), mls_framing::WireFormat::PUBLIC_MESSAGE);

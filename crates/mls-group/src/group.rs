@@ -4,9 +4,11 @@ use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use mls_crypto::{CipherSuiteProvider, Secret, SignaturePublicKey};
 use mls_framing::{find_extension, ExtensionBody, ExternalPub, GroupInfo, ReInit};
-use mls_keyschedule::{EpochSecrets, GroupContext, InMemoryPskStore, SecretTree};
-use mls_treekem::tree_math::LeafIndex;
-use mls_treekem::{Credential, Extension, LeafNode, RatchetTree, TreePrivateKeys};
+use mls_keyschedule::{EpochSecrets, InMemoryPskStore, SecretTree};
+use mls_treekem::{LeafNode, RatchetTree, TreePrivateKeys};
+use mls_types::tree_math::LeafIndex;
+use mls_types::GroupContext;
+use mls_types::{Credential, Extension};
 
 use crate::policy::{AcceptAll, GroupPolicy};
 use crate::proposals::ProposalStore;
@@ -72,7 +74,7 @@ pub struct Member {
 /// ```
 /// use mls_crypto::{CipherSuite, CryptoProvider, OsRng, RustCrypto};
 /// use mls_group::{ClientIdentity, Group, GroupConfig};
-/// use mls_treekem::Credential;
+/// use mls_types::Credential;
 /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
 /// let alice = ClientIdentity::generate(&suite, Credential::Basic(b"alice".to_vec()), &mut OsRng).unwrap();
 /// let group = Group::create(suite, alice, b"group".to_vec(), Vec::new(), GroupConfig::default(), &mut OsRng).unwrap();
@@ -207,7 +209,7 @@ impl<S: CipherSuiteProvider> Group<S> {
     /// # use mls_crypto::{CipherSuite, CryptoProvider, OsRng, RustCrypto};
     /// # use mls_group::{ClientIdentity, Group, GroupConfig};
     /// # let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
-    /// # let alice = ClientIdentity::generate(&suite, mls_treekem::Credential::Basic(b"a".to_vec()), &mut OsRng).unwrap();
+    /// # let alice = ClientIdentity::generate(&suite, mls_types::Credential::Basic(b"a".to_vec()), &mut OsRng).unwrap();
     /// # let group = Group::create(suite, alice, b"g".to_vec(), Vec::new(), GroupConfig::default(), &mut OsRng).unwrap();
     /// let key = group.export_secret(b"app key", b"", 32).unwrap();
     /// assert_eq!(key.len(), 32);
@@ -285,7 +287,7 @@ impl<S: CipherSuiteProvider> Group<S> {
         let mut extensions = Vec::new();
         if with_ratchet_tree {
             extensions.push(Extension::new(
-                mls_treekem::ExtensionType::RATCHET_TREE,
+                mls_types::ExtensionType::RATCHET_TREE,
                 self.tree.to_extension_bytes()?,
             ));
         }

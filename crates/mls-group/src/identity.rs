@@ -3,7 +3,7 @@
 use mls_crypto::{
     CipherSuiteProvider, Rng, SignatureKeyPair, SignaturePrivateKey, SignaturePublicKey,
 };
-use mls_treekem::Credential;
+use mls_types::Credential;
 
 use crate::GroupError;
 
@@ -13,7 +13,7 @@ use crate::GroupError;
 /// ```
 /// use mls_crypto::{CipherSuite, CryptoProvider, OsRng, RustCrypto};
 /// use mls_group::ClientIdentity;
-/// use mls_treekem::Credential;
+/// use mls_types::Credential;
 /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
 /// let alice = ClientIdentity::generate(&suite, Credential::Basic(b"alice".to_vec()), &mut OsRng).unwrap();
 /// assert_eq!(alice.credential(), &Credential::Basic(b"alice".to_vec()));

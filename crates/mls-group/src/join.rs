@@ -5,11 +5,9 @@ use mls_codec::Encode;
 use mls_crypto::{CipherSuiteProvider, Secret};
 use mls_framing::{find_extension, GroupInfo, RatchetTreeExtension, Welcome};
 use mls_keyschedule::{InMemoryPskStore, JoinerSecret, Psk, PskSecret, PskStore};
-use mls_treekem::tree_math::{self, LeafIndex};
-use mls_treekem::{
-    ExtensionType, LeafValidationOptions, RatchetTree, RequiredCapabilities, TreeImportParams,
-    TreePrivateKeys,
-};
+use mls_treekem::{LeafValidationOptions, RatchetTree, TreeImportParams, TreePrivateKeys};
+use mls_types::tree_math::{self, LeafIndex};
+use mls_types::{ExtensionType, RequiredCapabilities};
 
 use crate::epoch::check_welcome_psks;
 use crate::group::FirstEpoch;

@@ -4,9 +4,9 @@ use alloc::vec::Vec;
 use mls_crypto::{CipherSuiteProvider, HpkePrivateKey, Rng};
 use mls_framing::KeyPackage;
 use mls_treekem::{
-    validate_leaf_node, Capabilities, Extension, ExtensionType, LeafNode, LeafNodeContext,
-    LeafNodeSource, LeafValidationOptions, Lifetime, ProtocolVersion,
+    validate_leaf_node, LeafNode, LeafNodeContext, LeafNodeSource, LeafValidationOptions,
 };
+use mls_types::{Capabilities, Extension, ExtensionType, Lifetime, ProtocolVersion};
 
 use crate::{ClientIdentity, GroupError};
 
@@ -58,7 +58,7 @@ impl Default for KeyPackageOptions {
 /// ```
 /// use mls_crypto::{CipherSuite, CryptoProvider, OsRng, RustCrypto};
 /// use mls_group::{ClientIdentity, KeyPackageBundle, KeyPackageOptions, validate_key_package};
-/// use mls_treekem::Credential;
+/// use mls_types::Credential;
 /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
 /// let bob = ClientIdentity::generate(&suite, Credential::Basic(b"bob".to_vec()), &mut OsRng).unwrap();
 /// let bundle = KeyPackageBundle::create(&suite, &bob, KeyPackageOptions::default(), &mut OsRng).unwrap();

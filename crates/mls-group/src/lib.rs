@@ -27,7 +27,7 @@
 //! ```
 //! use mls_crypto::{CipherSuite, CryptoProvider, OsRng, RustCrypto};
 //! use mls_group::*;
-//! use mls_treekem::Credential;
+//! use mls_types::Credential;
 //!
 //! let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
 //! let rng = &mut OsRng;

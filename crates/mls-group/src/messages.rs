@@ -8,8 +8,8 @@ use mls_framing::{
     FramedContent, MlsMessage, MlsMessageBody, PrivateMessage, Proposal, PublicMessage, Remove,
     Sender, Update, WireFormat,
 };
-use mls_treekem::tree_math::LeafIndex;
 use mls_treekem::{LeafNode, LeafNodeSource};
+use mls_types::tree_math::LeafIndex;
 
 use crate::proposals::StoredProposal;
 use crate::{Group, GroupError, HandshakeFormat};
@@ -152,7 +152,7 @@ impl<S: CipherSuiteProvider> Group<S> {
     /// # use mls_crypto::{CipherSuite, CryptoProvider, OsRng, RustCrypto};
     /// # use mls_group::{ClientIdentity, Group, GroupConfig};
     /// # let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
-    /// # let alice = ClientIdentity::generate(&suite, mls_treekem::Credential::Basic(b"a".to_vec()), &mut OsRng).unwrap();
+    /// # let alice = ClientIdentity::generate(&suite, mls_types::Credential::Basic(b"a".to_vec()), &mut OsRng).unwrap();
     /// # let mut group = Group::create(suite, alice, b"g".to_vec(), Vec::new(), GroupConfig::default(), &mut OsRng).unwrap();
     /// let msg = group.encrypt_application_message(b"hello", b"aad", &mut OsRng).unwrap();
     /// assert_eq!(msg.wire_format(), mls_framing::WireFormat::PRIVATE_MESSAGE);
@@ -220,7 +220,7 @@ impl<S: CipherSuiteProvider> Group<S> {
     /// `Proposal::Custom(..)` to [`Group::commit`].
     pub fn propose_custom(
         &mut self,
-        proposal_type: mls_treekem::ProposalType,
+        proposal_type: mls_types::ProposalType,
         data: Vec<u8>,
         rng: &mut dyn Rng,
     ) -> Result<MlsMessage, GroupError> {

@@ -7,10 +7,12 @@ use mls_codec::{Decode, Encode};
 use mls_crypto::{CipherSuiteProvider, HpkePrivateKey, HpkePublicKey, Secret};
 use mls_framing::{CustomProposal, KeyPackage, MlsMessage, ReInit, Sender};
 use mls_keyschedule::{
-    EpochSecrets, GroupContext, JoinerSecret, KeyScheduleOutput, PreSharedKeyID, WelcomeSecret,
+    EpochSecrets, JoinerSecret, KeyScheduleOutput, PreSharedKeyID, WelcomeSecret,
 };
-use mls_treekem::tree_math::{LeafIndex, NodeIndex};
-use mls_treekem::{Extension, LeafNode, TreeChanges, TreePrivateKeys};
+use mls_treekem::{LeafNode, TreeChanges, TreePrivateKeys};
+use mls_types::tree_math::{LeafIndex, NodeIndex};
+use mls_types::Extension;
+use mls_types::GroupContext;
 
 use crate::epoch::StagedCommit;
 use crate::{GroupError, PendingCommit};

@@ -7,8 +7,8 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 use mls_codec::Encode;
 use mls_crypto::CipherSuiteProvider;
-use mls_treekem::tree_math::NodeIndex;
 use mls_treekem::RatchetTree;
+use mls_types::tree_math::NodeIndex;
 
 use crate::persist_state::GroupRecord;
 use crate::{Group, GroupConfig, GroupError, GroupPolicy};
@@ -109,7 +109,7 @@ impl<S: CipherSuiteProvider> Group<S> {
     /// # use mls_group::*;
     /// # use std::collections::BTreeMap;
     /// # let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
-    /// # let a = ClientIdentity::generate(&suite, mls_treekem::Credential::Basic(b"a".to_vec()), &mut OsRng).unwrap();
+    /// # let a = ClientIdentity::generate(&suite, mls_types::Credential::Basic(b"a".to_vec()), &mut OsRng).unwrap();
     /// let mut group = Group::create(suite.clone(), a, b"g".to_vec(), vec![], GroupConfig::default(), &mut OsRng).unwrap();
     /// let mut store = BTreeMap::new();
     /// let save = |group: &mut Group<_>, store: &mut BTreeMap<StateKey, Vec<u8>>| {
@@ -180,7 +180,7 @@ impl<S: CipherSuiteProvider> Group<S> {
     /// # use mls_crypto::{CipherSuite, CryptoProvider, OsRng, RustCrypto};
     /// # use mls_group::*;
     /// # let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
-    /// # let a = ClientIdentity::generate(&suite, mls_treekem::Credential::Basic(b"a".to_vec()), &mut OsRng).unwrap();
+    /// # let a = ClientIdentity::generate(&suite, mls_types::Credential::Basic(b"a".to_vec()), &mut OsRng).unwrap();
     /// let mut group = Group::create(suite.clone(), a, b"g".to_vec(), vec![], GroupConfig::default(), &mut OsRng).unwrap();
     /// let records: Vec<(StateKey, Vec<u8>)> = group
     ///     .take_state_changes()

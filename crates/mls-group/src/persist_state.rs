@@ -12,9 +12,11 @@ use mls_crypto::{
     SignaturePrivateKey, SignaturePublicKey,
 };
 use mls_framing::{Proposal, ProposalRef, ReInit, Sender};
-use mls_keyschedule::{EpochSecrets, GroupContext, SecretTree};
-use mls_treekem::tree_math::{LeafIndex, NodeIndex};
-use mls_treekem::{Credential, RatchetTree, TreePrivateKeys};
+use mls_keyschedule::{EpochSecrets, SecretTree};
+use mls_treekem::{RatchetTree, TreePrivateKeys};
+use mls_types::tree_math::{LeafIndex, NodeIndex};
+use mls_types::Credential;
+use mls_types::GroupContext;
 
 use crate::group::PastEpoch;
 use crate::persist::STATE_VERSION;

@@ -4,7 +4,7 @@
 
 use mls_crypto::SignaturePublicKey;
 use mls_framing::{Proposal, Sender};
-use mls_treekem::Credential;
+use mls_types::Credential;
 
 /// The application's rules on top of the RFC's. Every method defaults to
 /// accepting. A refusal makes the operation fail with
@@ -65,7 +65,7 @@ impl GroupPolicy for AcceptAll {
 ///
 /// ```
 /// use mls_group::{BasicCredentialAuth, GroupPolicy};
-/// use mls_treekem::Credential;
+/// use mls_types::Credential;
 /// let auth = BasicCredentialAuth;
 /// let a = Credential::Basic(b"alice".to_vec());
 /// assert!(auth.valid_successor(&a, &a));

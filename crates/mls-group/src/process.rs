@@ -6,11 +6,11 @@ use mls_codec::Encode;
 use mls_crypto::{CipherSuiteProvider, HpkePublicKey};
 use mls_framing::{AuthenticatedContentRef, Commit, Content, EncodedTbs, Sender};
 use mls_keyschedule::{interim_transcript_hash, InitSecret};
-use mls_treekem::tree_math::LeafIndex;
 use mls_treekem::{
-    validate_leaf_node_contents, LeafNodeContext, LeafValidationOptions, RequiredCapabilities,
-    TreeChanges,
+    validate_leaf_node_contents, LeafNodeContext, LeafValidationOptions, TreeChanges,
 };
+use mls_types::tree_math::LeafIndex;
+use mls_types::RequiredCapabilities;
 
 use crate::epoch::{next_epoch, provisional_context, psk_secret, CommitContent, StagedCommit};
 use crate::proposals::{apply, check_auth, resolve, validate_list, ApplyEnv, Committer, Resolved};

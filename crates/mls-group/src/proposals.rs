@@ -8,12 +8,14 @@ use mls_framing::{
     find_extension, CustomProposal, KeyPackage, Proposal, ProposalOrRef, ProposalRef, ReInit,
     Sender,
 };
-use mls_keyschedule::{GroupContext, PreSharedKeyID, Psk, ResumptionPskUsage};
-use mls_treekem::tree_math::LeafIndex;
+use mls_keyschedule::{PreSharedKeyID, Psk, ResumptionPskUsage};
 use mls_treekem::{
-    validate_leaf_node, validate_leaf_node_contents, Extension, LeafNode, LeafNodeContext,
-    LeafValidationOptions, RatchetTree, RequiredCapabilities,
+    validate_leaf_node, validate_leaf_node_contents, LeafNode, LeafNodeContext,
+    LeafValidationOptions, RatchetTree,
 };
+use mls_types::tree_math::LeafIndex;
+use mls_types::GroupContext;
+use mls_types::{Extension, RequiredCapabilities};
 
 use crate::{validate_key_package, GroupError, GroupPolicy};
 

@@ -9,11 +9,12 @@ use mls_crypto::{CipherSuiteProvider, HpkePublicKey};
 use mls_framing::{
     signature_key_for, Content, GroupInfo, KeyPackage, MlsMessage, MlsMessageBody, Sender,
 };
-use mls_keyschedule::{interim_transcript_hash, GroupContext};
-use mls_treekem::tree_math::LeafIndex;
+use mls_keyschedule::interim_transcript_hash;
 use mls_treekem::{
     validate_leaf_node_contents, LeafNode, LeafNodeContext, LeafValidationOptions, RatchetTree,
 };
+use mls_types::tree_math::LeafIndex;
+use mls_types::GroupContext;
 
 use crate::join::{import_tree, verify_group_info_signature};
 use crate::process::EXTERNAL_PLACEHOLDER_KEY;
@@ -48,7 +49,7 @@ pub enum PublicEvent {
 /// # use mls_crypto::{CipherSuite, CryptoProvider, OsRng, RustCrypto};
 /// # use mls_group::*;
 /// # let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
-/// # let a = ClientIdentity::generate(&suite, mls_treekem::Credential::Basic(b"a".to_vec()), &mut OsRng).unwrap();
+/// # let a = ClientIdentity::generate(&suite, mls_types::Credential::Basic(b"a".to_vec()), &mut OsRng).unwrap();
 /// let mut alice = Group::create(suite.clone(), a, b"g".to_vec(), vec![], GroupConfig::default(), &mut OsRng).unwrap();
 /// let mut ds = PublicGroup::from_group_info(suite, &alice.group_info(true, false).unwrap(), None).unwrap();
 /// let out = alice.commit(vec![], &CommitOptions::default(), &mut OsRng).unwrap();
@@ -202,7 +203,7 @@ impl<S: CipherSuiteProvider> PublicGroup<S> {
                 placeholder.encryption_key = HpkePublicKey(EXTERNAL_PLACEHOLDER_KEY.to_vec());
                 sender = self.tree.add_leaf(placeholder)?;
             }
-            let required = mls_framing::find_extension::<mls_treekem::RequiredCapabilities>(
+            let required = mls_framing::find_extension::<mls_types::RequiredCapabilities>(
                 fx.extensions.as_deref().unwrap_or(&self.context.extensions),
             )?;
             // merge_update_path verifies the signature.

@@ -5,7 +5,7 @@ use alloc::vec::Vec;
 use mls_crypto::{CipherSuite, CipherSuiteProvider, Rng, Secret};
 use mls_framing::{Add, KeyPackage, PreSharedKey, Proposal, ReInit};
 use mls_keyschedule::{PreSharedKeyID, Psk, ResumptionPskUsage};
-use mls_treekem::{Credential, Extension, ProtocolVersion};
+use mls_types::{Credential, Extension, ProtocolVersion};
 
 use crate::{CommitOptions, CommitOutput, Group, GroupConfig, GroupError, KeyPackageBundle};
 
@@ -127,7 +127,7 @@ pub(crate) fn check_resumed_group(
     usage: ResumptionPskUsage,
     psk: &PreSharedKeyID,
     from: &ResumptionInfo,
-    context: &mls_keyschedule::GroupContext,
+    context: &mls_types::GroupContext,
     members: &[Credential],
 ) -> Result<(), GroupError> {
     let Psk::Resumption {

@@ -15,7 +15,7 @@ mod matrix;
 use hostile::fx;
 use matrix::Row;
 use mls_group::Group;
-use mls_treekem::tree_math::LeafIndex;
+use mls_types::tree_math::LeafIndex;
 
 #[test]
 fn every_hostile_input_is_refused_as_expected() {

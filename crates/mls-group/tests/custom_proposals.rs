@@ -9,8 +9,8 @@ use mls_codec::{decode_exact, Encode};
 use mls_crypto::{OsRng, RustCryptoSuite};
 use mls_framing::{Add, CustomProposal, MlsMessage, Proposal, Sender};
 use mls_group::*;
-use mls_treekem::tree_math::LeafIndex;
-use mls_treekem::{Capabilities, ProposalType};
+use mls_types::tree_math::LeafIndex;
+use mls_types::{Capabilities, ProposalType};
 
 /// A private-use proposal type (§17.4).
 const CUSTOM: ProposalType = ProposalType(0xf0a1);

@@ -10,8 +10,8 @@ use mls_framing::{
     Sender,
 };
 use mls_group::*;
-use mls_treekem::tree_math::LeafIndex;
-use mls_treekem::{ExtensionType, RequiredCapabilities};
+use mls_types::tree_math::LeafIndex;
+use mls_types::{ExtensionType, RequiredCapabilities};
 
 fn commit_and_deliver(
     g: &mut [Group<mls_crypto::RustCryptoSuite>],
@@ -78,7 +78,7 @@ fn group_context_extensions_and_required_capabilities() {
 
     // An unsupported non-default extension is refused.
     let bad = Proposal::GroupContextExtensions(GroupContextExtensions {
-        extensions: vec![mls_treekem::Extension::new(ExtensionType(0xff00), vec![])],
+        extensions: vec![mls_types::Extension::new(ExtensionType(0xff00), vec![])],
     });
     assert!(matches!(
         g[0].commit(vec![bad], &CommitOptions::default(), &mut OsRng),
@@ -362,7 +362,7 @@ fn expired_key_package_is_refused_when_time_is_set() {
         &s,
         &identity(&s, "b"),
         KeyPackageOptions {
-            lifetime: mls_treekem::Lifetime {
+            lifetime: mls_types::Lifetime {
                 not_before: 0,
                 not_after: 1000,
             },

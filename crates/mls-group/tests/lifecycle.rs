@@ -9,7 +9,7 @@ use common::*;
 use mls_crypto::OsRng;
 use mls_framing::{Proposal, Remove};
 use mls_group::*;
-use mls_treekem::tree_math::LeafIndex;
+use mls_types::tree_math::LeafIndex;
 
 fn lifecycle(suite_id: u16, format: HandshakeFormat) {
     let mut g = group_of(suite_id, &["alice", "bob", "charlie", "dave"], format);
@@ -306,7 +306,7 @@ fn past_epoch_signature_keys_after_remove_and_add() {
     deliver(&mut [&mut g[3]], &out.commit);
     assert_eq!(
         g[3].member(LeafIndex(1)).unwrap().credential,
-        mls_treekem::Credential::Basic(b"eve".to_vec())
+        mls_types::Credential::Basic(b"eve".to_vec())
     );
     let bytes = g[3].to_state_bytes().unwrap();
     let mut restored =

@@ -10,7 +10,7 @@ use mls_framing::{
     ProposalOrRef, PublicMessage, WireFormat,
 };
 use mls_group::*;
-use mls_treekem::tree_math::LeafIndex;
+use mls_types::tree_math::LeafIndex;
 
 type G = Group<RustCryptoSuite>;
 

@@ -203,7 +203,8 @@ impl KeyScheduleOutput {
     /// ```
     /// use mls_codec::Encode;
     /// use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto, Secret};
-    /// use mls_keyschedule::{GroupContext, InitSecret, KeyScheduleOutput, PskSecret};
+    /// use mls_keyschedule::{InitSecret, KeyScheduleOutput, PskSecret};
+    /// use mls_types::GroupContext;
     ///
     /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
     /// let gc = GroupContext::new(CipherSuite(1), b"g".to_vec(), 0, vec![0; 32], Vec::new());

@@ -23,7 +23,8 @@
 //! use mls_codec::Encode;
 //! use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto, Secret};
 //! use mls_keyschedule::*;
-//! use mls_treekem::tree_math::LeafIndex;
+//! use mls_types::GroupContext;
+//! use mls_types::tree_math::LeafIndex;
 //!
 //! let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
 //! let gc = GroupContext::new(CipherSuite(1), b"group".to_vec(), 0, vec![0; 32], Vec::new());
@@ -46,7 +47,6 @@ mod config;
 mod error;
 mod exporter;
 mod external_init;
-mod group_context;
 mod key_schedule;
 mod lengths;
 mod psk;
@@ -61,7 +61,6 @@ pub use exporter::mls_exporter;
 pub use external_init::{
     external_init_receiver, external_init_sender, EXTERNAL_INIT_EXPORTER_LABEL,
 };
-pub use group_context::GroupContext;
 pub use key_schedule::{
     EpochSecrets, InitSecret, JoinerSecret, KeyAndNonce, KeyScheduleOutput, WelcomeSecret,
 };

@@ -4,7 +4,7 @@
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use mls_crypto::{labeled, CipherSuite, CipherSuiteProvider, Secret};
-use mls_treekem::tree_math::{self, LeafIndex, NodeIndex};
+use mls_types::tree_math::{self, LeafIndex, NodeIndex};
 
 use crate::lengths::{check_nh, check_suite, nh, nk, nn};
 use crate::ratchet::{HashRatchet, LeafRatchets, Lengths};
@@ -25,7 +25,7 @@ use crate::{EpochSecrets, Error, RatchetKey, RatchetType, SecretTreeConfig};
 /// ```
 /// use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto, Secret};
 /// use mls_keyschedule::{Error, RatchetType, SecretTree, SecretTreeConfig};
-/// use mls_treekem::tree_math::LeafIndex;
+/// use mls_types::tree_math::LeafIndex;
 ///
 /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
 /// let secret = Secret::from(vec![9; 32]);
@@ -149,7 +149,7 @@ impl SecretTree {
     /// ```
     /// use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto, Secret};
     /// use mls_keyschedule::{Error, RatchetType, SecretTree, SecretTreeConfig};
-    /// use mls_treekem::tree_math::LeafIndex;
+    /// use mls_types::tree_math::LeafIndex;
     ///
     /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
     /// let mut tree = SecretTree::new(&suite, Secret::from(vec![9; 32]), 2, SecretTreeConfig::default()).unwrap();
@@ -187,7 +187,7 @@ impl SecretTree {
     /// ```
     /// use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto, Secret};
     /// use mls_keyschedule::{Error, RatchetType, SecretTree, SecretTreeConfig};
-    /// use mls_treekem::tree_math::LeafIndex;
+    /// use mls_types::tree_math::LeafIndex;
     ///
     /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
     /// let mut tree = SecretTree::new(&suite, Secret::from(vec![9; 32]), 4, SecretTreeConfig::default()).unwrap();
@@ -457,7 +457,7 @@ impl SecretTree {
     /// ```
     /// use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto, Secret};
     /// use mls_keyschedule::{RatchetType, SecretTree, SecretTreeConfig};
-    /// use mls_treekem::tree_math::LeafIndex;
+    /// use mls_types::tree_math::LeafIndex;
     /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
     /// let mut tree = SecretTree::new(&suite, Secret::from(vec![9; 32]), 4, SecretTreeConfig::default()).unwrap();
     /// tree.next_key(&suite, LeafIndex(1), RatchetType::Application).unwrap();

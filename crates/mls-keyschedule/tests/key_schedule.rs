@@ -6,10 +6,11 @@ use mls_crypto::{
     CipherSuite, CipherSuiteProvider, CryptoProvider, Rng, RustCrypto, RustCryptoSuite, Secret,
 };
 use mls_keyschedule::{
-    external_init_sender, EpochSecrets, Error, GroupContext, InitSecret, JoinerSecret,
-    KeyScheduleOutput, PskSecret, SecretTreeConfig,
+    external_init_sender, EpochSecrets, Error, InitSecret, JoinerSecret, KeyScheduleOutput,
+    PskSecret, SecretTreeConfig,
 };
-use mls_treekem::{Extension, ExtensionType};
+use mls_types::GroupContext;
+use mls_types::{Extension, ExtensionType};
 
 struct CounterRng(u8);
 impl Rng for CounterRng {

@@ -2,7 +2,7 @@
 
 use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto, RustCryptoSuite, Secret};
 use mls_keyschedule::{Error, RatchetType, SecretTree, SecretTreeConfig};
-use mls_treekem::tree_math::LeafIndex;
+use mls_types::tree_math::LeafIndex;
 
 const APP: RatchetType = RatchetType::Application;
 const HS: RatchetType = RatchetType::Handshake;

@@ -37,7 +37,8 @@ impl LeafNodeSource {
 ///
 /// ```
 /// use mls_crypto::{CipherSuite, CipherSuiteProvider, CryptoProvider, HpkePublicKey, RustCrypto};
-/// use mls_treekem::{Capabilities, Credential, LeafNode, LeafNodeSource, Lifetime};
+/// use mls_treekem::{LeafNode, LeafNodeSource};
+/// use mls_types::{Capabilities, Credential, Lifetime};
 /// # struct R(u8);
 /// # impl mls_crypto::Rng for R { fn fill_bytes(&mut self, d: &mut [u8]) -> Result<(), mls_crypto::Error> { for b in d { self.0 = self.0.wrapping_mul(31).wrapping_add(7); *b = self.0; } Ok(()) } }
 /// let cs = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();

@@ -149,7 +149,7 @@ pub fn validate_leaf_node<S: CipherSuiteProvider + ?Sized>(
 /// let tree = RatchetTree::new(mls_treekem::__doc_leaf(1));
 /// let options = LeafValidationOptions::without_lifetime();
 /// // An unsigned leaf with fresh keys and a supported credential type passes...
-/// let ctx = LeafNodeContext::Tree { group_id: b"g", leaf_index: mls_treekem::tree_math::LeafIndex(1) };
+/// let ctx = LeafNodeContext::Tree { group_id: b"g", leaf_index: mls_types::tree_math::LeafIndex(1) };
 /// assert!(validate_leaf_node_contents(&mls_treekem::__doc_leaf(2), ctx, None, Some(&tree), &options).is_ok());
 /// // ...but not with the keys of a member.
 /// assert!(validate_leaf_node_contents(&mls_treekem::__doc_leaf(1), ctx, None, Some(&tree), &options).is_err());

@@ -28,14 +28,15 @@
 
 extern crate alloc;
 
-mod capabilities;
-mod codepoints;
-mod credential;
+// The shared vocabulary (mls-types), under the paths this crate uses.
+use mls_types::{
+    tree_math, Capabilities, Credential, CredentialType, Extension, ExtensionType, Lifetime,
+    ProposalType, RequiredCapabilities,
+};
+
 mod error;
-mod extension;
 mod leaf_node;
 mod leaf_validation;
-mod lifetime;
 pub mod limits;
 mod node;
 mod parent_node;
@@ -43,20 +44,14 @@ mod path_secret;
 mod private_keys;
 mod ratchet_tree_ext;
 mod tree;
-pub mod tree_math;
 mod treekem;
 mod update_path;
 
-pub use capabilities::{Capabilities, RequiredCapabilities};
-pub use codepoints::{CredentialType, ExtensionType, ProposalType, ProtocolVersion};
-pub use credential::{Certificate, Credential};
 pub use error::TreeError;
-pub use extension::Extension;
 pub use leaf_node::{LeafNode, LeafNodeSource};
 pub use leaf_validation::{
     validate_leaf_node, validate_leaf_node_contents, LeafNodeContext, LeafValidationOptions,
 };
-pub use lifetime::Lifetime;
 pub use node::Node;
 pub use parent_node::ParentNode;
 pub use path_secret::{next_path_secret, node_key_pair};

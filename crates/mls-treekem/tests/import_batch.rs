@@ -6,11 +6,12 @@ mod common;
 
 use common::{client, client_with_lifetime, Group, GROUP_ID};
 use mls_codec::{decode_exact, Encode};
-use mls_treekem::tree_math::LeafIndex;
 use mls_treekem::{
-    validate_leaf_node, LeafNodeContext, LeafValidationOptions, Lifetime, Node, RatchetTree,
-    TreeError, TreeImportParams,
+    validate_leaf_node, LeafNodeContext, LeafValidationOptions, Node, RatchetTree, TreeError,
+    TreeImportParams,
 };
+use mls_types::tree_math::LeafIndex;
+use mls_types::Lifetime;
 
 const NOW: u64 = 1_700_000_000;
 

@@ -3,8 +3,8 @@
 mod common;
 
 use common::{client, Group, TestRng, GROUP_ID};
-use mls_treekem::tree_math::LeafIndex;
 use mls_treekem::{RatchetTree, TreeError};
+use mls_types::tree_math::LeafIndex;
 
 /// Everything observable about a tree: its encoding, hash and counts.
 fn snapshot(g: &mut Group) -> (Vec<u8>, Vec<u8>, u32, u32, Option<LeafIndex>) {

@@ -4,8 +4,8 @@ mod common;
 
 use common::{client, suite, Group, TestRng};
 use mls_codec::Encode;
-use mls_treekem::tree_math::{LeafIndex, NodeIndex};
 use mls_treekem::{Node, RatchetTree, TreeError};
+use mls_types::tree_math::{LeafIndex, NodeIndex};
 
 fn nodes(v: &[u32]) -> Vec<NodeIndex> {
     v.iter().map(|x| NodeIndex(*x)).collect()

@@ -3,8 +3,8 @@
 mod common;
 
 use common::{group_context, Group, GROUP_ID};
-use mls_treekem::tree_math::LeafIndex;
 use mls_treekem::{LeafNodeSource, RatchetTree, TreeError, UpdatePath};
+use mls_types::tree_math::LeafIndex;
 
 #[test]
 fn every_member_agrees_in_every_suite() {

@@ -4,11 +4,14 @@ mod common;
 
 use common::{client, client_with_lifetime, suite, Group, TestRng, GROUP_ID};
 use mls_codec::{decode_exact, Encode};
-use mls_treekem::tree_math::{LeafIndex, NodeIndex};
 use mls_treekem::{
-    validate_leaf_node, validate_leaf_node_contents, Certificate, Credential, CredentialType,
-    Extension, ExtensionType, LeafNodeContext, LeafNodeSource, LeafValidationOptions, Lifetime,
-    Node, RatchetTree, RequiredCapabilities, TreeError, TreeImportParams,
+    validate_leaf_node, validate_leaf_node_contents, LeafNodeContext, LeafNodeSource,
+    LeafValidationOptions, Node, RatchetTree, TreeError, TreeImportParams,
+};
+use mls_types::tree_math::{LeafIndex, NodeIndex};
+use mls_types::{
+    Certificate, Credential, CredentialType, Extension, ExtensionType, Lifetime,
+    RequiredCapabilities,
 };
 
 const KP: LeafNodeContext<'static> = LeafNodeContext::KeyPackage;

@@ -10,9 +10,8 @@ use mls_group::{
     JoinOptions, KeyPackageBundle, KeyPackageOptions, ProcessedMessage,
 };
 use mls_keyschedule::ResumptionPskUsage;
-use mls_treekem::{
-    Capabilities, Credential, Extension, ExtensionType, RatchetTree, RequiredCapabilities,
-};
+use mls_treekem::RatchetTree;
+use mls_types::{Capabilities, Credential, Extension, ExtensionType, RequiredCapabilities};
 
 use super::{Bytes, Client, CommitOut, Format, Impl, Member, Op, Received, Setup, APP_EXT};
 

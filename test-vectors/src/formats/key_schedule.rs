@@ -3,7 +3,8 @@
 
 use mls_codec::Encode;
 use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto, RustCryptoSuite, Secret};
-use mls_keyschedule::{GroupContext, InitSecret, JoinerSecret, KeyScheduleOutput, PskSecret};
+use mls_keyschedule::{InitSecret, JoinerSecret, KeyScheduleOutput, PskSecret};
+use mls_types::GroupContext;
 use serde_json::Value;
 
 use crate::hexjson::{bytes, expect_eq, object, string, uint};

@@ -10,8 +10,9 @@ use mls_framing::{
     AuthenticatedContent, Commit, Content, FramedContent, FramingError, MlsMessage, Padding,
     PrivateMessage, Proposal, PublicMessage, Sender, WireFormat,
 };
-use mls_keyschedule::{GroupContext, SecretTree, SecretTreeConfig};
-use mls_treekem::tree_math::LeafIndex;
+use mls_keyschedule::{SecretTree, SecretTreeConfig};
+use mls_types::tree_math::LeafIndex;
+use mls_types::GroupContext;
 use serde_json::Value;
 
 use super::key_schedule::suite_of;

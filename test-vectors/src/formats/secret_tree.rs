@@ -3,7 +3,7 @@
 
 use mls_crypto::Secret;
 use mls_keyschedule::{sender_data_key_nonce, RatchetType, SecretTree, SecretTreeConfig};
-use mls_treekem::tree_math::LeafIndex;
+use mls_types::tree_math::LeafIndex;
 use serde_json::Value;
 
 use super::key_schedule::suite_of;

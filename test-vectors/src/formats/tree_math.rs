@@ -1,6 +1,6 @@
 //! `tree-math.json`: array-based tree math (RFC 9420 Appendix C).
 
-use mls_treekem::tree_math::{self, NodeIndex};
+use mls_types::tree_math::{self, NodeIndex};
 use serde_json::Value;
 
 use crate::hexjson::uint;

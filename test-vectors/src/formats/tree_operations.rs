@@ -3,8 +3,9 @@
 
 use mls_codec::{Decode, Reader};
 use mls_crypto::{CipherSuite, CryptoProvider, HpkePublicKey, RustCrypto};
-use mls_treekem::tree_math::LeafIndex;
-use mls_treekem::{Extension, LeafNode, RatchetTree};
+use mls_treekem::{LeafNode, RatchetTree};
+use mls_types::tree_math::LeafIndex;
+use mls_types::Extension;
 use serde_json::Value;
 
 use crate::hexjson::{bytes, expect_eq, uint};

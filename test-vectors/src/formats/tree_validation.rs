@@ -2,8 +2,8 @@
 //! signatures of a ratchet tree (RFC 9420 §4.1.1, §7.3, §7.8, §7.9.2).
 
 use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto};
-use mls_treekem::tree_math::NodeIndex;
 use mls_treekem::{LeafNodeContext, RatchetTree};
+use mls_types::tree_math::NodeIndex;
 use serde_json::Value;
 
 use crate::hexjson::{bytes, uint};

@@ -8,8 +8,8 @@ use mls_crypto::{
     CipherSuite, CipherSuiteProvider, CryptoProvider, HpkePrivateKey, RustCrypto, RustCryptoSuite,
     Secret, SignaturePrivateKey,
 };
-use mls_treekem::tree_math::{LeafIndex, NodeIndex};
 use mls_treekem::{RatchetTree, TreePrivateKeys, UpdatePath};
+use mls_types::tree_math::{LeafIndex, NodeIndex};
 use serde_json::Value;
 
 use crate::hexjson::{bytes, expect_eq, uint};

@@ -7,11 +7,11 @@ use mls_crypto::{
 };
 use mls_framing::__doc::{self, DocRng};
 use mls_framing::*;
-use mls_keyschedule::{GroupContext, JoinerSecret, PskSecret, SecretTree, SecretTreeConfig};
-use mls_treekem::tree_math::LeafIndex;
-use mls_treekem::{
-    Extension, ExtensionType, LeafNodeSource, Node, ParentNode, UpdatePath, UpdatePathNode,
-};
+use mls_keyschedule::{JoinerSecret, PskSecret, SecretTree, SecretTreeConfig};
+use mls_treekem::{LeafNodeSource, Node, ParentNode, UpdatePath, UpdatePathNode};
+use mls_types::tree_math::LeafIndex;
+use mls_types::GroupContext;
+use mls_types::{Extension, ExtensionType};
 
 pub type Key = <RustCryptoSuite as CipherSuiteProvider>::SigningKey;
 
@@ -113,7 +113,7 @@ pub fn all_proposals(kp: &KeyPackage) -> Vec<Proposal> {
         }),
         Proposal::ReInit(ReInit {
             group_id: b"new".to_vec(),
-            version: mls_treekem::ProtocolVersion::MLS10,
+            version: mls_types::ProtocolVersion::MLS10,
             cipher_suite: CipherSuite(2),
             extensions: vec![Extension::new(ExtensionType(0xff00), vec![1, 2])],
         }),

@@ -4,7 +4,7 @@
 use mls_crypto::{CipherSuite, CryptoProvider, OsRng, RustCrypto, RustCryptoSuite};
 use mls_framing::{Add, MlsMessage, Proposal};
 use mls_group::*;
-use mls_treekem::Credential;
+use mls_types::Credential;
 
 pub fn suite(id: u16) -> RustCryptoSuite {
     RustCrypto.cipher_suite_provider(CipherSuite(id)).unwrap()

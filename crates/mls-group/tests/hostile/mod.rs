@@ -199,7 +199,7 @@ pub fn application_by(leaf: usize, data: &[u8]) -> MlsMessage {
 
 /// The Sender of member `leaf`.
 pub fn member(leaf: u32) -> Sender {
-    Sender::Member(mls_treekem::tree_math::LeafIndex(leaf))
+    Sender::Member(mls_types::tree_math::LeafIndex(leaf))
 }
 
 /// The length of the suite's `KDF.Nh` (the ciphertext sample of §6.3.2).

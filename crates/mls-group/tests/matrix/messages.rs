@@ -243,7 +243,7 @@ pub(crate) fn proposal_rows() -> Vec<Row> {
                 bob(unchecked_public(c, 0))
             },
             framing(F::ProposalNotAllowedForExternalSender(
-                mls_treekem::ProposalType::UPDATE,
+                mls_types::ProposalType::UPDATE,
             )),
         ),
         row(
@@ -255,9 +255,7 @@ pub(crate) fn proposal_rows() -> Vec<Row> {
                 bob(unchecked_public(c, 0))
             },
             // The sender rule, before looking for the Add's signature key.
-            framing(F::NewMemberProposalNotAdd(
-                mls_treekem::ProposalType::REMOVE,
-            )),
+            framing(F::NewMemberProposalNotAdd(mls_types::ProposalType::REMOVE)),
         ),
         row(
             k,
@@ -273,7 +271,7 @@ pub(crate) fn proposal_rows() -> Vec<Row> {
             },
             // The sender rule, before looking up the external sender.
             framing(F::ProposalNotAllowedForExternalSender(
-                mls_treekem::ProposalType::UPDATE,
+                mls_types::ProposalType::UPDATE,
             )),
         ),
         row(

@@ -20,8 +20,9 @@ use mls_group::{
     KeyPackageOptions, ProcessedMessage,
 };
 use mls_keyschedule::{JoinerSecret, PreSharedKeyID, Psk, PskSecret, RatchetType};
-use mls_treekem::tree_math::LeafIndex;
-use mls_treekem::{ExtensionType, LeafNodeSource, Lifetime, ProtocolVersion, TreeError};
+use mls_treekem::{LeafNodeSource, TreeError};
+use mls_types::tree_math::LeafIndex;
+use mls_types::{ExtensionType, Lifetime, ProtocolVersion};
 
 /// What a row must be refused with.
 pub(crate) type Want = Box<dyn Fn(&Refusal) -> bool>;

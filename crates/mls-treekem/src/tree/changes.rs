@@ -64,7 +64,8 @@ struct CachedHash {
 ///
 /// ```
 /// use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto};
-/// use mls_treekem::{RatchetTree, tree_math::LeafIndex};
+/// use mls_treekem::RatchetTree;
+/// use mls_types::tree_math::LeafIndex;
 /// let cs = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
 /// let mut tree = RatchetTree::new(mls_treekem::__doc_leaf(1));
 /// let before = tree.tree_hash(&cs).unwrap();

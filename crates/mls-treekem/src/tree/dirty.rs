@@ -92,7 +92,8 @@ impl RatchetTree {
     /// taken out with [`take_changes`](Self::take_changes).
     ///
     /// ```
-    /// use mls_treekem::{RatchetTree, tree_math::{LeafIndex, NodeIndex}};
+    /// use mls_treekem::RatchetTree;
+    /// use mls_types::tree_math::{LeafIndex, NodeIndex};
     /// let mut tree = RatchetTree::new(mls_treekem::__doc_leaf(1));
     /// tree.add_leaf(mls_treekem::__doc_leaf(2)).unwrap();
     /// assert_eq!(tree.changed_nodes(), [NodeIndex(0), NodeIndex(2)]); // new: everything

@@ -27,7 +27,8 @@ impl RatchetTree {
     ///
     /// ```
     /// use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto};
-    /// use mls_treekem::{RatchetTree, tree_math::LeafIndex};
+    /// use mls_treekem::RatchetTree;
+    /// use mls_types::tree_math::LeafIndex;
     /// let cs = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
     /// let mut tree = RatchetTree::new(mls_treekem::__doc_leaf(1));
     /// tree.add_leaf(mls_treekem::__doc_leaf(2)).unwrap();

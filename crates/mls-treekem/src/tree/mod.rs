@@ -45,7 +45,8 @@ pub use self::records::NODE_RECORD_VERSION;
 /// [`RatchetTree::changed_nodes`], [`RatchetTree::node_record`]).
 ///
 /// ```
-/// use mls_treekem::{RatchetTree, tree_math::LeafIndex};
+/// use mls_treekem::RatchetTree;
+/// use mls_types::tree_math::LeafIndex;
 /// # let leaf = mls_treekem::__doc_leaf(1);
 /// let mut tree = RatchetTree::new(leaf);
 /// assert_eq!(tree.n_leaves(), 1);
@@ -333,7 +334,8 @@ impl RatchetTree {
     /// capabilities (O(log N)).
     ///
     /// ```
-    /// use mls_treekem::{CredentialType, ExtensionType, ProposalType, RatchetTree};
+    /// use mls_treekem::RatchetTree;
+    /// use mls_types::{CredentialType, ExtensionType, ProposalType};
     /// let mut tree = RatchetTree::new(mls_treekem::__doc_leaf(1));
     /// tree.add_leaf(mls_treekem::__doc_leaf(2)).unwrap();
     /// assert_eq!(tree.members_supporting_credential(CredentialType::BASIC), 2);

@@ -20,7 +20,8 @@ impl RatchetTree {
     /// unmerged leaves if non-blank, else the resolutions of its children.
     ///
     /// ```
-    /// use mls_treekem::{RatchetTree, tree_math::NodeIndex};
+    /// use mls_treekem::RatchetTree;
+    /// use mls_types::tree_math::NodeIndex;
     /// # let mut tree = RatchetTree::new(mls_treekem::__doc_leaf(1));
     /// # tree.add_leaf(mls_treekem::__doc_leaf(2)).unwrap();
     /// // Two leaves under a blank root.

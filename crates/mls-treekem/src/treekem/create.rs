@@ -84,8 +84,8 @@ impl RatchetTree {
     ///
     /// ```
     /// use mls_crypto::{CipherSuite, CipherSuiteProvider, CryptoProvider, Error, Rng, RustCrypto};
-    /// use mls_treekem::{tree_math::LeafIndex, Capabilities, Credential, LeafNode, LeafNodeSource,
-    ///                   Lifetime, RatchetTree, TreePrivateKeys};
+    /// use mls_treekem::{LeafNode, LeafNodeSource, RatchetTree, TreePrivateKeys};
+    /// use mls_types::{tree_math::LeafIndex, Capabilities, Credential, Lifetime};
     /// struct Xs(u64);
     /// impl Rng for Xs {
     ///     fn fill_bytes(&mut self, d: &mut [u8]) -> Result<(), Error> {

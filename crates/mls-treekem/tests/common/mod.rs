@@ -6,10 +6,9 @@ use mls_crypto::{
     CipherSuite, CipherSuiteProvider, CryptoProvider, HpkePrivateKey, Rng, RustCrypto,
     RustCryptoSigningKey, RustCryptoSuite,
 };
-use mls_treekem::tree_math::LeafIndex;
-use mls_treekem::{
-    Capabilities, Credential, LeafNode, LeafNodeSource, Lifetime, RatchetTree, TreePrivateKeys,
-};
+use mls_treekem::{LeafNode, LeafNodeSource, RatchetTree, TreePrivateKeys};
+use mls_types::tree_math::LeafIndex;
+use mls_types::{Capabilities, Credential, Lifetime};
 
 /// SHA-256 in counter mode over a seed: deterministic, for tests only.
 pub struct TestRng {

@@ -6,7 +6,7 @@
 //! may be truncated), which is what the direct path of a truncated tree needs.
 //!
 //! ```
-//! use mls_treekem::tree_math::{LeafIndex, NodeIndex, root, direct_path};
+//! use mls_types::tree_math::{LeafIndex, NodeIndex, root, direct_path};
 //! assert_eq!(root(4), NodeIndex(3));
 //! assert_eq!(direct_path(LeafIndex(0).node(), 4), vec![NodeIndex(1), NodeIndex(3)]);
 //! ```

@@ -19,7 +19,7 @@ pub struct Certificate {
 ///
 /// ```
 /// use mls_codec::{decode_exact, Encode};
-/// use mls_treekem::{Credential, CredentialType};
+/// use mls_types::{Credential, CredentialType};
 /// let c = Credential::Basic(b"alice".to_vec());
 /// assert_eq!(c.credential_type(), CredentialType::BASIC);
 /// let bytes = c.to_bytes().unwrap();

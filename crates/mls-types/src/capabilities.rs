@@ -1,15 +1,15 @@
 //! `Capabilities` (RFC 9420 §7.2) and `RequiredCapabilities` (§11.1).
 
+use crate::CipherSuite;
 use alloc::vec::Vec;
 use mls_codec::{Decode, Encode};
-use mls_crypto::CipherSuite;
 
 use crate::{CredentialType, ExtensionType, ProposalType, ProtocolVersion};
 
 /// `Capabilities` (RFC 9420 §7.2): what a client supports. Unknown values are kept.
 ///
 /// ```
-/// use mls_treekem::{Capabilities, CredentialType, ExtensionType};
+/// use mls_types::{Capabilities, CredentialType, ExtensionType};
 /// let caps = Capabilities::default();
 /// assert!(caps.supports_credential(CredentialType::BASIC));
 /// assert!(caps.supports_extension(ExtensionType::RATCHET_TREE)); // a default type

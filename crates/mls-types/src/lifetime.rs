@@ -5,7 +5,7 @@ use mls_codec::{Decode, Encode};
 /// `struct { uint64 not_before; uint64 not_after; } Lifetime` (RFC 9420 §7.2), in Unix seconds.
 ///
 /// ```
-/// use mls_treekem::Lifetime;
+/// use mls_types::Lifetime;
 /// let l = Lifetime { not_before: 10, not_after: 20 };
 /// assert!(l.contains(15) && !l.contains(21));
 /// assert_eq!(l.duration(), 10);

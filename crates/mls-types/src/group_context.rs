@@ -1,17 +1,17 @@
 //! `GroupContext` (RFC 9420 §8.1).
 
+use crate::CipherSuite;
+use crate::{Extension, ProtocolVersion};
 use alloc::vec::Vec;
 use mls_codec::{Decode, Encode};
-use mls_crypto::CipherSuite;
-use mls_treekem::{Extension, ProtocolVersion};
 
 /// `struct GroupContext` (RFC 9420 §8.1): the summary of the group's state
 /// that every epoch's key schedule binds.
 ///
 /// ```
 /// use mls_codec::{decode_exact, Encode};
-/// use mls_crypto::CipherSuite;
-/// use mls_keyschedule::GroupContext;
+/// use mls_types::CipherSuite;
+/// use mls_types::GroupContext;
 ///
 /// let gc = GroupContext::new(CipherSuite(1), b"group".to_vec(), 0, vec![0xaa; 32], Vec::new());
 /// let bytes = gc.to_bytes().unwrap();
