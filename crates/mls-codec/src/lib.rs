@@ -13,6 +13,11 @@
 //! | `struct { .. }`       | `#[derive(Encode, Decode)]` on a struct (fields in order) |
 //! | `select (tag) { .. }` | `#[derive(Encode, Decode)]` on an enum with `#[codec(tag = ..)]` |
 //!
+//! For persisted state (never on the wire) there are also `bool` (one octet,
+//! 0 or 1), tuples (their fields in order), `BTreeMap<K, V>` (a vector of
+//! key–value pairs in strictly ascending key order) and `VecDeque<T>` (as
+//! `Vec<T>`).
+//!
 //! Decoding is strict: variable-length integers must use the minimal
 //! encoding, presence octets must be 0 or 1, and [`decode_exact`] rejects
 //! trailing bytes. Decoding never panics on any input, and the memory it

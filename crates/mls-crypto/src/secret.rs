@@ -2,6 +2,7 @@
 
 use alloc::vec::Vec;
 use core::fmt;
+use mls_codec::{Decode, Encode, Reader};
 use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
@@ -80,5 +81,32 @@ impl Eq for Secret {}
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Secret({} bytes)", self.0.len())
+    }
+}
+
+/// `opaque secret<V>`, for persisted state (a secret never goes on the
+/// wire in the clear). Decoding moves the decoded bytes into the secret
+/// without a copy.
+///
+/// ```
+/// use mls_codec::{decode_exact, Encode};
+/// use mls_crypto::Secret;
+/// let s = Secret::from(vec![1, 2, 3]);
+/// assert_eq!(s.to_bytes().unwrap(), [3, 1, 2, 3]);
+/// assert_eq!(decode_exact::<Secret>(&[3, 1, 2, 3]).unwrap(), s);
+/// ```
+impl Encode for Secret {
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), mls_codec::Error> {
+        self.0.as_slice().encode(out)
+    }
+
+    fn encoded_len(&self) -> usize {
+        self.0.as_slice().encoded_len()
+    }
+}
+
+impl Decode for Secret {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, mls_codec::Error> {
+        Vec::<u8>::decode(r).map(Secret)
     }
 }

@@ -1,6 +1,7 @@
 //! [`Encode`](crate::Encode) and [`Decode`](crate::Decode) for standard types.
 
 mod array;
+mod collections;
 mod int;
 mod option;
 mod pointer;
