@@ -290,6 +290,31 @@ impl PublicMessage {
         context: Option<&GroupContext>,
         signature_key: &SignaturePublicKey,
     ) -> Result<EncodedTbs, FramingError> {
+        self.verify_with(suite, Some(membership_key), context, signature_key)
+    }
+
+    /// Every check of [`verify`](Self::verify) but the membership tag,
+    /// which needs the epoch's membership key: what a Delivery Service,
+    /// which holds no epoch secret, can verify (RFC 9420 §6.2; RFC 9750
+    /// §5). A member sender's message must still carry a tag.
+    pub fn verify_without_membership_tag<S: CipherSuiteProvider + ?Sized>(
+        &self,
+        suite: &S,
+        context: Option<&GroupContext>,
+        signature_key: &SignaturePublicKey,
+    ) -> Result<EncodedTbs, FramingError> {
+        self.verify_with(suite, None, context, signature_key)
+    }
+
+    /// `membership_key`: `None` to skip the membership tag check,
+    /// `Some(None)` to require a key (a member sender's message fails).
+    fn verify_with<S: CipherSuiteProvider + ?Sized>(
+        &self,
+        suite: &S,
+        membership_key: Option<Option<&[u8]>>,
+        context: Option<&GroupContext>,
+        signature_key: &SignaturePublicKey,
+    ) -> Result<EncodedTbs, FramingError> {
         check_sender_rules(WireFormat::PUBLIC_MESSAGE, &self.content)?;
         self.auth.check_presence(self.content.content_type())?;
         if let Some(gc) = context {
@@ -300,11 +325,19 @@ impl PublicMessage {
         let spare = self.auth.encoded_len();
         let tbs = if let Sender::Member(_) = self.content.sender {
             let gc = context.ok_or(FramingError::MissingGroupContext)?;
-            let key = membership_key.ok_or(FramingError::MissingMembershipTag)?;
             let mut tbs =
                 FramedContentTBS::new(WireFormat::PUBLIC_MESSAGE, &self.content, Some(gc))?
                     .encode_kept(spare)?;
-            self.check_membership_tag(suite, key, &mut tbs)?;
+            match membership_key {
+                Some(key) => {
+                    let key = key.ok_or(FramingError::MissingMembershipTag)?;
+                    self.check_membership_tag(suite, key, &mut tbs)?;
+                }
+                None if self.membership_tag.is_none() => {
+                    return Err(FramingError::MissingMembershipTag)
+                }
+                None => {}
+            }
             tbs
         } else {
             FramedContentTBS::new(WireFormat::PUBLIC_MESSAGE, &self.content, context)?

@@ -261,7 +261,7 @@ impl Fixture {
         let public_group_info = setup(groups[RECEIVER].group_info(true, true), "group info");
         let states = groups
             .iter()
-            .map(|g| setup(g.to_state_bytes(), "state"))
+            .map(|g| setup(g.to_state_bytes(), "state").to_vec())
             .collect();
         Fixture {
             context: groups[0].context().clone(),

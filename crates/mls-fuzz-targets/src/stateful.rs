@@ -78,7 +78,7 @@ pub fn reauthenticate(fx: &Fixture, mode: u8, msg: MlsMessage) -> MlsMessage {
     forged.unwrap_or(msg)
 }
 
-fn state(g: &MemberGroup) -> Vec<u8> {
+fn state(g: &MemberGroup) -> zeroize::Zeroizing<Vec<u8>> {
     g.to_state_bytes().expect("a group state encodes")
 }
 
@@ -93,7 +93,7 @@ pub fn member_receives(fx: &Fixture, msg: &MlsMessage) -> Outcome {
     match g.process_message(msg) {
         Err(e) => {
             assert!(
-                &state(&g) == before,
+                state(&g).as_slice() == before.as_slice(),
                 "state changed by a refused message ({e:?})"
             );
             Outcome::Rejected(e)
@@ -129,8 +129,9 @@ pub fn public_group_receives(fx: &Fixture, msg: &MlsMessage) -> Outcome {
     if msg.wire_format() != WireFormat::PUBLIC_MESSAGE {
         return Outcome::Skipped;
     }
-    let mut pg = PublicGroup::from_group_info(fx.suite.clone(), &fx.public_group_info, None)
-        .expect("the fixture's GroupInfo imports");
+    let mut pg =
+        PublicGroup::from_group_info(fx.suite.clone(), &fx.public_group_info, Default::default())
+            .expect("the fixture's GroupInfo imports");
     // What bob holds too.
     pg.process_message(&fx.update_proposal)
         .expect("the DS follows carol's proposal");

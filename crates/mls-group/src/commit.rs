@@ -1,21 +1,25 @@
-//! Creating a commit (RFC 9420 §12.4.1) and its Welcome (§12.4.3).
+//! Creating a commit (RFC 9420 §12.4.1) and its Welcome (§12.4.3), through
+//! the one commit pipeline of the embedded public group.
 
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 use mls_codec::Encode;
 use mls_crypto::{CipherSuiteProvider, Rng};
 use mls_framing::{
     Commit, Content, GroupInfo, GroupSecrets, MlsMessage, PathSecret, Proposal, ProposalOrRef,
-    Sender, Welcome, WireFormat,
+    Sender, Welcome,
 };
-use mls_keyschedule::interim_transcript_hash;
-use mls_treekem::LeafNodeSource;
+use mls_keyschedule::{interim_transcript_hash, InMemoryPskStore, KeyScheduleOutput, PskSecret};
+use mls_treekem::{TreePrivateKeys, UpdatePath, UpdatePathSecrets};
 use mls_types::tree_math::LeafIndex;
-use mls_types::{Extension, ExtensionType};
+use mls_types::GroupContext;
 
-use crate::epoch::{next_epoch, provisional_context, psk_secret, CommitContent, StagedCommit};
-use crate::group::FirstEpoch;
-use crate::proposals::{apply, resolve, validate_list, ApplyEnv, Committer};
-use crate::{Group, GroupError, HandshakeFormat};
+use crate::epoch::{next_epoch_secrets, psk_secret, EpochState};
+use crate::lifecycle::{Lifecycle, PendingCommit};
+use crate::public::{CommitContent, Committer, Effects, PublicGroup};
+use crate::send::{handshake_wire_format, protect, sign_as_member};
+use crate::staged::{CommitOrigin, NextEpoch, StagedCommit};
+use crate::{Group, GroupConfig, GroupError, HandshakeFormat};
 
 /// How to build a commit.
 ///
@@ -64,29 +68,30 @@ pub struct CommitOutput {
     pub group_info: Option<GroupInfo>,
 }
 
-/// Our commit awaiting the Delivery Service's confirmation.
-#[derive(Debug, Clone)]
-pub struct PendingCommit {
-    pub(crate) staged: StagedCommit,
-    pub(crate) message: MlsMessage,
+/// The member's parts a commit needs besides the public group.
+struct Committing<'a, S: CipherSuiteProvider> {
+    me: LeafIndex,
+    signer: &'a S::SigningKey,
+    private_keys: &'a TreePrivateKeys,
+    epoch: &'a mut EpochState,
+    psks: &'a InMemoryPskStore,
+    config: &'a GroupConfig,
 }
 
-impl PendingCommit {
-    /// The commit message sent.
-    pub fn message(&self) -> &MlsMessage {
-        &self.message
-    }
-
-    /// What the commit does.
-    pub fn staged(&self) -> &StagedCommit {
-        &self.staged
-    }
+/// A commit built inside the tree's journal.
+struct Built {
+    output: CommitOutput,
+    fx: Effects,
+    context: GroupContext,
+    interim_transcript_hash: Vec<u8>,
+    confirmation_tag: Vec<u8>,
+    next: NextEpoch,
 }
 
 impl<S: CipherSuiteProvider> Group<S> {
     /// Our pending commit, if any.
     pub fn pending_commit(&self) -> Option<&PendingCommit> {
-        self.pending_commit.as_ref()
+        self.lifecycle.pending()
     }
 
     /// Creates a commit of `proposals` (by value) plus, if
@@ -99,34 +104,49 @@ impl<S: CipherSuiteProvider> Group<S> {
         options: &CommitOptions,
         rng: &mut dyn Rng,
     ) -> Result<CommitOutput, GroupError> {
-        if !self.is_active() {
-            return Err(GroupError::GroupInactive);
-        }
-        if self.pending_commit.is_some() {
+        self.lifecycle.check_active()?;
+        if self.lifecycle.pending().is_some() {
             return Err(GroupError::CommitPending);
         }
-        let me = self.own_leaf();
         let mut refs = Vec::new();
         if options.include_stored_proposals {
             refs = self.stored_proposals_to_commit(&proposals);
         }
         refs.extend(proposals.into_iter().map(ProposalOrRef::Proposal));
-        let list = resolve(&self.proposals, &refs, Sender::Member(me))?;
-        validate_list(&self.tree, Committer::Member(me), &list)?;
-        self.tree.begin_changes();
-        let (output, mut staged) = match self.commit_inner(refs, &list, options, rng) {
-            Ok(r) => r,
-            Err(e) => {
-                self.tree.rollback_changes();
-                return Err(e);
-            }
+        let token = self.staging_token()?;
+        let me = self.own_leaf();
+        let mut parts = Committing {
+            me,
+            signer: &self.signer,
+            private_keys: &self.private_keys,
+            epoch: &mut self.epoch,
+            psks: &self.psks,
+            config: &self.config,
         };
-        staged.tree_changes = self.tree.take_changes();
-        self.pending_commit = Some(PendingCommit {
+        let from_epoch = self.public.context.epoch;
+        let (built, changes) = self
+            .public
+            .staging(|g| build_commit(g, &mut parts, refs, options, rng))?;
+        let staged = StagedCommit {
+            public: crate::public::PublicStagedCommit {
+                changes,
+                from_epoch,
+                context: built.context,
+                interim_transcript_hash: built.interim_transcript_hash,
+                confirmation_tag: built.confirmation_tag,
+                committer: me,
+                external: false,
+                effects: built.fx,
+            },
+            origin: CommitOrigin::Own,
+            next: Some(built.next),
+            token,
+        };
+        self.lifecycle = Lifecycle::PendingCommit(Box::new(PendingCommit {
             staged,
-            message: output.commit.clone(),
-        });
-        Ok(output)
+            message: built.output.commit.clone(),
+        }));
+        Ok(built.output)
     }
 
     /// The stored proposals a commit can include (§12.2's SHOULDs): not
@@ -135,9 +155,8 @@ impl<S: CipherSuiteProvider> Group<S> {
     /// leaf; a ReInit only if nothing else is committed.
     fn stored_proposals_to_commit(&self, by_value: &[Proposal]) -> Vec<ProposalOrRef> {
         let me = self.own_leaf();
-        let removed: alloc::collections::BTreeSet<u32> = self
-            .proposals
-            .entries
+        let stored = self.public.proposals.entries();
+        let removed: alloc::collections::BTreeSet<u32> = stored
             .iter()
             .map(|e| &e.proposal)
             .chain(by_value.iter())
@@ -149,7 +168,7 @@ impl<S: CipherSuiteProvider> Group<S> {
         let mut seen_update = alloc::collections::BTreeSet::new();
         let mut seen_remove = alloc::collections::BTreeSet::new();
         let mut chosen = Vec::new();
-        for e in self.proposals.entries.iter().rev() {
+        for e in stored.iter().rev() {
             let keep = match (&e.proposal, e.sender) {
                 (Proposal::Update(_), Sender::Member(l)) => {
                     l != me && !removed.contains(&l.0) && seen_update.insert(l.0)
@@ -173,128 +192,181 @@ impl<S: CipherSuiteProvider> Group<S> {
             .map(|e| ProposalOrRef::Reference(e.reference.clone()))
             .collect()
     }
+}
 
-    fn commit_inner(
-        &mut self,
-        refs: Vec<ProposalOrRef>,
-        list: &[crate::proposals::Resolved],
-        options: &CommitOptions,
+/// The commit of `refs` (§12.4.1), built on `g` inside its tree journal:
+/// the pipeline applies the proposals, then our path (if any) is created
+/// over the new tree, the content signed, the next epoch derived and the
+/// Welcome sealed.
+fn build_commit<S: CipherSuiteProvider>(
+    g: &mut PublicGroup<S>,
+    m: &mut Committing<'_, S>,
+    refs: Vec<ProposalOrRef>,
+    options: &CommitOptions,
+    rng: &mut dyn Rng,
+) -> Result<Built, GroupError> {
+    let applied = g.apply_commit(Committer::Member(m.me), &refs)?;
+    let fx = applied.fx;
+    let (path, secrets, provisional) = if fx.path_required || options.force_path {
+        let (path, secrets, provisional) = our_path(g, m, &fx, rng)?;
+        (Some(path), Some(secrets), provisional)
+    } else {
+        (None, None, g.provisional_context(&fx)?)
+    };
+    let private_keys = match &secrets {
+        Some(s) => s.private_keys.clone(),
+        None => {
+            let mut k = m.private_keys.clone();
+            k.prune(&g.tree);
+            k
+        }
+    };
+    let wire_format =
+        handshake_wire_format(options.wire_format.unwrap_or(m.config.handshake_format));
+    let commit = Commit {
+        proposals: refs,
+        path,
+    };
+    // The signed TBS is reused for the transcript hash and the
+    // membership tag: a large commit is encoded once.
+    let (mut ac, tbs) = sign_as_member(
+        &g.suite,
+        m.signer,
+        &g.context,
+        m.me,
+        wire_format,
+        Content::Commit(commit),
+        options.authenticated_data.clone(),
+    )?;
+    let context = g.next_context(
+        provisional,
+        &CommitContent {
+            content: ac.view(),
+            tbs: Some(&tbs),
+        },
+    )?;
+    let psk = psk_secret(&g.suite, &fx.psks, |id| {
+        mls_keyschedule::PskStore::psk(m.psks, id)
+    })?;
+    let (key_schedule, tag) = next_epoch_secrets(
+        &g.suite,
+        m.epoch.secrets.init_secret(),
+        secrets.as_ref().map(|s| &s.commit_secret),
+        &context,
+        &psk,
+    )?;
+    ac.set_confirmation_tag(tag.clone())?;
+    let interim = interim_transcript_hash(&g.suite, &context.confirmed_transcript_hash, &tag)?;
+    let (welcome, group_info) = if fx.added.is_empty() {
+        (None, None)
+    } else {
+        let with_tree = options
+            .ratchet_tree_in_welcome
+            .unwrap_or(m.config.ratchet_tree_in_welcome);
+        let welcome = NewEpoch {
+            context: &context,
+            tag: &tag,
+            key_schedule: &key_schedule,
+            psk: &psk,
+            secrets: secrets.as_ref(),
+        };
+        let (w, i) = welcome.seal(g, m, &fx, with_tree, rng)?;
+        (Some(w), Some(i))
+    };
+    let message = protect(
+        &g.suite,
+        &g.context,
+        m.epoch,
+        m.config.padding,
+        (ac, Some(tbs)),
+        rng,
+    )?;
+    Ok(Built {
+        output: CommitOutput {
+            commit: message,
+            welcome,
+            group_info,
+        },
+        fx,
+        context,
+        interim_transcript_hash: interim,
+        confirmation_tag: tag,
+        next: NextEpoch {
+            key_schedule,
+            private_keys,
+        },
+    })
+}
+
+/// Our UpdatePath over the tree the proposals made (§7.4, §12.4.1):
+/// new keys along our direct path, encrypted to the rest of the group
+/// under the provisional GroupContext.
+fn our_path<S: CipherSuiteProvider>(
+    g: &mut PublicGroup<S>,
+    m: &Committing<'_, S>,
+    fx: &Effects,
+    rng: &mut dyn Rng,
+) -> Result<(UpdatePath, UpdatePathSecrets, GroupContext), GroupError> {
+    let leaf = g
+        .tree
+        .leaf(m.me)
+        .cloned()
+        .ok_or(GroupError::GroupInactive)?;
+    let group_id = g.context.group_id.clone();
+    let pending = g
+        .tree
+        .prepare_update_path(&g.suite, m.me, leaf, m.signer, &group_id, rng)?;
+    let provisional = g.provisional_context(fx)?;
+    let (path, secrets) = pending.encrypt(
+        &g.suite,
+        &g.tree,
+        &provisional.to_bytes()?,
+        &fx.new_members(),
+        rng,
+    )?;
+    Ok((path, secrets, provisional))
+}
+
+/// What the Welcome of a commit carries about the new epoch (§12.4.3).
+struct NewEpoch<'a> {
+    context: &'a GroupContext,
+    tag: &'a [u8],
+    key_schedule: &'a KeyScheduleOutput,
+    psk: &'a PskSecret,
+    secrets: Option<&'a UpdatePathSecrets>,
+}
+
+impl NewEpoch<'_> {
+    /// The signed GroupInfo of the new epoch, and the Welcome that gives
+    /// it with each joiner's GroupSecrets to the members `fx` adds.
+    fn seal<S: CipherSuiteProvider>(
+        &self,
+        g: &PublicGroup<S>,
+        m: &Committing<'_, S>,
+        fx: &Effects,
+        with_tree: bool,
         rng: &mut dyn Rng,
-    ) -> Result<(CommitOutput, StagedCommit), GroupError> {
-        let me = self.own_leaf();
-        let env = ApplyEnv {
-            suite: &self.suite,
-            context: &self.context,
-            now: self.lifetime_now(),
-            policy: self.policy.as_ref(),
-            new_group: self.context.epoch == 0,
+    ) -> Result<(MlsMessage, GroupInfo), GroupError> {
+        let mut extensions = Vec::new();
+        if with_tree {
+            extensions.push(g.ratchet_tree_extension()?);
+        }
+        let mut info = GroupInfo {
+            group_context: self.context.clone(),
+            extensions,
+            confirmation_tag: self.tag.to_vec(),
+            signer: m.me,
+            signature: Vec::new(),
         };
-        let fx = apply(&env, &mut self.tree, list)?;
-        let new_members: Vec<LeafIndex> = fx.added.iter().map(|(l, _)| *l).collect();
-        let group_id = self.context.group_id.clone();
-        let (path, secrets, provisional) = if fx.path_required || options.force_path {
-            let leaf = self
-                .own_leaf_node()
-                .cloned()
-                .ok_or(GroupError::GroupInactive)?;
-            let pending = self.tree.prepare_update_path(
-                &self.suite,
-                me,
-                leaf,
-                &self.signer,
-                &group_id,
-                rng,
-            )?;
-            let provisional = provisional_context(
-                &self.context,
-                self.tree.tree_hash(&self.suite)?,
-                fx.extensions.as_deref(),
-            )?;
-            let (path, secrets) = pending.encrypt(
-                &self.suite,
-                &self.tree,
-                &provisional.to_bytes()?,
-                &new_members,
-                rng,
-            )?;
-            (Some(path), Some(secrets), provisional)
-        } else {
-            let provisional = provisional_context(
-                &self.context,
-                self.tree.tree_hash(&self.suite)?,
-                fx.extensions.as_deref(),
-            )?;
-            (None, None, provisional)
-        };
-        let private_keys = match &secrets {
-            Some(s) => s.private_keys.clone(),
-            None => {
-                let mut k = self.private_keys.clone();
-                k.prune(&self.tree);
-                k
-            }
-        };
-        let wire_format = match options.wire_format.unwrap_or(self.config.handshake_format) {
-            HandshakeFormat::Public => WireFormat::PUBLIC_MESSAGE,
-            HandshakeFormat::Private => WireFormat::PRIVATE_MESSAGE,
-        };
-        let commit = Commit {
-            proposals: refs,
-            path,
-        };
-        // The signed TBS is reused for the transcript hash and the
-        // membership tag: a large commit is encoded once.
-        let (mut ac, tbs) = self.sign_content_keeping_tbs(
-            wire_format,
-            Content::Commit(commit),
-            options.authenticated_data.clone(),
-        )?;
-        let init = self.epoch_secrets.init_secret().clone();
-        let psk = psk_secret(self, None, &fx.psks)?;
-        let (context, key_schedule, tag) = next_epoch(
-            &self.suite,
-            &self.interim_transcript_hash,
-            provisional,
-            CommitContent {
-                content: ac.view(),
-                tbs: Some(&tbs),
-            },
-            &init,
-            secrets.as_ref().map(|s| &s.commit_secret),
-            &psk,
-        )?;
-        ac.set_confirmation_tag(tag.clone())?;
-        let interim =
-            interim_transcript_hash(&self.suite, &context.confirmed_transcript_hash, &tag)?;
-
-        let (welcome, group_info) = if fx.added.is_empty() {
-            (None, None)
-        } else {
-            let mut extensions = Vec::new();
-            if options
-                .ratchet_tree_in_welcome
-                .unwrap_or(self.config.ratchet_tree_in_welcome)
-            {
-                extensions.push(Extension::new(
-                    ExtensionType::RATCHET_TREE,
-                    self.tree.to_extension_bytes()?,
-                ));
-            }
-            let mut info = GroupInfo {
-                group_context: context.clone(),
-                extensions,
-                confirmation_tag: tag.clone(),
-                signer: me,
-                signature: Vec::new(),
-            };
-            // Encoded once (with the tree), signed, and encrypted in place.
-            let encoded_info = info.sign_encoded(&self.suite, &self.signer)?;
-            let group_secrets: Vec<GroupSecrets> = fx
-                .added
+        // Encoded once (with the tree), signed, and encrypted in place.
+        let encoded_info = info.sign_encoded(&g.suite, m.signer)?;
+        let joiner_secret = &self.key_schedule.joiner_secret;
+        let group_secrets: Vec<GroupSecrets> =
+            fx.added
                 .iter()
                 .map(|(leaf, _)| GroupSecrets {
-                    joiner_secret: key_schedule.joiner_secret.as_bytes().to_vec(),
-                    path_secret: secrets.as_ref().and_then(|s| s.path_secret_for(*leaf)).map(
+                    joiner_secret: joiner_secret.as_bytes().to_vec(),
+                    path_secret: self.secrets.and_then(|s| s.path_secret_for(*leaf)).map(
                         |(_, p)| PathSecret {
                             path_secret: p.as_bytes().to_vec(),
                         },
@@ -302,145 +374,14 @@ impl<S: CipherSuiteProvider> Group<S> {
                     psks: fx.psks.clone(),
                 })
                 .collect();
-            let welcome = Welcome::seal_encoded(
-                &self.suite,
-                encoded_info,
-                &key_schedule.joiner_secret,
-                &psk,
-                fx.added.iter().map(|(_, kp)| kp).zip(group_secrets.iter()),
-                rng,
-            )?;
-            (Some(MlsMessage::from(welcome)), Some(info))
-        };
-        let message = self.protect_with_tbs(ac, Some(tbs), rng)?;
-        let staged = StagedCommit {
-            tree_changes: mls_treekem::TreeChanges::default(),
-            from_epoch: self.context.epoch,
-            context,
-            key_schedule,
-            interim_transcript_hash: interim,
-            confirmation_tag: tag,
-            private_keys: Some(private_keys),
-            committer: Some(me),
-            added: fx.added,
-            removed: fx.removed,
-            updated: fx.updated,
-            new_extensions: fx.extensions,
-            psks: fx.psks,
-            reinit: fx.reinit,
-            custom: fx.custom,
-            own: true,
-            external: false,
-        };
-        Ok((
-            CommitOutput {
-                commit: message,
-                welcome,
-                group_info,
-            },
-            staged,
-        ))
-    }
-
-    /// Creates a new one-member group (§11) with `extensions` in its
-    /// GroupContext. Epoch 0; add members with [`Group::commit`].
-    pub fn create(
-        suite: S,
-        identity: crate::ClientIdentity,
-        group_id: Vec<u8>,
-        extensions: Vec<Extension>,
-        config: crate::GroupConfig,
-        rng: &mut dyn Rng,
-    ) -> Result<Self, GroupError> {
-        let kp = crate::KeyPackageBundle::create(
-            &suite,
-            &identity,
-            crate::KeyPackageOptions::default(),
+        let welcome = Welcome::seal_encoded(
+            &g.suite,
+            encoded_info,
+            joiner_secret,
+            self.psk,
+            fx.added.iter().map(|(_, kp)| kp).zip(group_secrets.iter()),
             rng,
         )?;
-        Self::create_with_leaf(suite, kp, group_id, extensions, config, rng)
-    }
-
-    /// Like [`Group::create`], with the creator's leaf taken from one of
-    /// its KeyPackages (its capabilities, lifetime and extensions).
-    pub fn create_with_leaf(
-        suite: S,
-        bundle: crate::KeyPackageBundle,
-        group_id: Vec<u8>,
-        extensions: Vec<Extension>,
-        config: crate::GroupConfig,
-        rng: &mut dyn Rng,
-    ) -> Result<Self, GroupError> {
-        use mls_keyschedule::{InitSecret, KeyScheduleOutput, PskSecret};
-        use mls_treekem::{RatchetTree, TreePrivateKeys};
-        use mls_types::GroupContext;
-        let leaf = bundle.key_package.leaf_node.clone();
-        if !matches!(leaf.leaf_node_source, LeafNodeSource::KeyPackage(_)) {
-            return Err(GroupError::InvalidArgument(
-                "leaf must come from a KeyPackage",
-            ));
-        }
-        mls_framing::check_unique_extensions(&extensions)?;
-        if let Some(req) =
-            mls_framing::find_extension::<mls_types::RequiredCapabilities>(&extensions)?
-        {
-            let caps = &leaf.capabilities;
-            if !req
-                .extension_types
-                .iter()
-                .all(|t| caps.supports_extension(*t))
-                || !req
-                    .proposal_types
-                    .iter()
-                    .all(|t| caps.supports_proposal(*t))
-                || !req
-                    .credential_types
-                    .iter()
-                    .all(|t| caps.supports_credential(*t))
-            {
-                return Err(GroupError::InvalidArgument(
-                    "creator does not support the required capabilities",
-                ));
-            }
-        }
-        let mut tree = RatchetTree::new(leaf.clone());
-        let private_keys = TreePrivateKeys::new(
-            LeafIndex(0),
-            leaf.encryption_key.clone(),
-            bundle.encryption_private.clone(),
-        );
-        let mut context = GroupContext::new(
-            suite.cipher_suite(),
-            group_id,
-            0,
-            tree.tree_hash(&suite)?,
-            Vec::new(),
-        );
-        context.extensions = extensions;
-        let init = InitSecret::random(&suite, rng)?;
-        let ks = KeyScheduleOutput::derive(
-            &suite,
-            &init,
-            None,
-            &context.to_bytes()?,
-            &PskSecret::zero(&suite),
-        )?;
-        let tag = ks
-            .epoch_secrets
-            .confirmation_tag(&suite, &context.confirmed_transcript_hash)?;
-        let signer = bundle.identity.signer(&suite)?;
-        Group::enter_first_epoch(FirstEpoch {
-            suite,
-            config,
-            identity: bundle.identity.clone(),
-            signer,
-            tree,
-            private_keys,
-            context,
-            confirmation_tag: tag,
-            epoch_secrets: ks.epoch_secrets,
-            now: None,
-            policy: Self::default_policy(),
-        })
+        Ok((MlsMessage::from(welcome), info))
     }
 }

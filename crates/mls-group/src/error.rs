@@ -68,8 +68,15 @@ pub enum GroupError {
     /// The commit was created by this member and must be merged with
     /// [`crate::Group::merge_pending_commit`].
     OwnCommit,
-    /// This member was removed or the group was reinitialized: it can no longer send.
+    /// A ReInit was committed (§11.2): this group can no longer send or
+    /// follow handshake messages; only its history is readable.
     GroupInactive,
+    /// This member was removed from the group (§12.4.2): it can no longer
+    /// send, follow or export; only its history is readable.
+    Removed,
+    /// The staged commit was staged by another group state (another
+    /// member, another epoch or another group) and cannot be merged here.
+    StagedElsewhere,
     /// A message from a past epoch that is no longer retained, or a
     /// handshake message from a past epoch.
     EpochTooOld(u64),
@@ -129,7 +136,11 @@ impl fmt::Display for GroupError {
             GroupError::NoPendingCommit => f.write_str("no matching pending commit"),
             GroupError::CommitPending => f.write_str("a commit is pending"),
             GroupError::OwnCommit => f.write_str("own commit: merge the pending commit"),
-            GroupError::GroupInactive => f.write_str("group inactive"),
+            GroupError::GroupInactive => f.write_str("group inactive after a ReInit"),
+            GroupError::Removed => f.write_str("removed from the group"),
+            GroupError::StagedElsewhere => {
+                f.write_str("staged commit belongs to another group state")
+            }
             GroupError::EpochTooOld(e) => write!(f, "epoch {e} not retained"),
             GroupError::PolicyRejected(r) => write!(f, "rejected by policy: {r}"),
             GroupError::CredentialRejected => f.write_str("credential rejected"),

@@ -8,18 +8,13 @@ use mls_framing::{
     AuthenticatedContent, Commit, Content, ExternalInit, ExternalPub, FramedContent, GroupInfo,
     MlsMessage, PreSharedKey, Proposal, ProposalOrRef, PublicMessage, Remove, Sender, WireFormat,
 };
-use mls_keyschedule::{
-    external_init_sender, interim_transcript_hash, InMemoryPskStore, PreSharedKeyID, PskSecret,
-    PskStore,
-};
+use mls_keyschedule::{external_init_sender, InMemoryPskStore, PreSharedKeyID, PskStore};
 use mls_treekem::{LeafNode, LeafNodeSource, RatchetTree};
 use mls_types::tree_math::LeafIndex;
 
-use crate::epoch::{next_epoch, provisional_context, CommitContent};
+use crate::epoch::{next_epoch_secrets, psk_secret};
 use crate::group::FirstEpoch;
-use crate::join::{import_tree, verify_group_info_signature};
-use crate::process::EXTERNAL_PLACEHOLDER_KEY;
-use crate::proposals::check_auth;
+use crate::public::{CommitContent, Committer, PathLeaf, PublicGroup, PublicGroupOptions};
 use crate::{ClientIdentity, Group, GroupConfig, GroupError, GroupPolicy, KeyPackageOptions};
 
 /// Options of an external join.
@@ -45,7 +40,8 @@ pub struct ExternalJoinOptions<'a> {
 
 impl<S: CipherSuiteProvider> Group<S> {
     /// Joins a group from its published GroupInfo (with `external_pub`)
-    /// by an external commit. Returns our new group state (already in the
+    /// by an external commit, built through the same commit pipeline its
+    /// members will run on it. Returns our new group state (already in the
     /// new epoch) and the commit to send. If the Delivery Service rejects
     /// the commit, drop the returned group and retry.
     pub fn join_external(
@@ -59,40 +55,36 @@ impl<S: CipherSuiteProvider> Group<S> {
         if gc.cipher_suite != suite.cipher_suite() {
             return Err(GroupError::UnsupportedCipherSuite(gc.cipher_suite.0));
         }
-        let mut tree = import_tree(&suite, group_info, options.ratchet_tree, None)?;
-        verify_group_info_signature(&suite, group_info, &tree)?;
+        let mut public = PublicGroup::from_group_info(
+            suite,
+            group_info,
+            PublicGroupOptions {
+                ratchet_tree: options.ratchet_tree,
+                policy: options.policy,
+                now: None,
+            },
+        )?;
         let external_pub = mls_framing::find_extension::<ExternalPub>(&group_info.extensions)?
             .ok_or(GroupError::InvalidWelcome("GroupInfo has no external_pub"))?;
-        let policy = options.policy.unwrap_or_else(Self::default_policy);
-        let (kem_output, init_secret) =
-            external_init_sender(&suite, &external_pub.external_pub, rng)?;
-
-        let mut proposals = alloc::vec![Proposal::ExternalInit(ExternalInit { kem_output })];
         if let Some(prior) = options.remove_prior {
-            let old = tree
-                .leaf(prior)
-                .ok_or(GroupError::InvalidArgument("no member to resync"))?;
-            if !policy.valid_successor(&old.credential, identity.credential()) {
-                return Err(GroupError::CredentialRejected);
+            if public.tree.leaf(prior).is_none() {
+                return Err(GroupError::InvalidArgument("no member to resync"));
             }
-            proposals.push(Proposal::Remove(Remove { removed: prior.0 }));
-            tree.remove_leaf(prior)?;
         }
+        let (kem_output, init_secret) =
+            external_init_sender(&public.suite, &external_pub.external_pub, rng)?;
+        let proposals = external_proposals(kem_output, options.remove_prior, &options.psk_ids);
         let empty = InMemoryPskStore::new();
         let store: &dyn PskStore = options.psks.unwrap_or(&empty);
-        let mut values = Vec::new();
-        for id in &options.psk_ids {
-            values.push((id.clone(), store.psk(id).ok_or(GroupError::MissingPsk)?));
-            proposals.push(Proposal::PreSharedKey(PreSharedKey { psk: id.clone() }));
-        }
-        let psk = PskSecret::from_values(&suite, &values)?;
+        let psk = psk_secret(&public.suite, &options.psk_ids, |id| store.psk(id))?;
 
+        let mut applied = public.apply_commit(Committer::External, &proposals)?;
         let mut caps = options.leaf.capabilities;
-        if !caps.cipher_suites.contains(&suite.cipher_suite()) {
-            caps.cipher_suites.push(suite.cipher_suite());
+        if !caps.cipher_suites.contains(&public.suite.cipher_suite()) {
+            caps.cipher_suites.push(public.suite.cipher_suite());
         }
-        let placeholder = LeafNode {
-            encryption_key: HpkePublicKey(EXTERNAL_PLACEHOLDER_KEY.to_vec()),
+        let template = LeafNode {
+            encryption_key: HpkePublicKey(Vec::new()),
             signature_key: identity.signature_key().clone(),
             credential: identity.credential().clone(),
             capabilities: caps,
@@ -100,64 +92,89 @@ impl<S: CipherSuiteProvider> Group<S> {
             extensions: options.leaf.leaf_extensions,
             signature: Vec::new(),
         };
-        check_auth(policy.as_ref(), &placeholder)?;
-        let me = tree.add_leaf(placeholder.clone())?;
-        let signer = identity.signer(&suite)?;
-        let pending =
-            tree.prepare_update_path(&suite, me, placeholder, &signer, &gc.group_id, rng)?;
-        let provisional = provisional_context(gc, tree.tree_hash(&suite)?, None)?;
-        let (path, secrets) = pending.encrypt(&suite, &tree, &provisional.to_bytes()?, &[], rng)?;
+        public.admit_committer(&mut applied, PathLeaf::Own(&template))?;
+        let me = applied
+            .leaf
+            .ok_or(GroupError::InvalidState("external joiner placed"))?;
+        let signer = identity.signer(&public.suite)?;
+        let group_id = gc.group_id.clone();
+        let pending = public.tree.prepare_update_path(
+            &public.suite,
+            me,
+            template,
+            &signer,
+            &group_id,
+            rng,
+        )?;
+        let provisional = public.provisional_context(&applied.fx)?;
+        let (path, secrets) = pending.encrypt(
+            &public.suite,
+            &public.tree,
+            &provisional.to_bytes()?,
+            &[],
+            rng,
+        )?;
         let content = FramedContent {
-            group_id: gc.group_id.clone(),
+            group_id,
             epoch: gc.epoch,
             sender: Sender::NewMemberCommit,
             authenticated_data: options.authenticated_data,
             content: Content::Commit(Commit {
-                proposals: proposals.into_iter().map(ProposalOrRef::Proposal).collect(),
+                proposals,
                 path: Some(path),
             }),
         };
         let (mut ac, tbs) = AuthenticatedContent::sign_keeping_tbs(
-            &suite,
+            &public.suite,
             &signer,
             WireFormat::PUBLIC_MESSAGE,
             content,
             Some(gc),
         )?;
-        let interim_before = interim_transcript_hash(
-            &suite,
-            &gc.confirmed_transcript_hash,
-            &group_info.confirmation_tag,
-        )?;
-        let (context, ks, tag) = next_epoch(
-            &suite,
-            &interim_before,
+        let context = public.next_context(
             provisional,
-            CommitContent {
+            &CommitContent {
                 content: ac.view(),
                 tbs: Some(&tbs),
             },
+        )?;
+        let (ks, tag) = next_epoch_secrets(
+            &public.suite,
             &init_secret,
             Some(&secrets.commit_secret),
+            &context,
             &psk,
         )?;
         ac.set_confirmation_tag(tag.clone())?;
-        let message = MlsMessage::from(PublicMessage::protect(&suite, ac, None, Some(gc))?);
+        let message = MlsMessage::from(PublicMessage::protect(&public.suite, ac, None, Some(gc))?);
+        public.enter_epoch(context, tag)?;
         let group = Group::enter_first_epoch(FirstEpoch {
-            suite,
+            public,
             config: options.config,
             identity,
             signer,
-            tree,
             private_keys: secrets.private_keys,
-            context,
-            confirmation_tag: tag,
             epoch_secrets: ks.epoch_secrets,
-            now: None,
-            policy,
         })?;
         Ok((group, message))
     }
+}
+
+/// An external commit's proposals (§12.4.3.2), by value: the ExternalInit,
+/// the Remove of our prior self for a resync, the PSKs.
+fn external_proposals(
+    kem_output: Vec<u8>,
+    remove_prior: Option<LeafIndex>,
+    psk_ids: &[PreSharedKeyID],
+) -> Vec<ProposalOrRef> {
+    let mut proposals = alloc::vec![Proposal::ExternalInit(ExternalInit { kem_output })];
+    if let Some(prior) = remove_prior {
+        proposals.push(Proposal::Remove(Remove { removed: prior.0 }));
+    }
+    for id in psk_ids {
+        proposals.push(Proposal::PreSharedKey(PreSharedKey { psk: id.clone() }));
+    }
+    proposals.into_iter().map(ProposalOrRef::Proposal).collect()
 }
 
 /// Signs a proposal from an external sender (§12.1.8): `sender_index` is

@@ -79,3 +79,25 @@ impl ClientIdentity {
         Ok(suite.signing_key(&self.keys.private)?)
     }
 }
+
+/// Persisted as the credential, the public key and the private key
+/// (secret: only inside a saved group state).
+impl mls_codec::Encode for ClientIdentity {
+    fn encode(&self, out: &mut alloc::vec::Vec<u8>) -> Result<(), mls_codec::Error> {
+        (&self.credential, &self.keys.public, &self.keys.private).encode(out)
+    }
+
+    fn encoded_len(&self) -> usize {
+        (&self.credential, &self.keys.public, &self.keys.private).encoded_len()
+    }
+}
+
+impl mls_codec::Decode for ClientIdentity {
+    fn decode(r: &mut mls_codec::Reader<'_>) -> Result<Self, mls_codec::Error> {
+        let (credential, public, private) = mls_codec::Decode::decode(r)?;
+        Ok(ClientIdentity {
+            credential,
+            keys: SignatureKeyPair { private, public },
+        })
+    }
+}

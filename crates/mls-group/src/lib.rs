@@ -58,6 +58,7 @@ extern crate alloc;
 
 mod commit;
 mod config;
+mod create;
 mod epoch;
 mod error;
 mod external;
@@ -65,34 +66,39 @@ mod group;
 mod identity;
 mod join;
 mod key_package;
+mod lifecycle;
 mod messages;
+mod past_epochs;
 mod persist;
-mod persist_pending;
 mod persist_records;
 mod persist_state;
 mod policy;
 mod process;
-mod proposals;
 mod psk;
-mod public_group;
+mod public;
 mod resumption;
+mod send;
+mod staged;
 
-pub use commit::{CommitOptions, CommitOutput, PendingCommit};
+pub use commit::{CommitOptions, CommitOutput};
 pub use config::{GroupConfig, HandshakeFormat};
-pub use epoch::StagedCommit;
 pub use error::GroupError;
 pub use external::{external_proposal, new_member_add_proposal, ExternalJoinOptions};
-pub use group::{Group, Member};
+pub use group::Group;
 pub use identity::ClientIdentity;
 pub use join::JoinOptions;
 pub use key_package::{validate_key_package, KeyPackageBundle, KeyPackageOptions, LAST_RESORT};
-pub use messages::ProcessedMessage;
+pub use lifecycle::{GroupStatus, PendingCommit};
 pub use persist::STATE_VERSION;
 pub use persist_records::{StateChange, StateKey};
 pub use policy::{AcceptAll, BasicCredentialAuth, GroupPolicy};
-pub use proposals::StoredProposal;
-pub use public_group::{PublicEvent, PublicGroup};
+pub use process::ProcessedMessage;
+pub use public::{
+    Member, PublicEvent, PublicGroup, PublicGroupOptions, PublicStagedCommit, SecretCheck,
+    StoredProposal,
+};
 pub use resumption::ResumptionInfo;
+pub use staged::{CommitOrigin, StagedCommit};
 
 #[cfg(feature = "std")]
 extern crate std;

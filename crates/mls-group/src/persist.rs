@@ -5,9 +5,10 @@
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
-use mls_codec::{decode_exact, Decode, Encode};
+use mls_codec::{decode_exact, Encode};
 use mls_crypto::CipherSuiteProvider;
 use mls_treekem::RatchetTree;
+use zeroize::Zeroizing;
 
 use crate::persist_state::{bad, check_version, GroupRecord};
 use crate::{Group, GroupConfig, GroupError, GroupPolicy};
@@ -17,21 +18,19 @@ use crate::{Group, GroupConfig, GroupError, GroupPolicy};
 /// [`Group::take_state_changes`], their first two bytes. (Version 1,
 /// which stored every member's signature key per past epoch and no pending
 /// commit, version 2, which stored a pending commit's tree operations
-/// instead of its tree changes, and version 3, which put the tree inside
-/// the group state, were never released and are not read.)
-pub const STATE_VERSION: u16 = 4;
-
-/// The blob: the group record, then `optional<Node> ratchet_tree<V>`.
-#[derive(Encode, Decode)]
-struct SavedGroup {
-    record: GroupRecord,
-    tree: Vec<u8>,
-}
+/// instead of its tree changes, version 3, which put the tree inside the
+/// group state, and version 4, whose record mirrored the group's fields
+/// instead of encoding its parts, were never released and are not read.)
+///
+/// The blob is the group record followed by `optional<Node>
+/// ratchet_tree<V>`.
+pub const STATE_VERSION: u16 = 5;
 
 impl<S: CipherSuiteProvider> Group<S> {
     /// The whole state — tree, private keys, secrets, secret trees of the
     /// current and retained epochs, proposal store, PSKs — as versioned
-    /// bytes. The bytes are secret: store them encrypted. A pending commit
+    /// bytes, in a buffer zeroized on drop. The bytes are secret: store
+    /// them encrypted. A pending commit
     /// is saved too, so that a restored client can still merge it once the
     /// Delivery Service confirms it, or drop it. The configuration and
     /// policy are given again on restore.
@@ -50,12 +49,11 @@ impl<S: CipherSuiteProvider> Group<S> {
     /// assert_eq!(back.to_state_bytes().unwrap(), bytes);
     /// assert_eq!(back.epoch_authenticator(), group.epoch_authenticator());
     /// ```
-    pub fn to_state_bytes(&self) -> Result<Vec<u8>, GroupError> {
-        let saved = SavedGroup {
-            record: self.group_record()?,
-            tree: self.tree.to_extension_bytes()?,
-        };
-        Ok(saved.to_bytes()?)
+    pub fn to_state_bytes(&self) -> Result<Zeroizing<Vec<u8>>, GroupError> {
+        let tree = self.public.tree.to_extension_bytes()?;
+        Ok(Zeroizing::new(
+            (self.group_record(), tree.as_slice()).to_bytes()?,
+        ))
     }
 
     /// Restores a state saved with [`Group::to_state_bytes`], for `suite`
@@ -71,7 +69,7 @@ impl<S: CipherSuiteProvider> Group<S> {
         policy: Option<Box<dyn GroupPolicy>>,
     ) -> Result<Self, GroupError> {
         check_version(bytes)?;
-        let SavedGroup { record, tree } = decode_exact(bytes).map_err(bad)?;
+        let (record, tree): (GroupRecord, Vec<u8>) = decode_exact(bytes).map_err(bad)?;
         Self::check_suite(&suite, &record)?;
         let tree = RatchetTree::from_extension_bytes(&tree).map_err(bad)?;
         Self::from_group_record(suite, record, tree, config, policy)

@@ -9,6 +9,7 @@ use mls_codec::Encode;
 use mls_crypto::CipherSuiteProvider;
 use mls_treekem::RatchetTree;
 use mls_types::tree_math::NodeIndex;
+use zeroize::Zeroizing;
 
 use crate::persist_state::GroupRecord;
 use crate::{Group, GroupConfig, GroupError, GroupPolicy};
@@ -69,8 +70,9 @@ impl StateKey {
 pub struct StateChange {
     /// Which record.
     pub key: StateKey,
-    /// Its new value, or `None` if it no longer exists.
-    pub value: Option<Vec<u8>>,
+    /// Its new value, or `None` if it no longer exists. Zeroized on drop
+    /// (the group record is secret).
+    pub value: Option<Zeroizing<Vec<u8>>>,
 }
 
 impl core::fmt::Debug for StateChange {
@@ -78,7 +80,7 @@ impl core::fmt::Debug for StateChange {
         // The group record is secret: show sizes only.
         f.debug_struct("StateChange")
             .field("key", &self.key)
-            .field("len", &self.value.as_ref().map(Vec::len))
+            .field("len", &self.value.as_ref().map(|v| v.len()))
             .finish()
     }
 }
@@ -115,7 +117,7 @@ impl<S: CipherSuiteProvider> Group<S> {
     /// let save = |group: &mut Group<_>, store: &mut BTreeMap<StateKey, Vec<u8>>| {
     ///     for c in group.take_state_changes().unwrap() {
     ///         match c.value {
-    ///             Some(v) => store.insert(c.key, v),
+    ///             Some(v) => store.insert(c.key, v.to_vec()),
     ///             None => store.remove(&c.key),
     ///         };
     ///     }
@@ -126,7 +128,7 @@ impl<S: CipherSuiteProvider> Group<S> {
     /// group.merge_pending_commit().unwrap();
     /// let changes = group.take_state_changes().unwrap();
     /// assert_eq!(changes.len(), 2); // the group record, our new leaf
-    /// # for c in changes { store.insert(c.key, c.value.unwrap()); }
+    /// # for c in changes { store.insert(c.key, c.value.unwrap().to_vec()); }
     /// assert!(group.take_state_changes().unwrap().is_empty());
     /// let back = Group::from_state_records(
     ///     suite,
@@ -138,10 +140,10 @@ impl<S: CipherSuiteProvider> Group<S> {
     /// assert_eq!(back.to_state_bytes().unwrap(), group.to_state_bytes().unwrap());
     /// ```
     pub fn take_state_changes(&mut self) -> Result<Vec<StateChange>, GroupError> {
-        let nodes = self.tree.changed_nodes();
+        let nodes = self.public.tree.changed_nodes();
         let mut out = Vec::with_capacity(nodes.len().saturating_add(1));
-        let record = self.group_record()?.to_bytes()?;
-        let hash = self.suite.hash(&record);
+        let record = Zeroizing::new(self.group_record().to_bytes()?);
+        let hash = self.public.suite.hash(&record);
         if self.taken_group_record.as_deref() != Some(hash.as_slice()) {
             out.push(StateChange {
                 key: StateKey::Group,
@@ -151,10 +153,10 @@ impl<S: CipherSuiteProvider> Group<S> {
         for x in nodes {
             out.push(StateChange {
                 key: StateKey::Node(x.0),
-                value: self.tree.node_record(x)?,
+                value: self.public.tree.node_record(x)?.map(Zeroizing::new),
             });
         }
-        self.tree.clear_changed_nodes();
+        self.public.tree.clear_changed_nodes();
         self.taken_group_record = Some(hash);
         Ok(out)
     }
@@ -186,7 +188,7 @@ impl<S: CipherSuiteProvider> Group<S> {
     ///     .take_state_changes()
     ///     .unwrap()
     ///     .into_iter()
-    ///     .map(|c| (c.key, c.value.unwrap()))
+    ///     .map(|c| (c.key, c.value.unwrap().to_vec()))
     ///     .collect();
     /// let load = |records: &[(StateKey, Vec<u8>)]| {
     ///     Group::from_state_records(suite.clone(), records.iter().map(|(k, v)| (*k, v.as_slice())), GroupConfig::default(), None)

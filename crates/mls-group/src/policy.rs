@@ -24,7 +24,7 @@ use mls_types::Credential;
 ///     }
 /// }
 /// ```
-pub trait GroupPolicy {
+pub trait GroupPolicy: Send + Sync {
     /// Called for every proposal of a commit being created or processed,
     /// after the RFC's checks. This is the validation hook for custom
     /// proposal types ([`Proposal::Custom`]): the library only checks that

@@ -1,270 +1,321 @@
-//! Processing a received commit into a [`StagedCommit`] (RFC 9420 §12.4.2),
-//! and merging staged and pending commits.
+//! Receiving a message (RFC 9420 §6, §12.4.2, §15): opening it, and
+//! staging a commit through the one commit pipeline with the member's
+//! secrets.
 
 use alloc::vec::Vec;
 use mls_codec::Encode;
-use mls_crypto::{CipherSuiteProvider, HpkePublicKey};
-use mls_framing::{AuthenticatedContentRef, Commit, Content, EncodedTbs, Sender};
-use mls_keyschedule::{interim_transcript_hash, InitSecret};
-use mls_treekem::{
-    validate_leaf_node_contents, LeafNodeContext, LeafValidationOptions, TreeChanges,
+use mls_crypto::{CipherSuiteProvider, HpkePrivateKey, HpkePublicKey, Secret};
+use mls_framing::{
+    AuthenticatedContent, AuthenticatedContentRef, Content, ContentType, EncodedTbs, MlsMessage,
+    MlsMessageBody, PublicMessage, Sender,
 };
+use mls_keyschedule::{InMemoryPskStore, KeyUndo, PskStore};
+use mls_treekem::{MergedUpdatePath, RatchetTree, TreePrivateKeys, UpdatePath};
 use mls_types::tree_math::LeafIndex;
-use mls_types::RequiredCapabilities;
+use mls_types::GroupContext;
 
-use crate::epoch::{next_epoch, provisional_context, psk_secret, CommitContent, StagedCommit};
-use crate::proposals::{apply, check_auth, resolve, validate_list, ApplyEnv, Committer, Resolved};
-use crate::{Group, GroupError};
+use crate::epoch::{next_epoch_secrets, psk_secret, EpochState};
+use crate::public::pipeline::Applied;
+use crate::public::{CommitContent, CommitSecrets, Committer};
+use crate::staged::{CommitOrigin, NextEpoch, StagedCommit};
+use crate::{Group, GroupError, StoredProposal};
 
-/// The encryption key of the placeholder leaf an external joiner occupies
-/// while its UpdatePath is merged (replaced by the path's leaf).
-pub(crate) const EXTERNAL_PLACEHOLDER_KEY: &[u8] = b"mls-group external join placeholder";
+/// A verified received message: a PublicMessage, whose content is used
+/// where it was decoded, with the FramedContentTBS bytes its signature was
+/// verified over, or a decrypted PrivateMessage's content.
+#[allow(clippy::large_enum_variant)] // short-lived, never stored
+enum Opened<'m> {
+    Public(&'m PublicMessage, EncodedTbs),
+    Private(AuthenticatedContent),
+}
+
+impl Opened<'_> {
+    fn content(&self) -> AuthenticatedContentRef<'_> {
+        match self {
+            Opened::Public(pm, _) => pm.authenticated_content_ref(),
+            Opened::Private(ac) => ac.view(),
+        }
+    }
+
+    fn tbs(&self) -> Option<&EncodedTbs> {
+        match self {
+            Opened::Public(_, tbs) => Some(tbs),
+            Opened::Private(_) => None,
+        }
+    }
+}
+
+/// A received message after [`Group::process_message`].
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
+pub enum ProcessedMessage {
+    /// Application data from a member.
+    Application {
+        /// The sender's leaf index.
+        sender: LeafIndex,
+        /// The epoch it was sent in (may be a retained past epoch).
+        epoch: u64,
+        /// The data.
+        data: Vec<u8>,
+        /// The message's `authenticated_data`.
+        authenticated_data: Vec<u8>,
+    },
+    /// A proposal, now in the epoch's proposal store.
+    Proposal(StoredProposal),
+    /// A validated commit: inspect, then [`Group::merge_staged_commit`].
+    Commit(StagedCommit),
+}
 
 impl<S: CipherSuiteProvider> Group<S> {
-    pub(crate) fn lifetime_now(&self) -> Option<u64> {
-        if self.config.check_lifetimes {
-            self.now
+    /// Processes a received Public or PrivateMessage: application data is
+    /// returned, a proposal stored, a commit validated into a
+    /// [`StagedCommit`]. A message that fails leaves the group unchanged.
+    ///
+    /// Once this member was removed or a ReInit was committed, only
+    /// application messages of the epochs it was in are still opened;
+    /// anything else is refused with [`GroupError::Removed`] or
+    /// [`GroupError::GroupInactive`].
+    pub fn process_message(&mut self, msg: &MlsMessage) -> Result<ProcessedMessage, GroupError> {
+        self.check_readable(msg)?;
+        let (opened, epoch, undo) = self.unprotect(msg)?;
+        let result = self.process_content(&opened, epoch);
+        if let (Err(_), Some(undo)) = (&result, undo) {
+            // The message decrypted but is invalid: its key is not consumed.
+            self.epoch.secret_tree.undo(undo);
+        }
+        result
+    }
+
+    /// An inactive group reads only its history: application messages of
+    /// epochs it was in.
+    fn check_readable(&self, msg: &MlsMessage) -> Result<(), GroupError> {
+        if self.lifecycle.is_active() {
+            return Ok(());
+        }
+        let history = match &msg.body {
+            MlsMessageBody::PrivateMessage(pm) => {
+                pm.content_type == ContentType::Application && pm.epoch <= self.epoch()
+            }
+            _ => false,
+        };
+        if history {
+            Ok(())
         } else {
-            None
+            self.lifecycle.check_active()
+        }
+    }
+
+    /// Verifies and opens a Public or PrivateMessage of this group.
+    /// Application messages may come from a retained past epoch; handshake
+    /// messages must be of the current epoch. For a PrivateMessage of the
+    /// current epoch, also the [`KeyUndo`] that puts its key back.
+    fn unprotect<'m>(
+        &mut self,
+        msg: &'m MlsMessage,
+    ) -> Result<(Opened<'m>, u64, Option<KeyUndo>), GroupError> {
+        let current = self.public.context.epoch;
+        match &msg.body {
+            MlsMessageBody::PublicMessage(pm) => {
+                let key = self.epoch.secrets.membership_key().as_bytes();
+                let tbs = self.public.verify_public(pm, Some(key))?;
+                Ok((Opened::Public(pm, tbs), current, None))
+            }
+            MlsMessageBody::PrivateMessage(pm) => {
+                if pm.group_id != self.public.context.group_id {
+                    return Err(GroupError::WrongGroupId);
+                }
+                if pm.epoch == current {
+                    let tree = &self.public.tree;
+                    let EpochState {
+                        secrets,
+                        secret_tree,
+                    } = &mut self.epoch;
+                    let (ac, undo) = pm.unprotect_staged(
+                        &self.public.suite,
+                        secret_tree,
+                        secrets.sender_data_secret().as_bytes(),
+                        &self.public.context,
+                        |l| tree.leaf(l).map(|n| n.signature_key.clone()),
+                    )?;
+                    return Ok((Opened::Private(ac), pm.epoch, Some(undo)));
+                }
+                if pm.content_type != ContentType::Application || pm.epoch > current {
+                    return Err(GroupError::WrongEpoch {
+                        current,
+                        got: pm.epoch,
+                    });
+                }
+                let ac = self
+                    .past_epochs
+                    .decrypt(&self.public.suite, pm, &self.public.tree)?;
+                Ok((Opened::Private(ac), pm.epoch, None))
+            }
+            _ => Err(GroupError::UnexpectedWireFormat),
+        }
+    }
+
+    /// The content of an opened message, processed.
+    fn process_content(
+        &mut self,
+        opened: &Opened<'_>,
+        epoch: u64,
+    ) -> Result<ProcessedMessage, GroupError> {
+        let ac = opened.content();
+        match &ac.content.content {
+            Content::Application(data) => {
+                let Sender::Member(sender) = ac.content.sender else {
+                    return Err(GroupError::UnexpectedWireFormat);
+                };
+                Ok(ProcessedMessage::Application {
+                    sender,
+                    epoch,
+                    data: data.clone(),
+                    authenticated_data: ac.content.authenticated_data.clone(),
+                })
+            }
+            Content::Proposal(_) => Ok(ProcessedMessage::Proposal(self.public.store_proposal(ac)?)),
+            Content::Commit(_) => Ok(ProcessedMessage::Commit(
+                self.stage_commit(ac, opened.tbs())?,
+            )),
         }
     }
 
     /// Validates a received commit and computes the next epoch without
-    /// changing the group: the tree is changed under the undo log, and the
-    /// changes are taken out into the staged commit. `tbs` is the commit's
-    /// FramedContentTBS as verified, if kept (for the transcript hash).
-    pub(crate) fn stage_commit(
+    /// changing the group (§12.4.2): the public pipeline with this
+    /// member's secrets. `tbs` is the commit's FramedContentTBS as
+    /// verified, if kept (for the transcript hash).
+    fn stage_commit(
         &mut self,
         ac: AuthenticatedContentRef<'_>,
         tbs: Option<&EncodedTbs>,
     ) -> Result<StagedCommit, GroupError> {
-        let Content::Commit(commit) = &ac.content.content else {
-            return Err(GroupError::UnexpectedWireFormat);
-        };
-        let committer = match ac.content.sender {
-            Sender::Member(l) if l == self.own_leaf() => return Err(GroupError::OwnCommit),
-            Sender::Member(l) => Committer::Member(l),
-            Sender::NewMemberCommit => Committer::External,
-            _ => return Err(GroupError::UnexpectedWireFormat),
-        };
-        let list = resolve(&self.proposals, &commit.proposals, ac.content.sender)?;
-        validate_list(&self.tree, committer, &list)?;
-        self.tree.begin_changes();
-        match self.stage_inner(CommitContent { content: ac, tbs }, commit, committer, &list) {
-            Ok(mut staged) => {
-                // Keep the new tree as changes; the group stays as it was.
-                staged.tree_changes = self.tree.take_changes();
-                Ok(staged)
-            }
-            Err(e) => {
-                self.tree.rollback_changes();
-                Err(e)
-            }
+        let committer = Committer::of(ac.content.sender)?;
+        if committer == Committer::Member(self.own_leaf()) {
+            return Err(GroupError::OwnCommit);
         }
+        let token = self.staging_token()?;
+        let mut secrets = Receiving {
+            me: self.own_leaf(),
+            keys: &self.private_keys,
+            own_updates: &self.own_updates,
+            epoch: &self.epoch,
+            psks: &self.psks,
+            next_keys: None,
+            commit_secret: None,
+            next: None,
+        };
+        let public = self
+            .public
+            .stage_received(CommitContent { content: ac, tbs }, &mut secrets)?;
+        let origin = match committer {
+            Committer::Member(l) => CommitOrigin::Member(l),
+            Committer::External => CommitOrigin::External(public.committer()),
+        };
+        let next = secrets.next;
+        Ok(StagedCommit {
+            public,
+            origin,
+            next,
+            token,
+        })
     }
+}
 
-    fn stage_inner(
-        &mut self,
-        ac: CommitContent<'_>,
-        commit: &Commit,
-        committer: Committer,
-        list: &[Resolved],
-    ) -> Result<StagedCommit, GroupError> {
-        let suite = &self.suite;
-        let env = ApplyEnv {
-            suite,
-            context: &self.context,
-            now: self.lifetime_now(),
-            policy: self.policy.as_ref(),
-            new_group: false,
-        };
-        let fx = apply(&env, &mut self.tree, list)?;
-        if (fx.path_required || committer == Committer::External) && commit.path.is_none() {
-            return Err(GroupError::PathRequired);
+/// A member's part of receiving a commit: its path secret, the next
+/// epoch's key schedule and the confirmation tag check.
+struct Receiving<'a> {
+    me: LeafIndex,
+    keys: &'a TreePrivateKeys,
+    own_updates: &'a [(HpkePublicKey, HpkePrivateKey)],
+    epoch: &'a EpochState,
+    psks: &'a InMemoryPskStore,
+    /// Our keys for the new tree; `None` if the commit removes us.
+    next_keys: Option<TreePrivateKeys>,
+    commit_secret: Option<Secret>,
+    next: Option<NextEpoch>,
+}
+
+impl Receiving<'_> {
+    /// Our private keys for the new tree: `None` if the commit removes
+    /// us; with our committed Update's key if it updates us.
+    fn keys_for(
+        &self,
+        tree: &RatchetTree,
+        applied: &Applied,
+    ) -> Result<Option<TreePrivateKeys>, GroupError> {
+        if applied.fx.removed.iter().any(|(l, _)| *l == self.me) {
+            return Ok(None);
         }
-        let me = self.own_leaf();
-        let mut private_keys = if fx.removed.iter().any(|(l, _)| *l == me) {
-            None
-        } else {
-            Some(self.private_keys.clone())
-        };
-        if let (Some(keys), true) = (private_keys.as_mut(), fx.updated.contains(&me)) {
-            let public = self
-                .tree
-                .leaf(me)
+        let mut keys = self.keys.clone();
+        if applied.fx.updated.contains(&self.me) {
+            let public = tree
+                .leaf(self.me)
                 .map(|l| l.encryption_key.clone())
                 .ok_or(GroupError::InvalidState("own leaf missing"))?;
             let private = self
-                .proposals
-                .own_leaf_keys
+                .own_updates
                 .iter()
                 .find(|(p, _)| *p == public)
                 .map(|(_, k)| k.clone())
                 .ok_or(GroupError::InvalidState("no private key for our Update"))?;
-            keys.insert(me.node(), public, private);
+            keys.insert(self.me.node(), public, private);
         }
-        let extensions = fx.extensions.as_deref();
-        let required = mls_framing::find_extension::<RequiredCapabilities>(
-            extensions.unwrap_or(&self.context.extensions),
-        )?;
-        let group_id = self.context.group_id.clone();
-        let new_members: Vec<LeafIndex> = fx.added.iter().map(|(l, _)| *l).collect();
-        let (provisional, commit_secret, sender_leaf) = if let Some(path) = &commit.path {
-            let sender_leaf = match committer {
-                Committer::Member(l) => {
-                    let old = self
-                        .tree
-                        .leaf(l)
-                        .ok_or(GroupError::InvalidState("committer"))?;
-                    if !self
-                        .policy
-                        .valid_successor(&old.credential, &path.leaf_node.credential)
-                    {
-                        return Err(GroupError::CredentialRejected);
-                    }
-                    l
-                }
-                Committer::External => {
-                    if let Some((_, old)) = fx.removed.first() {
-                        if !self
-                            .policy
-                            .valid_successor(&old.credential, &path.leaf_node.credential)
-                        {
-                            return Err(GroupError::CredentialRejected);
-                        }
-                    }
-                    let mut placeholder = path.leaf_node.clone();
-                    placeholder.encryption_key = HpkePublicKey(EXTERNAL_PLACEHOLDER_KEY.to_vec());
-                    self.tree.add_leaf(placeholder)?
-                }
-            };
-            check_auth(self.policy.as_ref(), &path.leaf_node)?;
-            let options = match self.lifetime_now() {
-                Some(t) => LeafValidationOptions::at(t),
-                None => LeafValidationOptions::without_lifetime(),
-            };
-            // merge_update_path verifies the signature.
-            validate_leaf_node_contents(
-                &path.leaf_node,
-                LeafNodeContext::Commit {
-                    group_id: &group_id,
-                    leaf_index: sender_leaf,
-                },
-                required.as_ref(),
-                Some(&self.tree),
-                &options,
-            )?;
-            let merged = self.tree.merge_update_path(
-                &self.suite,
-                sender_leaf,
-                path,
-                &group_id,
-                &new_members,
-            )?;
-            let provisional =
-                provisional_context(&self.context, self.tree.tree_hash(&self.suite)?, extensions)?;
-            let commit_secret = match private_keys.as_mut() {
-                Some(keys) => Some(
-                    merged
-                        .decrypt(
-                            &self.suite,
-                            &self.tree,
-                            path,
-                            keys,
-                            &provisional.to_bytes()?,
-                        )?
-                        .commit_secret,
-                ),
-                None => None,
-            };
-            (provisional, commit_secret, sender_leaf)
-        } else {
-            let Committer::Member(l) = committer else {
-                return Err(GroupError::PathRequired);
-            };
-            if let Some(keys) = private_keys.as_mut() {
-                keys.prune(&self.tree);
-            }
-            let provisional =
-                provisional_context(&self.context, self.tree.tree_hash(&self.suite)?, extensions)?;
-            (provisional, None, l)
+        Ok(Some(keys))
+    }
+}
+
+impl<S: CipherSuiteProvider> CommitSecrets<S> for Receiving<'_> {
+    fn path_merged(
+        &mut self,
+        suite: &S,
+        tree: &RatchetTree,
+        applied: &Applied,
+        path: &UpdatePath,
+        merged: &MergedUpdatePath,
+        provisional: &GroupContext,
+    ) -> Result<(), GroupError> {
+        self.next_keys = self.keys_for(tree, applied)?;
+        if let Some(keys) = self.next_keys.as_mut() {
+            let context = provisional.to_bytes()?;
+            let received = merged.decrypt(suite, tree, path, keys, &context)?;
+            self.commit_secret = Some(received.commit_secret);
+        }
+        Ok(())
+    }
+
+    fn no_path(&mut self, tree: &RatchetTree, applied: &Applied) -> Result<(), GroupError> {
+        self.next_keys = self.keys_for(tree, applied)?;
+        if let Some(keys) = self.next_keys.as_mut() {
+            keys.prune(tree);
+        }
+        Ok(())
+    }
+
+    fn new_epoch(
+        &mut self,
+        suite: &S,
+        context: &GroupContext,
+        applied: &Applied,
+        tag: &[u8],
+    ) -> Result<(), GroupError> {
+        // Removed: we cannot derive the new epoch, nor check its tag.
+        let Some(private_keys) = self.next_keys.take() else {
+            return Ok(());
         };
-        let init: InitSecret = match &fx.external_init {
-            Some(kem_output) => self
-                .epoch_secrets
-                .external_init_secret(&self.suite, kem_output)?,
-            None => self.epoch_secrets.init_secret().clone(),
+        let init = match &applied.fx.external_init {
+            Some(kem_output) => self.epoch.secrets.external_init_secret(suite, kem_output)?,
+            None => self.epoch.secrets.init_secret().clone(),
         };
-        let psk = psk_secret(self, None, &fx.psks)?;
-        let removed_us = private_keys.is_none();
-        let auth = ac.content.auth;
-        let (context, key_schedule, tag) = next_epoch(
-            &self.suite,
-            &self.interim_transcript_hash,
-            provisional,
-            ac,
-            &init,
-            commit_secret.as_ref(),
-            &psk,
-        )?;
-        let got = auth
-            .confirmation_tag
-            .as_ref()
-            .ok_or(GroupError::InvalidConfirmationTag)?;
-        if !removed_us && !mls_crypto::Secret::from(tag).ct_eq_bytes(got) {
+        let psk = psk_secret(suite, &applied.fx.psks, |id| self.psks.psk(id))?;
+        let (key_schedule, expected) =
+            next_epoch_secrets(suite, &init, self.commit_secret.as_ref(), context, &psk)?;
+        if !Secret::from(expected).ct_eq_bytes(tag) {
             return Err(GroupError::InvalidConfirmationTag);
         }
-        let interim =
-            interim_transcript_hash(&self.suite, &context.confirmed_transcript_hash, got)?;
-        Ok(StagedCommit {
-            tree_changes: TreeChanges::default(),
-            from_epoch: self.context.epoch,
-            context,
+        self.next = Some(NextEpoch {
             key_schedule,
-            interim_transcript_hash: interim,
-            confirmation_tag: got.clone(),
             private_keys,
-            committer: Some(sender_leaf),
-            added: fx.added,
-            removed: fx.removed,
-            updated: fx.updated,
-            new_extensions: fx.extensions,
-            psks: fx.psks,
-            reinit: fx.reinit,
-            custom: fx.custom,
-            own: false,
-            external: committer == Committer::External,
-        })
-    }
-
-    /// Applies a commit staged by [`Group::process_message`]: the group
-    /// moves to the new epoch.
-    pub fn merge_staged_commit(&mut self, staged: StagedCommit) -> Result<(), GroupError> {
-        if staged.own {
-            return Err(GroupError::OwnCommit);
-        }
-        self.install(staged)
-    }
-
-    /// Applies our pending commit once the Delivery Service has accepted
-    /// it (RFC 9750 §5.2.1).
-    pub fn merge_pending_commit(&mut self) -> Result<(), GroupError> {
-        let pending = self
-            .pending_commit
-            .take()
-            .ok_or(GroupError::NoPendingCommit)?;
-        let staged = pending.staged.clone();
-        match self.install(staged) {
-            Ok(()) => Ok(()),
-            Err(e) => {
-                self.pending_commit = Some(pending);
-                Err(e)
-            }
-        }
-    }
-
-    /// Drops our pending commit (another commit won the epoch).
-    pub fn clear_pending_commit(&mut self) {
-        self.pending_commit = None;
+        });
+        Ok(())
     }
 }

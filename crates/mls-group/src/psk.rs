@@ -29,7 +29,7 @@ impl<S: CipherSuiteProvider> Group<S> {
         rng: &mut dyn Rng,
     ) -> Result<Proposal, GroupError> {
         let id = PreSharedKeyID::new(
-            &self.suite,
+            &self.public.suite,
             Psk::External {
                 psk_id: psk_id.to_vec(),
             },
@@ -50,10 +50,10 @@ impl<S: CipherSuiteProvider> Group<S> {
             return Err(GroupError::MissingPsk);
         }
         let id = PreSharedKeyID::new(
-            &self.suite,
+            &self.public.suite,
             Psk::Resumption {
                 usage: ResumptionPskUsage::APPLICATION,
-                psk_group_id: self.context.group_id.clone(),
+                psk_group_id: self.public.context.group_id.clone(),
                 psk_epoch: epoch,
             },
             rng,

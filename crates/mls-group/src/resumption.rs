@@ -34,13 +34,14 @@ impl<S: CipherSuiteProvider> Group<S> {
     /// The current epoch's resumption data, for a ReInit or branch.
     pub fn resumption_info(&self) -> ResumptionInfo {
         ResumptionInfo {
-            group_id: self.context.group_id.clone(),
-            epoch: self.context.epoch,
-            psk: self.epoch_secrets.resumption_psk().clone(),
-            version: self.context.version,
-            cipher_suite: self.context.cipher_suite,
-            reinit: self.reinit.clone(),
+            group_id: self.public.context.group_id.clone(),
+            epoch: self.public.context.epoch,
+            psk: self.epoch.secrets.resumption_psk().clone(),
+            version: self.public.context.version,
+            cipher_suite: self.public.context.cipher_suite,
+            reinit: self.lifecycle.reinit().cloned(),
             members: self
+                .public
                 .tree
                 .members()
                 .map(|(_, l)| l.credential.clone())
@@ -102,7 +103,7 @@ impl<S: CipherSuiteProvider> Group<S> {
         let mut group = Group::create_with_leaf(suite, bundle, group_id, extensions, config, rng)?;
         group.insert_resumption_psk(from.group_id.clone(), from.epoch, from.psk.clone());
         let id = PreSharedKeyID::new(
-            &group.suite,
+            &group.public.suite,
             Psk::Resumption {
                 usage,
                 psk_group_id: from.group_id.clone(),

@@ -266,9 +266,12 @@ fn policy_hook_refuses() {
 fn public_group_follows_the_group() {
     let s = suite(1);
     let mut g = group_of(1, &["a", "b", "c"], HandshakeFormat::Public);
-    let mut ds =
-        PublicGroup::from_group_info(s.clone(), &g[0].group_info(true, false).unwrap(), None)
-            .unwrap();
+    let mut ds = PublicGroup::from_group_info(
+        s.clone(),
+        &g[0].group_info(true, false).unwrap(),
+        Default::default(),
+    )
+    .unwrap();
     // Proposal by reference + commit.
     let p = g[1].propose_update(&mut OsRng).unwrap();
     let r = g[2].propose_remove(LeafIndex(0), &mut OsRng).unwrap();

@@ -30,16 +30,16 @@ struct Saved {
 fn save(g: &mut G, store: &mut Store) -> Saved {
     let mut saved = Saved::default();
     for c in g.take_state_changes().unwrap() {
-        saved.bytes += StateKey::ENCODED_LEN + c.value.as_ref().map_or(0, Vec::len);
+        saved.bytes += StateKey::ENCODED_LEN + c.value.as_ref().map_or(0, |v| v.len());
         match (c.key, c.value) {
             (StateKey::Group, Some(v)) => {
                 saved.group = true;
-                store.insert(c.key, v);
+                store.insert(c.key, v.to_vec());
             }
             (StateKey::Group, None) => panic!("the group record is never deleted"),
             (StateKey::Node(_), Some(v)) => {
                 saved.nodes_written += 1;
-                store.insert(c.key, v);
+                store.insert(c.key, v.to_vec());
             }
             (StateKey::Node(_), None) => {
                 saved.nodes_deleted += 1;

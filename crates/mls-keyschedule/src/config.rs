@@ -28,7 +28,7 @@
 /// assert_eq!(strict.max_forward_distance, 1000);
 /// assert_eq!(SecretTreeConfig::default(), SecretTreeConfig::DEFAULT);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, mls_codec::Encode, mls_codec::Decode)]
 pub struct SecretTreeConfig {
     /// The largest accepted distance between the generation of a message
     /// and the next generation of the sender's ratchet.

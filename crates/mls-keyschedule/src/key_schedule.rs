@@ -2,7 +2,9 @@
 //! `commit_secret`, the GroupContext and the `psk_secret` to the epoch's
 //! secrets.
 
+use mls_codec::{Decode, Encode};
 use mls_crypto::{labeled, CipherSuite, CipherSuiteProvider, Rng, Secret};
+use zeroize::Zeroizing;
 
 use crate::lengths::{check_nh, check_suite, nh, nk, nn};
 use crate::{Error, PskSecret};
@@ -18,7 +20,7 @@ pub struct KeyAndNonce {
 
 /// `init_secret` (RFC 9420 §8): the previous epoch's last secret, random at
 /// group creation (§11), or the output of external initialization (§8.3).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
 pub struct InitSecret(Secret);
 
 impl InitSecret {
@@ -66,7 +68,7 @@ impl InitSecret {
 /// let joined = received.epoch_secrets(&suite, &psk, group_context).unwrap();
 /// assert_eq!(joined.epoch_authenticator(), member.epoch_authenticator());
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
 pub struct JoinerSecret(Secret);
 
 impl JoinerSecret {
@@ -155,7 +157,7 @@ fn epoch_secrets_from_member<S: CipherSuiteProvider + ?Sized>(
 }
 
 /// `welcome_secret` (RFC 9420 §8), which protects a Welcome's GroupInfo.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
 pub struct WelcomeSecret(Secret);
 
 impl WelcomeSecret {
@@ -184,7 +186,7 @@ impl WelcomeSecret {
 }
 
 /// Everything one step of the key schedule produces (RFC 9420 §8).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
 pub struct KeyScheduleOutput {
     /// `joiner_secret`, for the Welcome's GroupSecrets.
     pub joiner_secret: JoinerSecret,
@@ -243,7 +245,7 @@ impl KeyScheduleOutput {
 
 /// The secrets derived from an epoch's `epoch_secret` (RFC 9420 §8, table
 /// "Epoch-Derived Secrets"). The `epoch_secret` itself is not kept.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
 pub struct EpochSecrets {
     cipher_suite: CipherSuite,
     sender_data_secret: Secret,
@@ -347,17 +349,10 @@ impl EpochSecrets {
     }
 }
 
-/// [`EpochSecrets`] as plain data (not a wire format).
-#[derive(mls_codec::Encode, mls_codec::Decode)]
-struct EpochSecretsState {
-    cipher_suite: u16,
-    secrets: alloc::vec::Vec<alloc::vec::Vec<u8>>,
-    encryption_secret: Option<alloc::vec::Vec<u8>>,
-}
-
 impl EpochSecrets {
-    /// Serializes the epoch's secrets for persisting a group's state. The
-    /// bytes are secret. Restore with [`EpochSecrets::from_state_bytes`].
+    /// Serializes the epoch's secrets for persisting a group's state (the
+    /// bytes of its [`Encode`] impl) in a buffer zeroized on drop. Restore with
+    /// [`EpochSecrets::from_state_bytes`].
     ///
     /// ```
     /// use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto, Secret};
@@ -367,50 +362,12 @@ impl EpochSecrets {
     /// let back = EpochSecrets::from_state_bytes(&e.to_state_bytes().unwrap()).unwrap();
     /// assert_eq!(back, e);
     /// ```
-    pub fn to_state_bytes(&self) -> Result<alloc::vec::Vec<u8>, Error> {
-        use mls_codec::Encode;
-        let secrets = [
-            &self.sender_data_secret,
-            &self.exporter_secret,
-            &self.external_secret,
-            &self.confirmation_key,
-            &self.membership_key,
-            &self.resumption_psk,
-            &self.epoch_authenticator,
-            &self.init_secret.0,
-        ]
-        .iter()
-        .map(|s| s.as_bytes().to_vec())
-        .collect();
-        Ok(EpochSecretsState {
-            cipher_suite: self.cipher_suite.0,
-            secrets,
-            encryption_secret: self
-                .encryption_secret
-                .as_ref()
-                .map(|s| s.as_bytes().to_vec()),
-        }
-        .to_bytes()?)
+    pub fn to_state_bytes(&self) -> Result<Zeroizing<alloc::vec::Vec<u8>>, Error> {
+        Ok(Zeroizing::new(self.to_bytes()?))
     }
 
     /// Restores secrets saved with [`EpochSecrets::to_state_bytes`].
     pub fn from_state_bytes(bytes: &[u8]) -> Result<Self, Error> {
-        let state: EpochSecretsState = mls_codec::decode_exact(bytes)?;
-        let [a, b, c, d, e, f, g, h]: [alloc::vec::Vec<u8>; 8] = state
-            .secrets
-            .try_into()
-            .map_err(|_| Error::Codec(mls_codec::Error::InvalidValue))?;
-        Ok(EpochSecrets {
-            cipher_suite: CipherSuite(state.cipher_suite),
-            sender_data_secret: Secret::from(a),
-            encryption_secret: state.encryption_secret.map(Secret::from),
-            exporter_secret: Secret::from(b),
-            external_secret: Secret::from(c),
-            confirmation_key: Secret::from(d),
-            membership_key: Secret::from(e),
-            resumption_psk: Secret::from(f),
-            epoch_authenticator: Secret::from(g),
-            init_secret: InitSecret(Secret::from(h)),
-        })
+        Ok(mls_codec::decode_exact(bytes)?)
     }
 }

@@ -132,7 +132,7 @@ pub trait PskStore {
 /// assert!(store.resumption_psk(b"group", 4).is_some());
 /// assert!(store.resumption_psk(b"group", 5).is_none());
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Encode, Decode)]
 pub struct InMemoryPskStore {
     external: BTreeMap<Vec<u8>, Secret>,
     resumption: BTreeMap<(Vec<u8>, u64), Secret>,

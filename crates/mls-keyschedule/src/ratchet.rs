@@ -208,7 +208,7 @@ impl HashRatchet {
 /// A [`HashRatchet`] as plain data, for persisting group state.
 #[derive(mls_codec::Encode, mls_codec::Decode)]
 pub(crate) struct RatchetState {
-    secret: alloc::vec::Vec<u8>,
+    secret: Secret,
     next_generation: u64,
     skipped: alloc::vec::Vec<SkippedKeyState>,
     expired_below: u64,
@@ -217,22 +217,22 @@ pub(crate) struct RatchetState {
 #[derive(mls_codec::Encode, mls_codec::Decode)]
 pub(crate) struct SkippedKeyState {
     generation: u32,
-    key: alloc::vec::Vec<u8>,
-    nonce: alloc::vec::Vec<u8>,
+    key: Secret,
+    nonce: Secret,
 }
 
 impl HashRatchet {
     pub(crate) fn to_state(&self) -> RatchetState {
         RatchetState {
-            secret: self.secret.as_bytes().to_vec(),
+            secret: self.secret.clone(),
             next_generation: self.next_generation,
             skipped: self
                 .skipped
                 .values()
                 .map(|k| SkippedKeyState {
                     generation: k.generation,
-                    key: k.key.as_bytes().to_vec(),
-                    nonce: k.nonce.as_bytes().to_vec(),
+                    key: k.key.clone(),
+                    nonce: k.nonce.clone(),
                 })
                 .collect(),
             expired_below: self.expired_below,
@@ -257,15 +257,15 @@ impl HashRatchet {
                 generation,
                 RatchetKey {
                     generation,
-                    key: Secret::from(key),
-                    nonce: Secret::from(nonce),
+                    key,
+                    nonce,
                 },
             );
         }
         Ok(HashRatchet {
             leaf,
             kind,
-            secret: Secret::from(s.secret),
+            secret: s.secret,
             next_generation: s.next_generation,
             skipped,
             expired_below: s.expired_below,

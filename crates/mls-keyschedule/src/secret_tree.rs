@@ -5,6 +5,7 @@ use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use mls_crypto::{labeled, CipherSuite, CipherSuiteProvider, Secret};
 use mls_types::tree_math::{self, LeafIndex, NodeIndex};
+use zeroize::Zeroizing;
 
 use crate::lengths::{check_nh, check_suite, nh, nk, nn};
 use crate::ratchet::{HashRatchet, LeafRatchets, Lengths};
@@ -439,7 +440,7 @@ struct SecretTreeState {
 #[derive(mls_codec::Encode, mls_codec::Decode)]
 struct NodeSecretState {
     node: u32,
-    secret: alloc::vec::Vec<u8>,
+    secret: Secret,
 }
 
 #[derive(mls_codec::Encode, mls_codec::Decode)]
@@ -451,8 +452,9 @@ struct LeafState {
 
 impl SecretTree {
     /// Serializes the whole tree — held node secrets, ratchets and
-    /// retained keys — for persisting a group's state. The bytes are
-    /// secret. Restore with [`SecretTree::from_state_bytes`].
+    /// retained keys — for persisting a group's state (the same bytes as
+    /// its [`Encode`](mls_codec::Encode) impl), in a buffer zeroized on
+    /// drop. Restore with [`SecretTree::from_state_bytes`].
     ///
     /// ```
     /// use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto, Secret};
@@ -466,9 +468,17 @@ impl SecretTree {
     /// assert_eq!(back.to_state_bytes().unwrap(), bytes);
     /// assert_eq!(back.next_key(&suite, LeafIndex(1), RatchetType::Application).unwrap().generation, 1);
     /// ```
-    pub fn to_state_bytes(&self) -> Result<alloc::vec::Vec<u8>, Error> {
-        use mls_codec::Encode;
-        let state = SecretTreeState {
+    pub fn to_state_bytes(&self) -> Result<Zeroizing<Vec<u8>>, Error> {
+        Ok(Zeroizing::new(mls_codec::Encode::to_bytes(self)?))
+    }
+
+    /// Restores a tree saved with [`SecretTree::to_state_bytes`].
+    pub fn from_state_bytes(bytes: &[u8]) -> Result<Self, Error> {
+        Ok(mls_codec::decode_exact(bytes)?)
+    }
+
+    fn state(&self) -> SecretTreeState {
+        SecretTreeState {
             cipher_suite: self.cipher_suite.0,
             n_leaves: self.n_leaves,
             max_forward_distance: self.config.max_forward_distance,
@@ -479,7 +489,7 @@ impl SecretTree {
                 .iter()
                 .map(|(i, s)| NodeSecretState {
                     node: *i,
-                    secret: s.as_bytes().to_vec(),
+                    secret: s.clone(),
                 })
                 .collect(),
             leaves: self
@@ -491,13 +501,10 @@ impl SecretTree {
                     application: r.application.to_state(),
                 })
                 .collect(),
-        };
-        Ok(state.to_bytes()?)
+        }
     }
 
-    /// Restores a tree saved with [`SecretTree::to_state_bytes`].
-    pub fn from_state_bytes(bytes: &[u8]) -> Result<Self, Error> {
-        let state: SecretTreeState = mls_codec::decode_exact(bytes)?;
+    fn from_state(state: SecretTreeState) -> Result<Self, Error> {
         check_leaf_count(state.n_leaves)?;
         let width = tree_math::node_width(state.n_leaves).unwrap_or(0);
         let mut nodes = BTreeMap::new();
@@ -505,7 +512,7 @@ impl SecretTree {
             if i >= width {
                 return Err(Error::Codec(mls_codec::Error::InvalidValue));
             }
-            nodes.insert(i, Secret::from(s));
+            nodes.insert(i, s);
         }
         let mut leaves = BTreeMap::new();
         for LeafState {
@@ -536,5 +543,25 @@ impl SecretTree {
             nodes,
             leaves,
         })
+    }
+}
+
+/// The tree's state (not a wire format): its suite, size, configuration,
+/// held node secrets and used ratchets.
+impl mls_codec::Encode for SecretTree {
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), mls_codec::Error> {
+        self.state().encode(out)
+    }
+
+    fn encoded_len(&self) -> usize {
+        self.state().encoded_len()
+    }
+}
+
+/// Refuses a state whose sizes or indices are inconsistent.
+impl mls_codec::Decode for SecretTree {
+    fn decode(r: &mut mls_codec::Reader<'_>) -> Result<Self, mls_codec::Error> {
+        SecretTree::from_state(SecretTreeState::decode(r)?)
+            .map_err(|_| mls_codec::Error::InvalidValue)
     }
 }

@@ -1,6 +1,7 @@
 //! The private keys a member holds for its leaf and its direct path (RFC 9420 §4.2).
 
 use alloc::vec::Vec;
+use mls_codec::{Decode, Encode, Reader};
 use mls_crypto::{CipherSuiteProvider, HpkePrivateKey, HpkePublicKey, Secret};
 
 use crate::path_secret::{next_path_secret, node_key_pair};
@@ -19,7 +20,7 @@ use crate::{RatchetTree, TreeError};
 /// let keys = TreePrivateKeys::new(LeafIndex(3), HpkePublicKey(vec![1]), HpkePrivateKey(vec![2]));
 /// assert_eq!(keys.own_leaf(), LeafIndex(3));
 /// ```
-#[derive(Clone)]
+#[derive(Clone, PartialEq, Eq, Encode)]
 pub struct TreePrivateKeys {
     own_leaf: LeafIndex,
     keys: Vec<(NodeIndex, HpkePublicKey, HpkePrivateKey)>,
@@ -132,5 +133,21 @@ impl TreePrivateKeys {
         }
         self.insert(x, kp.public, kp.private);
         Ok(())
+    }
+}
+
+/// Persisted as the own leaf and the stored key pairs; the own leaf's key
+/// must be among them, with no node twice.
+impl Decode for TreePrivateKeys {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, mls_codec::Error> {
+        let own_leaf = LeafIndex::decode(r)?;
+        let keys = Vec::<(NodeIndex, HpkePublicKey, HpkePrivateKey)>::decode(r)?;
+        let mut nodes: Vec<u32> = keys.iter().map(|k| k.0 .0).collect();
+        nodes.sort_unstable();
+        let unique = nodes.windows(2).all(|w| w[0] != w[1]);
+        if !unique || !keys.iter().any(|k| k.0 == own_leaf.node()) {
+            return Err(mls_codec::Error::InvalidValue);
+        }
+        Ok(TreePrivateKeys { own_leaf, keys })
     }
 }

@@ -76,7 +76,8 @@ tuple_impl!(A, B, C, D);
 impl<K: Encode + Ord, V: Encode> Encode for BTreeMap<K, V> {
     fn encode(&self, out: &mut Vec<u8>) -> Result<(), Error> {
         let length = self.iter().fold(0usize, |n, (k, v)| {
-            n.saturating_add(k.encoded_len()).saturating_add(v.encoded_len())
+            n.saturating_add(k.encoded_len())
+                .saturating_add(v.encoded_len())
         });
         crate::write_varint(length, out)?;
         for (k, v) in self {
@@ -88,7 +89,8 @@ impl<K: Encode + Ord, V: Encode> Encode for BTreeMap<K, V> {
 
     fn encoded_len(&self) -> usize {
         let length = self.iter().fold(0usize, |n, (k, v)| {
-            n.saturating_add(k.encoded_len()).saturating_add(v.encoded_len())
+            n.saturating_add(k.encoded_len())
+                .saturating_add(v.encoded_len())
         });
         crate::varint_len(length).saturating_add(length)
     }

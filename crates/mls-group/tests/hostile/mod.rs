@@ -267,9 +267,12 @@ pub fn unchecked_public(content: mls_framing::FramedContent, signer: usize) -> M
 /// unchanged; a description if it accepted or changed.
 pub fn ds_refuses(msg: &MlsMessage) -> Result<GroupError, String> {
     let fx = fx();
-    let mut pg =
-        mls_group::PublicGroup::from_group_info(fx.suite.clone(), &fx.public_group_info, None)
-            .expect("the fixture's GroupInfo imports");
+    let mut pg = mls_group::PublicGroup::from_group_info(
+        fx.suite.clone(),
+        &fx.public_group_info,
+        Default::default(),
+    )
+    .expect("the fixture's GroupInfo imports");
     let tree = |pg: &mls_group::PublicGroup<Suite>| pg.tree().to_extension_bytes().expect("tree");
     let (context, before) = (pg.context().clone(), tree(&pg));
     match pg.process_message(msg) {

@@ -184,11 +184,10 @@ impl RatchetTree {
         }
     }
 
-    /// Applies changes taken from this tree with
-    /// [`take_changes`](Self::take_changes) (journaled if recording).
-    /// Fails, changing nothing, if the tree's size is not the one they were
-    /// taken from ([`TreeError::ChangesDoNotApply`]) or they are malformed.
-    pub fn apply_changes(&mut self, changes: TreeChanges) -> Result<(), TreeError> {
+    /// Fails unless `changes` apply to this tree as it is: taken from a
+    /// tree of this size ([`TreeError::ChangesDoNotApply`]) and well formed.
+    /// [`apply_changes`](Self::apply_changes) checks the same first.
+    pub fn check_changes(&self, changes: &TreeChanges) -> Result<(), TreeError> {
         let target = changes.n_leaves;
         if changes.base_leaves != self.n_leaves() || !target.is_power_of_two() || target > 1 << 30 {
             return Err(TreeError::ChangesDoNotApply);
@@ -208,6 +207,17 @@ impl RatchetTree {
                 _ => {}
             }
         }
+        Ok(())
+    }
+
+    /// Applies changes taken from this tree with
+    /// [`take_changes`](Self::take_changes) (journaled if recording).
+    /// Fails, changing nothing, if the tree's size is not the one they were
+    /// taken from ([`TreeError::ChangesDoNotApply`]) or they are malformed
+    /// (see [`check_changes`](Self::check_changes)).
+    pub fn apply_changes(&mut self, changes: TreeChanges) -> Result<(), TreeError> {
+        self.check_changes(&changes)?;
+        let target = changes.n_leaves;
         while self.n_leaves() < target {
             self.extend()?;
         }

@@ -1,0 +1,67 @@
+//! Importing a group's tree from its GroupInfo (RFC 9420 §12.4.3.1): what a
+//! joiner by Welcome, an external joiner and a Delivery Service check
+//! before following a group.
+
+use mls_crypto::CipherSuiteProvider;
+use mls_framing::{find_extension, GroupInfo, RatchetTreeExtension};
+use mls_treekem::{LeafValidationOptions, RatchetTree, TreeImportParams};
+use mls_types::tree_math::LeafIndex;
+use mls_types::{ExtensionType, RequiredCapabilities};
+
+use crate::GroupError;
+
+/// The tree from the GroupInfo's `ratchet_tree` extension or `supplied`,
+/// with every §12.4.3.1 integrity check.
+pub(crate) fn import_tree<S: CipherSuiteProvider>(
+    suite: &S,
+    info: &GroupInfo,
+    supplied: Option<RatchetTree>,
+    now: Option<u64>,
+) -> Result<RatchetTree, GroupError> {
+    mls_framing::check_unique_extensions(&info.extensions)?;
+    let from_ext = info
+        .extensions
+        .iter()
+        .find(|e| e.extension_type == ExtensionType::RATCHET_TREE);
+    let mut tree = match (from_ext, supplied) {
+        (Some(ext), _) => match RatchetTree::from_extension_bytes(&ext.extension_data) {
+            Ok(tree) => tree,
+            Err(e) => {
+                // The typed body has the same grammar, so it decodes
+                // whenever the tree does; decoded only now, it still
+                // reports its error before the tree's checks.
+                let _: Option<RatchetTreeExtension> = find_extension(&info.extensions)?;
+                return Err(e.into());
+            }
+        },
+        (None, Some(t)) => t,
+        (None, None) => return Err(GroupError::MissingRatchetTree),
+    };
+    let required = find_extension::<RequiredCapabilities>(&info.group_context.extensions)?;
+    let options = match now {
+        Some(t) => LeafValidationOptions::at(t),
+        None => LeafValidationOptions::without_lifetime(),
+    };
+    tree.validate(
+        suite,
+        &TreeImportParams {
+            group_id: &info.group_context.group_id,
+            expected_tree_hash: &info.group_context.tree_hash,
+            required_capabilities: required.as_ref(),
+            options,
+        },
+    )?;
+    Ok(tree)
+}
+
+pub(crate) fn verify_group_info_signature<S: CipherSuiteProvider>(
+    suite: &S,
+    info: &GroupInfo,
+    tree: &RatchetTree,
+) -> Result<(), GroupError> {
+    let signer = tree
+        .leaf(LeafIndex(info.signer.0))
+        .ok_or(GroupError::InvalidWelcome("GroupInfo signer is blank"))?;
+    info.verify_signature(suite, &signer.signature_key)?;
+    Ok(())
+}

@@ -1,0 +1,368 @@
+//! The public state of a group (RFC 9420 §12.4.2; RFC 9750 §5): the ratchet
+//! tree, GroupContext, transcript hashes and proposal store, followed
+//! through proposals and commits without any private key or epoch
+//! secret. A [`Group`](crate::Group) embeds one and runs the same commit
+//! pipeline on it; a Delivery Service holds one per group.
+
+mod apply;
+mod import;
+pub(crate) mod pipeline;
+mod staged;
+mod store;
+mod validate;
+
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+use mls_crypto::{CipherSuiteProvider, SignaturePublicKey};
+use mls_framing::{
+    signature_key_for, AuthenticatedContentRef, Content, EncodedTbs, GroupInfo, KeyPackage,
+    MlsMessage, MlsMessageBody, PublicMessage,
+};
+use mls_keyschedule::interim_transcript_hash;
+use mls_treekem::{LeafNode, RatchetTree};
+use mls_types::tree_math::LeafIndex;
+use mls_types::{Credential, Extension, ExtensionType, GroupContext};
+
+pub(crate) use apply::{check_auth, Effects};
+pub(crate) use import::import_tree;
+pub(crate) use pipeline::{CommitContent, CommitSecrets, Committer, PathLeaf};
+pub use staged::PublicStagedCommit;
+pub(crate) use store::ProposalStore;
+pub use store::StoredProposal;
+
+use crate::{GroupError, GroupPolicy};
+
+/// What [`PublicGroup::process_message`] saw.
+#[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)]
+pub enum PublicEvent {
+    /// A proposal, stored for this epoch.
+    Proposal(StoredProposal),
+    /// A commit, applied: the view is in the next epoch.
+    Commit {
+        /// Members added, with their leaf index.
+        added: Vec<(LeafIndex, KeyPackage)>,
+        /// Members removed, with their old leaf.
+        removed: Vec<(LeafIndex, LeafNode)>,
+        /// The committer's leaf (an external joiner's new leaf).
+        committer: LeafIndex,
+    },
+}
+
+/// The checks of a handshake message that need the epoch's secrets, which a
+/// [`PublicGroup`] does not hold: everything else it verifies exactly as a
+/// member does, with the same code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretCheck {
+    /// The `membership_tag` of a member's PublicMessage (§6.2): needs the
+    /// epoch's `membership_key`.
+    MembershipTag,
+    /// A commit's `confirmation_tag` (§6.1, §8.1): needs the new epoch's
+    /// `confirmation_key`.
+    ConfirmationTag,
+}
+
+/// A member of a group, as seen by [`PublicGroup::members`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    /// Its leaf index.
+    pub index: LeafIndex,
+    /// Its credential.
+    pub credential: Credential,
+    /// Its signature key.
+    pub signature_key: SignaturePublicKey,
+}
+
+/// How to start following a group from its GroupInfo.
+#[derive(Default)]
+pub struct PublicGroupOptions {
+    /// The tree, if the GroupInfo carries no `ratchet_tree` extension.
+    pub ratchet_tree: Option<RatchetTree>,
+    /// The policy / authentication service (default
+    /// [`AcceptAll`](crate::AcceptAll)).
+    pub policy: Option<Box<dyn GroupPolicy>>,
+    /// The current time (Unix seconds) for lifetime checks; none without it.
+    pub now: Option<u64>,
+}
+
+/// The public state of a group: what anyone can verify (signatures,
+/// proposal-list validity, tree and parent hashes, credentials through the
+/// policy, the transcript) without being a member. It runs the same commit
+/// pipeline as a member and reaches the same verdict, except for the
+/// checks that need epoch secrets: [`PublicGroup::UNCHECKED`].
+///
+/// ```
+/// # use mls_crypto::{CipherSuite, CryptoProvider, OsRng, RustCrypto};
+/// # use mls_group::*;
+/// # let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
+/// # let a = ClientIdentity::generate(&suite, mls_types::Credential::Basic(b"a".to_vec()), &mut OsRng).unwrap();
+/// let mut alice = Group::create(suite.clone(), a, b"g".to_vec(), vec![], GroupConfig::default(), &mut OsRng).unwrap();
+/// let info = alice.group_info(true, false).unwrap();
+/// let mut ds = PublicGroup::from_group_info(suite, &info, PublicGroupOptions::default()).unwrap();
+/// let out = alice.commit(vec![], &CommitOptions::default(), &mut OsRng).unwrap();
+/// ds.process_message(&out.commit).unwrap();
+/// alice.merge_pending_commit().unwrap();
+/// assert_eq!(ds.context(), alice.context());
+/// ```
+pub struct PublicGroup<S: CipherSuiteProvider> {
+    pub(crate) suite: S,
+    pub(crate) tree: RatchetTree,
+    pub(crate) context: GroupContext,
+    pub(crate) interim_transcript_hash: Vec<u8>,
+    /// The confirmation tag of the commit that started this epoch (of the
+    /// GroupInfo for the first epoch).
+    pub(crate) confirmation_tag: Vec<u8>,
+    pub(crate) proposals: ProposalStore,
+    pub(crate) policy: Box<dyn GroupPolicy>,
+    /// The caller's time for lifetime checks (never persisted).
+    pub(crate) now: Option<u64>,
+}
+
+impl<S: CipherSuiteProvider> core::fmt::Debug for PublicGroup<S> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("PublicGroup")
+            .field("group_id", &self.context.group_id)
+            .field("epoch", &self.context.epoch)
+            .field("n_leaves", &self.tree.n_leaves())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: CipherSuiteProvider> PublicGroup<S> {
+    /// The checks a `PublicGroup` cannot make: they need the epoch's
+    /// secrets. A member makes them on top of everything else.
+    pub const UNCHECKED: &'static [SecretCheck] =
+        &[SecretCheck::MembershipTag, SecretCheck::ConfirmationTag];
+
+    /// Starts following a group from a GroupInfo, with every §12.4.3.1
+    /// check that needs no secret: the tree's integrity (hashes, parent
+    /// hashes, leaf signatures and §7.3 validity), every member's
+    /// credential through the policy, and the GroupInfo's signature.
+    pub fn from_group_info(
+        suite: S,
+        info: &GroupInfo,
+        options: PublicGroupOptions,
+    ) -> Result<Self, GroupError> {
+        let policy = options.policy.unwrap_or_else(|| Box::new(crate::AcceptAll));
+        let tree = import_tree(&suite, info, options.ratchet_tree, options.now)?;
+        import::verify_group_info_signature(&suite, info, &tree)?;
+        for (_, leaf) in tree.members() {
+            check_auth(policy.as_ref(), leaf)?;
+        }
+        Self::from_parts(
+            suite,
+            tree,
+            info.group_context.clone(),
+            info.confirmation_tag.clone(),
+            policy,
+            options.now,
+        )
+    }
+
+    /// The public state of an epoch entered with `context`, `tree` and the
+    /// `confirmation_tag` of the commit (or GroupInfo) that started it.
+    pub(crate) fn from_parts(
+        suite: S,
+        tree: RatchetTree,
+        context: GroupContext,
+        confirmation_tag: Vec<u8>,
+        policy: Box<dyn GroupPolicy>,
+        now: Option<u64>,
+    ) -> Result<Self, GroupError> {
+        let interim_transcript_hash = interim_transcript_hash(
+            &suite,
+            &context.confirmed_transcript_hash,
+            &confirmation_tag,
+        )?;
+        Ok(PublicGroup {
+            suite,
+            tree,
+            context,
+            interim_transcript_hash,
+            confirmation_tag,
+            proposals: ProposalStore::default(),
+            policy,
+            now,
+        })
+    }
+
+    /// Installs the policy / authentication hook.
+    pub fn set_policy(&mut self, policy: Box<dyn GroupPolicy>) {
+        self.policy = policy;
+    }
+
+    /// Sets the time (Unix seconds) for lifetime checks of new leaves.
+    /// Not persisted: a restored group has none until it is set again.
+    pub fn set_time(&mut self, now: u64) {
+        self.now = Some(now);
+    }
+
+    /// The cipher suite provider.
+    pub fn suite(&self) -> &S {
+        &self.suite
+    }
+
+    /// The group id.
+    pub fn group_id(&self) -> &[u8] {
+        &self.context.group_id
+    }
+
+    /// The current epoch.
+    pub fn epoch(&self) -> u64 {
+        self.context.epoch
+    }
+
+    /// The GroupContext.
+    pub fn context(&self) -> &GroupContext {
+        &self.context
+    }
+
+    /// The public ratchet tree.
+    pub fn tree(&self) -> &RatchetTree {
+        &self.tree
+    }
+
+    /// The confirmation tag of the commit that started this epoch.
+    pub fn confirmation_tag(&self) -> &[u8] {
+        &self.confirmation_tag
+    }
+
+    /// The proposals received this epoch, in arrival order.
+    pub fn proposals(&self) -> &[StoredProposal] {
+        self.proposals.entries()
+    }
+
+    /// The members, by leaf index.
+    pub fn members(&self) -> Vec<Member> {
+        self.tree
+            .members()
+            .map(|(index, leaf)| Member::of(index, leaf))
+            .collect()
+    }
+
+    /// The member at `index`, if that leaf is occupied.
+    pub fn member(&self, index: LeafIndex) -> Option<Member> {
+        self.tree.leaf(index).map(|leaf| Member::of(index, leaf))
+    }
+
+    /// Verifies a PublicMessage and follows it: proposals are stored,
+    /// commits staged and merged. Everything is checked as a member checks
+    /// it but [`PublicGroup::UNCHECKED`]. PrivateMessages cannot be
+    /// followed ([`GroupError::UnexpectedWireFormat`]). A failure changes
+    /// nothing.
+    pub fn process_message(&mut self, msg: &MlsMessage) -> Result<PublicEvent, GroupError> {
+        let pm = public_message(msg)?;
+        let tbs = self.verify_public(pm, None)?;
+        let ac = pm.authenticated_content_ref();
+        if let Content::Proposal(_) = &ac.content.content {
+            return Ok(PublicEvent::Proposal(self.store_proposal(ac)?));
+        }
+        let staged = self.stage(ac, &tbs)?;
+        let event = PublicEvent::Commit {
+            added: staged.effects.added.clone(),
+            removed: staged.effects.removed.clone(),
+            committer: staged.committer,
+        };
+        self.merge_checked(staged)?;
+        Ok(event)
+    }
+
+    /// Verifies a commit sent as a PublicMessage and stages it without
+    /// changing anything: merge it with
+    /// [`merge_staged_commit`](Self::merge_staged_commit) (for example once
+    /// a Delivery Service has decided it wins the epoch).
+    pub fn stage_commit(&mut self, msg: &MlsMessage) -> Result<PublicStagedCommit, GroupError> {
+        let pm = public_message(msg)?;
+        let tbs = self.verify_public(pm, None)?;
+        self.stage(pm.authenticated_content_ref(), &tbs)
+    }
+
+    fn stage(
+        &mut self,
+        ac: AuthenticatedContentRef<'_>,
+        tbs: &EncodedTbs,
+    ) -> Result<PublicStagedCommit, GroupError> {
+        if !matches!(ac.content.content, Content::Commit(_)) {
+            return Err(GroupError::UnexpectedWireFormat);
+        }
+        let commit = CommitContent {
+            content: ac,
+            tbs: Some(tbs),
+        };
+        self.stage_received(commit, &mut pipeline::NoSecrets)
+    }
+
+    /// Checks a PublicMessage of this group's current epoch: group id,
+    /// epoch, sender rules, the sender's signature and, given the epoch's
+    /// `membership_key`, the membership tag (§6.2). Members and the
+    /// Delivery Service's view alike. Returns the verified
+    /// FramedContentTBS.
+    pub(crate) fn verify_public(
+        &self,
+        pm: &PublicMessage,
+        membership_key: Option<&[u8]>,
+    ) -> Result<EncodedTbs, GroupError> {
+        if pm.content.group_id != self.context.group_id {
+            return Err(GroupError::WrongGroupId);
+        }
+        if pm.content.epoch != self.context.epoch {
+            return Err(GroupError::WrongEpoch {
+                current: self.context.epoch,
+                got: pm.content.epoch,
+            });
+        }
+        let key = signature_key_for(&pm.content, Some(&self.context), |l| self.signature_key(l))?;
+        let tbs = match membership_key {
+            Some(k) => pm.verify(&self.suite, Some(k), Some(&self.context), &key)?,
+            None => pm.verify_without_membership_tag(&self.suite, Some(&self.context), &key)?,
+        };
+        Ok(tbs)
+    }
+
+    /// Stores a verified proposal of this epoch (§12.1) and returns it.
+    pub(crate) fn store_proposal(
+        &mut self,
+        ac: AuthenticatedContentRef<'_>,
+    ) -> Result<StoredProposal, GroupError> {
+        let Content::Proposal(p) = &ac.content.content else {
+            return Err(GroupError::UnexpectedWireFormat);
+        };
+        let stored = StoredProposal {
+            reference: ac.proposal_ref(&self.suite)?,
+            proposal: p.clone(),
+            sender: ac.content.sender,
+        };
+        self.proposals.insert(stored.clone());
+        Ok(stored)
+    }
+
+    /// The `ratchet_tree` extension of the current tree (§12.4.3.3).
+    pub(crate) fn ratchet_tree_extension(&self) -> Result<Extension, GroupError> {
+        Ok(Extension::new(
+            ExtensionType::RATCHET_TREE,
+            self.tree.to_extension_bytes()?,
+        ))
+    }
+
+    /// The signature key of the member at `leaf`, if any.
+    pub(crate) fn signature_key(&self, leaf: LeafIndex) -> Option<SignaturePublicKey> {
+        self.tree.leaf(leaf).map(|n| n.signature_key.clone())
+    }
+}
+
+impl Member {
+    fn of(index: LeafIndex, leaf: &LeafNode) -> Self {
+        Member {
+            index,
+            credential: leaf.credential.clone(),
+            signature_key: leaf.signature_key.clone(),
+        }
+    }
+}
+
+fn public_message(msg: &MlsMessage) -> Result<&PublicMessage, GroupError> {
+    match &msg.body {
+        MlsMessageBody::PublicMessage(pm) => Ok(pm),
+        _ => Err(GroupError::UnexpectedWireFormat),
+    }
+}
