@@ -498,3 +498,29 @@ pub fn seal(
         rng,
     )?)
 }
+
+/// Whether a member refuses with `e` because of a check only a member can
+/// make: one that needs the epoch's secrets (the membership tag, the
+/// confirmation tag, the path's encryption to us, PSK values, the external
+/// init secret; `PublicGroup::UNCHECKED`), or knowing which leaf is its
+/// own (a commit in its name that it did not make). A Delivery Service
+/// cannot make them.
+pub fn needs_secrets(e: &GroupError) -> bool {
+    use mls_framing::FramingError;
+    use mls_treekem::TreeError as T;
+    matches!(
+        e,
+        GroupError::OwnCommit
+            | GroupError::Framing(FramingError::InvalidMembershipTag)
+            | GroupError::InvalidConfirmationTag
+            | GroupError::MissingPsk
+            | GroupError::KeySchedule(_)
+            | GroupError::Crypto(_)
+            | GroupError::Tree(
+                T::Crypto(_)
+                    | T::NoDecryptionKey
+                    | T::PathKeyMismatch { .. }
+                    | T::PrivateKeyMismatch { .. }
+            )
+    )
+}

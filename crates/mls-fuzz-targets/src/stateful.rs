@@ -29,7 +29,9 @@ use mls_treekem::{LeafValidationOptions, RatchetTree, TreeImportParams};
 use mls_types::GroupContext;
 use mls_types::{ExtensionType, RequiredCapabilities};
 
-use crate::fixture::{config, reconfirm, signing_key, Fixture, MemberGroup, SeededRng, RECEIVER};
+use crate::fixture::{
+    config, needs_secrets, reconfirm, signing_key, Fixture, MemberGroup, SeededRng, RECEIVER,
+};
 
 /// The KeyPackage `welcome_join` joins with: dave's.
 pub const JOINER_LEAF: usize = 3;
@@ -189,14 +191,15 @@ pub fn group_process_outcome(data: &[u8]) -> Outcome {
     };
     let fx = fixture();
     let member = member_receives(fx, &msg);
-    if let Outcome::Accepted(_) = member {
-        agree(&member, &public_group_receives(fx, &msg));
-    }
+    agree(&member, &public_group_receives(fx, &msg));
     member
 }
 
-/// A PublicMessage bob accepts, a Delivery Service's [`PublicGroup`]
-/// accepts too, and both end in the same GroupContext.
+/// Bob and a Delivery Service's [`PublicGroup`], which run the same
+/// commit pipeline, reach the same verdict on a PublicMessage: what bob
+/// accepts the DS accepts, ending in the same GroupContext; what bob
+/// refuses the DS refuses with the same error, unless only a member can
+/// tell ([`needs_secrets`]).
 fn agree(member: &Outcome, public: &Outcome) {
     match (member, public) {
         (Outcome::Accepted(Some(m)), Outcome::Accepted(Some(p))) => assert!(
@@ -206,6 +209,14 @@ fn agree(member: &Outcome, public: &Outcome) {
         (Outcome::Accepted(_), Outcome::Rejected(e)) => {
             panic!("bob accepted a message the DS refuses: {e:?}")
         }
+        (Outcome::Rejected(m), Outcome::Rejected(p)) => assert!(
+            m == p || needs_secrets(m),
+            "bob and the DS refuse differently:\n bob: {m:?}\n DS:  {p:?}"
+        ),
+        (Outcome::Rejected(m), Outcome::Accepted(_)) => assert!(
+            needs_secrets(m),
+            "the DS accepted a message bob refuses with {m:?}"
+        ),
         _ => {}
     }
 }

@@ -178,7 +178,10 @@ impl<S: CipherSuiteProvider> Group<S> {
     /// Applies our pending commit once the Delivery Service has accepted
     /// it (RFC 9750 §5.2.1). On failure it stays pending.
     pub fn merge_pending_commit(&mut self) -> Result<(), GroupError> {
-        let pending = self.lifecycle.pending().ok_or(GroupError::NoPendingCommit)?;
+        let pending = self
+            .lifecycle
+            .pending()
+            .ok_or(GroupError::NoPendingCommit)?;
         let next = self.prepare_merge(&pending.staged)?;
         let Lifecycle::PendingCommit(pending) =
             core::mem::replace(&mut self.lifecycle, Lifecycle::Operational)

@@ -358,7 +358,12 @@ proptest! {
     fn mutated_messages_are_refused_with_the_expected_error((kind, m) in case()) {
         let msg = mutated(kind, &m);
         match bob_refuses(&msg) {
-            Ok(e) => prop_assert!(expected(kind, &m, &e), "{kind:?} {m:?}: refused with {e:?}"),
+            Ok(e) => {
+                prop_assert!(expected(kind, &m, &e), "{kind:?} {m:?}: refused with {e:?}");
+                // The DS's view reaches the same verdict where it can.
+                let parity = same_verdict(&mut ds_group(None), &msg, &e);
+                prop_assert!(parity.is_ok(), "{kind:?} {m:?}: {parity:?}");
+            }
             Err(why) => prop_assert!(false, "{kind:?} {m:?}: {why}"),
         }
     }

@@ -262,23 +262,69 @@ pub fn unchecked_public(content: mls_framing::FramedContent, signer: usize) -> M
     })
 }
 
-/// A Delivery Service's view of the group, from bob's GroupInfo, follows
-/// `msg`: the error if it refused with its GroupContext and tree
-/// unchanged; a description if it accepted or changed.
-pub fn ds_refuses(msg: &MlsMessage) -> Result<GroupError, String> {
+/// A Delivery Service's view of the group as bob sees it: from bob's
+/// GroupInfo, holding the proposal bob holds, with `policy`.
+pub fn ds_group(policy: Option<Box<dyn mls_group::GroupPolicy>>) -> mls_group::PublicGroup<Suite> {
     let fx = fx();
     let mut pg = mls_group::PublicGroup::from_group_info(
         fx.suite.clone(),
         &fx.public_group_info,
-        Default::default(),
+        mls_group::PublicGroupOptions {
+            policy,
+            ..Default::default()
+        },
     )
     .expect("the fixture's GroupInfo imports");
+    pg.process_message(&fx.update_proposal)
+        .expect("bob's proposal");
+    pg
+}
+
+/// `pg` follows `msg`: `Ok(None)` if it accepted, `Ok(Some(e))` if it
+/// refused with its GroupContext and tree unchanged; a description if a
+/// refusal changed it.
+pub fn ds_verdict(
+    pg: &mut mls_group::PublicGroup<Suite>,
+    msg: &MlsMessage,
+) -> Result<Option<GroupError>, String> {
     let tree = |pg: &mls_group::PublicGroup<Suite>| pg.tree().to_extension_bytes().expect("tree");
-    let (context, before) = (pg.context().clone(), tree(&pg));
+    let (context, before) = (pg.context().clone(), tree(pg));
     match pg.process_message(msg) {
-        Ok(_) => Err("accepted".into()),
-        Err(e) if pg.context() == &context && tree(&pg) == before => Ok(e),
+        Ok(_) => Ok(None),
+        Err(e) if pg.context() == &context && tree(pg) == before => Ok(Some(e)),
         Err(e) => Err(format!("changed by the refusal {e:?}")),
+    }
+}
+
+/// A Delivery Service's view of the group (see [`ds_group`]) follows
+/// `msg`: the error if it refused with its state unchanged; a
+/// description if it accepted or changed.
+pub fn ds_refuses(msg: &MlsMessage) -> Result<GroupError, String> {
+    match ds_verdict(&mut ds_group(None), msg)? {
+        Some(e) => Ok(e),
+        None => Err("accepted".into()),
+    }
+}
+
+/// The verdict of a Delivery Service's view on a PublicMessage bob
+/// refused with `member`: the same refusal, unless only the epoch's
+/// secrets reveal it (then the DS may accept). `Err` describes a
+/// mismatch.
+pub fn same_verdict(
+    pg: &mut mls_group::PublicGroup<Suite>,
+    msg: &MlsMessage,
+    member: &GroupError,
+) -> Result<(), String> {
+    if !matches!(msg.body, MlsMessageBody::PublicMessage(_)) {
+        return Ok(());
+    }
+    let ds = ds_verdict(pg, msg)?;
+    match ds {
+        Some(e) if &e == member => Ok(()),
+        _ if needs_secrets(member) => Ok(()),
+        other => Err(format!(
+            "the DS's verdict {other:?} differs from bob's {member:?}"
+        )),
     }
 }
 

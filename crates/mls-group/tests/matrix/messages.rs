@@ -338,10 +338,36 @@ fn commit_plus(extra: Vec<Proposal>) -> MlsMessage {
     })
 }
 
+/// Alice's commit whose path leaf carries carol's credential (re-signed
+/// by alice, so that only the identity is wrong).
+fn renamed_committer() -> MlsMessage {
+    let fx = fx();
+    edited(&content_of(&commit(Vec::new())), |c| {
+        let group_id = c.group_id.clone();
+        let leaf = &mut commit_of(c).path.as_mut().expect("path").leaf_node;
+        leaf.credential = fx.members[2].credential().clone();
+        let key = signing_key(&fx.suite, &fx.members[0]);
+        leaf.sign(&fx.suite, &key, Some((&group_id, LeafIndex(0))))
+            .expect("sign leaf");
+    })
+}
+
 pub(crate) fn commit_rows() -> Vec<Row> {
     let k = "commit";
     let ac = || content_of(&commit(Vec::new()));
     vec![
+        // Drift between the member and the DS pipelines once let the DS
+        // accept this: refused by both under a policy that keeps identities.
+        row(
+            k,
+            "path leaf renames the committer",
+            || {
+                bob_with(renamed_committer(), || {
+                    Box::new(mls_group::BasicCredentialAuth)
+                })
+            },
+            is(G::CredentialRejected),
+        ),
         row(
             k,
             "replayed",

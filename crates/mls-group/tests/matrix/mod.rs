@@ -69,9 +69,25 @@ fn undecodable() -> Want {
     Box::new(|r| matches!(r, Refusal::Decode(F::Codec(_))))
 }
 
-/// Bob refuses `msg`.
+/// Bob refuses `msg`, and a Delivery Service's view of the group, which
+/// runs the same pipeline, reaches the same verdict on it where it can
+/// (see [`same_verdict`]).
 fn bob(msg: MlsMessage) -> Result<Refusal, String> {
-    bob_refuses(&msg).map(Refusal::Group)
+    let refusal = bob_refuses(&msg)?;
+    same_verdict(&mut ds_group(None), &msg, &refusal)?;
+    Ok(Refusal::Group(refusal))
+}
+
+/// As [`bob`], with `policy` installed on bob and on the DS's view.
+fn bob_with(
+    msg: MlsMessage,
+    policy: impl Fn() -> Box<dyn mls_group::GroupPolicy>,
+) -> Result<Refusal, String> {
+    let mut g = fx().group(RECEIVER);
+    g.set_policy(policy());
+    let refusal = refused_by(&mut g, &msg)?;
+    same_verdict(&mut ds_group(Some(policy())), &msg, &refusal)?;
+    Ok(Refusal::Group(refusal))
 }
 
 /// A Delivery Service's PublicGroup refuses `msg`.
