@@ -86,8 +86,11 @@ pub enum GroupError {
     CredentialRejected,
     /// An argument given by the caller is invalid.
     InvalidArgument(&'static str),
-    /// The persisted state could not be decoded.
+    /// The persisted state could not be decoded or is inconsistent:
+    /// corrupted local state.
     InvalidState(&'static str),
+    /// An invariant of this library broke: a bug, never the peer's doing.
+    Internal(&'static str),
     /// The persisted state (blob or group record) has a version this
     /// library does not read (see [`crate::STATE_VERSION`]).
     UnknownStateVersion(u16),
@@ -146,6 +149,7 @@ impl fmt::Display for GroupError {
             GroupError::CredentialRejected => f.write_str("credential rejected"),
             GroupError::InvalidArgument(r) => write!(f, "invalid argument: {r}"),
             GroupError::InvalidState(r) => write!(f, "invalid state: {r}"),
+            GroupError::Internal(r) => write!(f, "internal error (a bug): {r}"),
             GroupError::UnknownStateVersion(v) => write!(f, "unknown state version {v}"),
             GroupError::MissingGroupRecord => f.write_str("no group record"),
             GroupError::NodeRecordCount { expected, found } => {
@@ -161,7 +165,111 @@ impl fmt::Display for GroupError {
     }
 }
 
-impl core::error::Error for GroupError {}
+/// The inner error of the layer that failed, if any.
+impl core::error::Error for GroupError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            GroupError::Codec(e) => Some(e),
+            GroupError::Crypto(e) => Some(e),
+            GroupError::Tree(e) => Some(e),
+            GroupError::KeySchedule(e) => Some(e),
+            GroupError::Framing(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// Who is at fault when an operation fails ([`GroupError::fault`]): what
+/// the caller should do about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// The peer sent what RFC 9420 forbids (a bad signature, tag or
+    /// hash, an invalid proposal list, a malformed message) or what the
+    /// application's policy refuses: drop it; the sender misbehaves.
+    Peer,
+    /// The peer uses something this build does not support (a cipher
+    /// suite, a proposal type): the sender may be right, we cannot follow.
+    Unsupported,
+    /// The message belongs to another epoch, another group or another
+    /// client, or needs what this member does not hold (a proposal it
+    /// missed, a PSK it was not given): nobody misbehaved; ignore it or
+    /// resynchronise.
+    OutOfSync,
+    /// The call does not fit the group's state or its arguments are wrong
+    /// (a commit while one is pending, a removed member sending, our own
+    /// commit processed instead of merged): a bug or a missing step in
+    /// the application.
+    Caller,
+    /// The persisted state is damaged or of another version.
+    LocalState,
+    /// An invariant of this library broke: a bug to report.
+    Internal,
+}
+
+impl GroupError {
+    /// Who is at fault (see [`Fault`]).
+    ///
+    /// ```
+    /// use mls_group::{Fault, GroupError};
+    /// assert_eq!(GroupError::InvalidConfirmationTag.fault(), Fault::Peer);
+    /// assert_eq!(GroupError::WrongEpoch { current: 3, got: 4 }.fault(), Fault::OutOfSync);
+    /// assert_eq!(GroupError::CommitPending.fault(), Fault::Caller);
+    /// assert_eq!(GroupError::NodeRecordsMismatch.fault(), Fault::LocalState);
+    /// ```
+    pub fn fault(&self) -> Fault {
+        use GroupError as G;
+        match self {
+            G::Crypto(mls_crypto::Error::RandomFailure) | G::Internal(_) => Fault::Internal,
+            G::Tree(e) => tree_fault(e),
+            G::Codec(_)
+            | G::Crypto(_)
+            | G::KeySchedule(_)
+            | G::Framing(_)
+            | G::UnexpectedWireFormat
+            | G::WireFormatPolicy
+            | G::InvalidProposalList(_)
+            | G::InvalidProposal(_)
+            | G::PathRequired
+            | G::InvalidConfirmationTag
+            | G::InvalidKeyPackage(_)
+            | G::InvalidWelcome(_)
+            | G::MissingRatchetTree
+            | G::PolicyRejected(_)
+            | G::CredentialRejected => Fault::Peer,
+            G::UnsupportedCipherSuite(_) | G::UnsupportedProposal(_) => Fault::Unsupported,
+            G::WrongGroupId
+            | G::WrongEpoch { .. }
+            | G::EpochTooOld(_)
+            | G::UnknownProposalRef(_)
+            | G::MissingPsk
+            | G::WelcomeNotForUs => Fault::OutOfSync,
+            G::NoPendingCommit
+            | G::CommitPending
+            | G::OwnCommit
+            | G::GroupInactive
+            | G::Removed
+            | G::StagedElsewhere
+            | G::InvalidArgument(_) => Fault::Caller,
+            G::InvalidState(_)
+            | G::UnknownStateVersion(_)
+            | G::MissingGroupRecord
+            | G::NodeRecordCount { .. }
+            | G::NodeRecordsMismatch => Fault::LocalState,
+        }
+    }
+}
+
+/// A tree error's fault: stored node records are local state, changes
+/// that do not apply are ours; everything else came with a message.
+fn tree_fault(e: &TreeError) -> Fault {
+    match e {
+        TreeError::UnknownNodeRecordVersion { .. }
+        | TreeError::InvalidNodeRecord { .. }
+        | TreeError::NodeRecordsDoNotFit { .. } => Fault::LocalState,
+        TreeError::ChangesDoNotApply => Fault::Internal,
+        _ => Fault::Peer,
+    }
+}
 
 macro_rules! from_err {
     ($($t:ty => $v:ident),*) => {$(

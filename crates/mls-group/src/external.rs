@@ -95,7 +95,7 @@ impl<S: CipherSuiteProvider> Group<S> {
         public.admit_committer(&mut applied, PathLeaf::Own(&template))?;
         let me = applied
             .leaf
-            .ok_or(GroupError::InvalidState("external joiner placed"))?;
+            .ok_or(GroupError::Internal("external joiner placed"))?;
         let signer = identity.signer(&public.suite)?;
         let group_id = gc.group_id.clone();
         let pending = public.tree.prepare_update_path(

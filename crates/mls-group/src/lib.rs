@@ -82,7 +82,7 @@ mod staged;
 
 pub use commit::{CommitOptions, CommitOutput};
 pub use config::{GroupConfig, HandshakeFormat};
-pub use error::GroupError;
+pub use error::{Fault, GroupError};
 pub use external::{external_proposal, new_member_add_proposal, ExternalJoinOptions};
 pub use group::Group;
 pub use identity::ClientIdentity;

@@ -251,13 +251,13 @@ impl Receiving<'_> {
             let public = tree
                 .leaf(self.me)
                 .map(|l| l.encryption_key.clone())
-                .ok_or(GroupError::InvalidState("own leaf missing"))?;
+                .ok_or(GroupError::Internal("own leaf missing"))?;
             let private = self
                 .own_updates
                 .iter()
                 .find(|(p, _)| *p == public)
                 .map(|(_, k)| k.clone())
-                .ok_or(GroupError::InvalidState("no private key for our Update"))?;
+                .ok_or(GroupError::Internal("no private key for our Update"))?;
             keys.insert(self.me.node(), public, private);
         }
         Ok(Some(keys))

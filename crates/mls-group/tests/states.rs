@@ -193,3 +193,17 @@ fn status_follows_the_pending_commit() {
         GroupError::NoPendingCommit
     );
 }
+
+/// A refusal from a lower layer keeps that layer's error as its source.
+#[test]
+fn errors_chain_to_their_source() {
+    use std::error::Error;
+    let e = GroupError::Framing(mls_framing::FramingError::InvalidMembershipTag);
+    let source = e.source().expect("the framing error");
+    assert_eq!(
+        source.to_string(),
+        mls_framing::FramingError::InvalidMembershipTag.to_string()
+    );
+    assert_eq!(e.fault(), Fault::Peer);
+    assert!(GroupError::CommitPending.source().is_none());
+}

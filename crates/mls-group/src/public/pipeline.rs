@@ -264,7 +264,7 @@ impl<S: CipherSuiteProvider> PublicGroup<S> {
         gc.epoch = gc
             .epoch
             .checked_add(1)
-            .ok_or(GroupError::InvalidState("epoch overflow"))?;
+            .ok_or(GroupError::Internal("epoch overflow"))?;
         gc.tree_hash = self.tree.tree_hash(&self.suite)?;
         if let Some(ext) = &fx.extensions {
             gc.extensions = ext.clone();
@@ -351,9 +351,7 @@ impl<S: CipherSuiteProvider> PublicGroup<S> {
             context,
             interim_transcript_hash,
             confirmation_tag: tag.clone(),
-            committer: applied
-                .leaf
-                .ok_or(GroupError::InvalidState("committer leaf"))?,
+            committer: applied.leaf.ok_or(GroupError::Internal("committer leaf"))?,
             external: applied.committer == Committer::External,
             effects: applied.fx,
         })
