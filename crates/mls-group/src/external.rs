@@ -79,19 +79,7 @@ impl<S: CipherSuiteProvider> Group<S> {
         let psk = psk_secret(&public.suite, &options.psk_ids, |id| store.psk(id))?;
 
         let mut applied = public.apply_commit(Committer::External, &proposals)?;
-        let mut caps = options.leaf.capabilities;
-        if !caps.cipher_suites.contains(&public.suite.cipher_suite()) {
-            caps.cipher_suites.push(public.suite.cipher_suite());
-        }
-        let template = LeafNode {
-            encryption_key: HpkePublicKey(Vec::new()),
-            signature_key: identity.signature_key().clone(),
-            credential: identity.credential().clone(),
-            capabilities: caps,
-            leaf_node_source: LeafNodeSource::Update,
-            extensions: options.leaf.leaf_extensions,
-            signature: Vec::new(),
-        };
+        let template = joiner_leaf(&public.suite, &identity, options.leaf);
         public.admit_committer(&mut applied, PathLeaf::Own(&template))?;
         let me = applied
             .leaf
@@ -157,6 +145,29 @@ impl<S: CipherSuiteProvider> Group<S> {
             epoch_secrets: ks.epoch_secrets,
         })?;
         Ok((group, message))
+    }
+}
+
+/// The leaf an external joiner's path will sign (keys filled in by the
+/// path): its identity, with `options`' capabilities (the suite added)
+/// and extensions.
+fn joiner_leaf<S: CipherSuiteProvider>(
+    suite: &S,
+    identity: &ClientIdentity,
+    options: KeyPackageOptions,
+) -> LeafNode {
+    let mut capabilities = options.capabilities;
+    if !capabilities.cipher_suites.contains(&suite.cipher_suite()) {
+        capabilities.cipher_suites.push(suite.cipher_suite());
+    }
+    LeafNode {
+        encryption_key: HpkePublicKey(Vec::new()),
+        signature_key: identity.signature_key().clone(),
+        credential: identity.credential().clone(),
+        capabilities,
+        leaf_node_source: LeafNodeSource::Update,
+        extensions: options.leaf_extensions,
+        signature: Vec::new(),
     }
 }
 

@@ -59,7 +59,8 @@ pub(crate) fn leaf_options(now: Option<u64>) -> LeafValidationOptions {
 
 /// §12.3: applies a validated list to `tree` (which the caller records for
 /// rollback), validating each proposal (§12.1) against the state it
-/// applies to.
+/// applies to, in the RFC's order: GroupContextExtensions, Updates,
+/// Removes, Adds, then the proposals that do not change the tree.
 pub(crate) fn apply<S: CipherSuiteProvider>(
     env: &ApplyEnv<'_, S>,
     tree: &mut RatchetTree,
@@ -69,8 +70,6 @@ pub(crate) fn apply<S: CipherSuiteProvider>(
         path_required: list.is_empty(),
         ..Effects::default()
     };
-    let group_id = env.context.group_id.as_slice();
-    let options = leaf_options(env.now);
     for r in list {
         env.policy
             .check_proposal(&r.proposal, &r.sender)
@@ -82,60 +81,9 @@ pub(crate) fn apply<S: CipherSuiteProvider>(
             fx.path_required = true;
         }
     }
-    let removed_leaves: BTreeSet<u32> = list
-        .iter()
-        .filter_map(|r| match r.proposal {
-            Proposal::Remove(rm) => Some(rm.removed),
-            _ => None,
-        })
-        .collect();
-
-    // GroupContextExtensions.
     for r in list {
         if let Proposal::GroupContextExtensions(gce) = &r.proposal {
-            mls_framing::check_unique_extensions(&gce.extensions)?;
-            let required = find_extension::<RequiredCapabilities>(&gce.extensions)?;
-            // Every member supports everything (O(log N) from the tree's
-            // counts), or look at each one but those removed.
-            let all = tree.member_count();
-            let everyone = gce
-                .extensions
-                .iter()
-                .all(|e| tree.members_supporting_extension(e.extension_type) == all)
-                && required.as_ref().is_none_or(|req| {
-                    req.extension_types
-                        .iter()
-                        .all(|t| tree.members_supporting_extension(*t) == all)
-                        && req
-                            .proposal_types
-                            .iter()
-                            .all(|t| tree.members_supporting_proposal(*t) == all)
-                        && req
-                            .credential_types
-                            .iter()
-                            .all(|t| tree.members_supporting_credential(*t) == all)
-                });
-            for (i, leaf) in tree.members().filter(|_| !everyone) {
-                if removed_leaves.contains(&i.0) {
-                    continue;
-                }
-                if gce
-                    .extensions
-                    .iter()
-                    .any(|e| !leaf.capabilities.supports_extension(e.extension_type))
-                {
-                    return Err(GroupError::InvalidProposal(
-                        "GroupContextExtensions: extension unsupported by a member",
-                    ));
-                }
-                if let Some(req) = &required {
-                    if !supports_required(leaf, req) {
-                        return Err(GroupError::InvalidProposal(
-                            "GroupContextExtensions: required capabilities unsupported by a member",
-                        ));
-                    }
-                }
-            }
+            check_group_context_extensions(tree, &gce.extensions, list)?;
             fx.extensions = Some(gce.extensions.clone());
         }
     }
@@ -144,39 +92,17 @@ pub(crate) fn apply<S: CipherSuiteProvider>(
         .as_deref()
         .unwrap_or(env.context.extensions.as_slice());
     let required = find_extension::<RequiredCapabilities>(extensions)?;
-
-    // Updates.
+    let leaves = LeafRules {
+        env,
+        required: required.as_ref(),
+        options: leaf_options(env.now),
+    };
     for r in list {
         if let Proposal::Update(u) = &r.proposal {
-            let Sender::Member(leaf) = r.sender else {
-                return Err(GroupError::InvalidProposal("Update from a non-member"));
-            };
-            let old = tree
-                .leaf(leaf)
-                .ok_or(GroupError::InvalidProposal("Update from a blank leaf"))?;
-            if !env
-                .policy
-                .valid_successor(&old.credential, &u.leaf_node.credential)
-            {
-                return Err(GroupError::CredentialRejected);
-            }
-            check_auth(env.policy, &u.leaf_node)?;
-            validate_leaf_node(
-                env.suite,
-                &u.leaf_node,
-                LeafNodeContext::Update {
-                    group_id,
-                    leaf_index: leaf,
-                },
-                required.as_ref(),
-                Some(tree),
-                &options,
-            )?;
-            tree.update_leaf(leaf, u.leaf_node.clone())?;
-            fx.updated.push(leaf);
+            fx.updated
+                .push(leaves.update(tree, r.sender, &u.leaf_node)?);
         }
     }
-    // Removes.
     for r in list {
         if let Proposal::Remove(rm) = &r.proposal {
             let leaf = LeafIndex(rm.removed);
@@ -188,35 +114,154 @@ pub(crate) fn apply<S: CipherSuiteProvider>(
             fx.removed.push((leaf, old));
         }
     }
-    // Adds.
     for r in list {
         if let Proposal::Add(add) = &r.proposal {
-            let kp = &add.key_package;
-            if kp.cipher_suite != env.context.cipher_suite || kp.version != env.context.version {
-                return Err(GroupError::InvalidKeyPackage(
-                    "version or cipher suite differs from the group's",
-                ));
-            }
-            // Verifies both signatures, the leaf's included.
-            validate_key_package(env.suite, kp, env.now)?;
-            check_auth(env.policy, &kp.leaf_node)?;
-            validate_leaf_node_contents(
-                &kp.leaf_node,
-                LeafNodeContext::KeyPackage,
-                required.as_ref(),
-                Some(tree),
-                &options,
-            )?;
-            let index = tree.add_leaf(kp.leaf_node.clone())?;
-            fx.added.push((index, kp.clone()));
+            let index = leaves.add(tree, &add.key_package)?;
+            fx.added.push((index, add.key_package.clone()));
         }
     }
-    // Custom proposals (§7.2, §12.2): a non-default proposal type may only
-    // be committed if every member of the resulting group lists it in its
-    // capabilities, joiners included (members removed by this commit do
-    // not count). The application's hook already ran above. They change
-    // neither the tree nor the secrets; they are surfaced in the
-    // StagedCommit.
+    apply_tree_neutral(env, tree, list, &mut fx)?;
+    Ok(fx)
+}
+
+/// §12.1.7: every member that stays supports the new extensions and the
+/// new required capabilities. O(log N) from the tree's capability counts
+/// when everyone does; otherwise each member is looked at.
+fn check_group_context_extensions(
+    tree: &RatchetTree,
+    extensions: &[Extension],
+    list: &[Resolved],
+) -> Result<(), GroupError> {
+    mls_framing::check_unique_extensions(extensions)?;
+    let required = find_extension::<RequiredCapabilities>(extensions)?;
+    let all = tree.member_count();
+    let everyone = extensions
+        .iter()
+        .all(|e| tree.members_supporting_extension(e.extension_type) == all)
+        && required.as_ref().is_none_or(|req| {
+            req.extension_types
+                .iter()
+                .all(|t| tree.members_supporting_extension(*t) == all)
+                && req
+                    .proposal_types
+                    .iter()
+                    .all(|t| tree.members_supporting_proposal(*t) == all)
+                && req
+                    .credential_types
+                    .iter()
+                    .all(|t| tree.members_supporting_credential(*t) == all)
+        });
+    if everyone {
+        return Ok(());
+    }
+    let removed: BTreeSet<u32> = list
+        .iter()
+        .filter_map(|r| match r.proposal {
+            Proposal::Remove(rm) => Some(rm.removed),
+            _ => None,
+        })
+        .collect();
+    for (i, leaf) in tree.members() {
+        if removed.contains(&i.0) {
+            continue;
+        }
+        if extensions
+            .iter()
+            .any(|e| !leaf.capabilities.supports_extension(e.extension_type))
+        {
+            return Err(GroupError::InvalidProposal(
+                "GroupContextExtensions: extension unsupported by a member",
+            ));
+        }
+        if let Some(req) = &required {
+            if !supports_required(leaf, req) {
+                return Err(GroupError::InvalidProposal(
+                    "GroupContextExtensions: required capabilities unsupported by a member",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// How the leaves an Update or an Add brings in are checked (§7.3, §12.1.1,
+/// §12.1.2): against the group's required capabilities (new ones if the
+/// commit changes them), the policy, and lifetimes if a time is given.
+struct LeafRules<'a, S: CipherSuiteProvider> {
+    env: &'a ApplyEnv<'a, S>,
+    required: Option<&'a RequiredCapabilities>,
+    options: LeafValidationOptions,
+}
+
+impl<S: CipherSuiteProvider> LeafRules<'_, S> {
+    /// An Update from `sender`: its new leaf replaces the old one.
+    fn update(
+        &self,
+        tree: &mut RatchetTree,
+        sender: Sender,
+        leaf_node: &LeafNode,
+    ) -> Result<LeafIndex, GroupError> {
+        let Sender::Member(leaf) = sender else {
+            return Err(GroupError::InvalidProposal("Update from a non-member"));
+        };
+        let old = tree
+            .leaf(leaf)
+            .ok_or(GroupError::InvalidProposal("Update from a blank leaf"))?;
+        if !self
+            .env
+            .policy
+            .valid_successor(&old.credential, &leaf_node.credential)
+        {
+            return Err(GroupError::CredentialRejected);
+        }
+        check_auth(self.env.policy, leaf_node)?;
+        validate_leaf_node(
+            self.env.suite,
+            leaf_node,
+            LeafNodeContext::Update {
+                group_id: &self.env.context.group_id,
+                leaf_index: leaf,
+            },
+            self.required,
+            Some(tree),
+            &self.options,
+        )?;
+        tree.update_leaf(leaf, leaf_node.clone())?;
+        Ok(leaf)
+    }
+
+    /// An Add of `kp`'s owner: its leaf goes into the leftmost free slot.
+    fn add(&self, tree: &mut RatchetTree, kp: &KeyPackage) -> Result<LeafIndex, GroupError> {
+        let context = self.env.context;
+        if kp.cipher_suite != context.cipher_suite || kp.version != context.version {
+            return Err(GroupError::InvalidKeyPackage(
+                "version or cipher suite differs from the group's",
+            ));
+        }
+        // Verifies both signatures, the leaf's included.
+        validate_key_package(self.env.suite, kp, self.env.now)?;
+        check_auth(self.env.policy, &kp.leaf_node)?;
+        validate_leaf_node_contents(
+            &kp.leaf_node,
+            LeafNodeContext::KeyPackage,
+            self.required,
+            Some(tree),
+            &self.options,
+        )?;
+        Ok(tree.add_leaf(kp.leaf_node.clone())?)
+    }
+}
+
+/// The proposals that change neither the tree nor, but for PSKs and
+/// external init, the key schedule: custom proposals (§7.2, §12.2: only if
+/// every member of the resulting group, joiners included, lists the type;
+/// surfaced in the staged commit), PSKs (§8.4), ExternalInit and ReInit.
+fn apply_tree_neutral<S: CipherSuiteProvider>(
+    env: &ApplyEnv<'_, S>,
+    tree: &RatchetTree,
+    list: &[Resolved],
+    fx: &mut Effects,
+) -> Result<(), GroupError> {
     for r in list {
         if let Proposal::Custom(c) = &r.proposal {
             if c.proposal_type.is_default() {
@@ -230,7 +275,6 @@ pub(crate) fn apply<S: CipherSuiteProvider>(
             fx.custom.push((r.sender, c.clone()));
         }
     }
-    // PSKs.
     for r in list {
         if let Proposal::PreSharedKey(p) = &r.proposal {
             if !p.psk.nonce_is_valid(env.suite) {
@@ -248,7 +292,6 @@ pub(crate) fn apply<S: CipherSuiteProvider>(
             fx.psks.push(p.psk.clone());
         }
     }
-    // ExternalInit and ReInit.
     for r in list {
         match &r.proposal {
             Proposal::ExternalInit(e) => fx.external_init = Some(e.kem_output.clone()),
@@ -261,7 +304,7 @@ pub(crate) fn apply<S: CipherSuiteProvider>(
             _ => {}
         }
     }
-    Ok(fx)
+    Ok(())
 }
 
 pub(crate) fn check_auth(policy: &dyn GroupPolicy, leaf: &LeafNode) -> Result<(), GroupError> {
