@@ -32,11 +32,8 @@ pub struct SignatureItem<'a> {
 /// Verifies `items` one by one with [`CipherSuiteProvider::verify`]: the
 /// reference semantics of [`CipherSuiteProvider::verify_batch`].
 ///
-/// ```
-/// use mls_crypto::{batch, CipherSuite, CryptoProvider, RustCrypto};
-/// let cs = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
-/// assert!(batch::verify_each(&cs, &[]).is_ok());
-/// ```
+/// Example, on the RustCrypto provider: test `batch_verify_each` in
+/// `crates/mls-rustcrypto/tests/trait_examples.rs`.
 pub fn verify_each<S: CipherSuiteProvider + ?Sized>(
     suite: &S,
     items: &[SignatureItem<'_>],
@@ -53,14 +50,8 @@ pub fn verify_each<S: CipherSuiteProvider + ?Sized>(
 /// in order: the reference semantics of
 /// [`CipherSuiteProvider::hpke_seal_batch`].
 ///
-/// ```
-/// use mls_crypto::{batch, CipherSuite, CryptoProvider, Error, Rng, RustCrypto};
-/// # struct Counter(u8);
-/// # impl Rng for Counter { fn fill_bytes(&mut self, d: &mut [u8]) -> Result<(), Error> { for b in d { self.0 = self.0.wrapping_add(1); *b = self.0; } Ok(()) } }
-/// let cs = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
-/// let out = batch::seal_each(&cs, b"info", b"", &[], &mut Counter(0)).unwrap();
-/// assert!(out.is_empty());
-/// ```
+/// Example, on the RustCrypto provider: test `batch_seal_each` in
+/// `crates/mls-rustcrypto/tests/trait_examples.rs`.
 pub fn seal_each<S: CipherSuiteProvider + ?Sized>(
     suite: &S,
     info: &[u8],

@@ -10,14 +10,7 @@ use crate::{
 
 /// A source of cipher suite implementations.
 ///
-/// ```
-/// use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto};
-/// for cs in RustCrypto.supported_cipher_suites() {
-///     assert!(RustCrypto.cipher_suite_provider(cs).is_some());
-/// }
-/// // GREASE values are never implemented.
-/// assert!(RustCrypto.cipher_suite_provider(CipherSuite(0x0a0a)).is_none());
-/// ```
+/// Example: the crate documentation of `mls-rustcrypto`.
 pub trait CryptoProvider {
     /// The per-suite implementation.
     type Suite: CipherSuiteProvider;
@@ -49,11 +42,8 @@ pub trait CipherSuiteProvider {
     /// `Hash(parts[0] || parts[1] || ...)`: [`hash`](Self::hash) of the
     /// concatenation, without building it. The default concatenates.
     ///
-    /// ```
-    /// use mls_crypto::{CipherSuite, CipherSuiteProvider, CryptoProvider, RustCrypto};
-    /// let cs = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
-    /// assert_eq!(cs.hash_parts(&[b"ab", b"", b"cd"]), cs.hash(b"abcd"));
-    /// ```
+    /// Example, on the RustCrypto provider: test `hash_parts` in
+    /// `crates/mls-rustcrypto/tests/trait_examples.rs`.
     fn hash_parts(&self, parts: &[&[u8]]) -> Vec<u8> {
         self.hash(&parts.concat())
     }
@@ -94,14 +84,8 @@ pub trait CipherSuiteProvider {
     /// to avoid a reallocation). The default seals into a new vector. On
     /// error `buffer` is left as it was.
     ///
-    /// ```
-    /// use mls_crypto::{CipherSuite, CipherSuiteProvider, CryptoProvider, RustCrypto};
-    /// let cs = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
-    /// let (key, nonce) = (vec![1; cs.aead_key_len()], vec![2; cs.aead_nonce_len()]);
-    /// let mut buffer = b"plaintext".to_vec();
-    /// cs.aead_seal_in_place(&key, &nonce, b"aad", &mut buffer).unwrap();
-    /// assert_eq!(buffer, cs.aead_seal(&key, &nonce, b"aad", b"plaintext").unwrap());
-    /// ```
+    /// Example, on the RustCrypto provider: test `aead_seal_in_place` in
+    /// `crates/mls-rustcrypto/tests/trait_examples.rs`.
     fn aead_seal_in_place(
         &self,
         key: &[u8],
@@ -136,17 +120,8 @@ pub trait CipherSuiteProvider {
     /// info_parts[1] || ...`, not built (HPKE only hashes `info`). The
     /// default concatenates.
     ///
-    /// ```
-    /// use mls_crypto::{CipherSuite, CipherSuiteProvider, CryptoProvider, Error, Rng, RustCrypto};
-    /// # #[derive(Clone)] struct Counter(u8);
-    /// # impl Rng for Counter { fn fill_bytes(&mut self, d: &mut [u8]) -> Result<(), Error> { for b in d { self.0 = self.0.wrapping_add(1); *b = self.0; } Ok(()) } }
-    /// let cs = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
-    /// let kp = cs.hpke_generate_key_pair(&mut Counter(9)).unwrap();
-    /// let ct = cs.hpke_seal_parts(&kp.public, &[b"in", b"fo"], b"", b"pt", &mut Counter(0)).unwrap();
-    /// assert_eq!(ct, cs.hpke_seal(&kp.public, b"info", b"", b"pt", &mut Counter(0)).unwrap());
-    /// let pt = cs.hpke_open_parts(&kp.private, &kp.public, &[b"i", b"nfo"], b"", &ct).unwrap();
-    /// assert_eq!(pt, b"pt");
-    /// ```
+    /// Example, on the RustCrypto provider: test `hpke_seal_parts` in
+    /// `crates/mls-rustcrypto/tests/trait_examples.rs`.
     fn hpke_seal_parts(
         &self,
         public_key: &HpkePublicKey,
@@ -167,19 +142,8 @@ pub trait CipherSuiteProvider {
     /// not depend on how it runs. On error, `rng` may have been advanced
     /// further than the sequential calls would have.
     ///
-    /// ```
-    /// use mls_crypto::{CipherSuite, CipherSuiteProvider, CryptoProvider, Error, Rng, RustCrypto};
-    /// # #[derive(Clone)] struct Counter(u8);
-    /// # impl Rng for Counter { fn fill_bytes(&mut self, d: &mut [u8]) -> Result<(), Error> { for b in d { self.0 = self.0.wrapping_add(1); *b = self.0; } Ok(()) } }
-    /// let cs = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
-    /// let kp = cs.hpke_generate_key_pair(&mut Counter(9)).unwrap();
-    /// let items = [(&kp.public, &b"one"[..]), (&kp.public, &b"two"[..])];
-    /// let batch = cs.hpke_seal_batch(b"info", b"", &items, &mut Counter(0)).unwrap();
-    /// let mut rng = Counter(0);
-    /// let first = cs.hpke_seal(&kp.public, b"info", b"", b"one", &mut rng).unwrap();
-    /// let second = cs.hpke_seal(&kp.public, b"info", b"", b"two", &mut rng).unwrap();
-    /// assert_eq!(batch, vec![first, second]);
-    /// ```
+    /// Example, on the RustCrypto provider: test `hpke_seal_batch` in
+    /// `crates/mls-rustcrypto/tests/trait_examples.rs`.
     fn hpke_seal_batch(
         &self,
         info: &[u8],
@@ -295,18 +259,8 @@ pub trait CipherSuiteProvider {
     /// (for deterministic schemes, the same bytes). The default
     /// concatenates.
     ///
-    /// ```
-    /// use mls_crypto::{CipherSuite, CipherSuiteProvider, CryptoProvider, Error, Rng, RustCrypto};
-    /// # struct Counter(u8);
-    /// # impl Rng for Counter { fn fill_bytes(&mut self, d: &mut [u8]) -> Result<(), Error> { for b in d { self.0 = self.0.wrapping_add(1); *b = self.0; } Ok(()) } }
-    /// let cs = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
-    /// let kp = cs.signature_generate(&mut Counter(0)).unwrap();
-    /// let key = cs.signing_key(&kp.private).unwrap();
-    /// let sig = cs.sign_parts(&key, &[b"hel", b"", b"lo"]).unwrap();
-    /// assert_eq!(sig, cs.sign(&key, b"hello").unwrap()); // Ed25519 is deterministic
-    /// assert!(cs.verify_parts(&kp.public, &[b"h", b"ello"], &sig).is_ok());
-    /// assert!(cs.verify_parts(&kp.public, &[b"h", b"allo"], &sig).is_err());
-    /// ```
+    /// Example, on the RustCrypto provider: test `sign_parts` in
+    /// `crates/mls-rustcrypto/tests/trait_examples.rs`.
     fn sign_parts(&self, key: &Self::SigningKey, parts: &[&[u8]]) -> Result<Vec<u8>, Error> {
         self.sign(key, &parts.concat())
     }
@@ -330,19 +284,8 @@ pub trait CipherSuiteProvider {
     /// RustCrypto provider does for Ed25519) with the same result, up to
     /// the caveats it documents. An empty batch is `Ok`.
     ///
-    /// ```
-    /// use mls_crypto::{CipherSuite, CipherSuiteProvider, CryptoProvider, Error, Rng, RustCrypto, SignatureItem};
-    /// # struct Counter(u8);
-    /// # impl Rng for Counter { fn fill_bytes(&mut self, d: &mut [u8]) -> Result<(), Error> { for b in d { self.0 = self.0.wrapping_add(1); *b = self.0; } Ok(()) } }
-    /// let cs = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
-    /// let kp = cs.signature_generate(&mut Counter(0)).unwrap();
-    /// let key = cs.signing_key(&kp.private).unwrap();
-    /// let sig = cs.sign(&key, b"hello").unwrap();
-    /// let good = SignatureItem { public_key: &kp.public, message: b"hello", signature: &sig };
-    /// let bad = SignatureItem { message: b"bye", ..good };
-    /// assert!(cs.verify_batch(&[good, good]).is_ok());
-    /// assert_eq!(cs.verify_batch(&[good, bad]).unwrap_err().index, 1);
-    /// ```
+    /// Example, on the RustCrypto provider: test `verify_batch` in
+    /// `crates/mls-rustcrypto/tests/trait_examples.rs`.
     fn verify_batch(&self, items: &[SignatureItem<'_>]) -> Result<(), BatchVerifyError> {
         batch::verify_each(self, items)
     }

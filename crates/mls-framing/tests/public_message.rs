@@ -13,7 +13,7 @@ use mls_types::ProposalType;
 
 /// Protects, encodes, decodes and unprotects; returns the received content.
 fn public_roundtrip(
-    suite: &mls_crypto::RustCryptoSuite,
+    suite: &mls_rustcrypto::RustCryptoSuite,
     ac: AuthenticatedContent,
     membership_key: Option<&[u8]>,
     gc: Option<&mls_types::GroupContext>,

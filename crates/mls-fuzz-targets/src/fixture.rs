@@ -18,9 +18,7 @@
 //! [`Fixture::ds`].
 
 use mls_codec::Encode;
-use mls_crypto::{
-    CipherSuite, CipherSuiteProvider, CryptoProvider, Rng, RustCrypto, RustCryptoSuite, Secret,
-};
+use mls_crypto::{CipherSuite, CipherSuiteProvider, CryptoProvider, Rng, Secret};
 use mls_framing::{
     Add, AuthenticatedContent, ExtensionBody, ExternalSender, ExternalSenders, FramedContent,
     GroupInfo, GroupSecrets, KeyPackage, MlsMessage, Padding, PrivateMessage, Proposal,
@@ -31,6 +29,7 @@ use mls_group::{
     KeyPackageOptions,
 };
 use mls_keyschedule::{EpochSecrets, InMemoryPskStore, JoinerSecret, PskSecret};
+use mls_rustcrypto::{RustCrypto, RustCryptoSuite};
 use mls_types::Credential;
 use mls_types::GroupContext;
 

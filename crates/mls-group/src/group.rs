@@ -72,7 +72,7 @@ pub struct Member {
 /// lifetime checks is set with [`Group::set_time`].
 ///
 /// ```
-/// use mls_crypto::{CipherSuite, CryptoProvider, OsRng, RustCrypto};
+/// use mls_crypto::{CipherSuite, CryptoProvider}; use mls_rustcrypto::{OsRng, RustCrypto};
 /// use mls_group::{ClientIdentity, Group, GroupConfig};
 /// use mls_types::Credential;
 /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
@@ -206,7 +206,7 @@ impl<S: CipherSuiteProvider> Group<S> {
     /// `MLS-Exporter(label, context, length)` (§8.5).
     ///
     /// ```
-    /// # use mls_crypto::{CipherSuite, CryptoProvider, OsRng, RustCrypto};
+    /// # use mls_crypto::{CipherSuite, CryptoProvider}; use mls_rustcrypto::{OsRng, RustCrypto};
     /// # use mls_group::{ClientIdentity, Group, GroupConfig};
     /// # let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
     /// # let alice = ClientIdentity::generate(&suite, mls_types::Credential::Basic(b"a".to_vec()), &mut OsRng).unwrap();

@@ -105,7 +105,7 @@ impl<S: CipherSuiteProvider> Group<S> {
     /// [`to_state_bytes`](Self::to_state_bytes) does not depend on it.
     ///
     /// ```
-    /// # use mls_crypto::{CipherSuite, CryptoProvider, OsRng, RustCrypto};
+    /// # use mls_crypto::{CipherSuite, CryptoProvider}; use mls_rustcrypto::{OsRng, RustCrypto};
     /// # use mls_group::*;
     /// # use std::collections::BTreeMap;
     /// # let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
@@ -177,7 +177,7 @@ impl<S: CipherSuiteProvider> Group<S> {
     /// anyway).
     ///
     /// ```
-    /// # use mls_crypto::{CipherSuite, CryptoProvider, OsRng, RustCrypto};
+    /// # use mls_crypto::{CipherSuite, CryptoProvider}; use mls_rustcrypto::{OsRng, RustCrypto};
     /// # use mls_group::*;
     /// # let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
     /// # let a = ClientIdentity::generate(&suite, mls_types::Credential::Basic(b"a".to_vec()), &mut OsRng).unwrap();

@@ -46,7 +46,7 @@ pub enum PublicEvent {
 /// tags cannot be checked without the epoch's secrets.
 ///
 /// ```
-/// # use mls_crypto::{CipherSuite, CryptoProvider, OsRng, RustCrypto};
+/// # use mls_crypto::{CipherSuite, CryptoProvider}; use mls_rustcrypto::{OsRng, RustCrypto};
 /// # use mls_group::*;
 /// # let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
 /// # let a = ClientIdentity::generate(&suite, mls_types::Credential::Basic(b"a".to_vec()), &mut OsRng).unwrap();

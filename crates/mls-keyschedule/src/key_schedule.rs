@@ -47,7 +47,8 @@ impl InitSecret {
 /// the starting point of a joiner's key schedule.
 ///
 /// ```
-/// use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto, Secret};
+/// use mls_crypto::{CipherSuite, CryptoProvider, Secret};
+/// use mls_rustcrypto::RustCrypto;
 /// use mls_keyschedule::{InitSecret, JoinerSecret, PskSecret};
 ///
 /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
@@ -202,7 +203,8 @@ impl KeyScheduleOutput {
     ///
     /// ```
     /// use mls_codec::Encode;
-    /// use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto, Secret};
+    /// use mls_crypto::{CipherSuite, CryptoProvider, Secret};
+    /// use mls_rustcrypto::RustCrypto;
     /// use mls_keyschedule::{InitSecret, KeyScheduleOutput, PskSecret};
     /// use mls_types::GroupContext;
     ///
@@ -360,7 +362,8 @@ impl EpochSecrets {
     /// bytes are secret. Restore with [`EpochSecrets::from_state_bytes`].
     ///
     /// ```
-    /// use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto, Secret};
+    /// use mls_crypto::{CipherSuite, CryptoProvider, Secret};
+    /// use mls_rustcrypto::RustCrypto;
     /// use mls_keyschedule::EpochSecrets;
     /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
     /// let e = EpochSecrets::from_epoch_secret(&suite, &Secret::from(vec![1; 32])).unwrap();

@@ -191,7 +191,8 @@ impl PskStore for InMemoryPskStore {
 /// the all-zero `KDF.Nh` vector when there are none.
 ///
 /// ```
-/// use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto, Secret};
+/// use mls_crypto::{CipherSuite, CryptoProvider, Secret};
+/// use mls_rustcrypto::RustCrypto;
 /// use mls_keyschedule::{InMemoryPskStore, PreSharedKeyID, Psk, PskSecret};
 ///
 /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();

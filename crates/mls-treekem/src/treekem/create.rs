@@ -83,7 +83,8 @@ impl RatchetTree {
     /// crypto provider or the random source).
     ///
     /// ```
-    /// use mls_crypto::{CipherSuite, CipherSuiteProvider, CryptoProvider, Error, Rng, RustCrypto};
+    /// use mls_crypto::{CipherSuite, CipherSuiteProvider, CryptoProvider, Error, Rng};
+    /// use mls_rustcrypto::RustCrypto;
     /// use mls_treekem::{LeafNode, LeafNodeSource, RatchetTree, TreePrivateKeys};
     /// use mls_types::{tree_math::LeafIndex, Capabilities, Credential, Lifetime};
     /// struct Xs(u64);

@@ -10,9 +10,9 @@ mod common;
 use common::{suites, TestRng};
 use mls_crypto::{
     labeled, CipherSuite, CipherSuiteProvider, Error, HpkeCiphertext, HpkeKeyPair, HpkePrivateKey,
-    HpkePublicKey, Rng, RustCryptoSuite, Secret, SignatureKeyPair, SignaturePrivateKey,
-    SignaturePublicKey,
+    HpkePublicKey, Rng, Secret, SignatureKeyPair, SignaturePrivateKey, SignaturePublicKey,
 };
+use mls_rustcrypto::RustCryptoSuite;
 
 /// A random split of `msg` into parts, empty parts included.
 fn split<'a>(msg: &'a [u8], rng: &mut TestRng) -> Vec<&'a [u8]> {
@@ -290,7 +290,8 @@ mod ed25519_strict {
     use curve25519_dalek::constants::EIGHT_TORSION;
     use curve25519_dalek::edwards::EdwardsPoint;
     use curve25519_dalek::scalar::Scalar;
-    use mls_crypto::{CryptoProvider, RustCrypto};
+    use mls_crypto::CryptoProvider;
+    use mls_rustcrypto::RustCrypto;
     use sha2::{Digest, Sha512};
 
     fn suite() -> RustCryptoSuite {

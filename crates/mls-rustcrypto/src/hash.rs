@@ -7,7 +7,7 @@ use hmac::{EagerHash, Hmac, KeyInit, Mac};
 use sha2::Digest;
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::{Error, Secret};
+use mls_crypto::{Error, Secret};
 
 /// The largest `Nh` of any suite (SHA-512).
 const MAX_HASH_LEN: usize = 64;

@@ -1,32 +1,18 @@
-//! The RustCrypto provider: the seven RFC 9420 suites on the RustCrypto and
-//! dalek crates, with HPKE base mode implemented here from RFC 9180.
+//! The provider types: [`RustCrypto`] and [`RustCryptoSuite`].
 //!
 //! Each suite is split at construction into small enums (hash, AEAD, KEM,
 //! signature); operations dispatch on those, never on the suite number.
 
-mod aead;
-mod dhkem;
-#[cfg(any(feature = "suite-1", feature = "suite-3"))]
-mod ed25519_batch;
-mod hash;
-mod hpke;
-#[cfg(any(feature = "suite-2", feature = "suite-5", feature = "suite-7"))]
-mod nist;
-#[cfg(feature = "parallel")]
-mod parallel;
-mod signature;
-#[cfg(any(feature = "suite-1", feature = "suite-3"))]
-mod x25519;
-
 use alloc::vec::Vec;
 
-use self::aead::AeadAlg;
-use self::dhkem::KemAlg;
-use self::hash::HashAlg;
-use self::hpke::{Hpke, KeyScheduleContext};
-pub use self::signature::RustCryptoSigningKey;
-use self::signature::SigAlg;
-use crate::{
+use crate::aead::AeadAlg;
+use crate::dhkem::KemAlg;
+use crate::hash::HashAlg;
+use crate::hpke::{Hpke, KeyScheduleContext};
+#[cfg(feature = "parallel")]
+use crate::parallel;
+use crate::signature::{RustCryptoSigningKey, SigAlg};
+use mls_crypto::{
     batch, BatchVerifyError, CipherSuite, CipherSuiteProvider, CryptoProvider, Error,
     HpkeCiphertext, HpkeKeyPair, HpkePrivateKey, HpkePublicKey, Rng, Secret, SignatureItem,
     SignatureKeyPair, SignaturePrivateKey, SignaturePublicKey,
@@ -41,7 +27,8 @@ const MIN_SEALS_PER_THREAD: usize = 8;
 /// (`suite-1` … `suite-7`) is enabled.
 ///
 /// ```
-/// use mls_crypto::{CipherSuiteProvider, CryptoProvider, RustCrypto};
+/// use mls_crypto::{CipherSuiteProvider, CryptoProvider};
+/// use mls_rustcrypto::RustCrypto;
 /// for cs in RustCrypto.supported_cipher_suites() {
 ///     let suite = RustCrypto.cipher_suite_provider(cs).unwrap();
 ///     assert_eq!(suite.hash(b"abc").len(), suite.hash_len());
@@ -179,7 +166,8 @@ impl RustCryptoSuite {
     /// from the caller's `Rng` in order before the threads start.
     ///
     /// ```
-    /// use mls_crypto::{CipherSuite, RustCryptoSuite};
+    /// use mls_crypto::CipherSuite;
+    /// use mls_rustcrypto::RustCryptoSuite;
     /// let suite = RustCryptoSuite::new(CipherSuite(1)).unwrap().with_threads(2);
     /// assert_eq!(suite.threads(), 2);
     /// ```
@@ -544,7 +532,7 @@ impl CipherSuiteProvider for RustCryptoSuite {
     fn verify_batch(&self, items: &[SignatureItem<'_>]) -> Result<(), BatchVerifyError> {
         match self.sig {
             #[cfg(any(feature = "suite-1", feature = "suite-3"))]
-            SigAlg::Ed25519 => ed25519_batch::verify(items, self.threads, |i| {
+            SigAlg::Ed25519 => crate::ed25519_batch::verify(items, self.threads, |i| {
                 self.verify(i.public_key, i.message, i.signature)
             }),
             #[allow(unreachable_patterns)]

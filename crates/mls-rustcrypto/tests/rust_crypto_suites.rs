@@ -6,8 +6,9 @@ mod common;
 use common::{suites, FailingRng, TestRng, ZeroRng};
 use mls_crypto::{
     CipherSuite, CipherSuiteProvider, CryptoProvider, Error, HpkeCiphertext, HpkePrivateKey,
-    HpkePublicKey, RustCrypto, SignaturePrivateKey, SignaturePublicKey,
+    HpkePublicKey, SignaturePrivateKey, SignaturePublicKey,
 };
+use mls_rustcrypto::RustCrypto;
 
 /// What each RFC suite must report.
 struct Expect {
