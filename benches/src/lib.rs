@@ -3,7 +3,9 @@
 //! signatures, so that they pass full validation.
 
 use mls_codec::Encode;
-use mls_crypto::{CipherSuite, CipherSuiteProvider, CryptoProvider, HpkePrivateKey, Rng};
+use mls_crypto::{
+    CipherSuite, CipherSuiteProvider, CipherSuiteProviderExt, CryptoProvider, HpkePrivateKey, Rng,
+};
 use mls_rustcrypto::{RustCrypto, RustCryptoSigningKey, RustCryptoSuite};
 use mls_treekem::{LeafNode, LeafNodeSource, RatchetTree};
 use mls_types::tree_math::LeafIndex;

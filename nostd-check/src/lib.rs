@@ -42,7 +42,7 @@ pub extern "C" fn nostd_check_touch(suite: u16) -> usize {
     total += mls_types::tree_math::root(8).0 as usize;
     total += mls_framing::WireFormat::PRIVATE_MESSAGE.encoded_len();
     if let Some(p) = mls_rustcrypto::RustCrypto.cipher_suite_provider(cs) {
-        use mls_crypto::CipherSuiteProvider;
+        use mls_crypto::CipherSuiteProviderExt;
         total += p.hash(b"no_std").len();
         let config = mls_keyschedule::SecretTreeConfig::default();
         total += config.max_forward_distance as usize;

@@ -1,6 +1,6 @@
 //! A deterministic random source for round-trip checks.
 
-use mls_crypto::{CipherSuite, CipherSuiteProvider, CryptoProvider, Rng};
+use mls_crypto::{CipherSuite, CipherSuiteProviderExt, CryptoProvider, Rng};
 use mls_rustcrypto::RustCrypto;
 
 /// A deterministic random source for the round trips: SHA-256 in counter

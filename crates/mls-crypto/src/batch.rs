@@ -1,7 +1,7 @@
 //! Many signatures or HPKE seals at once: the inputs of
 //! [`CipherSuiteProvider::verify_batch`] and
-//! [`CipherSuiteProvider::hpke_seal_batch`], and the one-by-one
-//! implementations every provider may fall back to.
+//! [`CipherSuiteProvider::hpke_seal_batch_parts`], and the one-by-one
+//! implementations (the reference semantics) every provider may fall back to.
 
 use alloc::vec::Vec;
 
@@ -29,8 +29,9 @@ pub struct SignatureItem<'a> {
     pub signature: &'a [u8],
 }
 
-/// Verifies `items` one by one with [`CipherSuiteProvider::verify`]: the
-/// reference semantics of [`CipherSuiteProvider::verify_batch`].
+/// Verifies `items` one by one with [`CipherSuiteProvider::verify_parts`]
+/// (each message as one part): the reference semantics of
+/// [`CipherSuiteProvider::verify_batch`], and what its default does.
 ///
 /// Example, on the RustCrypto provider: test `batch_verify_each` in
 /// `crates/mls-rustcrypto/tests/trait_examples.rs`.
@@ -40,15 +41,15 @@ pub fn verify_each<S: CipherSuiteProvider + ?Sized>(
 ) -> Result<(), BatchVerifyError> {
     for (index, item) in items.iter().enumerate() {
         suite
-            .verify(item.public_key, item.message, item.signature)
+            .verify_parts(item.public_key, &[item.message], item.signature)
             .map_err(|error| BatchVerifyError { index, error })?;
     }
     Ok(())
 }
 
-/// Seals `plaintexts` one by one with [`CipherSuiteProvider::hpke_seal`],
-/// in order: the reference semantics of
-/// [`CipherSuiteProvider::hpke_seal_batch`].
+/// Seals `items` one by one with [`CipherSuiteProvider::hpke_seal_parts`]
+/// (`info` as one part), in order: the reference semantics of
+/// [`CipherSuiteProvider::hpke_seal_batch_parts`], and what its default does.
 ///
 /// Example, on the RustCrypto provider: test `batch_seal_each` in
 /// `crates/mls-rustcrypto/tests/trait_examples.rs`.
@@ -61,6 +62,6 @@ pub fn seal_each<S: CipherSuiteProvider + ?Sized>(
 ) -> Result<Vec<HpkeCiphertext>, Error> {
     items
         .iter()
-        .map(|(pk, pt)| suite.hpke_seal(pk, info, aad, pt, rng))
+        .map(|(pk, pt)| suite.hpke_seal_parts(pk, &[info], aad, pt, rng))
         .collect()
 }

@@ -183,7 +183,7 @@ pub fn encrypt_with_label<S: CipherSuiteProvider + ?Sized>(
 }
 
 /// `EncryptWithLabel(pk, Label, Context, pt)` for each `(pk, pt)` of
-/// `items`, in order, through [`CipherSuiteProvider::hpke_seal_batch`]:
+/// `items`, in order, through [`CipherSuiteProvider::hpke_seal_batch_parts`]:
 /// the same result as that many [`encrypt_with_label`] calls with `rng`.
 ///
 /// Example, on the RustCrypto provider: test `labeled_encrypt_with_label_batch` in
@@ -215,15 +215,19 @@ pub fn decrypt_with_label<S: CipherSuiteProvider + ?Sized>(
 }
 
 /// `RefHash(label, value)` = `Hash(RefHashInput)` (RFC 9420 §5.2). The label
-/// is used as given (it already carries "MLS 1.0 ").
+/// is used as given (it already carries "MLS 1.0 "). `value` (a whole
+/// KeyPackage or AuthenticatedContent) is hashed as a part of its own, not
+/// copied.
 pub fn ref_hash<S: CipherSuiteProvider + ?Sized>(
     suite: &S,
     label: &[u8],
     value: &[u8],
 ) -> Result<Vec<u8>, Error> {
-    let mut input = Vec::new();
-    encode_labeled(&mut input, b"", label, value)?;
-    Ok(suite.hash(&input))
+    let mut head = Vec::with_capacity(varint_len(label.len()) + label.len() + 4);
+    write_varint(label.len(), &mut head)?;
+    head.extend_from_slice(label);
+    write_varint(value.len(), &mut head)?;
+    Ok(suite.hash_parts(&[&head, value]))
 }
 
 /// `MakeKeyPackageRef(value)` over the encoded KeyPackage (RFC 9420 §5.2).

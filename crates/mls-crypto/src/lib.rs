@@ -5,7 +5,9 @@
 //! This crate holds no cryptographic implementation: a provider implements
 //! [`CryptoProvider`] and [`CipherSuiteProvider`] (the `mls-rustcrypto`
 //! crate does, for the seven RFC suites; its crate documentation shows the
-//! labeled primitives running on it).
+//! labeled primitives running on it). The single-message conveniences
+//! (`hash`, `sign`, `verify`, `hpke_seal`, ...) are in
+//! [`CipherSuiteProviderExt`], which every provider has.
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -29,6 +31,6 @@ pub use keys::{
 /// The cipher suite code points live in `mls-types`; re-exported because
 /// the provider traits speak them.
 pub use mls_types::{AeadId, CipherSuite, KdfId, KemId, SignatureScheme};
-pub use provider::{CipherSuiteProvider, CryptoProvider};
+pub use provider::{CipherSuiteProvider, CipherSuiteProviderExt, CryptoProvider};
 pub use rng::Rng;
 pub use secret::Secret;

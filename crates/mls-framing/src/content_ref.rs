@@ -107,7 +107,7 @@ impl AuthenticatedContentRef<'_> {
     ///
     /// ```
     /// # use mls_framing::__doc::*;
-    /// # use mls_crypto::{CipherSuiteProvider, CryptoProvider};
+    /// # use mls_crypto::{CipherSuiteProviderExt, CryptoProvider};
     /// # use mls_rustcrypto::RustCrypto;
     /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
     /// let (key, _) = signer(&suite, 1);

@@ -3,7 +3,7 @@
 
 use alloc::vec::Vec;
 use mls_codec::{decode_exact, Decode, Encode, Reader};
-use mls_crypto::{CipherSuiteProvider, Rng, Secret, SignaturePublicKey};
+use mls_crypto::{CipherSuiteProvider, CipherSuiteProviderExt, Rng, Secret, SignaturePublicKey};
 use mls_keyschedule::{sender_data_key_nonce, KeyUndo, RatchetKey, RatchetType, SecretTree};
 use mls_types::tree_math::LeafIndex;
 use mls_types::GroupContext;

@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use mls_codec::Encode;
-use mls_crypto::{CipherSuiteProvider, Rng, SignaturePublicKey};
+use mls_crypto::{CipherSuiteProvider, CipherSuiteProviderExt, Rng, SignaturePublicKey};
 use mls_framing::__doc::DocRng;
 use mls_framing::*;
 use mls_keyschedule::{sender_data_key_nonce, RatchetType, SecretTree};

@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use mls_codec::{decode_exact, Encode};
-use mls_crypto::CipherSuiteProvider;
+use mls_crypto::{CipherSuiteProvider, CipherSuiteProviderExt};
 use mls_framing::*;
 use mls_keyschedule::TranscriptHashes;
 use mls_types::tree_math::LeafIndex;

@@ -18,7 +18,9 @@
 //! [`Fixture::ds`].
 
 use mls_codec::Encode;
-use mls_crypto::{CipherSuite, CipherSuiteProvider, CryptoProvider, Rng, Secret};
+use mls_crypto::{
+    CipherSuite, CipherSuiteProvider, CipherSuiteProviderExt, CryptoProvider, Rng, Secret,
+};
 use mls_framing::{
     Add, AuthenticatedContent, ExtensionBody, ExternalSender, ExternalSenders, FramedContent,
     GroupInfo, GroupSecrets, KeyPackage, MlsMessage, Padding, PrivateMessage, Proposal,

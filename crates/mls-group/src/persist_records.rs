@@ -7,6 +7,7 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 use mls_codec::Encode;
 use mls_crypto::CipherSuiteProvider;
+use mls_crypto::CipherSuiteProviderExt;
 use mls_treekem::RatchetTree;
 use mls_types::tree_math::NodeIndex;
 

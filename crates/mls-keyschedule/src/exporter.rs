@@ -1,6 +1,6 @@
 //! The MLS exporter (RFC 9420 §8.5).
 
-use mls_crypto::{labeled, CipherSuiteProvider, Secret};
+use mls_crypto::{labeled, CipherSuiteProvider, CipherSuiteProviderExt, Secret};
 
 use crate::{EpochSecrets, Error};
 

@@ -2,7 +2,7 @@
 //! `commit_secret`, the GroupContext and the `psk_secret` to the epoch's
 //! secrets.
 
-use mls_crypto::{labeled, CipherSuite, CipherSuiteProvider, Rng, Secret};
+use mls_crypto::{labeled, CipherSuite, CipherSuiteProvider, CipherSuiteProviderExt, Rng, Secret};
 
 use crate::lengths::{check_nh, check_suite, nh, nk, nn};
 use crate::{Error, PskSecret};
@@ -89,7 +89,7 @@ impl JoinerSecret {
                 &zero
             }
         };
-        let prk = suite.kdf_extract(init_secret.as_bytes(), commit.as_bytes());
+        let prk = suite.kdf_extract(init_secret.as_bytes(), commit.as_bytes())?;
         let joiner =
             labeled::expand_with_label(suite, prk.as_bytes(), b"joiner", group_context, nh_len)?;
         Ok(JoinerSecret(joiner))
@@ -108,8 +108,12 @@ impl JoinerSecret {
 
     /// `KDF.Extract(joiner_secret, psk_secret)`, the unnamed secret from
     /// which the welcome and epoch secrets are derived.
-    fn member_secret<S: CipherSuiteProvider + ?Sized>(&self, suite: &S, psk: &PskSecret) -> Secret {
-        suite.kdf_extract(self.as_bytes(), psk.as_bytes())
+    fn member_secret<S: CipherSuiteProvider + ?Sized>(
+        &self,
+        suite: &S,
+        psk: &PskSecret,
+    ) -> Result<Secret, Error> {
+        Ok(suite.kdf_extract(self.as_bytes(), psk.as_bytes())?)
     }
 
     /// `welcome_secret = DeriveSecret(KDF.Extract(joiner_secret, psk_secret), "welcome")`.
@@ -118,7 +122,7 @@ impl JoinerSecret {
         suite: &S,
         psk_secret: &PskSecret,
     ) -> Result<WelcomeSecret, Error> {
-        let member = self.member_secret(suite, psk_secret);
+        let member = self.member_secret(suite, psk_secret)?;
         Ok(WelcomeSecret(labeled::derive_secret(
             suite,
             member.as_bytes(),
@@ -135,7 +139,7 @@ impl JoinerSecret {
         psk_secret: &PskSecret,
         group_context: &[u8],
     ) -> Result<EpochSecrets, Error> {
-        let member = self.member_secret(suite, psk_secret);
+        let member = self.member_secret(suite, psk_secret)?;
         epoch_secrets_from_member(suite, &member, group_context)
     }
 }
@@ -228,7 +232,7 @@ impl KeyScheduleOutput {
         psk_secret: &PskSecret,
     ) -> Result<Self, Error> {
         let joiner_secret = JoinerSecret::derive(suite, init_secret, commit_secret, group_context)?;
-        let member = joiner_secret.member_secret(suite, psk_secret);
+        let member = joiner_secret.member_secret(suite, psk_secret)?;
         let welcome_secret = WelcomeSecret(labeled::derive_secret(
             suite,
             member.as_bytes(),

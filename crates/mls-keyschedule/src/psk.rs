@@ -4,7 +4,7 @@
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use mls_codec::{Decode, Encode};
-use mls_crypto::{labeled, CipherSuiteProvider, Rng, Secret};
+use mls_crypto::{labeled, CipherSuiteProvider, CipherSuiteProviderExt, Rng, Secret};
 
 use crate::lengths::nh;
 use crate::Error;
@@ -273,7 +273,7 @@ where
             count: count16,
         }
         .to_bytes()?;
-        let extracted = suite.kdf_extract(zero.as_bytes(), value.as_bytes());
+        let extracted = suite.kdf_extract(zero.as_bytes(), value.as_bytes())?;
         let input = labeled::expand_with_label(
             suite,
             extracted.as_bytes(),
@@ -281,7 +281,7 @@ where
             &label,
             nh_len,
         )?;
-        psk_secret = suite.kdf_extract(input.as_bytes(), psk_secret.as_bytes());
+        psk_secret = suite.kdf_extract(input.as_bytes(), psk_secret.as_bytes())?;
     }
     Ok(PskSecret(psk_secret))
 }

@@ -2,7 +2,7 @@
 
 use alloc::vec::Vec;
 use mls_codec::write_vector_bytes;
-use mls_crypto::CipherSuiteProvider;
+use mls_crypto::{CipherSuiteProvider, CipherSuiteProviderExt};
 use subtle::ConstantTimeEq;
 
 use crate::{EpochSecrets, Error};
@@ -57,7 +57,7 @@ impl TranscriptHashes {
 /// `confirmed_input` is the encoded ConfirmedTranscriptHashInput.
 ///
 /// ```
-/// use mls_crypto::{CipherSuite, CipherSuiteProvider, CryptoProvider};
+/// use mls_crypto::{CipherSuite, CipherSuiteProviderExt, CryptoProvider};
 /// use mls_rustcrypto::RustCrypto;
 /// use mls_keyschedule::confirmed_transcript_hash;
 ///
@@ -105,7 +105,7 @@ pub fn confirmed_transcript_hash_of_parts<S: CipherSuiteProvider + ?Sized>(
 /// is `struct { MAC confirmation_tag; }` and `MAC` is `opaque<V>` (RFC 9420 §8.2).
 ///
 /// ```
-/// use mls_crypto::{CipherSuite, CipherSuiteProvider, CryptoProvider};
+/// use mls_crypto::{CipherSuite, CipherSuiteProviderExt, CryptoProvider};
 /// use mls_rustcrypto::RustCrypto;
 /// use mls_keyschedule::interim_transcript_hash;
 ///

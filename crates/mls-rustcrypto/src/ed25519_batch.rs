@@ -269,7 +269,9 @@ fn coefficients(seed: &[u8; 64], n: usize) -> Vec<Scalar> {
 mod tests {
     use super::*;
     use crate::RustCryptoSuite;
-    use mls_crypto::{CipherSuite, CipherSuiteProvider, Rng, SignaturePublicKey};
+    use mls_crypto::{
+        CipherSuite, CipherSuiteProvider, CipherSuiteProviderExt, Rng, SignaturePublicKey,
+    };
 
     struct Counter(u8);
     impl Rng for Counter {

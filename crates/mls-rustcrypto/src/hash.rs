@@ -39,18 +39,6 @@ impl HashAlg {
         }
     }
 
-    /// `Hash(data)`.
-    pub(crate) fn hash(self, data: &[u8]) -> Vec<u8> {
-        match self {
-            #[cfg(any(feature = "suite-1", feature = "suite-2", feature = "suite-3"))]
-            HashAlg::Sha256 => sha2::Sha256::digest(data).to_vec(),
-            #[cfg(feature = "suite-7")]
-            HashAlg::Sha384 => sha2::Sha384::digest(data).to_vec(),
-            #[cfg(any(feature = "suite-4", feature = "suite-5", feature = "suite-6"))]
-            HashAlg::Sha512 => sha2::Sha512::digest(data).to_vec(),
-        }
-    }
-
     /// `Hash(parts[0] || parts[1] || ...)`, fed to the hash piece by piece.
     pub(crate) fn hash_parts(self, parts: &[&[u8]]) -> Vec<u8> {
         match self {

@@ -7,8 +7,8 @@ mod common;
 
 use common::{suites, FailingRng, TestRng};
 use mls_crypto::{
-    batch, labeled, BatchVerifyError, CipherSuite, CipherSuiteProvider, Error, HpkePublicKey,
-    SignatureItem, SignaturePublicKey,
+    batch, labeled, BatchVerifyError, CipherSuite, CipherSuiteProvider, CipherSuiteProviderExt,
+    Error, HpkePublicKey, SignatureItem, SignaturePublicKey,
 };
 use mls_rustcrypto::RustCryptoSuite;
 

@@ -7,7 +7,7 @@
 mod common;
 
 use common::TestRng;
-use mls_crypto::{CipherSuite, CipherSuiteProvider, CryptoProvider, Error};
+use mls_crypto::{CipherSuite, CipherSuiteProvider, CipherSuiteProviderExt, CryptoProvider, Error};
 use mls_rustcrypto::RustCrypto;
 
 macro_rules! high_s_test {

@@ -6,7 +6,8 @@
 #![cfg(feature = "suite-1")]
 
 use mls_crypto::{
-    batch, labeled, CipherSuite, CipherSuiteProvider, CryptoProvider, Error, Rng, SignatureItem,
+    batch, labeled, CipherSuite, CipherSuiteProvider, CipherSuiteProviderExt, CryptoProvider,
+    Error, Rng, SignatureItem,
 };
 use mls_rustcrypto::{RustCrypto, RustCryptoSuite};
 

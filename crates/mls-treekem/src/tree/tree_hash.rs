@@ -3,7 +3,7 @@
 use alloc::vec::Vec;
 use core::ops::Range;
 use mls_codec::Encode;
-use mls_crypto::CipherSuiteProvider;
+use mls_crypto::{CipherSuiteProvider, CipherSuiteProviderExt};
 
 use super::RatchetTree;
 use crate::tree_math::{self, LeafIndex, NodeIndex};

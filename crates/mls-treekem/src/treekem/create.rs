@@ -3,7 +3,9 @@
 //! which contains the new tree hash — the encryption of the path secrets.
 
 use alloc::vec::Vec;
-use mls_crypto::{labeled, CipherSuiteProvider, HpkePublicKey, Rng, Secret};
+use mls_crypto::{
+    labeled, CipherSuiteProvider, CipherSuiteProviderExt, HpkePublicKey, Rng, Secret,
+};
 
 use super::{recipients, sorted, UPDATE_PATH_NODE_LABEL};
 use crate::path_secret::{next_path_secret, node_key_pair};

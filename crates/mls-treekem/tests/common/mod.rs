@@ -2,7 +2,9 @@
 #![allow(dead_code)]
 
 use mls_codec::Encode;
-use mls_crypto::{CipherSuite, CipherSuiteProvider, CryptoProvider, HpkePrivateKey, Rng};
+use mls_crypto::{
+    CipherSuite, CipherSuiteProvider, CipherSuiteProviderExt, CryptoProvider, HpkePrivateKey, Rng,
+};
 use mls_rustcrypto::{RustCrypto, RustCryptoSigningKey, RustCryptoSuite};
 use mls_treekem::{LeafNode, LeafNodeSource, RatchetTree, TreePrivateKeys};
 use mls_types::tree_math::LeafIndex;
