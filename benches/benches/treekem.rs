@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use benches::{build, group_context, suite, BenchRng, Fixture, GROUP_ID};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use mls_crypto::{labeled, CipherSuiteProvider, Secret};
+use mls_crypto::{labeled, CipherSuiteProvider, CipherSuiteProviderExt, Secret};
 use mls_treekem::{LeafValidationOptions, RatchetTree, TreeImportParams, TreePrivateKeys};
 use mls_types::tree_math::LeafIndex;
 

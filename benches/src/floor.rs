@@ -5,7 +5,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use mls_crypto::{CipherSuiteProvider, HpkePublicKey, SignaturePublicKey};
+use mls_crypto::{CipherSuiteProvider, CipherSuiteProviderExt, HpkePublicKey, SignaturePublicKey};
 
 use crate::{suite, BenchRng};
 
@@ -66,12 +66,12 @@ pub fn median_of(samples: usize, batch: usize, mut f: impl FnMut()) -> f64 {
 
 /// The primitives, each as a named closure, for criterion and for [`measure`].
 pub struct Primitives {
-    cs: mls_crypto::RustCryptoSuite,
+    cs: mls_rustcrypto::RustCryptoSuite,
     rng: BenchRng,
     hpke_pub: HpkePublicKey,
     hpke_priv: mls_crypto::HpkePrivateKey,
     ct: mls_crypto::HpkeCiphertext,
-    sk: mls_crypto::RustCryptoSigningKey,
+    sk: mls_rustcrypto::RustCryptoSigningKey,
     pk: SignaturePublicKey,
     small: Vec<u8>,
     big: Vec<u8>,
@@ -86,7 +86,7 @@ pub struct Primitives {
 }
 
 /// Batch size of the batch-verification measurement: the chunk size of
-/// `mls-crypto`'s Ed25519 batch verification.
+/// `mls-rustcrypto`'s Ed25519 batch verification.
 pub const BATCH: usize = 256;
 
 impl Default for Primitives {
@@ -243,7 +243,7 @@ impl Primitives {
 
     /// HKDF-Extract.
     pub fn hkdf_extract(&mut self) {
-        black_box(self.cs.kdf_extract(&[1; 32], &[2; 32]));
+        black_box(self.cs.kdf_extract(&[1; 32], &[2; 32]).unwrap());
     }
 
     /// HKDF-Expand (32 B).

@@ -4,9 +4,9 @@
 
 use mls_codec::Encode;
 use mls_crypto::{
-    CipherSuite, CipherSuiteProvider, CryptoProvider, HpkePrivateKey, Rng, RustCrypto,
-    RustCryptoSigningKey, RustCryptoSuite,
+    CipherSuite, CipherSuiteProvider, CipherSuiteProviderExt, CryptoProvider, HpkePrivateKey, Rng,
 };
+use mls_rustcrypto::{RustCrypto, RustCryptoSigningKey, RustCryptoSuite};
 use mls_treekem::{LeafNode, LeafNodeSource, RatchetTree};
 use mls_types::tree_math::LeafIndex;
 use mls_types::{Capabilities, Credential, Lifetime};

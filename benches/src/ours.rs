@@ -3,12 +3,12 @@
 use std::time::Duration;
 
 use mls_codec::Encode;
-use mls_crypto::RustCryptoSuite;
 use mls_framing::{Add, MlsMessage, Proposal};
 use mls_group::{
     ClientIdentity, CommitOptions, Group, GroupConfig, JoinOptions, KeyPackageBundle,
     KeyPackageOptions, ProcessedMessage, StateChange, StateKey,
 };
+use mls_rustcrypto::RustCryptoSuite;
 use mls_types::Credential;
 
 use crate::workload::{timed, Driver, Shape, APP_MESSAGE};
@@ -73,7 +73,7 @@ impl Ours {
 
     /// [`setup`](Self::setup) with a suite that runs batch signature
     /// verification and batch HPKE seals on `threads` threads (the
-    /// `parallel` feature of `mls-crypto`); results are identical.
+    /// `parallel` feature of `mls-rustcrypto`); results are identical.
     pub fn setup_with_threads(n: u32, shape: Shape, threads: usize) -> Self {
         let cs = suite().with_threads(threads);
         let mut rng = BenchRng::new(b"ours");

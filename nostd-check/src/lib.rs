@@ -7,6 +7,7 @@ extern crate mls_crypto;
 extern crate mls_framing;
 extern crate mls_group;
 extern crate mls_keyschedule;
+extern crate mls_rustcrypto;
 extern crate mls_treekem;
 extern crate mls_types;
 
@@ -40,8 +41,8 @@ pub extern "C" fn nostd_check_touch(suite: u16) -> usize {
     let mut total = cs.encoded_len();
     total += mls_types::tree_math::root(8).0 as usize;
     total += mls_framing::WireFormat::PRIVATE_MESSAGE.encoded_len();
-    if let Some(p) = mls_crypto::RustCrypto.cipher_suite_provider(cs) {
-        use mls_crypto::CipherSuiteProvider;
+    if let Some(p) = mls_rustcrypto::RustCrypto.cipher_suite_provider(cs) {
+        use mls_crypto::CipherSuiteProviderExt;
         total += p.hash(b"no_std").len();
         let config = mls_keyschedule::SecretTreeConfig::default();
         total += config.max_forward_distance as usize;

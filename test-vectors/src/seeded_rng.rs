@@ -1,6 +1,7 @@
 //! A deterministic random source for round-trip checks.
 
-use mls_crypto::{CipherSuite, CipherSuiteProvider, CryptoProvider, Rng, RustCrypto};
+use mls_crypto::{CipherSuite, CipherSuiteProviderExt, CryptoProvider, Rng};
+use mls_rustcrypto::RustCrypto;
 
 /// A deterministic random source for the round trips: SHA-256 in counter
 /// mode over a seed. For tests only: it is predictable by design.

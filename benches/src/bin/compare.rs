@@ -18,7 +18,7 @@
 //! * `BENCH_THREADS` — with a value k > 1, a second table: `commit_create`
 //!   (HPKE seals) and `join_welcome` (batch verification of the tree's leaf
 //!   signatures) with our suite on k threads (`RustCryptoSuite::with_threads`,
-//!   `parallel` feature of `mls-crypto`) and the peers in a k-thread rayon
+//!   `parallel` feature of `mls-rustcrypto`) and the peers in a k-thread rayon
 //!   pool, next to our one-thread numbers. Sets up a second group of each
 //!   size per library.
 //!

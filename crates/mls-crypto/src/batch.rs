@@ -1,7 +1,7 @@
 //! Many signatures or HPKE seals at once: the inputs of
 //! [`CipherSuiteProvider::verify_batch`] and
-//! [`CipherSuiteProvider::hpke_seal_batch`], and the one-by-one
-//! implementations every provider may fall back to.
+//! [`CipherSuiteProvider::hpke_seal_batch_parts`], and the one-by-one
+//! implementations (the reference semantics) every provider may fall back to.
 
 use alloc::vec::Vec;
 
@@ -29,38 +29,30 @@ pub struct SignatureItem<'a> {
     pub signature: &'a [u8],
 }
 
-/// Verifies `items` one by one with [`CipherSuiteProvider::verify`]: the
-/// reference semantics of [`CipherSuiteProvider::verify_batch`].
+/// Verifies `items` one by one with [`CipherSuiteProvider::verify_parts`]
+/// (each message as one part): the reference semantics of
+/// [`CipherSuiteProvider::verify_batch`], and what its default does.
 ///
-/// ```
-/// use mls_crypto::{batch, CipherSuite, CryptoProvider, RustCrypto};
-/// let cs = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
-/// assert!(batch::verify_each(&cs, &[]).is_ok());
-/// ```
+/// Example, on the RustCrypto provider: test `batch_verify_each` in
+/// `crates/mls-rustcrypto/tests/trait_examples.rs`.
 pub fn verify_each<S: CipherSuiteProvider + ?Sized>(
     suite: &S,
     items: &[SignatureItem<'_>],
 ) -> Result<(), BatchVerifyError> {
     for (index, item) in items.iter().enumerate() {
         suite
-            .verify(item.public_key, item.message, item.signature)
+            .verify_parts(item.public_key, &[item.message], item.signature)
             .map_err(|error| BatchVerifyError { index, error })?;
     }
     Ok(())
 }
 
-/// Seals `plaintexts` one by one with [`CipherSuiteProvider::hpke_seal`],
-/// in order: the reference semantics of
-/// [`CipherSuiteProvider::hpke_seal_batch`].
+/// Seals `items` one by one with [`CipherSuiteProvider::hpke_seal_parts`]
+/// (`info` as one part), in order: the reference semantics of
+/// [`CipherSuiteProvider::hpke_seal_batch_parts`], and what its default does.
 ///
-/// ```
-/// use mls_crypto::{batch, CipherSuite, CryptoProvider, Error, Rng, RustCrypto};
-/// # struct Counter(u8);
-/// # impl Rng for Counter { fn fill_bytes(&mut self, d: &mut [u8]) -> Result<(), Error> { for b in d { self.0 = self.0.wrapping_add(1); *b = self.0; } Ok(()) } }
-/// let cs = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
-/// let out = batch::seal_each(&cs, b"info", b"", &[], &mut Counter(0)).unwrap();
-/// assert!(out.is_empty());
-/// ```
+/// Example, on the RustCrypto provider: test `batch_seal_each` in
+/// `crates/mls-rustcrypto/tests/trait_examples.rs`.
 pub fn seal_each<S: CipherSuiteProvider + ?Sized>(
     suite: &S,
     info: &[u8],
@@ -70,6 +62,6 @@ pub fn seal_each<S: CipherSuiteProvider + ?Sized>(
 ) -> Result<Vec<HpkeCiphertext>, Error> {
     items
         .iter()
-        .map(|(pk, pt)| suite.hpke_seal(pk, info, aad, pt, rng))
+        .map(|(pk, pt)| suite.hpke_seal_parts(pk, &[info], aad, pt, rng))
         .collect()
 }

@@ -71,7 +71,7 @@ impl core::error::Error for Error {}
 pub struct BatchVerifyError {
     /// The position of the failing item in the input.
     pub index: usize,
-    /// Why it fails (as [`CipherSuiteProvider::verify`](crate::CipherSuiteProvider::verify) reports it).
+    /// Why it fails (as [`CipherSuiteProvider::verify_parts`](crate::CipherSuiteProvider::verify_parts) reports it).
     pub error: Error,
 }
 

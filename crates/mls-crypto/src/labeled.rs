@@ -4,12 +4,8 @@
 //! label from the RFC (`"joiner"`, `"LeafNodeTBS"`, ...), except for
 //! [`ref_hash`], whose label the RFC uses as given.
 //!
-//! ```
-//! use mls_crypto::{labeled, CryptoProvider, RustCrypto};
-//! let cs = RustCrypto.cipher_suite_provider(RustCrypto.supported_cipher_suites()[0]).unwrap();
-//! let key = labeled::expand_with_label(&cs, &[0u8; 32], b"key", b"", 16).unwrap();
-//! assert_eq!(key.len(), 16);
-//! ```
+//! Example, on the RustCrypto provider: test `labeled_expand_with_label` in
+//! `crates/mls-rustcrypto/tests/trait_examples.rs`.
 
 use alloc::vec::Vec;
 use mls_codec::{varint_len, write_varint};
@@ -123,19 +119,8 @@ pub fn sign_with_label<S: CipherSuiteProvider + ?Sized>(
 /// 9420 §5.1.2), through [`CipherSuiteProvider::verify_parts`] as for
 /// [`sign_with_label`].
 ///
-/// ```
-/// use mls_crypto::{labeled, CipherSuite, CipherSuiteProvider, CryptoProvider, Error, Rng, RustCrypto};
-/// # struct Counter(u8);
-/// # impl Rng for Counter { fn fill_bytes(&mut self, d: &mut [u8]) -> Result<(), Error> { for b in d { self.0 = self.0.wrapping_add(1); *b = self.0; } Ok(()) } }
-/// let cs = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
-/// let kp = cs.signature_generate(&mut Counter(0)).unwrap();
-/// let key = cs.signing_key(&kp.private).unwrap();
-/// let sig = labeled::sign_with_label(&cs, &key, b"GroupInfoTBS", b"tbs").unwrap();
-/// let sign_content = labeled::sign_content(b"GroupInfoTBS", b"tbs").unwrap();
-/// assert!(cs.verify(&kp.public, &sign_content, &sig).is_ok());
-/// assert!(labeled::verify_with_label(&cs, &kp.public, b"GroupInfoTBS", b"tbs", &sig).is_ok());
-/// assert!(labeled::verify_with_label(&cs, &kp.public, b"LeafNodeTBS", b"tbs", &sig).is_err());
-/// ```
+/// Example, on the RustCrypto provider: test `labeled_verify_with_label` in
+/// `crates/mls-rustcrypto/tests/trait_examples.rs`.
 pub fn verify_with_label<S: CipherSuiteProvider + ?Sized>(
     suite: &S,
     public_key: &SignaturePublicKey,
@@ -153,19 +138,8 @@ pub fn verify_with_label<S: CipherSuiteProvider + ?Sized>(
 /// signature verifies, else the first failing item with the error
 /// [`verify_with_label`] gives for it.
 ///
-/// ```
-/// use mls_crypto::{labeled, CipherSuite, CipherSuiteProvider, CryptoProvider, Error, Rng, RustCrypto, SignatureItem};
-/// # struct Counter(u8);
-/// # impl Rng for Counter { fn fill_bytes(&mut self, d: &mut [u8]) -> Result<(), Error> { for b in d { self.0 = self.0.wrapping_add(1); *b = self.0; } Ok(()) } }
-/// let cs = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
-/// let kp = cs.signature_generate(&mut Counter(0)).unwrap();
-/// let key = cs.signing_key(&kp.private).unwrap();
-/// let sig = labeled::sign_with_label(&cs, &key, b"LeafNodeTBS", b"content").unwrap();
-/// let item = SignatureItem { public_key: &kp.public, message: b"content", signature: &sig };
-/// assert!(labeled::verify_batch_with_label(&cs, b"LeafNodeTBS", &[item]).is_ok());
-/// let err = labeled::verify_batch_with_label(&cs, b"KeyPackageTBS", &[item]).unwrap_err();
-/// assert_eq!(err.index, 0);
-/// ```
+/// Example, on the RustCrypto provider: test `labeled_verify_batch_with_label` in
+/// `crates/mls-rustcrypto/tests/trait_examples.rs`.
 pub fn verify_batch_with_label<S: CipherSuiteProvider + ?Sized>(
     suite: &S,
     label: &[u8],
@@ -194,17 +168,8 @@ pub fn verify_batch_with_label<S: CipherSuiteProvider + ?Sized>(
 /// as its head and `context` (which can be large: a Welcome's encrypted
 /// GroupInfo), not built.
 ///
-/// ```
-/// use mls_crypto::{labeled, CipherSuite, CipherSuiteProvider, CryptoProvider, Error, Rng, RustCrypto};
-/// # struct Counter(u8);
-/// # impl Rng for Counter { fn fill_bytes(&mut self, d: &mut [u8]) -> Result<(), Error> { for b in d { self.0 = self.0.wrapping_add(1); *b = self.0; } Ok(()) } }
-/// let cs = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
-/// let kp = cs.hpke_generate_key_pair(&mut Counter(7)).unwrap();
-/// let ct = labeled::encrypt_with_label(&cs, &kp.public, b"Welcome", b"ctx", b"pt", &mut Counter(0)).unwrap();
-/// // EncryptContext: "MLS 1.0 Welcome" and "ctx", each with its length.
-/// let info = [&[15u8][..], b"MLS 1.0 Welcome", &[3], b"ctx"].concat();
-/// assert_eq!(cs.hpke_open(&kp.private, &kp.public, &info, b"", &ct).unwrap(), b"pt");
-/// ```
+/// Example, on the RustCrypto provider: test `labeled_encrypt_with_label` in
+/// `crates/mls-rustcrypto/tests/trait_examples.rs`.
 pub fn encrypt_with_label<S: CipherSuiteProvider + ?Sized>(
     suite: &S,
     public_key: &HpkePublicKey,
@@ -218,19 +183,11 @@ pub fn encrypt_with_label<S: CipherSuiteProvider + ?Sized>(
 }
 
 /// `EncryptWithLabel(pk, Label, Context, pt)` for each `(pk, pt)` of
-/// `items`, in order, through [`CipherSuiteProvider::hpke_seal_batch`]:
+/// `items`, in order, through [`CipherSuiteProvider::hpke_seal_batch_parts`]:
 /// the same result as that many [`encrypt_with_label`] calls with `rng`.
 ///
-/// ```
-/// use mls_crypto::{labeled, CipherSuite, CipherSuiteProvider, CryptoProvider, Error, Rng, RustCrypto};
-/// # struct Counter(u8);
-/// # impl Rng for Counter { fn fill_bytes(&mut self, d: &mut [u8]) -> Result<(), Error> { for b in d { self.0 = self.0.wrapping_add(1); *b = self.0; } Ok(()) } }
-/// let cs = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
-/// let kp = cs.hpke_generate_key_pair(&mut Counter(7)).unwrap();
-/// let out = labeled::encrypt_with_label_batch(&cs, b"label", b"ctx", &[(&kp.public, &b"secret"[..])], &mut Counter(0)).unwrap();
-/// let pt = labeled::decrypt_with_label(&cs, &kp.private, &kp.public, b"label", b"ctx", &out[0]).unwrap();
-/// assert_eq!(pt, b"secret");
-/// ```
+/// Example, on the RustCrypto provider: test `labeled_encrypt_with_label_batch` in
+/// `crates/mls-rustcrypto/tests/trait_examples.rs`.
 pub fn encrypt_with_label_batch<S: CipherSuiteProvider + ?Sized>(
     suite: &S,
     label: &[u8],
@@ -258,15 +215,19 @@ pub fn decrypt_with_label<S: CipherSuiteProvider + ?Sized>(
 }
 
 /// `RefHash(label, value)` = `Hash(RefHashInput)` (RFC 9420 §5.2). The label
-/// is used as given (it already carries "MLS 1.0 ").
+/// is used as given (it already carries "MLS 1.0 "). `value` (a whole
+/// KeyPackage or AuthenticatedContent) is hashed as a part of its own, not
+/// copied.
 pub fn ref_hash<S: CipherSuiteProvider + ?Sized>(
     suite: &S,
     label: &[u8],
     value: &[u8],
 ) -> Result<Vec<u8>, Error> {
-    let mut input = Vec::new();
-    encode_labeled(&mut input, b"", label, value)?;
-    Ok(suite.hash(&input))
+    let mut head = Vec::with_capacity(varint_len(label.len()) + label.len() + 4);
+    write_varint(label.len(), &mut head)?;
+    head.extend_from_slice(label);
+    write_varint(value.len(), &mut head)?;
+    Ok(suite.hash_parts(&[&head, value]))
 }
 
 /// `MakeKeyPackageRef(value)` over the encoded KeyPackage (RFC 9420 §5.2).

@@ -1,8 +1,9 @@
-//! The provider traits: what MLS needs from a cryptographic library.
+//! The provider traits: what MLS needs from a cryptographic library, and
+//! the single-message conveniences built on them.
 
 use alloc::vec::Vec;
 
-use crate::batch::{self, SignatureItem};
+use crate::batch::SignatureItem;
 use crate::{
     BatchVerifyError, CipherSuite, Error, HpkeCiphertext, HpkeKeyPair, HpkePrivateKey,
     HpkePublicKey, Rng, Secret, SignatureKeyPair, SignaturePrivateKey, SignaturePublicKey,
@@ -10,15 +11,8 @@ use crate::{
 
 /// A source of cipher suite implementations.
 ///
-/// ```
-/// use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto};
-/// for cs in RustCrypto.supported_cipher_suites() {
-///     assert!(RustCrypto.cipher_suite_provider(cs).is_some());
-/// }
-/// // GREASE values are never implemented.
-/// assert!(RustCrypto.cipher_suite_provider(CipherSuite(0x0a0a)).is_none());
-/// ```
-pub trait CryptoProvider {
+/// Example: the crate documentation of `mls-rustcrypto`.
+pub trait CryptoProvider: Send + Sync {
     /// The per-suite implementation.
     type Suite: CipherSuiteProvider;
 
@@ -32,40 +26,51 @@ pub trait CryptoProvider {
 /// One cipher suite's primitives (RFC 9420 §5.1): hash, MAC, KDF, AEAD, HPKE
 /// (RFC 9180 base mode) and signatures. Lengths are the suite's, never fixed.
 ///
+/// One required method per operation. An operation that consumes a
+/// message takes it in parts (`parts[0] || parts[1] || ...`, never built
+/// by the caller), so that a large message is not copied to be hashed,
+/// signed or used as HPKE `info`; the result is that of the operation on
+/// the concatenation, whatever the split.
+///
+/// Only the two batch operations have default implementations:
+/// [`hpke_seal_batch_parts`](Self::hpke_seal_batch_parts) (a loop over
+/// [`hpke_seal_parts`](Self::hpke_seal_parts)) and
+/// [`verify_batch`](Self::verify_batch) (a loop over
+/// [`verify_parts`](Self::verify_parts)). A default calls required methods
+/// only, never another defaulted method, so no choice of overrides can make
+/// the defaults call each other in a cycle. The single-message forms
+/// (`hash`, `sign`, `verify`, `hpke_seal`, `hpke_open`, `hpke_seal_batch`,
+/// `aead_seal`, `random_secret`) are in [`CipherSuiteProviderExt`], which
+/// every provider gets and none can override.
+///
 /// Randomness is always an argument, so implementations hold no state that
-/// changes.
-pub trait CipherSuiteProvider {
+/// changes. Providers are `Send + Sync`, so that a group can move between
+/// threads and be shared.
+pub trait CipherSuiteProvider: Send + Sync {
     /// A signature private key expanded for signing (for Ed25519, the
     /// expanded secret and the public point), so that a signature does not
     /// rebuild the key. Zeroized on drop.
-    type SigningKey;
+    type SigningKey: Send + Sync;
 
     /// The suite this implements.
     fn cipher_suite(&self) -> CipherSuite;
 
-    /// `Hash(data)` with the suite's hash function.
-    fn hash(&self, data: &[u8]) -> Vec<u8>;
-
-    /// `Hash(parts[0] || parts[1] || ...)`: [`hash`](Self::hash) of the
-    /// concatenation, without building it. The default concatenates.
+    /// `Hash(parts[0] || parts[1] || ...)` with the suite's hash function.
     ///
-    /// ```
-    /// use mls_crypto::{CipherSuite, CipherSuiteProvider, CryptoProvider, RustCrypto};
-    /// let cs = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
-    /// assert_eq!(cs.hash_parts(&[b"ab", b"", b"cd"]), cs.hash(b"abcd"));
-    /// ```
-    fn hash_parts(&self, parts: &[&[u8]]) -> Vec<u8> {
-        self.hash(&parts.concat())
-    }
+    /// Example, on the RustCrypto provider: test `hash_parts` in
+    /// `crates/mls-rustcrypto/tests/trait_examples.rs`.
+    fn hash_parts(&self, parts: &[&[u8]]) -> Vec<u8>;
 
     /// The output length of the hash, which is also `KDF.Nh` for the RFC suites.
     fn hash_len(&self) -> usize;
 
-    /// `MAC(key, data)`: HMAC with the suite's hash.
+    /// `MAC(key, data)`: HMAC with the suite's hash. (Every caller has the
+    /// MAC input as one buffer already, so it is not taken in parts.)
     fn mac(&self, key: &[u8], data: &[u8]) -> Result<Vec<u8>, Error>;
 
-    /// `KDF.Extract(salt, ikm)`.
-    fn kdf_extract(&self, salt: &[u8], ikm: &[u8]) -> Secret;
+    /// `KDF.Extract(salt, ikm)`. Fails closed: an implementation that
+    /// cannot extract returns an error, never a placeholder secret.
+    fn kdf_extract(&self, salt: &[u8], ikm: &[u8]) -> Result<Secret, Error>;
 
     /// `KDF.Expand(prk, info, len)`.
     fn kdf_expand(&self, prk: &[u8], info: &[u8], len: usize) -> Result<Secret, Error>;
@@ -79,39 +84,20 @@ pub trait CipherSuiteProvider {
     /// `AEAD.Nn`.
     fn aead_nonce_len(&self) -> usize;
 
-    /// AEAD seal; the output is ciphertext followed by the tag.
-    fn aead_seal(
-        &self,
-        key: &[u8],
-        nonce: &[u8],
-        aad: &[u8],
-        plaintext: &[u8],
-    ) -> Result<Vec<u8>, Error>;
-
-    /// [`aead_seal`](Self::aead_seal) in place: `buffer` holds the
-    /// plaintext and receives the ciphertext followed by the tag, so that
-    /// a large plaintext is not copied (reserve the tag's room in `buffer`
-    /// to avoid a reallocation). The default seals into a new vector. On
-    /// error `buffer` is left as it was.
+    /// AEAD seal in place: `buffer` holds the plaintext and receives the
+    /// ciphertext followed by the tag, so that a large plaintext is not
+    /// copied (reserve the tag's room in `buffer` to avoid a
+    /// reallocation). On error `buffer` is left as it was.
     ///
-    /// ```
-    /// use mls_crypto::{CipherSuite, CipherSuiteProvider, CryptoProvider, RustCrypto};
-    /// let cs = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
-    /// let (key, nonce) = (vec![1; cs.aead_key_len()], vec![2; cs.aead_nonce_len()]);
-    /// let mut buffer = b"plaintext".to_vec();
-    /// cs.aead_seal_in_place(&key, &nonce, b"aad", &mut buffer).unwrap();
-    /// assert_eq!(buffer, cs.aead_seal(&key, &nonce, b"aad", b"plaintext").unwrap());
-    /// ```
+    /// Example, on the RustCrypto provider: test `aead_seal_in_place` in
+    /// `crates/mls-rustcrypto/tests/trait_examples.rs`.
     fn aead_seal_in_place(
         &self,
         key: &[u8],
         nonce: &[u8],
         aad: &[u8],
         buffer: &mut Vec<u8>,
-    ) -> Result<(), Error> {
-        *buffer = self.aead_seal(key, nonce, aad, buffer)?;
-        Ok(())
-    }
+    ) -> Result<(), Error>;
 
     /// AEAD open of ciphertext-with-tag.
     fn aead_open(
@@ -122,31 +108,11 @@ pub trait CipherSuiteProvider {
         ciphertext: &[u8],
     ) -> Result<Vec<u8>, Error>;
 
-    /// HPKE `SealBase(pk, info, aad, pt)` (RFC 9180 §6.1).
-    fn hpke_seal(
-        &self,
-        public_key: &HpkePublicKey,
-        info: &[u8],
-        aad: &[u8],
-        plaintext: &[u8],
-        rng: &mut dyn Rng,
-    ) -> Result<HpkeCiphertext, Error>;
-
-    /// [`hpke_seal`](Self::hpke_seal) with `info = info_parts[0] ||
-    /// info_parts[1] || ...`, not built (HPKE only hashes `info`). The
-    /// default concatenates.
+    /// HPKE `SealBase(pk, info, aad, pt)` (RFC 9180 §6.1) with `info =
+    /// info_parts[0] || info_parts[1] || ...` (HPKE only hashes `info`).
     ///
-    /// ```
-    /// use mls_crypto::{CipherSuite, CipherSuiteProvider, CryptoProvider, Error, Rng, RustCrypto};
-    /// # #[derive(Clone)] struct Counter(u8);
-    /// # impl Rng for Counter { fn fill_bytes(&mut self, d: &mut [u8]) -> Result<(), Error> { for b in d { self.0 = self.0.wrapping_add(1); *b = self.0; } Ok(()) } }
-    /// let cs = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
-    /// let kp = cs.hpke_generate_key_pair(&mut Counter(9)).unwrap();
-    /// let ct = cs.hpke_seal_parts(&kp.public, &[b"in", b"fo"], b"", b"pt", &mut Counter(0)).unwrap();
-    /// assert_eq!(ct, cs.hpke_seal(&kp.public, b"info", b"", b"pt", &mut Counter(0)).unwrap());
-    /// let pt = cs.hpke_open_parts(&kp.private, &kp.public, &[b"i", b"nfo"], b"", &ct).unwrap();
-    /// assert_eq!(pt, b"pt");
-    /// ```
+    /// Example, on the RustCrypto provider: test `hpke_seal_parts` in
+    /// `crates/mls-rustcrypto/tests/trait_examples.rs`.
     fn hpke_seal_parts(
         &self,
         public_key: &HpkePublicKey,
@@ -154,45 +120,20 @@ pub trait CipherSuiteProvider {
         aad: &[u8],
         plaintext: &[u8],
         rng: &mut dyn Rng,
-    ) -> Result<HpkeCiphertext, Error> {
-        self.hpke_seal(public_key, &info_parts.concat(), aad, plaintext, rng)
-    }
+    ) -> Result<HpkeCiphertext, Error>;
 
     /// `SealBase(pk, info, aad, pt)` for each `(pk, pt)` of `items`, in
-    /// order, with one `info` and `aad` for all: equal, output and error,
-    /// to [`batch::seal_each`] (that many [`hpke_seal`](Self::hpke_seal)
-    /// calls, drawing from `rng` in the same order), which is the default.
-    /// An implementation may seal in parallel, but must draw its
-    /// randomness as the sequential calls would, so that the result does
-    /// not depend on how it runs. On error, `rng` may have been advanced
-    /// further than the sequential calls would have.
+    /// order, with one `info = info_parts[0] || ...` and `aad` for all:
+    /// equal, output and error, to that many
+    /// [`hpke_seal_parts`](Self::hpke_seal_parts) calls drawing from `rng`
+    /// in the same order ([`batch::seal_each`](crate::batch::seal_each)),
+    /// which is the default. An implementation may seal in parallel, but
+    /// must draw its randomness as the sequential calls would, so that the
+    /// result does not depend on how it runs. On error, `rng` may have
+    /// been advanced further than the sequential calls would have.
     ///
-    /// ```
-    /// use mls_crypto::{CipherSuite, CipherSuiteProvider, CryptoProvider, Error, Rng, RustCrypto};
-    /// # #[derive(Clone)] struct Counter(u8);
-    /// # impl Rng for Counter { fn fill_bytes(&mut self, d: &mut [u8]) -> Result<(), Error> { for b in d { self.0 = self.0.wrapping_add(1); *b = self.0; } Ok(()) } }
-    /// let cs = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
-    /// let kp = cs.hpke_generate_key_pair(&mut Counter(9)).unwrap();
-    /// let items = [(&kp.public, &b"one"[..]), (&kp.public, &b"two"[..])];
-    /// let batch = cs.hpke_seal_batch(b"info", b"", &items, &mut Counter(0)).unwrap();
-    /// let mut rng = Counter(0);
-    /// let first = cs.hpke_seal(&kp.public, b"info", b"", b"one", &mut rng).unwrap();
-    /// let second = cs.hpke_seal(&kp.public, b"info", b"", b"two", &mut rng).unwrap();
-    /// assert_eq!(batch, vec![first, second]);
-    /// ```
-    fn hpke_seal_batch(
-        &self,
-        info: &[u8],
-        aad: &[u8],
-        items: &[(&HpkePublicKey, &[u8])],
-        rng: &mut dyn Rng,
-    ) -> Result<Vec<HpkeCiphertext>, Error> {
-        batch::seal_each(self, info, aad, items, rng)
-    }
-
-    /// [`hpke_seal_batch`](Self::hpke_seal_batch) with `info =
-    /// info_parts[0] || info_parts[1] || ...`, not built. The default
-    /// concatenates.
+    /// Example, on the RustCrypto provider: test `hpke_seal_batch` in
+    /// `crates/mls-rustcrypto/tests/trait_examples.rs`.
     fn hpke_seal_batch_parts(
         &self,
         info_parts: &[&[u8]],
@@ -200,23 +141,17 @@ pub trait CipherSuiteProvider {
         items: &[(&HpkePublicKey, &[u8])],
         rng: &mut dyn Rng,
     ) -> Result<Vec<HpkeCiphertext>, Error> {
-        self.hpke_seal_batch(&info_parts.concat(), aad, items, rng)
+        // Required methods only (see the trait's documentation).
+        items
+            .iter()
+            .map(|(pk, pt)| self.hpke_seal_parts(pk, info_parts, aad, pt, rng))
+            .collect()
     }
 
-    /// HPKE `OpenBase(enc, sk, info, aad, ct)` (RFC 9180 §6.1). The caller
-    /// passes the recipient's public key, which MLS always has, so that it
-    /// is not recomputed from the private key.
-    fn hpke_open(
-        &self,
-        private_key: &HpkePrivateKey,
-        public_key: &HpkePublicKey,
-        info: &[u8],
-        aad: &[u8],
-        ciphertext: &HpkeCiphertext,
-    ) -> Result<Vec<u8>, Error>;
-
-    /// [`hpke_open`](Self::hpke_open) with `info = info_parts[0] ||
-    /// info_parts[1] || ...`, not built. The default concatenates.
+    /// HPKE `OpenBase(enc, sk, info, aad, ct)` (RFC 9180 §6.1) with `info =
+    /// info_parts[0] || info_parts[1] || ...`. The caller passes the
+    /// recipient's public key, which MLS always has, so that it is not
+    /// recomputed from the private key.
     fn hpke_open_parts(
         &self,
         private_key: &HpkePrivateKey,
@@ -224,15 +159,7 @@ pub trait CipherSuiteProvider {
         info_parts: &[&[u8]],
         aad: &[u8],
         ciphertext: &HpkeCiphertext,
-    ) -> Result<Vec<u8>, Error> {
-        self.hpke_open(
-            private_key,
-            public_key,
-            &info_parts.concat(),
-            aad,
-            ciphertext,
-        )
-    }
+    ) -> Result<Vec<u8>, Error>;
 
     /// `SetupBaseS(pk, info)` then `context.export(exporter_context, len)`
     /// (RFC 9180 §5.3): returns the KEM output and the exported secret.
@@ -278,10 +205,112 @@ pub trait CipherSuiteProvider {
     /// The public key of an expanded signing key.
     fn signing_public_key(&self, key: &Self::SigningKey) -> SignaturePublicKey;
 
-    /// `Signature.Sign(key, message)`: DER for ECDSA, `R || S` for EdDSA.
+    /// `Signature.Sign(key, message)` of `message = parts[0] || parts[1] ||
+    /// ...`, which the implementation may hash piece by piece: the same
+    /// signature whatever the split (for deterministic schemes, the same
+    /// bytes). DER for ECDSA, `R || S` for EdDSA.
+    ///
+    /// Example, on the RustCrypto provider: test `sign_parts` in
+    /// `crates/mls-rustcrypto/tests/trait_examples.rs`.
+    fn sign_parts(&self, key: &Self::SigningKey, parts: &[&[u8]]) -> Result<Vec<u8>, Error>;
+
+    /// `Signature.Verify(public_key, message, signature)` of `message =
+    /// parts[0] || parts[1] || ...`, with the same result whatever the
+    /// split.
+    fn verify_parts(
+        &self,
+        public_key: &SignaturePublicKey,
+        parts: &[&[u8]],
+        signature: &[u8],
+    ) -> Result<(), Error>;
+
+    /// [`verify_parts`](Self::verify_parts) of every item (its `message`
+    /// as one part): `Ok` if each verifies, else the first failing item
+    /// (lowest index) with the error `verify_parts` gives for it. The
+    /// default verifies one by one, as
+    /// [`batch::verify_each`](crate::batch::verify_each) does; an
+    /// implementation may verify many signatures at once (the RustCrypto
+    /// provider does for Ed25519) with the same result, up to the caveats
+    /// it documents. An empty batch is `Ok`.
+    ///
+    /// Example, on the RustCrypto provider: test `verify_batch` in
+    /// `crates/mls-rustcrypto/tests/trait_examples.rs`.
+    fn verify_batch(&self, items: &[SignatureItem<'_>]) -> Result<(), BatchVerifyError> {
+        // Required methods only (see the trait's documentation).
+        for (index, item) in items.iter().enumerate() {
+            self.verify_parts(item.public_key, &[item.message], item.signature)
+                .map_err(|error| BatchVerifyError { index, error })?;
+        }
+        Ok(())
+    }
+
+    /// Check that `public_key` is a valid signature public key for this suite.
+    fn signature_validate_public_key(&self, public_key: &SignaturePublicKey) -> Result<(), Error>;
+}
+
+/// The single-message forms of the [`CipherSuiteProvider`] operations.
+///
+/// Implemented for every provider by a blanket implementation, so it can be
+/// neither implemented nor overridden elsewhere: each method is one call of
+/// the provider's own operation (a one-part message or `info`), and none
+/// can call back into another. Bring it into scope
+/// (`use mls_crypto::CipherSuiteProviderExt`) to call them.
+pub trait CipherSuiteProviderExt: CipherSuiteProvider {
+    /// `Hash(data)`: [`hash_parts`](CipherSuiteProvider::hash_parts) of one part.
+    fn hash(&self, data: &[u8]) -> Vec<u8>;
+
+    /// AEAD seal into a new vector (ciphertext followed by the tag):
+    /// [`aead_seal_in_place`](CipherSuiteProvider::aead_seal_in_place) on
+    /// a copy of `plaintext`.
+    fn aead_seal(
+        &self,
+        key: &[u8],
+        nonce: &[u8],
+        aad: &[u8],
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, Error>;
+
+    /// HPKE `SealBase(pk, info, aad, pt)`:
+    /// [`hpke_seal_parts`](CipherSuiteProvider::hpke_seal_parts) with one
+    /// part of `info`.
+    fn hpke_seal(
+        &self,
+        public_key: &HpkePublicKey,
+        info: &[u8],
+        aad: &[u8],
+        plaintext: &[u8],
+        rng: &mut dyn Rng,
+    ) -> Result<HpkeCiphertext, Error>;
+
+    /// `SealBase` of many items with one `info`:
+    /// [`hpke_seal_batch_parts`](CipherSuiteProvider::hpke_seal_batch_parts)
+    /// with one part of `info`.
+    fn hpke_seal_batch(
+        &self,
+        info: &[u8],
+        aad: &[u8],
+        items: &[(&HpkePublicKey, &[u8])],
+        rng: &mut dyn Rng,
+    ) -> Result<Vec<HpkeCiphertext>, Error>;
+
+    /// HPKE `OpenBase(enc, sk, info, aad, ct)`:
+    /// [`hpke_open_parts`](CipherSuiteProvider::hpke_open_parts) with one
+    /// part of `info`.
+    fn hpke_open(
+        &self,
+        private_key: &HpkePrivateKey,
+        public_key: &HpkePublicKey,
+        info: &[u8],
+        aad: &[u8],
+        ciphertext: &HpkeCiphertext,
+    ) -> Result<Vec<u8>, Error>;
+
+    /// `Signature.Sign(key, message)`:
+    /// [`sign_parts`](CipherSuiteProvider::sign_parts) of one part.
     fn sign(&self, key: &Self::SigningKey, message: &[u8]) -> Result<Vec<u8>, Error>;
 
-    /// `Signature.Verify(public_key, message, signature)`.
+    /// `Signature.Verify(public_key, message, signature)`:
+    /// [`verify_parts`](CipherSuiteProvider::verify_parts) of one part.
     fn verify(
         &self,
         public_key: &SignaturePublicKey,
@@ -289,68 +318,75 @@ pub trait CipherSuiteProvider {
         signature: &[u8],
     ) -> Result<(), Error>;
 
-    /// [`sign`](Self::sign) of `message = parts[0] || parts[1] || ...`,
-    /// which the implementation may hash piece by piece instead of
-    /// building it: the same signature as `sign` of the concatenation
-    /// (for deterministic schemes, the same bytes). The default
-    /// concatenates.
-    ///
-    /// ```
-    /// use mls_crypto::{CipherSuite, CipherSuiteProvider, CryptoProvider, Error, Rng, RustCrypto};
-    /// # struct Counter(u8);
-    /// # impl Rng for Counter { fn fill_bytes(&mut self, d: &mut [u8]) -> Result<(), Error> { for b in d { self.0 = self.0.wrapping_add(1); *b = self.0; } Ok(()) } }
-    /// let cs = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
-    /// let kp = cs.signature_generate(&mut Counter(0)).unwrap();
-    /// let key = cs.signing_key(&kp.private).unwrap();
-    /// let sig = cs.sign_parts(&key, &[b"hel", b"", b"lo"]).unwrap();
-    /// assert_eq!(sig, cs.sign(&key, b"hello").unwrap()); // Ed25519 is deterministic
-    /// assert!(cs.verify_parts(&kp.public, &[b"h", b"ello"], &sig).is_ok());
-    /// assert!(cs.verify_parts(&kp.public, &[b"h", b"allo"], &sig).is_err());
-    /// ```
-    fn sign_parts(&self, key: &Self::SigningKey, parts: &[&[u8]]) -> Result<Vec<u8>, Error> {
-        self.sign(key, &parts.concat())
+    /// `len` fresh random bytes from `rng` as a secret.
+    fn random_secret(&self, len: usize, rng: &mut dyn Rng) -> Result<Secret, Error>;
+}
+
+impl<T: CipherSuiteProvider + ?Sized> CipherSuiteProviderExt for T {
+    fn hash(&self, data: &[u8]) -> Vec<u8> {
+        self.hash_parts(&[data])
     }
 
-    /// [`verify`](Self::verify) of `message = parts[0] || parts[1] || ...`,
-    /// with the same result as `verify` of the concatenation. The default
-    /// concatenates.
-    fn verify_parts(
+    fn aead_seal(
+        &self,
+        key: &[u8],
+        nonce: &[u8],
+        aad: &[u8],
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, Error> {
+        // Room for the tag of every RFC 9420 AEAD (16 bytes); a longer
+        // tag only costs a reallocation.
+        let mut buffer = Vec::with_capacity(plaintext.len().saturating_add(16));
+        buffer.extend_from_slice(plaintext);
+        self.aead_seal_in_place(key, nonce, aad, &mut buffer)?;
+        Ok(buffer)
+    }
+
+    fn hpke_seal(
+        &self,
+        public_key: &HpkePublicKey,
+        info: &[u8],
+        aad: &[u8],
+        plaintext: &[u8],
+        rng: &mut dyn Rng,
+    ) -> Result<HpkeCiphertext, Error> {
+        self.hpke_seal_parts(public_key, &[info], aad, plaintext, rng)
+    }
+
+    fn hpke_seal_batch(
+        &self,
+        info: &[u8],
+        aad: &[u8],
+        items: &[(&HpkePublicKey, &[u8])],
+        rng: &mut dyn Rng,
+    ) -> Result<Vec<HpkeCiphertext>, Error> {
+        self.hpke_seal_batch_parts(&[info], aad, items, rng)
+    }
+
+    fn hpke_open(
+        &self,
+        private_key: &HpkePrivateKey,
+        public_key: &HpkePublicKey,
+        info: &[u8],
+        aad: &[u8],
+        ciphertext: &HpkeCiphertext,
+    ) -> Result<Vec<u8>, Error> {
+        self.hpke_open_parts(private_key, public_key, &[info], aad, ciphertext)
+    }
+
+    fn sign(&self, key: &Self::SigningKey, message: &[u8]) -> Result<Vec<u8>, Error> {
+        self.sign_parts(key, &[message])
+    }
+
+    fn verify(
         &self,
         public_key: &SignaturePublicKey,
-        parts: &[&[u8]],
+        message: &[u8],
         signature: &[u8],
     ) -> Result<(), Error> {
-        self.verify(public_key, &parts.concat(), signature)
+        self.verify_parts(public_key, &[message], signature)
     }
 
-    /// [`verify`](Self::verify) of every item: `Ok` if each verifies,
-    /// else the first failing item (lowest index) with the error `verify`
-    /// gives for it. The default, [`batch::verify_each`], verifies one by
-    /// one; an implementation may verify many signatures at once (the
-    /// RustCrypto provider does for Ed25519) with the same result, up to
-    /// the caveats it documents. An empty batch is `Ok`.
-    ///
-    /// ```
-    /// use mls_crypto::{CipherSuite, CipherSuiteProvider, CryptoProvider, Error, Rng, RustCrypto, SignatureItem};
-    /// # struct Counter(u8);
-    /// # impl Rng for Counter { fn fill_bytes(&mut self, d: &mut [u8]) -> Result<(), Error> { for b in d { self.0 = self.0.wrapping_add(1); *b = self.0; } Ok(()) } }
-    /// let cs = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
-    /// let kp = cs.signature_generate(&mut Counter(0)).unwrap();
-    /// let key = cs.signing_key(&kp.private).unwrap();
-    /// let sig = cs.sign(&key, b"hello").unwrap();
-    /// let good = SignatureItem { public_key: &kp.public, message: b"hello", signature: &sig };
-    /// let bad = SignatureItem { message: b"bye", ..good };
-    /// assert!(cs.verify_batch(&[good, good]).is_ok());
-    /// assert_eq!(cs.verify_batch(&[good, bad]).unwrap_err().index, 1);
-    /// ```
-    fn verify_batch(&self, items: &[SignatureItem<'_>]) -> Result<(), BatchVerifyError> {
-        batch::verify_each(self, items)
-    }
-
-    /// Check that `public_key` is a valid signature public key for this suite.
-    fn signature_validate_public_key(&self, public_key: &SignaturePublicKey) -> Result<(), Error>;
-
-    /// `len` fresh random bytes as a secret.
     fn random_secret(&self, len: usize, rng: &mut dyn Rng) -> Result<Secret, Error> {
         let mut s = Secret::zero(len);
         rng.fill_bytes(s.as_mut_bytes())?;

@@ -30,15 +30,3 @@ impl<R: Rng + ?Sized> Rng for &mut R {
         (**self).fill_bytes(dest)
     }
 }
-
-/// The operating system's random source (`std` feature).
-#[cfg(feature = "std")]
-#[derive(Debug, Clone, Copy, Default)]
-pub struct OsRng;
-
-#[cfg(feature = "std")]
-impl Rng for OsRng {
-    fn fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), Error> {
-        getrandom::fill(dest).map_err(|_| Error::RandomFailure)
-    }
-}

@@ -27,7 +27,8 @@ const AUTH_DATA_ROOM: usize = 256;
 ///
 /// ```
 /// # use mls_framing::__doc::*;
-/// # use mls_crypto::{CryptoProvider, RustCrypto};
+/// # use mls_crypto::CryptoProvider;
+/// # use mls_rustcrypto::RustCrypto;
 /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
 /// let (key, public) = signer(&suite, 1);
 /// let gc = group_context(CipherSuite(1));
@@ -107,7 +108,8 @@ impl AuthenticatedContent {
     ///
     /// ```
     /// # use mls_framing::__doc::*;
-    /// # use mls_crypto::{CryptoProvider, RustCrypto};
+    /// # use mls_crypto::CryptoProvider;
+    /// # use mls_rustcrypto::RustCrypto;
     /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
     /// let (key, _) = signer(&suite, 1);
     /// let gc = group_context(CipherSuite(1));

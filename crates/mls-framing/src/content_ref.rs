@@ -22,7 +22,8 @@ use crate::{
 ///
 /// ```
 /// # use mls_framing::__doc::*;
-/// # use mls_crypto::{CryptoProvider, RustCrypto};
+/// # use mls_crypto::CryptoProvider;
+/// # use mls_rustcrypto::RustCrypto;
 /// use mls_codec::Encode;
 /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
 /// let (key, _) = signer(&suite, 1);
@@ -106,7 +107,8 @@ impl AuthenticatedContentRef<'_> {
     ///
     /// ```
     /// # use mls_framing::__doc::*;
-    /// # use mls_crypto::{CipherSuiteProvider, CryptoProvider, RustCrypto};
+    /// # use mls_crypto::{CipherSuiteProviderExt, CryptoProvider};
+    /// # use mls_rustcrypto::RustCrypto;
     /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
     /// let (key, _) = signer(&suite, 1);
     /// let gc = group_context(CipherSuite(1));

@@ -22,7 +22,8 @@ const SIGNATURE_AND_TAG_ROOM: usize = 256;
 ///
 /// ```
 /// # use mls_framing::__doc::*;
-/// # use mls_crypto::{CryptoProvider, RustCrypto};
+/// # use mls_crypto::CryptoProvider;
+/// # use mls_rustcrypto::RustCrypto;
 /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
 /// let (key, public) = signer(&suite, 1);
 /// let mut gi = GroupInfo {
@@ -94,7 +95,8 @@ impl GroupInfo {
     ///
     /// ```
     /// # use mls_framing::__doc::*;
-    /// # use mls_crypto::{CryptoProvider, RustCrypto};
+    /// # use mls_crypto::CryptoProvider;
+    /// # use mls_rustcrypto::RustCrypto;
     /// use mls_codec::Encode;
     /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
     /// let (key, public) = signer(&suite, 1);

@@ -19,7 +19,8 @@ pub struct KeyPackageRef(pub Vec<u8>);
 ///
 /// ```
 /// # use mls_framing::__doc::*;
-/// # use mls_crypto::{CryptoProvider, RustCrypto};
+/// # use mls_crypto::CryptoProvider;
+/// # use mls_rustcrypto::RustCrypto;
 /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
 /// let (_key, _init, kp) = key_package(&suite, 1);
 /// kp.verify_signature(&suite).unwrap();

@@ -23,7 +23,8 @@
 //!
 //! ```
 //! # use mls_framing::__doc::*;
-//! # use mls_crypto::{CryptoProvider, RustCrypto};
+//! # use mls_crypto::CryptoProvider;
+//! # use mls_rustcrypto::RustCrypto;
 //! use mls_codec::Encode;
 //! let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
 //! let (key, public) = signer(&suite, 7);

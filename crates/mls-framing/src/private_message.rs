@@ -3,7 +3,7 @@
 
 use alloc::vec::Vec;
 use mls_codec::{decode_exact, Decode, Encode, Reader};
-use mls_crypto::{CipherSuiteProvider, Rng, Secret, SignaturePublicKey};
+use mls_crypto::{CipherSuiteProvider, CipherSuiteProviderExt, Rng, Secret, SignaturePublicKey};
 use mls_keyschedule::{sender_data_key_nonce, KeyUndo, RatchetKey, RatchetType, SecretTree};
 use mls_types::tree_math::LeafIndex;
 use mls_types::GroupContext;
@@ -18,7 +18,8 @@ use crate::{
 ///
 /// ```
 /// # use mls_framing::__doc::*;
-/// # use mls_crypto::{CryptoProvider, RustCrypto};
+/// # use mls_crypto::CryptoProvider;
+/// # use mls_rustcrypto::RustCrypto;
 /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
 /// let (key, public) = signer(&suite, 1);
 /// let gc = group_context(CipherSuite(1));

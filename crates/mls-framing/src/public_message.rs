@@ -21,7 +21,8 @@ use crate::{
 ///
 /// ```
 /// # use mls_framing::__doc::*;
-/// # use mls_crypto::{CryptoProvider, RustCrypto};
+/// # use mls_crypto::CryptoProvider;
+/// # use mls_rustcrypto::RustCrypto;
 /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
 /// let (key, public) = signer(&suite, 1);
 /// let gc = group_context(CipherSuite(1));
@@ -119,7 +120,8 @@ impl PublicMessage {
     ///
     /// ```
     /// # use mls_framing::__doc::*;
-    /// # use mls_crypto::{CryptoProvider, RustCrypto};
+    /// # use mls_crypto::CryptoProvider;
+    /// # use mls_rustcrypto::RustCrypto;
     /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
     /// let (key, public) = signer(&suite, 1);
     /// let gc = group_context(CipherSuite(1));
@@ -266,7 +268,8 @@ impl PublicMessage {
     ///
     /// ```
     /// # use mls_framing::__doc::*;
-    /// # use mls_crypto::{CryptoProvider, RustCrypto};
+    /// # use mls_crypto::CryptoProvider;
+    /// # use mls_rustcrypto::RustCrypto;
     /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
     /// let (key, public) = signer(&suite, 1);
     /// let gc = group_context(CipherSuite(1));

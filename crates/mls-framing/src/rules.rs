@@ -94,7 +94,8 @@ fn check_sender_content(content: &FramedContent) -> Result<(), FramingError> {
 ///
 /// ```
 /// # use mls_framing::__doc::*;
-/// # use mls_crypto::{CryptoProvider, RustCrypto};
+/// # use mls_crypto::CryptoProvider;
+/// # use mls_rustcrypto::RustCrypto;
 /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
 /// let (_, _, kp) = key_package(&suite, 1);
 /// let key = kp.leaf_node.signature_key.clone();
@@ -139,7 +140,8 @@ pub fn embedded_signature_key(content: &FramedContent) -> Option<&SignaturePubli
 ///
 /// ```
 /// # use mls_framing::__doc::*;
-/// # use mls_crypto::{CryptoProvider, RustCrypto};
+/// # use mls_crypto::CryptoProvider;
+/// # use mls_rustcrypto::RustCrypto;
 /// use mls_types::Credential;
 /// let mut gc = group_context(CipherSuite(1));
 /// let ds_key = SignaturePublicKey(vec![1; 32]);

@@ -89,7 +89,8 @@ pub struct EncryptedGroupSecrets {
 ///
 /// ```
 /// # use mls_framing::__doc::*;
-/// # use mls_crypto::{CryptoProvider, RustCrypto};
+/// # use mls_crypto::CryptoProvider;
+/// # use mls_rustcrypto::RustCrypto;
 /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
 /// let (sig_key, sig_pub) = signer(&suite, 1);
 /// let (_, init, kp) = key_package(&suite, 2);
@@ -218,7 +219,8 @@ impl Welcome {
     ///
     /// ```
     /// # use mls_framing::__doc::*;
-    /// # use mls_crypto::{CryptoProvider, RustCrypto};
+    /// # use mls_crypto::CryptoProvider;
+    /// # use mls_rustcrypto::RustCrypto;
     /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
     /// let (sig_key, _) = signer(&suite, 1);
     /// let (_, _, kp) = key_package(&suite, 2);

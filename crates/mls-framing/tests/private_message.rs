@@ -5,10 +5,11 @@ mod common;
 
 use common::*;
 use mls_codec::Encode;
-use mls_crypto::{CipherSuiteProvider, Rng, RustCryptoSuite, SignaturePublicKey};
+use mls_crypto::{CipherSuiteProvider, CipherSuiteProviderExt, Rng, SignaturePublicKey};
 use mls_framing::__doc::DocRng;
 use mls_framing::*;
 use mls_keyschedule::{sender_data_key_nonce, RatchetType, SecretTree};
+use mls_rustcrypto::RustCryptoSuite;
 use mls_types::tree_math::LeafIndex;
 use mls_types::GroupContext;
 

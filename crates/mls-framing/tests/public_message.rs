@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use mls_codec::{decode_exact, Encode};
-use mls_crypto::CipherSuiteProvider;
+use mls_crypto::{CipherSuiteProvider, CipherSuiteProviderExt};
 use mls_framing::*;
 use mls_keyschedule::TranscriptHashes;
 use mls_types::tree_math::LeafIndex;
@@ -13,7 +13,7 @@ use mls_types::ProposalType;
 
 /// Protects, encodes, decodes and unprotects; returns the received content.
 fn public_roundtrip(
-    suite: &mls_crypto::RustCryptoSuite,
+    suite: &mls_rustcrypto::RustCryptoSuite,
     ac: AuthenticatedContent,
     membership_key: Option<&[u8]>,
     gc: Option<&mls_types::GroupContext>,

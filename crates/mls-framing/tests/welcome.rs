@@ -4,7 +4,7 @@ mod common;
 
 use common::*;
 use mls_codec::{decode_exact, Encode};
-use mls_crypto::{CipherSuite, CipherSuiteProvider, HpkePublicKey, Secret};
+use mls_crypto::{CipherSuite, CipherSuiteProvider, CipherSuiteProviderExt, HpkePublicKey, Secret};
 use mls_framing::__doc::DocRng;
 use mls_framing::*;
 use mls_keyschedule::{JoinerSecret, PskSecret};

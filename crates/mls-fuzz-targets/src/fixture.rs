@@ -19,7 +19,7 @@
 
 use mls_codec::Encode;
 use mls_crypto::{
-    CipherSuite, CipherSuiteProvider, CryptoProvider, Rng, RustCrypto, RustCryptoSuite, Secret,
+    CipherSuite, CipherSuiteProvider, CipherSuiteProviderExt, CryptoProvider, Rng, Secret,
 };
 use mls_framing::{
     Add, AuthenticatedContent, ExtensionBody, ExternalSender, ExternalSenders, FramedContent,
@@ -31,6 +31,7 @@ use mls_group::{
     KeyPackageOptions,
 };
 use mls_keyschedule::{EpochSecrets, InMemoryPskStore, JoinerSecret, PskSecret};
+use mls_rustcrypto::{RustCrypto, RustCryptoSuite};
 use mls_types::Credential;
 use mls_types::GroupContext;
 

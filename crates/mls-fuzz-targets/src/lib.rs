@@ -12,12 +12,13 @@
 #![forbid(unsafe_code)]
 
 use mls_codec::{decode_exact, Decode, Encode, Reader};
-use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto, RustCryptoSuite};
+use mls_crypto::{CipherSuite, CryptoProvider};
 use mls_framing::{
     check_sender_rules, check_unique_extensions, find_extension, ApplicationId, Content,
     ExternalPub, ExternalSenders, GroupInfo, KeyPackage, MlsMessage, MlsMessageBody,
     PrivateMessageContent, RatchetTreeExtension, Welcome,
 };
+use mls_rustcrypto::{RustCrypto, RustCryptoSuite};
 use mls_treekem::{
     validate_leaf_node, LeafNodeContext, LeafValidationOptions, RatchetTree, TreeImportParams,
 };

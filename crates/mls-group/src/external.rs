@@ -194,7 +194,7 @@ fn external_proposals(
 /// without membership tag.
 ///
 /// ```
-/// # use mls_crypto::{CipherSuite, CryptoProvider, OsRng, RustCrypto};
+/// # use mls_crypto::{CipherSuite, CryptoProvider}; use mls_rustcrypto::{OsRng, RustCrypto};
 /// # use mls_group::*;
 /// # let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
 /// # let ds = ClientIdentity::generate(&suite, mls_types::Credential::Basic(b"ds".to_vec()), &mut OsRng).unwrap();

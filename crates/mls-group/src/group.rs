@@ -25,7 +25,7 @@ use crate::{ClientIdentity, GroupConfig, GroupError, GroupPolicy, Member};
 /// lifetime checks is the caller's ([`Group::set_time`]).
 ///
 /// ```
-/// use mls_crypto::{CipherSuite, CryptoProvider, OsRng, RustCrypto};
+/// use mls_crypto::{CipherSuite, CryptoProvider}; use mls_rustcrypto::{OsRng, RustCrypto};
 /// use mls_group::{ClientIdentity, Group, GroupConfig};
 /// use mls_types::Credential;
 /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
@@ -169,7 +169,7 @@ impl<S: CipherSuiteProvider> Group<S> {
     /// member was removed ([`GroupError::Removed`]).
     ///
     /// ```
-    /// # use mls_crypto::{CipherSuite, CryptoProvider, OsRng, RustCrypto};
+    /// # use mls_crypto::{CipherSuite, CryptoProvider}; use mls_rustcrypto::{OsRng, RustCrypto};
     /// # use mls_group::{ClientIdentity, Group, GroupConfig};
     /// # let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
     /// # let alice = ClientIdentity::generate(&suite, mls_types::Credential::Basic(b"a".to_vec()), &mut OsRng).unwrap();

@@ -11,7 +11,7 @@ use crate::GroupError;
 /// identity can make many KeyPackages and join many groups.
 ///
 /// ```
-/// use mls_crypto::{CipherSuite, CryptoProvider, OsRng, RustCrypto};
+/// use mls_crypto::{CipherSuite, CryptoProvider}; use mls_rustcrypto::{OsRng, RustCrypto};
 /// use mls_group::ClientIdentity;
 /// use mls_types::Credential;
 /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();

@@ -56,7 +56,7 @@ impl Default for KeyPackageOptions {
 /// (unless it is a last-resort KeyPackage).
 ///
 /// ```
-/// use mls_crypto::{CipherSuite, CryptoProvider, OsRng, RustCrypto};
+/// use mls_crypto::{CipherSuite, CryptoProvider}; use mls_rustcrypto::{OsRng, RustCrypto};
 /// use mls_group::{ClientIdentity, KeyPackageBundle, KeyPackageOptions, validate_key_package};
 /// use mls_types::Credential;
 /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();

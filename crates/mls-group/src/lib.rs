@@ -22,10 +22,10 @@
 //! messages to send. A failed operation leaves the group unchanged: tree
 //! changes are made under the ratchet tree's undo log and rolled back.
 //!
-//! `no_std` + `alloc`; the `std` feature only enables `OsRng` in `mls-crypto`.
+//! `no_std` + `alloc`; with `std` and `rustcrypto`, `OsRng` of `mls-rustcrypto` is re-exported.
 //!
 //! ```
-//! use mls_crypto::{CipherSuite, CryptoProvider, OsRng, RustCrypto};
+//! use mls_crypto::{CipherSuite, CryptoProvider}; use mls_rustcrypto::{OsRng, RustCrypto};
 //! use mls_group::*;
 //! use mls_types::Credential;
 //!
@@ -103,9 +103,9 @@ pub use staged::{CommitOrigin, StagedCommit};
 #[cfg(feature = "std")]
 extern crate std;
 
-/// The operating system's RNG (`std` feature).
-#[cfg(feature = "std")]
-pub use mls_crypto::OsRng;
+/// The operating system's RNG (`std` and `rustcrypto` features).
+#[cfg(all(feature = "std", feature = "rustcrypto"))]
+pub use mls_rustcrypto::OsRng;
 
 /// Seconds since the Unix epoch from the system clock, for
 /// [`Group::set_time`] (`std` feature; 0 if the clock is before 1970).

@@ -16,7 +16,7 @@ impl<S: CipherSuiteProvider> Group<S> {
     /// epoch, padded per [`crate::GroupConfig::padding`].
     ///
     /// ```
-    /// # use mls_crypto::{CipherSuite, CryptoProvider, OsRng, RustCrypto};
+    /// # use mls_crypto::{CipherSuite, CryptoProvider}; use mls_rustcrypto::{OsRng, RustCrypto};
     /// # use mls_group::{ClientIdentity, Group, GroupConfig};
     /// # let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
     /// # let alice = ClientIdentity::generate(&suite, mls_types::Credential::Basic(b"a".to_vec()), &mut OsRng).unwrap();

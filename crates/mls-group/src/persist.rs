@@ -39,7 +39,7 @@ impl<S: CipherSuiteProvider> Group<S> {
     /// [`take_state_changes`](Self::take_state_changes) has returned).
     ///
     /// ```
-    /// # use mls_crypto::{CipherSuite, CryptoProvider, OsRng, RustCrypto};
+    /// # use mls_crypto::{CipherSuite, CryptoProvider}; use mls_rustcrypto::{OsRng, RustCrypto};
     /// # use mls_group::*;
     /// # let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
     /// # let a = ClientIdentity::generate(&suite, mls_types::Credential::Basic(b"a".to_vec()), &mut OsRng).unwrap();

@@ -7,6 +7,7 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 use mls_codec::Encode;
 use mls_crypto::CipherSuiteProvider;
+use mls_crypto::CipherSuiteProviderExt;
 use mls_treekem::RatchetTree;
 use mls_types::tree_math::NodeIndex;
 use zeroize::Zeroizing;
@@ -107,7 +108,7 @@ impl<S: CipherSuiteProvider> Group<S> {
     /// [`to_state_bytes`](Self::to_state_bytes) does not depend on it.
     ///
     /// ```
-    /// # use mls_crypto::{CipherSuite, CryptoProvider, OsRng, RustCrypto};
+    /// # use mls_crypto::{CipherSuite, CryptoProvider}; use mls_rustcrypto::{OsRng, RustCrypto};
     /// # use mls_group::*;
     /// # use std::collections::BTreeMap;
     /// # let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
@@ -179,7 +180,7 @@ impl<S: CipherSuiteProvider> Group<S> {
     /// anyway).
     ///
     /// ```
-    /// # use mls_crypto::{CipherSuite, CryptoProvider, OsRng, RustCrypto};
+    /// # use mls_crypto::{CipherSuite, CryptoProvider}; use mls_rustcrypto::{OsRng, RustCrypto};
     /// # use mls_group::*;
     /// # let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
     /// # let a = ClientIdentity::generate(&suite, mls_types::Credential::Basic(b"a".to_vec()), &mut OsRng).unwrap();

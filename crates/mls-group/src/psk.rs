@@ -12,7 +12,7 @@ impl<S: CipherSuiteProvider> Group<S> {
     /// ([`Group::insert_external_psk`]).
     ///
     /// ```
-    /// # use mls_crypto::{CipherSuite, CryptoProvider, OsRng, RustCrypto, Secret};
+    /// # use mls_crypto::{CipherSuite, CryptoProvider, Secret}; use mls_rustcrypto::{OsRng, RustCrypto};
     /// # use mls_group::*;
     /// # let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
     /// # let a = ClientIdentity::generate(&suite, mls_types::Credential::Basic(b"a".to_vec()), &mut OsRng).unwrap();

@@ -6,9 +6,9 @@ mod common;
 
 use common::*;
 use mls_codec::{decode_exact, Encode};
-use mls_crypto::{OsRng, RustCryptoSuite};
 use mls_framing::{Add, CustomProposal, MlsMessage, Proposal, Sender};
 use mls_group::*;
+use mls_rustcrypto::{OsRng, RustCryptoSuite};
 use mls_types::tree_math::LeafIndex;
 use mls_types::{Capabilities, ProposalType};
 

@@ -4,17 +4,18 @@
 mod common;
 
 use common::*;
-use mls_crypto::{OsRng, Secret};
+use mls_crypto::Secret;
 use mls_framing::{
     ExtensionBody, ExternalSender, ExternalSenders, GroupContextExtensions, Proposal, Remove,
     Sender,
 };
 use mls_group::*;
+use mls_rustcrypto::OsRng;
 use mls_types::tree_math::LeafIndex;
 use mls_types::{ExtensionType, RequiredCapabilities};
 
 fn commit_and_deliver(
-    g: &mut [Group<mls_crypto::RustCryptoSuite>],
+    g: &mut [Group<mls_rustcrypto::RustCryptoSuite>],
     from: usize,
     proposals: Vec<Proposal>,
 ) -> StagedCommit {

@@ -9,9 +9,9 @@ mod common;
 use std::collections::BTreeMap;
 
 use common::*;
-use mls_crypto::{OsRng, RustCryptoSuite};
 use mls_framing::{Add, MlsMessage, Proposal, PublicMessage, Remove};
 use mls_group::*;
+use mls_rustcrypto::{OsRng, RustCryptoSuite};
 
 type G = Group<RustCryptoSuite>;
 type Store = BTreeMap<StateKey, Vec<u8>>;

@@ -6,9 +6,9 @@
 mod common;
 
 use common::*;
-use mls_crypto::OsRng;
 use mls_framing::{Proposal, Remove};
 use mls_group::*;
+use mls_rustcrypto::OsRng;
 use mls_types::tree_math::LeafIndex;
 
 fn lifecycle(suite_id: u16, format: HandshakeFormat) {

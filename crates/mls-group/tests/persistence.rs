@@ -4,9 +4,9 @@
 mod common;
 
 use common::*;
-use mls_crypto::{OsRng, RustCryptoSuite};
 use mls_framing::{Add, Proposal, Remove};
 use mls_group::*;
+use mls_rustcrypto::{OsRng, RustCryptoSuite};
 
 type G = Group<RustCryptoSuite>;
 

@@ -4,12 +4,12 @@
 mod common;
 
 use common::*;
-use mls_crypto::{OsRng, RustCryptoSuite};
 use mls_framing::{
     AuthenticatedContent, Commit, Content, ExternalInit, MlsMessage, MlsMessageBody, Proposal,
     ProposalOrRef, PublicMessage, WireFormat,
 };
 use mls_group::*;
+use mls_rustcrypto::{OsRng, RustCryptoSuite};
 use mls_types::tree_math::LeafIndex;
 
 type G = Group<RustCryptoSuite>;

@@ -3,9 +3,10 @@
 mod common;
 
 use common::*;
-use mls_crypto::{CipherSuite, OsRng};
+use mls_crypto::CipherSuite;
 use mls_group::*;
 use mls_keyschedule::ResumptionPskUsage;
+use mls_rustcrypto::OsRng;
 
 #[test]
 fn reinit_to_another_suite() {

@@ -5,16 +5,16 @@
 mod common;
 
 use common::*;
-use mls_crypto::OsRng;
 use mls_framing::{Proposal, Remove};
 use mls_group::*;
+use mls_rustcrypto::OsRng;
 
 /// Compile-time: the group types can be held across `.await` in a
 /// multi-threaded runtime and moved to worker threads.
 #[test]
 fn group_types_are_send_and_sync() {
     fn send_sync<T: Send + Sync>() {}
-    type S = mls_crypto::RustCryptoSuite;
+    type S = mls_rustcrypto::RustCryptoSuite;
     send_sync::<Group<S>>();
     send_sync::<PublicGroup<S>>();
     send_sync::<StagedCommit>();

@@ -1,6 +1,6 @@
 //! The MLS exporter (RFC 9420 §8.5).
 
-use mls_crypto::{labeled, CipherSuiteProvider, Secret};
+use mls_crypto::{labeled, CipherSuiteProvider, CipherSuiteProviderExt, Secret};
 
 use crate::{EpochSecrets, Error};
 
@@ -9,7 +9,8 @@ use crate::{EpochSecrets, Error};
 /// Hash(Context), Length)` (RFC 9420 §8.5).
 ///
 /// ```
-/// use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto};
+/// use mls_crypto::{CipherSuite, CryptoProvider};
+/// use mls_rustcrypto::RustCrypto;
 /// use mls_keyschedule::mls_exporter;
 ///
 /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
@@ -40,7 +41,8 @@ impl EpochSecrets {
     /// `MLS-Exporter(label, context, length)` of this epoch (RFC 9420 §8.5).
     ///
     /// ```
-    /// use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto, Secret};
+    /// use mls_crypto::{CipherSuite, CryptoProvider, Secret};
+    /// use mls_rustcrypto::RustCrypto;
     /// use mls_keyschedule::EpochSecrets;
     ///
     /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();

@@ -16,7 +16,8 @@ pub const EXTERNAL_INIT_EXPORTER_LABEL: &[u8] = b"MLS 1.0 external init secret";
 /// `init_secret`.
 ///
 /// ```
-/// use mls_crypto::{CipherSuite, CryptoProvider, Error, Rng, RustCrypto, Secret};
+/// use mls_crypto::{CipherSuite, CryptoProvider, Error, Rng, Secret};
+/// use mls_rustcrypto::RustCrypto;
 /// use mls_keyschedule::{external_init_sender, EpochSecrets};
 ///
 /// struct Fixed;

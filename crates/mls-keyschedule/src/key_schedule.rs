@@ -3,7 +3,7 @@
 //! secrets.
 
 use mls_codec::{Decode, Encode};
-use mls_crypto::{labeled, CipherSuite, CipherSuiteProvider, Rng, Secret};
+use mls_crypto::{labeled, CipherSuite, CipherSuiteProvider, CipherSuiteProviderExt, Rng, Secret};
 use zeroize::Zeroizing;
 
 use crate::lengths::{check_nh, check_suite, nh, nk, nn};
@@ -49,7 +49,8 @@ impl InitSecret {
 /// the starting point of a joiner's key schedule.
 ///
 /// ```
-/// use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto, Secret};
+/// use mls_crypto::{CipherSuite, CryptoProvider, Secret};
+/// use mls_rustcrypto::RustCrypto;
 /// use mls_keyschedule::{InitSecret, JoinerSecret, PskSecret};
 ///
 /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
@@ -90,7 +91,7 @@ impl JoinerSecret {
                 &zero
             }
         };
-        let prk = suite.kdf_extract(init_secret.as_bytes(), commit.as_bytes());
+        let prk = suite.kdf_extract(init_secret.as_bytes(), commit.as_bytes())?;
         let joiner =
             labeled::expand_with_label(suite, prk.as_bytes(), b"joiner", group_context, nh_len)?;
         Ok(JoinerSecret(joiner))
@@ -109,8 +110,12 @@ impl JoinerSecret {
 
     /// `KDF.Extract(joiner_secret, psk_secret)`, the unnamed secret from
     /// which the welcome and epoch secrets are derived.
-    fn member_secret<S: CipherSuiteProvider + ?Sized>(&self, suite: &S, psk: &PskSecret) -> Secret {
-        suite.kdf_extract(self.as_bytes(), psk.as_bytes())
+    fn member_secret<S: CipherSuiteProvider + ?Sized>(
+        &self,
+        suite: &S,
+        psk: &PskSecret,
+    ) -> Result<Secret, Error> {
+        Ok(suite.kdf_extract(self.as_bytes(), psk.as_bytes())?)
     }
 
     /// `welcome_secret = DeriveSecret(KDF.Extract(joiner_secret, psk_secret), "welcome")`.
@@ -119,7 +124,7 @@ impl JoinerSecret {
         suite: &S,
         psk_secret: &PskSecret,
     ) -> Result<WelcomeSecret, Error> {
-        let member = self.member_secret(suite, psk_secret);
+        let member = self.member_secret(suite, psk_secret)?;
         Ok(WelcomeSecret(labeled::derive_secret(
             suite,
             member.as_bytes(),
@@ -136,7 +141,7 @@ impl JoinerSecret {
         psk_secret: &PskSecret,
         group_context: &[u8],
     ) -> Result<EpochSecrets, Error> {
-        let member = self.member_secret(suite, psk_secret);
+        let member = self.member_secret(suite, psk_secret)?;
         epoch_secrets_from_member(suite, &member, group_context)
     }
 }
@@ -204,7 +209,8 @@ impl KeyScheduleOutput {
     ///
     /// ```
     /// use mls_codec::Encode;
-    /// use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto, Secret};
+    /// use mls_crypto::{CipherSuite, CryptoProvider, Secret};
+    /// use mls_rustcrypto::RustCrypto;
     /// use mls_keyschedule::{InitSecret, KeyScheduleOutput, PskSecret};
     /// use mls_types::GroupContext;
     ///
@@ -228,7 +234,7 @@ impl KeyScheduleOutput {
         psk_secret: &PskSecret,
     ) -> Result<Self, Error> {
         let joiner_secret = JoinerSecret::derive(suite, init_secret, commit_secret, group_context)?;
-        let member = joiner_secret.member_secret(suite, psk_secret);
+        let member = joiner_secret.member_secret(suite, psk_secret)?;
         let welcome_secret = WelcomeSecret(labeled::derive_secret(
             suite,
             member.as_bytes(),
@@ -355,7 +361,8 @@ impl EpochSecrets {
     /// [`EpochSecrets::from_state_bytes`].
     ///
     /// ```
-    /// use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto, Secret};
+    /// use mls_crypto::{CipherSuite, CryptoProvider, Secret};
+    /// use mls_rustcrypto::RustCrypto;
     /// use mls_keyschedule::EpochSecrets;
     /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
     /// let e = EpochSecrets::from_epoch_secret(&suite, &Secret::from(vec![1; 32])).unwrap();

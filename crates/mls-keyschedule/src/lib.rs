@@ -21,7 +21,8 @@
 //!
 //! ```
 //! use mls_codec::Encode;
-//! use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto, Secret};
+//! use mls_crypto::{CipherSuite, CryptoProvider, Secret};
+//! use mls_rustcrypto::RustCrypto;
 //! use mls_keyschedule::*;
 //! use mls_types::GroupContext;
 //! use mls_types::tree_math::LeafIndex;

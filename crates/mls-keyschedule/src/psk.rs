@@ -4,7 +4,7 @@
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use mls_codec::{Decode, Encode};
-use mls_crypto::{labeled, CipherSuiteProvider, Rng, Secret};
+use mls_crypto::{labeled, CipherSuiteProvider, CipherSuiteProviderExt, Rng, Secret};
 
 use crate::lengths::nh;
 use crate::Error;
@@ -191,7 +191,8 @@ impl PskStore for InMemoryPskStore {
 /// the all-zero `KDF.Nh` vector when there are none.
 ///
 /// ```
-/// use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto, Secret};
+/// use mls_crypto::{CipherSuite, CryptoProvider, Secret};
+/// use mls_rustcrypto::RustCrypto;
 /// use mls_keyschedule::{InMemoryPskStore, PreSharedKeyID, Psk, PskSecret};
 ///
 /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
@@ -272,7 +273,7 @@ where
             count: count16,
         }
         .to_bytes()?;
-        let extracted = suite.kdf_extract(zero.as_bytes(), value.as_bytes());
+        let extracted = suite.kdf_extract(zero.as_bytes(), value.as_bytes())?;
         let input = labeled::expand_with_label(
             suite,
             extracted.as_bytes(),
@@ -280,7 +281,7 @@ where
             &label,
             nh_len,
         )?;
-        psk_secret = suite.kdf_extract(input.as_bytes(), psk_secret.as_bytes());
+        psk_secret = suite.kdf_extract(input.as_bytes(), psk_secret.as_bytes())?;
     }
     Ok(PskSecret(psk_secret))
 }

@@ -298,7 +298,8 @@ impl LeafRatchets {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto};
+    use mls_crypto::{CipherSuite, CryptoProvider};
+    use mls_rustcrypto::RustCrypto;
 
     /// A ratchet about to reach the last generation, without 2^32 steps.
     fn near_end(next_generation: u64) -> HashRatchet {

@@ -24,7 +24,8 @@ use crate::{EpochSecrets, Error, RatchetKey, RatchetType, SecretTreeConfig};
 /// kept within the limits of the [`SecretTreeConfig`].
 ///
 /// ```
-/// use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto, Secret};
+/// use mls_crypto::{CipherSuite, CryptoProvider, Secret};
+/// use mls_rustcrypto::RustCrypto;
 /// use mls_keyschedule::{Error, RatchetType, SecretTree, SecretTreeConfig};
 /// use mls_types::tree_math::LeafIndex;
 ///
@@ -148,7 +149,8 @@ impl SecretTree {
     /// step any ratchet.
     ///
     /// ```
-    /// use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto, Secret};
+    /// use mls_crypto::{CipherSuite, CryptoProvider, Secret};
+    /// use mls_rustcrypto::RustCrypto;
     /// use mls_keyschedule::{Error, RatchetType, SecretTree, SecretTreeConfig};
     /// use mls_types::tree_math::LeafIndex;
     ///
@@ -186,7 +188,8 @@ impl SecretTree {
     /// any other change to this tree, or drop it to keep the change.
     ///
     /// ```
-    /// use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto, Secret};
+    /// use mls_crypto::{CipherSuite, CryptoProvider, Secret};
+    /// use mls_rustcrypto::RustCrypto;
     /// use mls_keyschedule::{Error, RatchetType, SecretTree, SecretTreeConfig};
     /// use mls_types::tree_math::LeafIndex;
     ///
@@ -457,7 +460,8 @@ impl SecretTree {
     /// drop. Restore with [`SecretTree::from_state_bytes`].
     ///
     /// ```
-    /// use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto, Secret};
+    /// use mls_crypto::{CipherSuite, CryptoProvider, Secret};
+    /// use mls_rustcrypto::RustCrypto;
     /// use mls_keyschedule::{RatchetType, SecretTree, SecretTreeConfig};
     /// use mls_types::tree_math::LeafIndex;
     /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();

@@ -21,7 +21,8 @@ pub fn ciphertext_sample<'a, S: CipherSuiteProvider + ?Sized>(
 /// (RFC 9420 §6.3.2).
 ///
 /// ```
-/// use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto};
+/// use mls_crypto::{CipherSuite, CryptoProvider};
+/// use mls_rustcrypto::RustCrypto;
 /// use mls_keyschedule::sender_data_key_nonce;
 ///
 /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();

@@ -2,7 +2,7 @@
 
 use alloc::vec::Vec;
 use mls_codec::write_vector_bytes;
-use mls_crypto::CipherSuiteProvider;
+use mls_crypto::{CipherSuiteProvider, CipherSuiteProviderExt};
 use subtle::ConstantTimeEq;
 
 use crate::{EpochSecrets, Error};
@@ -10,7 +10,8 @@ use crate::{EpochSecrets, Error};
 /// The two running transcript hashes of a group (RFC 9420 §8.2).
 ///
 /// ```
-/// use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto};
+/// use mls_crypto::{CipherSuite, CryptoProvider};
+/// use mls_rustcrypto::RustCrypto;
 /// use mls_keyschedule::TranscriptHashes;
 ///
 /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
@@ -56,7 +57,8 @@ impl TranscriptHashes {
 /// `confirmed_input` is the encoded ConfirmedTranscriptHashInput.
 ///
 /// ```
-/// use mls_crypto::{CipherSuite, CipherSuiteProvider, CryptoProvider, RustCrypto};
+/// use mls_crypto::{CipherSuite, CipherSuiteProviderExt, CryptoProvider};
+/// use mls_rustcrypto::RustCrypto;
 /// use mls_keyschedule::confirmed_transcript_hash;
 ///
 /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
@@ -77,7 +79,8 @@ pub fn confirmed_transcript_hash<S: CipherSuiteProvider + ?Sized>(
 /// next to the interim hash.
 ///
 /// ```
-/// use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto};
+/// use mls_crypto::{CipherSuite, CryptoProvider};
+/// use mls_rustcrypto::RustCrypto;
 /// use mls_keyschedule::{confirmed_transcript_hash, confirmed_transcript_hash_of_parts};
 ///
 /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
@@ -102,7 +105,8 @@ pub fn confirmed_transcript_hash_of_parts<S: CipherSuiteProvider + ?Sized>(
 /// is `struct { MAC confirmation_tag; }` and `MAC` is `opaque<V>` (RFC 9420 §8.2).
 ///
 /// ```
-/// use mls_crypto::{CipherSuite, CipherSuiteProvider, CryptoProvider, RustCrypto};
+/// use mls_crypto::{CipherSuite, CipherSuiteProviderExt, CryptoProvider};
+/// use mls_rustcrypto::RustCrypto;
 /// use mls_keyschedule::interim_transcript_hash;
 ///
 /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
@@ -129,7 +133,8 @@ pub fn interim_transcript_hash<S: CipherSuiteProvider + ?Sized>(
 /// (RFC 9420 §6.1).
 ///
 /// ```
-/// use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto};
+/// use mls_crypto::{CipherSuite, CryptoProvider};
+/// use mls_rustcrypto::RustCrypto;
 /// use mls_keyschedule::{confirmation_tag, verify_confirmation_tag, Error};
 ///
 /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();

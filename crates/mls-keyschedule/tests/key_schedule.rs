@@ -2,13 +2,12 @@
 //! external joiners reach the members' epoch.
 
 use mls_codec::{decode_exact, Encode};
-use mls_crypto::{
-    CipherSuite, CipherSuiteProvider, CryptoProvider, Rng, RustCrypto, RustCryptoSuite, Secret,
-};
+use mls_crypto::{CipherSuite, CipherSuiteProvider, CryptoProvider, Rng, Secret};
 use mls_keyschedule::{
     external_init_sender, EpochSecrets, Error, InitSecret, JoinerSecret, KeyScheduleOutput,
     PskSecret, SecretTreeConfig,
 };
+use mls_rustcrypto::{RustCrypto, RustCryptoSuite};
 use mls_types::GroupContext;
 use mls_types::{Extension, ExtensionType};
 

@@ -1,10 +1,11 @@
 //! Pre-shared keys (RFC 9420 §8.4).
 
 use mls_codec::{decode_exact, Encode};
-use mls_crypto::{CipherSuite, CryptoProvider, Rng, RustCrypto, RustCryptoSuite, Secret};
+use mls_crypto::{CipherSuite, CryptoProvider, Rng, Secret};
 use mls_keyschedule::{
     Error, InMemoryPskStore, PreSharedKeyID, Psk, PskLabel, PskSecret, PskStore, ResumptionPskUsage,
 };
+use mls_rustcrypto::{RustCrypto, RustCryptoSuite};
 
 struct CounterRng(u8);
 impl Rng for CounterRng {

@@ -1,7 +1,8 @@
 //! The secret tree's deletion schedule and out-of-order policy (RFC 9420 §9.2).
 
-use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto, RustCryptoSuite, Secret};
+use mls_crypto::{CipherSuite, CryptoProvider, Secret};
 use mls_keyschedule::{Error, RatchetType, SecretTree, SecretTreeConfig};
+use mls_rustcrypto::{RustCrypto, RustCryptoSuite};
 use mls_types::tree_math::LeafIndex;
 
 const APP: RatchetType = RatchetType::Application;

@@ -1,7 +1,8 @@
 //! Transcript hashes and confirmation tags (RFC 9420 §8.2).
 
-use mls_crypto::{CipherSuite, CipherSuiteProvider, CryptoProvider, RustCrypto, Secret};
+use mls_crypto::{CipherSuite, CipherSuiteProvider, CryptoProvider, Secret};
 use mls_keyschedule::{confirmed_transcript_hash, EpochSecrets, Error, TranscriptHashes};
+use mls_rustcrypto::RustCrypto;
 
 #[test]
 fn two_epochs_of_transcript() {

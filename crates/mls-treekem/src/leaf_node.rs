@@ -36,7 +36,8 @@ impl LeafNodeSource {
 /// `LeafNode` (RFC 9420 §7.2): a member's keys, credential, capabilities and signature.
 ///
 /// ```
-/// use mls_crypto::{CipherSuite, CipherSuiteProvider, CryptoProvider, HpkePublicKey, RustCrypto};
+/// use mls_crypto::{CipherSuite, CipherSuiteProvider, CryptoProvider, HpkePublicKey};
+/// use mls_rustcrypto::RustCrypto;
 /// use mls_treekem::{LeafNode, LeafNodeSource};
 /// use mls_types::{Capabilities, Credential, Lifetime};
 /// # struct R(u8);

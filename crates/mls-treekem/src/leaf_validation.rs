@@ -116,7 +116,8 @@ impl LeafValidationOptions {
 ///
 /// ```
 /// use mls_treekem::{validate_leaf_node, LeafNodeContext, LeafValidationOptions, TreeError};
-/// use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto};
+/// use mls_crypto::{CipherSuite, CryptoProvider};
+/// use mls_rustcrypto::RustCrypto;
 /// let cs = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
 /// let leaf = mls_treekem::__doc_leaf(1); // unsigned
 /// let ctx = LeafNodeContext::KeyPackage;

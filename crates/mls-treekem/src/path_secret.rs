@@ -15,7 +15,8 @@ pub fn next_path_secret<S: CipherSuiteProvider + ?Sized>(
 /// `KEM.DeriveKeyPair(DeriveSecret(path_secret, "node"))` (RFC 9420 §7.4).
 ///
 /// ```
-/// use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto, Secret};
+/// use mls_crypto::{CipherSuite, CryptoProvider, Secret};
+/// use mls_rustcrypto::RustCrypto;
 /// use mls_treekem::node_key_pair;
 /// let cs = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
 /// let kp = node_key_pair(&cs, &Secret::from(vec![1u8; 32])).unwrap();

@@ -1,7 +1,7 @@
 //! Our `mls-group` behind the common traits.
 
 use mls_codec::Encode;
-use mls_crypto::{CipherSuite, CryptoProvider, OsRng, RustCrypto, RustCryptoSuite, Secret};
+use mls_crypto::{CipherSuite, CryptoProvider, Secret};
 use mls_framing::{
     Add, GroupContextExtensions, KeyPackage, MlsMessage, MlsMessageBody, Proposal, Remove,
 };
@@ -10,6 +10,7 @@ use mls_group::{
     JoinOptions, KeyPackageBundle, KeyPackageOptions, ProcessedMessage,
 };
 use mls_keyschedule::ResumptionPskUsage;
+use mls_rustcrypto::{OsRng, RustCrypto, RustCryptoSuite};
 use mls_treekem::RatchetTree;
 use mls_types::{Capabilities, Credential, Extension, ExtensionType, RequiredCapabilities};
 

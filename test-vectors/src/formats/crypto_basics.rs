@@ -2,8 +2,9 @@
 
 use mls_crypto::{
     labeled, CipherSuite, CipherSuiteProvider, CryptoProvider, HpkeCiphertext, HpkePrivateKey,
-    HpkePublicKey, RustCrypto, RustCryptoSuite, SignaturePrivateKey, SignaturePublicKey,
+    HpkePublicKey, SignaturePrivateKey, SignaturePublicKey,
 };
+use mls_rustcrypto::{RustCrypto, RustCryptoSuite};
 use serde_json::Value;
 
 use crate::hexjson::{bytes, expect_eq, object, string, uint};

@@ -2,8 +2,9 @@
 //! epochs, with the exporter (§8.5) and the external key pair (§8.3).
 
 use mls_codec::Encode;
-use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto, RustCryptoSuite, Secret};
+use mls_crypto::{CipherSuite, CryptoProvider, Secret};
 use mls_keyschedule::{InitSecret, JoinerSecret, KeyScheduleOutput, PskSecret};
+use mls_rustcrypto::{RustCrypto, RustCryptoSuite};
 use mls_types::GroupContext;
 use serde_json::Value;
 

@@ -3,14 +3,13 @@
 //! application data sent by leaf 1 of a two-member group.
 
 use mls_codec::{decode_exact, Encode};
-use mls_crypto::{
-    CipherSuiteProvider, RustCryptoSuite, Secret, SignaturePrivateKey, SignaturePublicKey,
-};
+use mls_crypto::{CipherSuiteProvider, Secret, SignaturePrivateKey, SignaturePublicKey};
 use mls_framing::{
     AuthenticatedContent, Commit, Content, FramedContent, FramingError, MlsMessage, Padding,
     PrivateMessage, Proposal, PublicMessage, Sender, WireFormat,
 };
 use mls_keyschedule::{SecretTree, SecretTreeConfig};
+use mls_rustcrypto::RustCryptoSuite;
 use mls_types::tree_math::LeafIndex;
 use mls_types::GroupContext;
 use serde_json::Value;

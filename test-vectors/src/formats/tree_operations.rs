@@ -2,7 +2,8 @@
 //! ratchet tree (RFC 9420 §12.1.1–§12.1.3, §7.7).
 
 use mls_codec::{Decode, Reader};
-use mls_crypto::{CipherSuite, CryptoProvider, HpkePublicKey, RustCrypto};
+use mls_crypto::{CipherSuite, CryptoProvider, HpkePublicKey};
+use mls_rustcrypto::RustCrypto;
 use mls_treekem::{LeafNode, RatchetTree};
 use mls_types::tree_math::LeafIndex;
 use mls_types::Extension;

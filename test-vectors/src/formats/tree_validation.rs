@@ -1,7 +1,8 @@
 //! `tree-validation.json`: resolutions, tree hashes, parent hashes and leaf
 //! signatures of a ratchet tree (RFC 9420 §4.1.1, §7.3, §7.8, §7.9.2).
 
-use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto};
+use mls_crypto::{CipherSuite, CryptoProvider};
+use mls_rustcrypto::RustCrypto;
 use mls_treekem::{LeafNodeContext, RatchetTree};
 use mls_types::tree_math::NodeIndex;
 use serde_json::Value;

@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 
 use mls_codec::{decode_exact, Encode};
 use mls_crypto::{
-    CipherSuite, CipherSuiteProvider, CryptoProvider, HpkePrivateKey, RustCrypto, RustCryptoSuite,
-    Secret, SignaturePrivateKey,
+    CipherSuite, CipherSuiteProvider, CryptoProvider, HpkePrivateKey, Secret, SignaturePrivateKey,
 };
+use mls_rustcrypto::{RustCrypto, RustCryptoSuite};
 use mls_treekem::{RatchetTree, TreePrivateKeys, UpdatePath};
 use mls_types::tree_math::{LeafIndex, NodeIndex};
 use serde_json::Value;

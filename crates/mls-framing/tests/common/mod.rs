@@ -2,12 +2,13 @@
 #![allow(dead_code)]
 
 use mls_crypto::{
-    CipherSuite, CipherSuiteProvider, CryptoProvider, HpkeCiphertext, HpkePublicKey, RustCrypto,
-    RustCryptoSuite, Secret, SignaturePublicKey,
+    CipherSuite, CipherSuiteProvider, CryptoProvider, HpkeCiphertext, HpkePublicKey, Secret,
+    SignaturePublicKey,
 };
 use mls_framing::__doc::{self, DocRng};
 use mls_framing::*;
 use mls_keyschedule::{JoinerSecret, PskSecret, SecretTree, SecretTreeConfig};
+use mls_rustcrypto::{RustCrypto, RustCryptoSuite};
 use mls_treekem::{LeafNodeSource, Node, ParentNode, UpdatePath, UpdatePathNode};
 use mls_types::tree_math::LeafIndex;
 use mls_types::GroupContext;

@@ -1,9 +1,10 @@
 //! Shared helpers for the integration tests.
 #![allow(dead_code)]
 
-use mls_crypto::{CipherSuite, CryptoProvider, OsRng, RustCrypto, RustCryptoSuite};
+use mls_crypto::{CipherSuite, CryptoProvider};
 use mls_framing::{Add, MlsMessage, Proposal};
 use mls_group::*;
+use mls_rustcrypto::{OsRng, RustCrypto, RustCryptoSuite};
 use mls_types::Credential;
 
 pub fn suite(id: u16) -> RustCryptoSuite {

@@ -4,7 +4,8 @@
 
 use alloc::vec::Vec;
 use mls_codec::Encode;
-use mls_crypto::{CipherSuite, CryptoProvider, HpkePublicKey, RustCrypto};
+use mls_crypto::{CipherSuite, CryptoProvider, HpkePublicKey};
+use mls_rustcrypto::RustCrypto;
 
 use super::*;
 use crate::{CredentialType, ExtensionType, ProposalType};

@@ -63,7 +63,8 @@ struct CachedHash {
 /// persisting them, leaves out the node encodings cached with them.
 ///
 /// ```
-/// use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto};
+/// use mls_crypto::{CipherSuite, CryptoProvider};
+/// use mls_rustcrypto::RustCrypto;
 /// use mls_treekem::RatchetTree;
 /// use mls_types::tree_math::LeafIndex;
 /// let cs = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();

@@ -26,7 +26,8 @@ impl RatchetTree {
     /// [`rollback_changes`](Self::rollback_changes) can undo them.
     ///
     /// ```
-    /// use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto};
+    /// use mls_crypto::{CipherSuite, CryptoProvider};
+    /// use mls_rustcrypto::RustCrypto;
     /// use mls_treekem::RatchetTree;
     /// use mls_types::tree_math::LeafIndex;
     /// let cs = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();

@@ -3,7 +3,7 @@
 
 use alloc::vec::Vec;
 use mls_codec::Encode;
-use mls_crypto::{CipherSuiteProvider, HpkePublicKey};
+use mls_crypto::{CipherSuiteProvider, CipherSuiteProviderExt, HpkePublicKey};
 
 use super::RatchetTree;
 use crate::tree_math::{self, NodeIndex};

@@ -47,7 +47,8 @@ impl RatchetTree {
     /// `None` if `x` is blank or outside the tree (no record).
     ///
     /// ```
-    /// use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto};
+    /// use mls_crypto::{CipherSuite, CryptoProvider};
+    /// use mls_rustcrypto::RustCrypto;
     /// use mls_treekem::RatchetTree;
     /// use mls_types::tree_math::NodeIndex;
     /// let cs = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();

@@ -4,7 +4,8 @@
 
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
-use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto, RustCryptoSuite};
+use mls_crypto::{CipherSuite, CryptoProvider};
+use mls_rustcrypto::{RustCrypto, RustCryptoSuite};
 
 use super::bookkeeping_tests::{check_bookkeeping, leaf, random_op, Xs};
 use super::*;

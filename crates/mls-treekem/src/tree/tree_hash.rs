@@ -3,7 +3,7 @@
 use alloc::vec::Vec;
 use core::ops::Range;
 use mls_codec::Encode;
-use mls_crypto::CipherSuiteProvider;
+use mls_crypto::{CipherSuiteProvider, CipherSuiteProviderExt};
 
 use super::RatchetTree;
 use crate::tree_math::{self, LeafIndex, NodeIndex};
@@ -106,7 +106,8 @@ impl RatchetTree {
     /// The tree hash of the root (RFC 9420 §7.8), recomputing changed nodes.
     ///
     /// ```
-    /// use mls_crypto::{CipherSuite, CryptoProvider, RustCrypto};
+    /// use mls_crypto::{CipherSuite, CryptoProvider};
+    /// use mls_rustcrypto::RustCrypto;
     /// use mls_treekem::RatchetTree;
     /// let cs = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
     /// let mut tree = RatchetTree::new(mls_treekem::__doc_leaf(1));

@@ -3,7 +3,9 @@
 //! which contains the new tree hash — the encryption of the path secrets.
 
 use alloc::vec::Vec;
-use mls_crypto::{labeled, CipherSuiteProvider, HpkePublicKey, Rng, Secret};
+use mls_crypto::{
+    labeled, CipherSuiteProvider, CipherSuiteProviderExt, HpkePublicKey, Rng, Secret,
+};
 
 use super::{recipients, sorted, UPDATE_PATH_NODE_LABEL};
 use crate::path_secret::{next_path_secret, node_key_pair};
@@ -83,7 +85,8 @@ impl RatchetTree {
     /// crypto provider or the random source).
     ///
     /// ```
-    /// use mls_crypto::{CipherSuite, CipherSuiteProvider, CryptoProvider, Error, Rng, RustCrypto};
+    /// use mls_crypto::{CipherSuite, CipherSuiteProvider, CryptoProvider, Error, Rng};
+    /// use mls_rustcrypto::RustCrypto;
     /// use mls_treekem::{LeafNode, LeafNodeSource, RatchetTree, TreePrivateKeys};
     /// use mls_types::{tree_math::LeafIndex, Capabilities, Credential, Lifetime};
     /// struct Xs(u64);

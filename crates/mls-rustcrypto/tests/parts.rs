@@ -9,10 +9,11 @@ mod common;
 
 use common::{suites, TestRng};
 use mls_crypto::{
-    labeled, CipherSuite, CipherSuiteProvider, Error, HpkeCiphertext, HpkeKeyPair, HpkePrivateKey,
-    HpkePublicKey, Rng, RustCryptoSuite, Secret, SignatureKeyPair, SignaturePrivateKey,
-    SignaturePublicKey,
+    labeled, BatchVerifyError, CipherSuite, CipherSuiteProvider, CipherSuiteProviderExt, Error,
+    HpkeCiphertext, HpkeKeyPair, HpkePrivateKey, HpkePublicKey, Rng, Secret, SignatureItem,
+    SignatureKeyPair, SignaturePrivateKey, SignaturePublicKey,
 };
+use mls_rustcrypto::RustCryptoSuite;
 
 /// A random split of `msg` into parts, empty parts included.
 fn split<'a>(msg: &'a [u8], rng: &mut TestRng) -> Vec<&'a [u8]> {
@@ -290,7 +291,8 @@ mod ed25519_strict {
     use curve25519_dalek::constants::EIGHT_TORSION;
     use curve25519_dalek::edwards::EdwardsPoint;
     use curve25519_dalek::scalar::Scalar;
-    use mls_crypto::{CryptoProvider, RustCrypto};
+    use mls_crypto::CryptoProvider;
+    use mls_rustcrypto::RustCrypto;
     use sha2::{Digest, Sha512};
 
     fn suite() -> RustCryptoSuite {
@@ -437,8 +439,9 @@ mod ed25519_strict {
     }
 }
 
-/// A provider with only the required methods: every scatter/gather
-/// operation takes the trait's default (concatenating) implementation.
+/// A provider with only the required methods: the batch operations take
+/// the trait's default (one-by-one) implementations, and the
+/// single-message forms come from `CipherSuiteProviderExt`.
 struct Defaults(RustCryptoSuite);
 
 impl CipherSuiteProvider for Defaults {
@@ -447,8 +450,8 @@ impl CipherSuiteProvider for Defaults {
     fn cipher_suite(&self) -> CipherSuite {
         self.0.cipher_suite()
     }
-    fn hash(&self, data: &[u8]) -> Vec<u8> {
-        self.0.hash(data)
+    fn hash_parts(&self, parts: &[&[u8]]) -> Vec<u8> {
+        self.0.hash_parts(parts)
     }
     fn hash_len(&self) -> usize {
         self.0.hash_len()
@@ -456,7 +459,7 @@ impl CipherSuiteProvider for Defaults {
     fn mac(&self, key: &[u8], data: &[u8]) -> Result<Vec<u8>, Error> {
         self.0.mac(key, data)
     }
-    fn kdf_extract(&self, salt: &[u8], ikm: &[u8]) -> Secret {
+    fn kdf_extract(&self, salt: &[u8], ikm: &[u8]) -> Result<Secret, Error> {
         self.0.kdf_extract(salt, ikm)
     }
     fn kdf_expand(&self, prk: &[u8], info: &[u8], len: usize) -> Result<Secret, Error> {
@@ -471,31 +474,37 @@ impl CipherSuiteProvider for Defaults {
     fn aead_nonce_len(&self) -> usize {
         self.0.aead_nonce_len()
     }
-    fn aead_seal(&self, k: &[u8], n: &[u8], aad: &[u8], pt: &[u8]) -> Result<Vec<u8>, Error> {
-        self.0.aead_seal(k, n, aad, pt)
+    fn aead_seal_in_place(
+        &self,
+        k: &[u8],
+        n: &[u8],
+        aad: &[u8],
+        buffer: &mut Vec<u8>,
+    ) -> Result<(), Error> {
+        self.0.aead_seal_in_place(k, n, aad, buffer)
     }
     fn aead_open(&self, k: &[u8], n: &[u8], aad: &[u8], ct: &[u8]) -> Result<Vec<u8>, Error> {
         self.0.aead_open(k, n, aad, ct)
     }
-    fn hpke_seal(
+    fn hpke_seal_parts(
         &self,
         pk: &HpkePublicKey,
-        info: &[u8],
+        info: &[&[u8]],
         aad: &[u8],
         pt: &[u8],
         rng: &mut dyn Rng,
     ) -> Result<HpkeCiphertext, Error> {
-        self.0.hpke_seal(pk, info, aad, pt, rng)
+        self.0.hpke_seal_parts(pk, info, aad, pt, rng)
     }
-    fn hpke_open(
+    fn hpke_open_parts(
         &self,
         sk: &HpkePrivateKey,
         pk: &HpkePublicKey,
-        info: &[u8],
+        info: &[&[u8]],
         aad: &[u8],
         ct: &HpkeCiphertext,
     ) -> Result<Vec<u8>, Error> {
-        self.0.hpke_open(sk, pk, info, aad, ct)
+        self.0.hpke_open_parts(sk, pk, info, aad, ct)
     }
     fn hpke_export_sender(
         &self,
@@ -539,11 +548,16 @@ impl CipherSuiteProvider for Defaults {
     fn signing_public_key(&self, key: &Self::SigningKey) -> SignaturePublicKey {
         self.0.signing_public_key(key)
     }
-    fn sign(&self, key: &Self::SigningKey, message: &[u8]) -> Result<Vec<u8>, Error> {
-        self.0.sign(key, message)
+    fn sign_parts(&self, key: &Self::SigningKey, parts: &[&[u8]]) -> Result<Vec<u8>, Error> {
+        self.0.sign_parts(key, parts)
     }
-    fn verify(&self, pk: &SignaturePublicKey, message: &[u8], sig: &[u8]) -> Result<(), Error> {
-        self.0.verify(pk, message, sig)
+    fn verify_parts(
+        &self,
+        pk: &SignaturePublicKey,
+        parts: &[&[u8]],
+        sig: &[u8],
+    ) -> Result<(), Error> {
+        self.0.verify_parts(pk, parts, sig)
     }
     fn signature_validate_public_key(&self, pk: &SignaturePublicKey) -> Result<(), Error> {
         self.0.signature_validate_public_key(pk)
@@ -551,44 +565,60 @@ impl CipherSuiteProvider for Defaults {
 }
 
 #[test]
-fn default_implementations_agree_with_the_overrides() {
+fn default_batch_operations_agree_with_the_overrides() {
     let mut rng = TestRng::new(7);
     for s in suites() {
         let d = Defaults(s.clone());
         let msg = rng.bytes(3000);
         let parts = split(&msg, &mut rng);
-        assert!(d.hash_parts(&parts) == s.hash_parts(&parts));
 
-        let kp = s.signature_generate(&mut rng).unwrap();
-        let key = s.signing_key(&kp.private).unwrap();
-        let sig = d.sign_parts(&key, &parts).unwrap();
-        assert!(sig == s.sign_parts(&key, &parts).unwrap());
-        d.verify_parts(&kp.public, &parts, &sig).unwrap();
-        let label_sig = labeled::sign_with_label(&d, &key, b"FramedContentTBS", &msg).unwrap();
-        assert!(
-            label_sig == labeled::sign_with_label(&s, &key, b"FramedContentTBS", &msg).unwrap()
-        );
-        labeled::verify_with_label(&d, &kp.public, b"FramedContentTBS", &msg, &label_sig).unwrap();
-
+        // hpke_seal_batch_parts: the default (one seal after another) and
+        // RustCrypto's (randomness drawn up front, one key schedule
+        // context, batched encapsulation) give the same bytes, so they
+        // draw the same randomness in the same order.
         let hkp = s.hpke_generate_key_pair(&mut rng).unwrap();
-        let a = d
-            .hpke_seal_parts(&hkp.public, &parts, b"", b"pt", &mut TestRng::new(8))
+        let other = s.hpke_generate_key_pair(&mut rng).unwrap();
+        let items = [
+            (&hkp.public, &b"x"[..]),
+            (&other.public, &b"y"[..]),
+            (&hkp.public, &msg[..]),
+        ];
+        let by_default = d
+            .hpke_seal_batch_parts(&parts, b"aad", &items, &mut TestRng::new(9))
             .unwrap();
-        let b = s
-            .hpke_seal_parts(&hkp.public, &parts, b"", b"pt", &mut TestRng::new(8))
-            .unwrap();
-        assert!(a == b);
-        assert_eq!(
-            d.hpke_open_parts(&hkp.private, &hkp.public, &parts, b"", &a)
-                .unwrap(),
-            b"pt"
-        );
-        let items = [(&hkp.public, &b"x"[..]), (&hkp.public, &b"y"[..])];
         assert!(
-            d.hpke_seal_batch_parts(&parts, b"", &items, &mut TestRng::new(9))
-                .unwrap()
-                == s.hpke_seal_batch_parts(&parts, b"", &items, &mut TestRng::new(9))
+            by_default
+                == s.hpke_seal_batch_parts(&parts, b"aad", &items, &mut TestRng::new(9))
                     .unwrap()
+        );
+        let mut seq = TestRng::new(9);
+        for ((pk, pt), ct) in items.iter().zip(&by_default) {
+            assert!(*ct == s.hpke_seal(pk, &msg, b"aad", pt, &mut seq).unwrap());
+        }
+        assert_eq!(
+            d.hpke_open_parts(
+                &other.private,
+                &other.public,
+                &parts,
+                b"aad",
+                &by_default[1]
+            )
+            .unwrap(),
+            b"y"
+        );
+        assert!(d
+            .hpke_seal_batch_parts(&parts, b"", &[], &mut common::FailingRng)
+            .unwrap()
+            .is_empty());
+        assert_eq!(
+            d.hpke_seal_batch_parts(&parts, b"", &items, &mut common::FailingRng),
+            Err(Error::RandomFailure)
+        );
+        let bad = HpkePublicKey(vec![1, 2, 3]);
+        let with_bad = [(&hkp.public, &b"x"[..]), (&bad, &b"y"[..])];
+        assert_eq!(
+            d.hpke_seal_batch_parts(&parts, b"", &with_bad, &mut TestRng::new(1)),
+            s.hpke_seal_batch_parts(&parts, b"", &with_bad, &mut TestRng::new(1)),
         );
         let ct = labeled::encrypt_with_label(&d, &hkp.public, b"Welcome", &msg, b"gs", &mut rng)
             .unwrap();
@@ -596,10 +626,52 @@ fn default_implementations_agree_with_the_overrides() {
             .unwrap();
         assert_eq!(pt, b"gs");
 
+        // verify_batch: the default (one by one) and RustCrypto's (Ed25519
+        // in batches) accept and reject alike, naming the same item.
+        let kp = s.signature_generate(&mut rng).unwrap();
+        let key = s.signing_key(&kp.private).unwrap();
+        let sigs: Vec<Vec<u8>> = (0..5u8).map(|i| s.sign(&key, &[i; 40]).unwrap()).collect();
+        let msgs: Vec<[u8; 40]> = (0..5u8).map(|i| [i; 40]).collect();
+        let mut batch: Vec<SignatureItem<'_>> = msgs
+            .iter()
+            .zip(&sigs)
+            .map(|(m, sig)| SignatureItem {
+                public_key: &kp.public,
+                message: m,
+                signature: sig,
+            })
+            .collect();
+        assert_eq!(d.verify_batch(&batch), Ok(()));
+        assert_eq!(s.verify_batch(&batch), Ok(()));
+        assert_eq!(d.verify_batch(&[]), Ok(()));
+        batch[3].message = b"changed";
+        batch[4].signature = &sigs[0];
+        let want = Err(BatchVerifyError {
+            index: 3,
+            error: Error::InvalidSignature,
+        });
+        assert_eq!(d.verify_batch(&batch), want);
+        assert_eq!(s.verify_batch(&batch), want);
+
+        // The single-message forms are the one-part operations.
+        let sig = d.sign(&key, &msg).unwrap();
+        assert!(sig == s.sign_parts(&key, &parts).unwrap());
+        d.verify(&kp.public, &msg, &sig).unwrap();
+        let label_sig = labeled::sign_with_label(&d, &key, b"FramedContentTBS", &msg).unwrap();
+        assert!(
+            label_sig == labeled::sign_with_label(&s, &key, b"FramedContentTBS", &msg).unwrap()
+        );
+        labeled::verify_with_label(&d, &kp.public, b"FramedContentTBS", &msg, &label_sig).unwrap();
+        assert!(d.hash(&msg) == s.hash_parts(&parts));
+
         let k = rng.bytes(s.aead_key_len());
         let n = rng.bytes(s.aead_nonce_len());
         let mut buffer = msg.clone();
-        d.aead_seal_in_place(&k, &n, b"", &mut buffer).unwrap();
-        assert!(buffer == s.aead_seal(&k, &n, b"", &msg).unwrap());
+        s.aead_seal_in_place(&k, &n, b"", &mut buffer).unwrap();
+        assert!(buffer == d.aead_seal(&k, &n, b"", &msg).unwrap());
+        assert_eq!(
+            d.aead_seal(&k[1..], &n, b"", &msg),
+            Err(Error::InvalidAeadKeyOrNonce)
+        );
     }
 }

@@ -1,32 +1,18 @@
-//! The RustCrypto provider: the seven RFC 9420 suites on the RustCrypto and
-//! dalek crates, with HPKE base mode implemented here from RFC 9180.
+//! The provider types: [`RustCrypto`] and [`RustCryptoSuite`].
 //!
 //! Each suite is split at construction into small enums (hash, AEAD, KEM,
 //! signature); operations dispatch on those, never on the suite number.
 
-mod aead;
-mod dhkem;
-#[cfg(any(feature = "suite-1", feature = "suite-3"))]
-mod ed25519_batch;
-mod hash;
-mod hpke;
-#[cfg(any(feature = "suite-2", feature = "suite-5", feature = "suite-7"))]
-mod nist;
-#[cfg(feature = "parallel")]
-mod parallel;
-mod signature;
-#[cfg(any(feature = "suite-1", feature = "suite-3"))]
-mod x25519;
-
 use alloc::vec::Vec;
 
-use self::aead::AeadAlg;
-use self::dhkem::KemAlg;
-use self::hash::HashAlg;
-use self::hpke::{Hpke, KeyScheduleContext};
-pub use self::signature::RustCryptoSigningKey;
-use self::signature::SigAlg;
-use crate::{
+use crate::aead::AeadAlg;
+use crate::dhkem::KemAlg;
+use crate::hash::HashAlg;
+use crate::hpke::{Hpke, KeyScheduleContext};
+#[cfg(feature = "parallel")]
+use crate::parallel;
+use crate::signature::{RustCryptoSigningKey, SigAlg};
+use mls_crypto::{
     batch, BatchVerifyError, CipherSuite, CipherSuiteProvider, CryptoProvider, Error,
     HpkeCiphertext, HpkeKeyPair, HpkePrivateKey, HpkePublicKey, Rng, Secret, SignatureItem,
     SignatureKeyPair, SignaturePrivateKey, SignaturePublicKey,
@@ -41,7 +27,8 @@ const MIN_SEALS_PER_THREAD: usize = 8;
 /// (`suite-1` … `suite-7`) is enabled.
 ///
 /// ```
-/// use mls_crypto::{CipherSuiteProvider, CryptoProvider, RustCrypto};
+/// use mls_crypto::{CipherSuiteProvider, CipherSuiteProviderExt, CryptoProvider};
+/// use mls_rustcrypto::RustCrypto;
 /// for cs in RustCrypto.supported_cipher_suites() {
 ///     let suite = RustCrypto.cipher_suite_provider(cs).unwrap();
 ///     assert_eq!(suite.hash(b"abc").len(), suite.hash_len());
@@ -71,7 +58,7 @@ impl CryptoProvider for RustCrypto {
 /// signatures in batches (see its documentation for how the result
 /// relates to one-by-one verification); other schemes one by one. With
 /// the `parallel` feature, `with_threads` spreads
-/// batch verification and [`hpke_seal_batch`](CipherSuiteProvider::hpke_seal_batch)
+/// batch verification and [`hpke_seal_batch_parts`](CipherSuiteProvider::hpke_seal_batch_parts)
 /// over several threads, with results identical to one thread.
 #[derive(Debug, Clone)]
 pub struct RustCryptoSuite {
@@ -172,14 +159,15 @@ impl RustCryptoSuite {
     }
 
     /// The same suite, running [`verify_batch`](CipherSuiteProvider::verify_batch)
-    /// and [`hpke_seal_batch`](CipherSuiteProvider::hpke_seal_batch) on up
+    /// and [`hpke_seal_batch_parts`](CipherSuiteProvider::hpke_seal_batch_parts) on up
     /// to `threads` threads (`std::thread::scope`; 0 counts as 1). Every
     /// result is identical to that of one thread: batch verification
     /// chunks have fixed boundaries, and the seals' randomness is drawn
     /// from the caller's `Rng` in order before the threads start.
     ///
     /// ```
-    /// use mls_crypto::{CipherSuite, RustCryptoSuite};
+    /// use mls_crypto::CipherSuite;
+    /// use mls_rustcrypto::RustCryptoSuite;
     /// let suite = RustCryptoSuite::new(CipherSuite(1)).unwrap().with_threads(2);
     /// assert_eq!(suite.threads(), 2);
     /// ```
@@ -283,9 +271,6 @@ impl CipherSuiteProvider for RustCryptoSuite {
         self.suite
     }
 
-    fn hash(&self, data: &[u8]) -> Vec<u8> {
-        self.hash.hash(data)
-    }
 
     fn hash_parts(&self, parts: &[&[u8]]) -> Vec<u8> {
         self.hash.hash_parts(parts)
@@ -299,12 +284,10 @@ impl CipherSuiteProvider for RustCryptoSuite {
         self.hash.mac(key, data)
     }
 
-    fn kdf_extract(&self, salt: &[u8], ikm: &[u8]) -> Secret {
-        // HMAC accepts every key length, so this cannot fail; the fallback
-        // keeps the function total without a panic path.
-        self.hash
-            .extract(salt, &[ikm])
-            .unwrap_or_else(|_| Secret::zero(self.hash.output_len()))
+    fn kdf_extract(&self, salt: &[u8], ikm: &[u8]) -> Result<Secret, Error> {
+        // HMAC accepts every key length, so this does not fail in practice;
+        // if it did, the error is returned (never a placeholder secret).
+        self.hash.extract(salt, &[ikm])
     }
 
     fn kdf_expand(&self, prk: &[u8], info: &[u8], len: usize) -> Result<Secret, Error> {
@@ -323,15 +306,6 @@ impl CipherSuiteProvider for RustCryptoSuite {
         self.aead.nonce_len()
     }
 
-    fn aead_seal(
-        &self,
-        key: &[u8],
-        nonce: &[u8],
-        aad: &[u8],
-        plaintext: &[u8],
-    ) -> Result<Vec<u8>, Error> {
-        self.aead.seal(key, nonce, aad, plaintext)
-    }
 
     fn aead_seal_in_place(
         &self,
@@ -353,16 +327,6 @@ impl CipherSuiteProvider for RustCryptoSuite {
         self.aead.open(key, nonce, aad, ciphertext)
     }
 
-    fn hpke_seal(
-        &self,
-        public_key: &HpkePublicKey,
-        info: &[u8],
-        aad: &[u8],
-        plaintext: &[u8],
-        rng: &mut dyn Rng,
-    ) -> Result<HpkeCiphertext, Error> {
-        self.hpke_seal_parts(public_key, &[info], aad, plaintext, rng)
-    }
 
     fn hpke_seal_parts(
         &self,
@@ -382,15 +346,6 @@ impl CipherSuiteProvider for RustCryptoSuite {
         })
     }
 
-    fn hpke_seal_batch(
-        &self,
-        info: &[u8],
-        aad: &[u8],
-        items: &[(&HpkePublicKey, &[u8])],
-        rng: &mut dyn Rng,
-    ) -> Result<Vec<HpkeCiphertext>, Error> {
-        self.hpke_seal_batch_parts(&[info], aad, items, rng)
-    }
 
     /// The key schedule context of `info` is computed once for the batch.
     fn hpke_seal_batch_parts(
@@ -407,16 +362,6 @@ impl CipherSuiteProvider for RustCryptoSuite {
         self.hpke_seal_many(&context, aad, items, rng)
     }
 
-    fn hpke_open(
-        &self,
-        private_key: &HpkePrivateKey,
-        public_key: &HpkePublicKey,
-        info: &[u8],
-        aad: &[u8],
-        ciphertext: &HpkeCiphertext,
-    ) -> Result<Vec<u8>, Error> {
-        self.hpke_open_parts(private_key, public_key, &[info], aad, ciphertext)
-    }
 
     fn hpke_open_parts(
         &self,
@@ -500,9 +445,6 @@ impl CipherSuiteProvider for RustCryptoSuite {
         key.public_key().clone()
     }
 
-    fn sign(&self, key: &RustCryptoSigningKey, message: &[u8]) -> Result<Vec<u8>, Error> {
-        self.sig.sign(key, &[message])
-    }
 
     /// Ed25519 and ECDSA hash the parts one after another; Ed448
     /// concatenates them (its crate signs only whole messages).
@@ -510,14 +452,6 @@ impl CipherSuiteProvider for RustCryptoSuite {
         self.sig.sign(key, parts)
     }
 
-    fn verify(
-        &self,
-        public_key: &SignaturePublicKey,
-        message: &[u8],
-        signature: &[u8],
-    ) -> Result<(), Error> {
-        self.sig.verify(&public_key.0, &[message], signature)
-    }
 
     /// As [`sign_parts`](Self::sign_parts): the parts are hashed one after
     /// another except for Ed448.
@@ -544,8 +478,8 @@ impl CipherSuiteProvider for RustCryptoSuite {
     fn verify_batch(&self, items: &[SignatureItem<'_>]) -> Result<(), BatchVerifyError> {
         match self.sig {
             #[cfg(any(feature = "suite-1", feature = "suite-3"))]
-            SigAlg::Ed25519 => ed25519_batch::verify(items, self.threads, |i| {
-                self.verify(i.public_key, i.message, i.signature)
+            SigAlg::Ed25519 => crate::ed25519_batch::verify(items, self.threads, |i| {
+                self.verify_parts(i.public_key, &[i.message], i.signature)
             }),
             #[allow(unreachable_patterns)]
             _ => self.verify_one_by_one(items),

@@ -7,9 +7,10 @@ mod common;
 
 use common::{suites, FailingRng, TestRng};
 use mls_crypto::{
-    batch, labeled, BatchVerifyError, CipherSuite, CipherSuiteProvider, Error, HpkePublicKey,
-    RustCryptoSuite, SignatureItem, SignaturePublicKey,
+    batch, labeled, BatchVerifyError, CipherSuite, CipherSuiteProvider, CipherSuiteProviderExt,
+    Error, HpkePublicKey, SignatureItem, SignaturePublicKey,
 };
+use mls_rustcrypto::RustCryptoSuite;
 
 /// `n` valid (key, message, signature) triples; a few keys sign several messages.
 fn signed(
@@ -301,8 +302,9 @@ mod ed25519 {
     use curve25519_dalek::constants::EIGHT_TORSION;
     use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint};
     use curve25519_dalek::scalar::Scalar;
+    use mls_crypto::CryptoProvider;
     use mls_crypto::Rng;
-    use mls_crypto::{CryptoProvider, RustCrypto};
+    use mls_rustcrypto::RustCrypto;
     use sha2::{Digest, Sha512};
 
     fn suite() -> RustCryptoSuite {
@@ -470,7 +472,8 @@ mod ed25519 {
 #[cfg(feature = "parallel")]
 mod parallel {
     use super::*;
-    use mls_crypto::{CryptoProvider, RustCrypto};
+    use mls_crypto::CryptoProvider;
+    use mls_rustcrypto::RustCrypto;
 
     #[test]
     fn threads_give_identical_results() {

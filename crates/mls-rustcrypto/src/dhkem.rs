@@ -4,14 +4,14 @@
 use alloc::vec::Vec;
 use zeroize::Zeroizing;
 
-use super::hash::HashAlg;
+use crate::hash::HashAlg;
 #[cfg(feature = "suite-2")]
-use super::nist::p256_impl;
+use crate::nist::p256_impl;
 #[cfg(feature = "suite-7")]
-use super::nist::p384_impl;
+use crate::nist::p384_impl;
 #[cfg(feature = "suite-5")]
-use super::nist::p521_impl;
-use crate::{Error, HpkeKeyPair, HpkePrivateKey, HpkePublicKey, Rng, Secret};
+use crate::nist::p521_impl;
+use mls_crypto::{Error, HpkeKeyPair, HpkePrivateKey, HpkePublicKey, Rng, Secret};
 
 /// A DHKEM.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -241,7 +241,7 @@ impl KemAlg {
                     return Err(Error::InvalidPrivateKey);
                 }
                 k.copy_from_slice(sk);
-                let shared = Zeroizing::new(super::x25519::x25519(&k, &pk));
+                let shared = Zeroizing::new(crate::x25519::x25519(&k, &pk));
                 if bool::from(subtle::ConstantTimeEq::ct_eq(&shared[..], &[0u8; 32][..])) {
                     return Err(Error::DhFailed);
                 }
@@ -351,7 +351,7 @@ impl KemAlg {
             .iter()
             .filter_map(|p| p.as_ref().ok().map(|(k, u)| (&**k, u)))
             .collect();
-        let mut done = super::x25519::encap_batch(&batch).into_iter();
+        let mut done = crate::x25519::encap_batch(&batch).into_iter();
         items
             .iter()
             .zip(prepared)

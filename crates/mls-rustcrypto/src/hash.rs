@@ -7,7 +7,7 @@ use hmac::{EagerHash, Hmac, KeyInit, Mac};
 use sha2::Digest;
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::{Error, Secret};
+use mls_crypto::{Error, Secret};
 
 /// The largest `Nh` of any suite (SHA-512).
 const MAX_HASH_LEN: usize = 64;
@@ -36,18 +36,6 @@ impl HashAlg {
             HashAlg::Sha384 => 48,
             #[cfg(any(feature = "suite-4", feature = "suite-5", feature = "suite-6"))]
             HashAlg::Sha512 => 64,
-        }
-    }
-
-    /// `Hash(data)`.
-    pub(crate) fn hash(self, data: &[u8]) -> Vec<u8> {
-        match self {
-            #[cfg(any(feature = "suite-1", feature = "suite-2", feature = "suite-3"))]
-            HashAlg::Sha256 => sha2::Sha256::digest(data).to_vec(),
-            #[cfg(feature = "suite-7")]
-            HashAlg::Sha384 => sha2::Sha384::digest(data).to_vec(),
-            #[cfg(any(feature = "suite-4", feature = "suite-5", feature = "suite-6"))]
-            HashAlg::Sha512 => sha2::Sha512::digest(data).to_vec(),
         }
     }
 

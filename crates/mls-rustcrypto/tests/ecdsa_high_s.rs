@@ -7,7 +7,8 @@
 mod common;
 
 use common::TestRng;
-use mls_crypto::{CipherSuite, CipherSuiteProvider, CryptoProvider, Error, RustCrypto};
+use mls_crypto::{CipherSuite, CipherSuiteProvider, CipherSuiteProviderExt, CryptoProvider, Error};
+use mls_rustcrypto::RustCrypto;
 
 macro_rules! high_s_test {
     ($name:ident, $feature:literal, $suite:expr, $krate:ident) => {

@@ -20,7 +20,7 @@ use aes_gcm::aead;
 )))]
 use chacha20poly1305::aead;
 
-use crate::Error;
+use mls_crypto::Error;
 
 /// The tag length of every suite AEAD.
 const TAG_LEN: usize = 16;

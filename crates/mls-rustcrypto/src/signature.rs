@@ -6,12 +6,12 @@ use core::fmt;
 use zeroize::Zeroizing;
 
 #[cfg(feature = "suite-2")]
-use super::nist::p256_impl;
+use crate::nist::p256_impl;
 #[cfg(feature = "suite-7")]
-use super::nist::p384_impl;
+use crate::nist::p384_impl;
 #[cfg(feature = "suite-5")]
-use super::nist::p521_impl;
-use crate::{Error, Rng, SignatureKeyPair, SignaturePrivateKey, SignaturePublicKey};
+use crate::nist::p521_impl;
+use mls_crypto::{Error, Rng, SignatureKeyPair, SignaturePrivateKey, SignaturePublicKey};
 
 /// How many random candidates ECDSA key generation draws before concluding
 /// that the random source is broken. A good source needs more than one

@@ -17,7 +17,7 @@ macro_rules! nist_curve {
             use $krate::elliptic_curve::sec1::ToSec1Point;
             use $krate::{PublicKey, SecretKey};
 
-            use crate::Error;
+            use mls_crypto::Error;
 
             /// `Nsk`: the length of a serialized private key (and of a coordinate).
             pub(crate) const NSK: usize = $nsk;

@@ -3,10 +3,10 @@
 
 use alloc::vec::Vec;
 
-use super::aead::AeadAlg;
-use super::dhkem::KemAlg;
-use super::hash::HashAlg;
-use crate::{Error, Rng, Secret};
+use crate::aead::AeadAlg;
+use crate::dhkem::KemAlg;
+use crate::hash::HashAlg;
+use mls_crypto::{Error, Rng, Secret};
 
 /// `mode_base` (RFC 9180 §5.1).
 const MODE_BASE: u8 = 0x00;

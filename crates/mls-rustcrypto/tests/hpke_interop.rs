@@ -13,7 +13,10 @@ mod common;
 
 use common::{HpkeRng, TestRng};
 use hpke::{Deserializable, Kem as _, OpModeR, OpModeS, Serializable};
-use mls_crypto::{CipherSuite, CipherSuiteProvider, CryptoProvider, HpkeCiphertext, RustCrypto};
+use mls_crypto::{
+    CipherSuite, CipherSuiteProvider, CipherSuiteProviderExt, CryptoProvider, HpkeCiphertext,
+};
+use mls_rustcrypto::RustCrypto;
 
 macro_rules! interop_test {
     ($name:ident, $feature:literal, $suite:expr, $kem:ty, $kdf:ty, $aead:ty) => {

@@ -42,7 +42,7 @@ use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::{IsIdentity, VartimeMultiscalarMul};
 use sha2::{Digest, Sha512};
 
-use crate::{BatchVerifyError, Error, SignatureItem};
+use mls_crypto::{BatchVerifyError, Error, SignatureItem};
 
 /// Signatures per multiscalar multiplication. Larger chunks cost a little
 /// less per signature (Pippenger's method) but more to re-verify one by
@@ -125,7 +125,7 @@ where
     };
     #[cfg(feature = "parallel")]
     if threads > 1 && chunks > 1 {
-        return super::parallel::in_ranges(chunks, threads, |r| run(r.start, r.end))
+        return crate::parallel::in_ranges(chunks, threads, |r| run(r.start, r.end))
             .into_iter()
             .collect();
     }
@@ -268,7 +268,10 @@ fn coefficients(seed: &[u8; 64], n: usize) -> Vec<Scalar> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{CipherSuite, CipherSuiteProvider, Rng, RustCryptoSuite, SignaturePublicKey};
+    use crate::RustCryptoSuite;
+    use mls_crypto::{
+        CipherSuite, CipherSuiteProvider, CipherSuiteProviderExt, Rng, SignaturePublicKey,
+    };
 
     struct Counter(u8);
     impl Rng for Counter {

@@ -3,7 +3,8 @@
 
 #![allow(dead_code)]
 
-use mls_crypto::{CryptoProvider, Error, Rng, RustCrypto, RustCryptoSuite};
+use mls_crypto::{CryptoProvider, Error, Rng};
+use mls_rustcrypto::{RustCrypto, RustCryptoSuite};
 
 /// The provider of every suite this build supports.
 pub fn suites() -> Vec<RustCryptoSuite> {
