@@ -275,6 +275,6 @@ impl Driver for Ours {
 pub fn record_bytes(changes: &[StateChange]) -> usize {
     changes
         .iter()
-        .map(|c| StateKey::ENCODED_LEN + c.value.as_ref().map_or(0, Vec::len))
+        .map(|c| StateKey::ENCODED_LEN + c.value.as_ref().map_or(0, |v| v.len()))
         .sum()
 }
