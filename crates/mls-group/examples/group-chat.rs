@@ -5,11 +5,7 @@
 //!
 //! `cargo run -p mls-group --example group-chat`
 
-use mls_crypto::{CipherSuite, CryptoProvider};
-use mls_framing::{Add, MlsMessage, Proposal, Remove};
 use mls_group::*;
-use mls_rustcrypto::{OsRng, RustCrypto, RustCryptoSuite};
-use mls_types::Credential;
 
 type G = Group<RustCryptoSuite>;
 

@@ -194,13 +194,12 @@ fn external_proposals(
 /// without membership tag.
 ///
 /// ```
-/// # use mls_crypto::{CipherSuite, CryptoProvider}; use mls_rustcrypto::{OsRng, RustCrypto};
 /// # use mls_group::*;
 /// # let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
-/// # let ds = ClientIdentity::generate(&suite, mls_types::Credential::Basic(b"ds".to_vec()), &mut OsRng).unwrap();
+/// # let ds = ClientIdentity::generate(&suite, Credential::Basic(b"ds".to_vec()), &mut OsRng).unwrap();
 /// let msg = external_proposal(&suite, &ds, 0, b"group", 3,
-///     mls_framing::Proposal::Remove(mls_framing::Remove { removed: 1 })).unwrap();
-/// assert_eq!(msg.wire_format(), mls_framing::WireFormat::PUBLIC_MESSAGE);
+///     Proposal::Remove(Remove { removed: 1 })).unwrap();
+/// assert_eq!(msg.wire_format(), WireFormat::PUBLIC_MESSAGE);
 /// ```
 pub fn external_proposal<S: CipherSuiteProvider>(
     suite: &S,

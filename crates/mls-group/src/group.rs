@@ -25,9 +25,7 @@ use crate::{ClientIdentity, GroupConfig, GroupError, GroupPolicy, Member};
 /// lifetime checks is the caller's ([`Group::set_time`]).
 ///
 /// ```
-/// use mls_crypto::{CipherSuite, CryptoProvider}; use mls_rustcrypto::{OsRng, RustCrypto};
-/// use mls_group::{ClientIdentity, Group, GroupConfig};
-/// use mls_types::Credential;
+/// use mls_group::{ClientIdentity, CipherSuite, Credential, CryptoProvider, Group, GroupConfig, OsRng, RustCrypto};
 /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
 /// let alice = ClientIdentity::generate(&suite, Credential::Basic(b"alice".to_vec()), &mut OsRng).unwrap();
 /// let group = Group::create(suite, alice, b"group".to_vec(), Vec::new(), GroupConfig::default(), &mut OsRng).unwrap();
@@ -169,10 +167,9 @@ impl<S: CipherSuiteProvider> Group<S> {
     /// member was removed ([`GroupError::Removed`]).
     ///
     /// ```
-    /// # use mls_crypto::{CipherSuite, CryptoProvider}; use mls_rustcrypto::{OsRng, RustCrypto};
-    /// # use mls_group::{ClientIdentity, Group, GroupConfig};
+    /// # use mls_group::*;
     /// # let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
-    /// # let alice = ClientIdentity::generate(&suite, mls_types::Credential::Basic(b"a".to_vec()), &mut OsRng).unwrap();
+    /// # let alice = ClientIdentity::generate(&suite, Credential::Basic(b"a".to_vec()), &mut OsRng).unwrap();
     /// # let group = Group::create(suite, alice, b"g".to_vec(), Vec::new(), GroupConfig::default(), &mut OsRng).unwrap();
     /// let key = group.export_secret(b"app key", b"", 32).unwrap();
     /// assert_eq!(key.len(), 32);

@@ -11,9 +11,7 @@ use crate::GroupError;
 /// identity can make many KeyPackages and join many groups.
 ///
 /// ```
-/// use mls_crypto::{CipherSuite, CryptoProvider}; use mls_rustcrypto::{OsRng, RustCrypto};
-/// use mls_group::ClientIdentity;
-/// use mls_types::Credential;
+/// use mls_group::{ClientIdentity, CipherSuite, Credential, CryptoProvider, OsRng, RustCrypto};
 /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
 /// let alice = ClientIdentity::generate(&suite, Credential::Basic(b"alice".to_vec()), &mut OsRng).unwrap();
 /// assert_eq!(alice.credential(), &Credential::Basic(b"alice".to_vec()));

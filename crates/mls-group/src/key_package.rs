@@ -56,9 +56,8 @@ impl Default for KeyPackageOptions {
 /// (unless it is a last-resort KeyPackage).
 ///
 /// ```
-/// use mls_crypto::{CipherSuite, CryptoProvider}; use mls_rustcrypto::{OsRng, RustCrypto};
-/// use mls_group::{ClientIdentity, KeyPackageBundle, KeyPackageOptions, validate_key_package};
-/// use mls_types::Credential;
+/// use mls_group::{validate_key_package, CipherSuite, ClientIdentity, Credential, CryptoProvider};
+/// use mls_group::{KeyPackageBundle, KeyPackageOptions, OsRng, RustCrypto};
 /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
 /// let bob = ClientIdentity::generate(&suite, Credential::Basic(b"bob".to_vec()), &mut OsRng).unwrap();
 /// let bundle = KeyPackageBundle::create(&suite, &bob, KeyPackageOptions::default(), &mut OsRng).unwrap();

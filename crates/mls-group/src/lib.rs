@@ -22,12 +22,18 @@
 //! messages to send. A failed operation leaves the group unchanged: tree
 //! changes are made under the ratchet tree's undo log and rolled back.
 //!
-//! `no_std` + `alloc`; with `std` and `rustcrypto`, `OsRng` of `mls-rustcrypto` is re-exported.
+//! One crate to depend on: what an application names is re-exported here
+//! (cipher suites, credentials, messages and proposals, the codec traits,
+//! with the default `rustcrypto` feature the RustCrypto provider, with
+//! `std` also `OsRng` and `unix_time_now`); everything else is under
+//! [`codec`], [`types`], [`crypto`], [`treekem`], [`keyschedule`] and
+//! [`framing`].
+//!
+//! `no_std` + `alloc` without the default features (bring a provider and
+//! a random source).
 //!
 //! ```
-//! use mls_crypto::{CipherSuite, CryptoProvider}; use mls_rustcrypto::{OsRng, RustCrypto};
 //! use mls_group::*;
-//! use mls_types::Credential;
 //!
 //! let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
 //! let rng = &mut OsRng;
@@ -36,12 +42,13 @@
 //! let bob_kp = KeyPackageBundle::create(&suite, &bob, KeyPackageOptions::default(), rng).unwrap();
 //!
 //! let mut a = Group::create(suite.clone(), alice, b"chat".to_vec(), vec![], GroupConfig::default(), rng).unwrap();
-//! let add = mls_framing::Proposal::Add(mls_framing::Add { key_package: bob_kp.key_package().clone() });
+//! let add = Proposal::Add(Add { key_package: bob_kp.key_package().clone() });
 //! let out = a.commit(vec![add], &CommitOptions::default(), rng).unwrap();
 //! a.merge_pending_commit().unwrap();
 //!
-//! let welcome = out.welcome.unwrap().into_welcome().unwrap();
-//! let mut b = Group::join(suite, &welcome, &bob_kp, JoinOptions::default()).unwrap();
+//! // Bytes on the wire.
+//! let welcome = MlsMessage::from_bytes(&out.welcome.unwrap().to_bytes().unwrap()).unwrap();
+//! let mut b = Group::join(suite, &welcome.into_welcome().unwrap(), &bob_kp, JoinOptions::default()).unwrap();
 //! assert_eq!(a.epoch_authenticator(), b.epoch_authenticator());
 //!
 //! let msg = a.encrypt_application_message(b"hi Bob", b"", rng).unwrap();
@@ -106,6 +113,40 @@ extern crate std;
 /// The operating system's RNG (`std` and `rustcrypto` features).
 #[cfg(all(feature = "std", feature = "rustcrypto"))]
 pub use mls_rustcrypto::OsRng;
+
+// The layers below, for what is not re-exported by name.
+pub use mls_codec as codec;
+pub use mls_crypto as crypto;
+pub use mls_framing as framing;
+pub use mls_keyschedule as keyschedule;
+/// The RustCrypto provider (`rustcrypto` feature).
+#[cfg(feature = "rustcrypto")]
+pub use mls_rustcrypto as rustcrypto;
+pub use mls_treekem as treekem;
+pub use mls_types as types;
+
+// What the basic flow names: identities and suites, KeyPackages and
+// messages on the wire, proposals, bytes.
+pub use mls_codec::{Decode, Encode};
+pub use mls_crypto::{
+    CipherSuite, CipherSuiteProvider, CipherSuiteProviderExt, CryptoProvider, Rng, Secret,
+    SignatureKeyPair, SignaturePublicKey,
+};
+pub use mls_framing::{
+    Add, CustomProposal, GroupContextExtensions, GroupInfo, KeyPackage, KeyPackageRef, MlsMessage,
+    MlsMessageBody, Padding, PreSharedKey, Proposal, ProposalRef, ReInit, Remove, Sender, Update,
+    Welcome, WireFormat,
+};
+pub use mls_keyschedule::{
+    InMemoryPskStore, PreSharedKeyID, Psk, PskStore, ResumptionPskUsage, SecretTreeConfig,
+};
+#[cfg(feature = "rustcrypto")]
+pub use mls_rustcrypto::{RustCrypto, RustCryptoSuite};
+pub use mls_treekem::{LeafNode, RatchetTree};
+pub use mls_types::{
+    Capabilities, Certificate, Credential, CredentialType, Extension, ExtensionType, GroupContext,
+    LeafIndex, Lifetime, ProposalType, ProtocolVersion, RequiredCapabilities,
+};
 
 /// Seconds since the Unix epoch from the system clock, for
 /// [`Group::set_time`] (`std` feature; 0 if the clock is before 1970).

@@ -16,13 +16,12 @@ impl<S: CipherSuiteProvider> Group<S> {
     /// epoch, padded per [`crate::GroupConfig::padding`].
     ///
     /// ```
-    /// # use mls_crypto::{CipherSuite, CryptoProvider}; use mls_rustcrypto::{OsRng, RustCrypto};
-    /// # use mls_group::{ClientIdentity, Group, GroupConfig};
+    /// # use mls_group::*;
     /// # let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
-    /// # let alice = ClientIdentity::generate(&suite, mls_types::Credential::Basic(b"a".to_vec()), &mut OsRng).unwrap();
+    /// # let alice = ClientIdentity::generate(&suite, Credential::Basic(b"a".to_vec()), &mut OsRng).unwrap();
     /// # let mut group = Group::create(suite, alice, b"g".to_vec(), Vec::new(), GroupConfig::default(), &mut OsRng).unwrap();
     /// let msg = group.encrypt_application_message(b"hello", b"aad", &mut OsRng).unwrap();
-    /// assert_eq!(msg.wire_format(), mls_framing::WireFormat::PRIVATE_MESSAGE);
+    /// assert_eq!(msg.wire_format(), WireFormat::PRIVATE_MESSAGE);
     /// ```
     pub fn encrypt_application_message(
         &mut self,
@@ -75,7 +74,7 @@ impl<S: CipherSuiteProvider> Group<S> {
     }
 
     /// Proposes a custom proposal of `proposal_type` with an
-    /// application-defined body (see [`mls_framing::CustomProposal`] for
+    /// application-defined body (see [`CustomProposal`](crate::CustomProposal) for
     /// its framing). `proposal_type` must not be an RFC 9420 type.
     /// Whether it can be committed depends on the members' capabilities
     /// (§7.2) and on the application's [`crate::GroupPolicy::check_proposal`],

@@ -39,10 +39,9 @@ impl<S: CipherSuiteProvider> Group<S> {
     /// [`take_state_changes`](Self::take_state_changes) has returned).
     ///
     /// ```
-    /// # use mls_crypto::{CipherSuite, CryptoProvider}; use mls_rustcrypto::{OsRng, RustCrypto};
     /// # use mls_group::*;
     /// # let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
-    /// # let a = ClientIdentity::generate(&suite, mls_types::Credential::Basic(b"a".to_vec()), &mut OsRng).unwrap();
+    /// # let a = ClientIdentity::generate(&suite, Credential::Basic(b"a".to_vec()), &mut OsRng).unwrap();
     /// let group = Group::create(suite.clone(), a, b"g".to_vec(), vec![], GroupConfig::default(), &mut OsRng).unwrap();
     /// let bytes = group.to_state_bytes().unwrap();
     /// let back = Group::from_state_bytes(suite, &bytes, GroupConfig::default(), None).unwrap();

@@ -108,11 +108,10 @@ impl<S: CipherSuiteProvider> Group<S> {
     /// [`to_state_bytes`](Self::to_state_bytes) does not depend on it.
     ///
     /// ```
-    /// # use mls_crypto::{CipherSuite, CryptoProvider}; use mls_rustcrypto::{OsRng, RustCrypto};
     /// # use mls_group::*;
     /// # use std::collections::BTreeMap;
     /// # let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
-    /// # let a = ClientIdentity::generate(&suite, mls_types::Credential::Basic(b"a".to_vec()), &mut OsRng).unwrap();
+    /// # let a = ClientIdentity::generate(&suite, Credential::Basic(b"a".to_vec()), &mut OsRng).unwrap();
     /// let mut group = Group::create(suite.clone(), a, b"g".to_vec(), vec![], GroupConfig::default(), &mut OsRng).unwrap();
     /// let mut store = BTreeMap::new();
     /// let save = |group: &mut Group<_>, store: &mut BTreeMap<StateKey, Vec<u8>>| {
@@ -180,10 +179,9 @@ impl<S: CipherSuiteProvider> Group<S> {
     /// anyway).
     ///
     /// ```
-    /// # use mls_crypto::{CipherSuite, CryptoProvider}; use mls_rustcrypto::{OsRng, RustCrypto};
     /// # use mls_group::*;
     /// # let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
-    /// # let a = ClientIdentity::generate(&suite, mls_types::Credential::Basic(b"a".to_vec()), &mut OsRng).unwrap();
+    /// # let a = ClientIdentity::generate(&suite, Credential::Basic(b"a".to_vec()), &mut OsRng).unwrap();
     /// let mut group = Group::create(suite.clone(), a, b"g".to_vec(), vec![], GroupConfig::default(), &mut OsRng).unwrap();
     /// let records: Vec<(StateKey, Vec<u8>)> = group
     ///     .take_state_changes()

@@ -11,8 +11,7 @@ use mls_types::Credential;
 /// [`crate::GroupError::PolicyRejected`] or [`crate::GroupError::CredentialRejected`].
 ///
 /// ```
-/// use mls_framing::{Proposal, Sender};
-/// use mls_group::GroupPolicy;
+/// use mls_group::{GroupPolicy, Proposal, Sender};
 /// /// Only member 0 may add.
 /// struct OnlyAdminAdds;
 /// impl GroupPolicy for OnlyAdminAdds {
@@ -64,8 +63,7 @@ impl GroupPolicy for AcceptAll {
 /// same identity.
 ///
 /// ```
-/// use mls_group::{BasicCredentialAuth, GroupPolicy};
-/// use mls_types::Credential;
+/// use mls_group::{BasicCredentialAuth, Credential, GroupPolicy};
 /// let auth = BasicCredentialAuth;
 /// let a = Credential::Basic(b"alice".to_vec());
 /// assert!(auth.valid_successor(&a, &a));

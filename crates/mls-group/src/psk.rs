@@ -12,10 +12,9 @@ impl<S: CipherSuiteProvider> Group<S> {
     /// ([`Group::insert_external_psk`]).
     ///
     /// ```
-    /// # use mls_crypto::{CipherSuite, CryptoProvider, Secret}; use mls_rustcrypto::{OsRng, RustCrypto};
     /// # use mls_group::*;
     /// # let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
-    /// # let a = ClientIdentity::generate(&suite, mls_types::Credential::Basic(b"a".to_vec()), &mut OsRng).unwrap();
+    /// # let a = ClientIdentity::generate(&suite, Credential::Basic(b"a".to_vec()), &mut OsRng).unwrap();
     /// let mut group = Group::create(suite, a, b"g".to_vec(), vec![], GroupConfig::default(), &mut OsRng).unwrap();
     /// group.insert_external_psk(b"psk".to_vec(), Secret::from(vec![7; 32]));
     /// let p = group.external_psk_proposal(b"psk", &mut OsRng).unwrap();

@@ -92,10 +92,9 @@ pub struct PublicGroupOptions {
 /// checks that need epoch secrets: [`PublicGroup::UNCHECKED`].
 ///
 /// ```
-/// # use mls_crypto::{CipherSuite, CryptoProvider}; use mls_rustcrypto::{OsRng, RustCrypto};
 /// # use mls_group::*;
 /// # let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
-/// # let a = ClientIdentity::generate(&suite, mls_types::Credential::Basic(b"a".to_vec()), &mut OsRng).unwrap();
+/// # let a = ClientIdentity::generate(&suite, Credential::Basic(b"a".to_vec()), &mut OsRng).unwrap();
 /// let mut alice = Group::create(suite.clone(), a, b"g".to_vec(), vec![], GroupConfig::default(), &mut OsRng).unwrap();
 /// let info = alice.group_info(true, false).unwrap();
 /// let mut ds = PublicGroup::from_group_info(suite, &info, PublicGroupOptions::default()).unwrap();
