@@ -162,3 +162,17 @@ pub fn unix_time_now() -> u64 {
         .map(|d| d.as_secs())
         .unwrap_or(0)
 }
+
+/// Compile-time: the group types are `Send + Sync` for every provider (the
+/// provider traits and the policy require it), so a server can hold them
+/// across `.await` and move them between threads.
+#[allow(dead_code)]
+fn send_and_sync<S: CipherSuiteProvider>() {
+    fn is<T: Send + Sync>() {}
+    is::<Group<S>>();
+    is::<PublicGroup<S>>();
+    is::<StagedCommit>();
+    is::<PublicStagedCommit>();
+    is::<KeyPackageBundle>();
+    is::<ClientIdentity>();
+}

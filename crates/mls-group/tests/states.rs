@@ -207,3 +207,35 @@ fn errors_chain_to_their_source() {
     assert_eq!(e.fault(), Fault::Peer);
     assert!(GroupError::CommitPending.source().is_none());
 }
+
+/// A Delivery Service's view authenticates every member of the tree it
+/// imports, as a joiner does (it once did not).
+#[test]
+fn a_public_group_authenticates_the_imported_tree() {
+    struct RefuseBob;
+    impl GroupPolicy for RefuseBob {
+        fn authenticate(
+            &self,
+            credential: &Credential,
+            _: &mls_crypto::SignaturePublicKey,
+        ) -> bool {
+            credential != &Credential::Basic(b"bob".to_vec())
+        }
+    }
+    let g = group_of(1, &["alice", "bob"], HandshakeFormat::Public);
+    let info = g[0].group_info(true, false).unwrap();
+    let options = |policy: Option<Box<dyn GroupPolicy>>| PublicGroupOptions {
+        policy,
+        ..PublicGroupOptions::default()
+    };
+    assert_eq!(
+        PublicGroup::from_group_info(
+            g[0].suite().clone(),
+            &info,
+            options(Some(Box::new(RefuseBob)))
+        )
+        .unwrap_err(),
+        GroupError::CredentialRejected
+    );
+    PublicGroup::from_group_info(g[0].suite().clone(), &info, options(None)).unwrap();
+}
