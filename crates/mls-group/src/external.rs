@@ -14,7 +14,9 @@ use mls_types::tree_math::LeafIndex;
 
 use crate::epoch::{next_epoch_secrets, psk_secret};
 use crate::group::FirstEpoch;
-use crate::public::{CommitContent, Committer, PathLeaf, PublicGroup, PublicGroupOptions};
+use crate::public::{
+    check_joiner_supports, CommitContent, Committer, PathLeaf, PublicGroup, PublicGroupOptions,
+};
 use crate::{ClientIdentity, Group, GroupConfig, GroupError, GroupPolicy, KeyPackageOptions};
 
 /// Options of an external join.
@@ -55,6 +57,7 @@ impl<S: CipherSuiteProvider> Group<S> {
         if gc.cipher_suite != suite.cipher_suite() {
             return Err(GroupError::UnsupportedCipherSuite(gc.cipher_suite.0));
         }
+        check_joiner_supports(&options.leaf.capabilities, gc)?;
         let mut public = PublicGroup::from_group_info(
             suite,
             group_info,

@@ -12,7 +12,7 @@ use mls_types::tree_math;
 
 use crate::epoch::psk_secret;
 use crate::group::FirstEpoch;
-use crate::public::{PublicGroup, PublicGroupOptions};
+use crate::public::{check_joiner_supports, PublicGroup, PublicGroupOptions};
 use crate::{Group, GroupConfig, GroupError, GroupPolicy, KeyPackageBundle, ResumptionInfo};
 
 /// Everything besides the Welcome that joining needs.
@@ -81,6 +81,7 @@ impl<S: CipherSuiteProvider> Group<S> {
         if info.group_context.version != kp.version {
             return Err(GroupError::InvalidWelcome("GroupInfo version"));
         }
+        check_joiner_supports(&kp.leaf_node.capabilities, &info.group_context)?;
         let public = PublicGroup::from_group_info(
             suite,
             &info,

@@ -171,8 +171,7 @@ impl<S: CipherSuiteProvider> Group<S> {
             return Err(GroupError::OwnCommit);
         }
         let next = self.prepare_merge(&staged)?;
-        self.finish_merge(staged, next);
-        Ok(())
+        self.finish_merge(staged, next)
     }
 
     /// Applies our pending commit once the Delivery Service has accepted
@@ -188,8 +187,7 @@ impl<S: CipherSuiteProvider> Group<S> {
         else {
             return Err(GroupError::NoPendingCommit);
         };
-        self.finish_merge(pending.staged, next);
-        Ok(())
+        self.finish_merge(pending.staged, next)
     }
 
     /// Drops our pending commit (another commit won the epoch).
@@ -232,23 +230,31 @@ impl<S: CipherSuiteProvider> Group<S> {
     /// messages. If the commit removes us (`epoch` is `None`), the group
     /// keeps its current epoch for its history and becomes
     /// [`GroupStatus::Removed`](crate::GroupStatus::Removed).
-    fn finish_merge(&mut self, staged: StagedCommit, epoch: Option<EpochState>) {
+    fn finish_merge(
+        &mut self,
+        staged: StagedCommit,
+        epoch: Option<EpochState>,
+    ) -> Result<(), GroupError> {
         match (staged.next, epoch) {
             (Some(next), Some(epoch)) => {
                 self.enter_next_epoch(staged.public, epoch, next.private_keys)
             }
-            _ => self.lifecycle = Lifecycle::Removed,
+            _ => {
+                self.lifecycle = Lifecycle::Removed;
+                Ok(())
+            }
         }
     }
 
-    /// Moves to the next epoch after every check has passed: nothing here
-    /// can fail but applying the checked tree changes.
+    /// Moves to the next epoch after every check has passed. Applying the
+    /// checked tree changes, first, is the only step that could fail, and
+    /// cannot (`check_staged` ran): if it did, nothing else has changed.
     fn enter_next_epoch(
         &mut self,
         public: PublicStagedCommit,
         epoch: EpochState,
         private_keys: TreePrivateKeys,
-    ) {
+    ) -> Result<(), GroupError> {
         // The leaves whose signature key this commit changes, with their
         // key now: exactly the leaves whose node changes.
         let n_leaves = self.public.tree.n_leaves();
@@ -259,9 +265,9 @@ impl<S: CipherSuiteProvider> Group<S> {
             .collect();
         let reinit = public.effects.reinit.clone();
         let old_context = self.public.context.clone();
-        // Checked by `check_staged`: it applies.
-        let merged = self.public.merge_checked(public);
-        debug_assert!(merged.is_ok());
+        self.public
+            .merge_checked(public)
+            .map_err(|_| GroupError::Internal("checked tree changes did not apply"))?;
         let old = core::mem::replace(&mut self.epoch, epoch);
         self.past_epochs.push(
             PastEpoch {
@@ -290,5 +296,6 @@ impl<S: CipherSuiteProvider> Group<S> {
             Some(ri) => Lifecycle::AwaitingReInit(ri),
             None => Lifecycle::Operational,
         };
+        Ok(())
     }
 }

@@ -94,6 +94,7 @@ pub(crate) fn apply<S: CipherSuiteProvider>(
     let required = find_extension::<RequiredCapabilities>(extensions)?;
     let leaves = LeafRules {
         env,
+        extensions,
         required: required.as_ref(),
         options: leaf_options(env.now),
     };
@@ -189,6 +190,8 @@ fn check_group_context_extensions(
 /// commit changes them), the policy, and lifetimes if a time is given.
 struct LeafRules<'a, S: CipherSuiteProvider> {
     env: &'a ApplyEnv<'a, S>,
+    /// The GroupContext extensions of the new epoch.
+    extensions: &'a [Extension],
     required: Option<&'a RequiredCapabilities>,
     options: LeafValidationOptions,
 }
@@ -236,6 +239,18 @@ impl<S: CipherSuiteProvider> LeafRules<'_, S> {
         if kp.cipher_suite != context.cipher_suite || kp.version != context.version {
             return Err(GroupError::InvalidKeyPackage(
                 "version or cipher suite differs from the group's",
+            ));
+        }
+        // §13.4: a new member supports every extension of the GroupContext.
+        // Cheap, so before the signatures.
+        let caps = &kp.leaf_node.capabilities;
+        if self
+            .extensions
+            .iter()
+            .any(|e| !caps.supports_extension(e.extension_type))
+        {
+            return Err(GroupError::InvalidKeyPackage(
+                "leaf does not support a GroupContext extension",
             ));
         }
         // Verifies both signatures, the leaf's included.

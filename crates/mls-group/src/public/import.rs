@@ -65,3 +65,22 @@ pub(crate) fn verify_group_info_signature<S: CipherSuiteProvider>(
     info.verify_signature(suite, &signer.signature_key)?;
     Ok(())
 }
+
+/// §13.4: a client joining a group supports every extension of its
+/// GroupContext (as its leaf's `capabilities` say), or does not join.
+pub(crate) fn check_joiner_supports(
+    capabilities: &mls_types::Capabilities,
+    context: &mls_types::GroupContext,
+) -> Result<(), GroupError> {
+    if context
+        .extensions
+        .iter()
+        .all(|e| capabilities.supports_extension(e.extension_type))
+    {
+        Ok(())
+    } else {
+        Err(GroupError::InvalidWelcome(
+            "the joiner does not support a GroupContext extension",
+        ))
+    }
+}

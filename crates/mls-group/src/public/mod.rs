@@ -24,7 +24,7 @@ use mls_types::tree_math::LeafIndex;
 use mls_types::{Credential, Extension, ExtensionType, GroupContext};
 
 pub(crate) use apply::{check_auth, Effects};
-pub(crate) use import::import_tree;
+pub(crate) use import::{check_joiner_supports, import_tree};
 pub(crate) use pipeline::{CommitContent, CommitSecrets, Committer, PathLeaf};
 pub use staged::PublicStagedCommit;
 pub(crate) use store::ProposalStore;
