@@ -8,9 +8,10 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use benches::{build, group_context, suite, BenchRng, Fixture, GROUP_ID};
+use benches::{build, group_context, suite, Fixture, GROUP_ID};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use mls_crypto::{labeled, CipherSuiteProvider, CipherSuiteProviderExt, Secret};
+use mls_test_support::TestRng;
 use mls_treekem::{LeafValidationOptions, RatchetTree, TreeImportParams, TreePrivateKeys};
 use mls_types::tree_math::LeafIndex;
 
@@ -29,7 +30,7 @@ fn sizes() -> Vec<u32> {
 }
 
 /// Phase 1 + tree hash + phase 2 of an UpdatePath from `SENDER`.
-fn create(fx: &mut Fixture, rng: &mut BenchRng) -> (mls_treekem::UpdatePath, Vec<u8>) {
+fn create(fx: &mut Fixture, rng: &mut TestRng) -> (mls_treekem::UpdatePath, Vec<u8>) {
     let cs = suite();
     let template = fx.tree.leaf(SENDER).unwrap().clone();
     let key = &fx.signing_keys[SENDER.0 as usize];
@@ -57,7 +58,7 @@ fn bench_size(c: &mut Criterion, k: u32, quarter_blank: bool) {
         "built {label} tree of 2^{k} leaves in {:.1?}",
         started.elapsed()
     );
-    let mut rng = BenchRng::new(b"bench");
+    let mut rng = TestRng::new(1);
     let small = k >= 14;
 
     let mut group = c.benchmark_group(format!("treekem_{label}"));
@@ -145,7 +146,7 @@ fn bench_size(c: &mut Criterion, k: u32, quarter_blank: bool) {
 /// DeriveKeyPair, DeriveSecret "path") + one signature.
 fn crypto_floor(c: &mut Criterion) {
     let cs = suite();
-    let mut rng = BenchRng::new(b"floor");
+    let mut rng = TestRng::new(2);
     let recipient = cs.hpke_generate_key_pair(&mut rng).unwrap().public;
     let sig = cs.signature_generate(&mut rng).unwrap();
     let key = cs.signing_key(&sig.private).unwrap();

@@ -6,8 +6,9 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use mls_crypto::{CipherSuiteProvider, CipherSuiteProviderExt, HpkePublicKey, SignaturePublicKey};
+use mls_test_support::TestRng;
 
-use crate::{suite, BenchRng};
+use crate::suite;
 
 /// Median cost of each primitive, in µs (per byte for the `_per_byte` ones).
 #[derive(Debug, Clone, Default)]
@@ -67,7 +68,7 @@ pub fn median_of(samples: usize, batch: usize, mut f: impl FnMut()) -> f64 {
 /// The primitives, each as a named closure, for criterion and for [`measure`].
 pub struct Primitives {
     cs: mls_rustcrypto::RustCryptoSuite,
-    rng: BenchRng,
+    rng: TestRng,
     hpke_pub: HpkePublicKey,
     hpke_priv: mls_crypto::HpkePrivateKey,
     ct: mls_crypto::HpkeCiphertext,
@@ -99,7 +100,7 @@ impl Primitives {
     /// Keys and inputs for the primitives.
     pub fn new() -> Self {
         let cs = suite();
-        let mut rng = BenchRng::new(b"floor");
+        let mut rng = TestRng::new(2);
         let kp = cs.hpke_generate_key_pair(&mut rng).unwrap();
         let ct = cs
             .hpke_seal(&kp.public, b"info", b"", &[7; 32], &mut rng)

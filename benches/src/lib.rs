@@ -1,49 +1,18 @@
-//! Fixtures for the benchmarks: a deterministic random source and ratchet
-//! trees of a given size built through the public API, with real keys and
-//! signatures, so that they pass full validation.
+//! Fixtures for the benchmarks: ratchet trees of a given size built through
+//! the public API, with real keys and signatures, so that they pass full
+//! validation. Randomness comes from `mls_test_support::TestRng` (fixed
+//! seeds, so every run measures the same trees).
 
 use mls_codec::Encode;
-use mls_crypto::{
-    CipherSuite, CipherSuiteProvider, CipherSuiteProviderExt, CryptoProvider, HpkePrivateKey, Rng,
-};
+use mls_crypto::{CipherSuite, CipherSuiteProvider, CryptoProvider, HpkePrivateKey};
 use mls_rustcrypto::{RustCrypto, RustCryptoSigningKey, RustCryptoSuite};
+use mls_test_support::TestRng;
 use mls_treekem::{LeafNode, LeafNodeSource, RatchetTree};
 use mls_types::tree_math::LeafIndex;
 use mls_types::{Capabilities, Credential, Lifetime};
 
 /// The group id of every fixture.
 pub const GROUP_ID: &[u8] = b"bench group";
-
-/// SHA-256 in counter mode over a seed. Predictable: benchmarks only.
-pub struct BenchRng {
-    seed: Vec<u8>,
-    counter: u64,
-    cs: RustCryptoSuite,
-}
-
-impl BenchRng {
-    /// A generator seeded with `seed`.
-    pub fn new(seed: &[u8]) -> Self {
-        BenchRng {
-            seed: seed.to_vec(),
-            counter: 0,
-            cs: suite(),
-        }
-    }
-}
-
-impl Rng for BenchRng {
-    fn fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), mls_crypto::Error> {
-        for chunk in dest.chunks_mut(32) {
-            let mut input = self.seed.clone();
-            input.extend_from_slice(&self.counter.to_be_bytes());
-            self.counter += 1;
-            let block = self.cs.hash(&input);
-            chunk.copy_from_slice(&block[..chunk.len()]);
-        }
-        Ok(())
-    }
-}
 
 /// Suite 1 (X25519, AES-128-GCM, SHA-256, Ed25519).
 pub fn suite() -> RustCryptoSuite {
@@ -76,7 +45,7 @@ pub fn group_context(cs: &RustCryptoSuite, tree_hash: &[u8]) -> Vec<u8> {
 }
 
 /// Commits (tree side only) from `sender`, setting its whole filtered direct path.
-fn commit(fx: &mut Fixture, cs: &RustCryptoSuite, rng: &mut BenchRng, sender: u32) {
+fn commit(fx: &mut Fixture, cs: &RustCryptoSuite, rng: &mut TestRng, sender: u32) {
     let leaf = LeafIndex(sender);
     let template = fx.tree.leaf(leaf).expect("member").clone();
     let key = &fx.signing_keys[sender as usize];
@@ -92,7 +61,7 @@ fn commit(fx: &mut Fixture, cs: &RustCryptoSuite, rng: &mut BenchRng, sender: u3
 /// above a removed leaf stay blank.
 pub fn build(n: u32, quarter_blank: bool) -> Fixture {
     let cs = suite();
-    let mut rng = BenchRng::new(&n.to_be_bytes());
+    let mut rng = TestRng::new(u64::from(n));
     let mut leaf_keys = Vec::with_capacity(n as usize);
     let mut signing_keys = Vec::with_capacity(n as usize);
     let mut tree: Option<RatchetTree> = None;

@@ -9,10 +9,11 @@ use mls_group::{
     KeyPackageOptions, ProcessedMessage, StateChange, StateKey,
 };
 use mls_rustcrypto::RustCryptoSuite;
+use mls_test_support::TestRng;
 use mls_types::Credential;
 
 use crate::workload::{timed, Driver, Shape, APP_MESSAGE};
-use crate::{suite, BenchRng, GROUP_ID};
+use crate::{suite, GROUP_ID};
 
 type G = Group<RustCryptoSuite>;
 
@@ -22,7 +23,7 @@ pub struct Ours {
     cs: RustCryptoSuite,
     committer: G,
     processor: G,
-    rng: BenchRng,
+    rng: TestRng,
     next_id: u64,
     commit: Vec<u8>,
     welcome: Vec<u8>,
@@ -76,7 +77,7 @@ impl Ours {
     /// `parallel` feature of `mls-rustcrypto`); results are identical.
     pub fn setup_with_threads(n: u32, shape: Shape, threads: usize) -> Self {
         let cs = suite().with_threads(threads);
-        let mut rng = BenchRng::new(b"ours");
+        let mut rng = TestRng::new(3);
         let alice = ClientIdentity::generate(&cs, Credential::Basic(b"0".to_vec()), &mut rng)
             .expect("identity");
         let committer = Group::create(
@@ -160,7 +161,7 @@ impl Ours {
 // `Group` has no cheap empty value; the processor is set before use.
 fn placeholder() -> G {
     let cs = suite();
-    let mut rng = BenchRng::new(b"placeholder");
+    let mut rng = TestRng::new(4);
     let id = ClientIdentity::generate(&cs, Credential::Basic(b"p".to_vec()), &mut rng).unwrap();
     Group::create(cs, id, b"p".to_vec(), vec![], config(), &mut rng).unwrap()
 }

@@ -16,10 +16,8 @@
 pub mod formats;
 mod hexjson;
 mod report;
-mod seeded_rng;
 
 pub use report::{FileReport, SuiteLine};
-pub use seeded_rng::SeededRng;
 
 use std::path::{Path, PathBuf};
 

@@ -182,7 +182,10 @@ impl CipherSuiteProvider for Transparent {
     }
 }
 
-/// Yields 1, 2, 3, ...
+/// Yields 1, 2, 3, ... A test double, not a stand-in for
+/// `mls_test_support::TestRng`: with `Transparent`, whose KEM output is the
+/// randomness it draws, these tests read the order of the draws off the
+/// bytes.
 struct Counter(u8);
 
 impl Rng for Counter {

@@ -26,7 +26,7 @@ const AUTH_DATA_ROOM: usize = 256;
 /// computed over.
 ///
 /// ```
-/// # use mls_framing::__doc::*;
+/// # use mls_test_support::framing::*;
 /// # use mls_crypto::CryptoProvider;
 /// # use mls_rustcrypto::RustCrypto;
 /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
@@ -107,7 +107,7 @@ impl AuthenticatedContent {
     /// of encoding a large content again.
     ///
     /// ```
-    /// # use mls_framing::__doc::*;
+    /// # use mls_test_support::framing::*;
     /// # use mls_crypto::CryptoProvider;
     /// # use mls_rustcrypto::RustCrypto;
     /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();

@@ -21,7 +21,7 @@ use crate::{
 /// large commit is processed where it was decoded, not copied.
 ///
 /// ```
-/// # use mls_framing::__doc::*;
+/// # use mls_test_support::framing::*;
 /// # use mls_crypto::CryptoProvider;
 /// # use mls_rustcrypto::RustCrypto;
 /// use mls_codec::Encode;
@@ -106,7 +106,7 @@ impl AuthenticatedContentRef<'_> {
     /// debug builds).
     ///
     /// ```
-    /// # use mls_framing::__doc::*;
+    /// # use mls_test_support::framing::*;
     /// # use mls_crypto::{CipherSuiteProviderExt, CryptoProvider};
     /// # use mls_rustcrypto::RustCrypto;
     /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();

@@ -81,7 +81,7 @@ impl ExtensionBody for ApplicationId {
 /// ```
 /// use mls_framing::{ExtensionBody, RatchetTreeExtension};
 /// use mls_treekem::{Node, RatchetTree};
-/// let ext = RatchetTreeExtension(vec![Some(Node::Leaf(mls_treekem::__doc_leaf(1)))])
+/// let ext = RatchetTreeExtension(vec![Some(Node::Leaf(mls_test_support::treekem::leaf(1)))])
 ///     .to_extension()
 ///     .unwrap();
 /// let tree = RatchetTree::from_extension_bytes(&ext.extension_data).unwrap();

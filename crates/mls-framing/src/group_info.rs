@@ -21,7 +21,7 @@ const SIGNATURE_AND_TAG_ROOM: usize = 256;
 /// signed by the member at leaf `signer`.
 ///
 /// ```
-/// # use mls_framing::__doc::*;
+/// # use mls_test_support::framing::*;
 /// # use mls_crypto::CryptoProvider;
 /// # use mls_rustcrypto::RustCrypto;
 /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
@@ -94,7 +94,7 @@ impl GroupInfo {
     /// tree is large; this never copies it.
     ///
     /// ```
-    /// # use mls_framing::__doc::*;
+    /// # use mls_test_support::framing::*;
     /// # use mls_crypto::CryptoProvider;
     /// # use mls_rustcrypto::RustCrypto;
     /// use mls_codec::Encode;

@@ -18,7 +18,7 @@ pub struct KeyPackageRef(pub Vec<u8>);
 /// `struct KeyPackage` (RFC 9420 §10): a client's offer to be added to a group.
 ///
 /// ```
-/// # use mls_framing::__doc::*;
+/// # use mls_test_support::framing::*;
 /// # use mls_crypto::CryptoProvider;
 /// # use mls_rustcrypto::RustCrypto;
 /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();

@@ -22,7 +22,7 @@
 //! `no_std` + `alloc`.
 //!
 //! ```
-//! # use mls_framing::__doc::*;
+//! # use mls_test_support::framing::*;
 //! # use mls_crypto::CryptoProvider;
 //! # use mls_rustcrypto::RustCrypto;
 //! use mls_codec::Encode;
@@ -70,10 +70,6 @@ mod sender;
 mod tbs;
 mod welcome;
 mod wire_format;
-
-#[doc(hidden)]
-#[path = "doc_helpers.rs"]
-pub mod __doc;
 
 pub use auth_data::FramedContentAuthData;
 pub use authenticated_content::AuthenticatedContent;

@@ -17,7 +17,7 @@ use crate::{
 /// `struct PrivateMessage` (RFC 9420 §6.3): an encrypted message.
 ///
 /// ```
-/// # use mls_framing::__doc::*;
+/// # use mls_test_support::framing::*;
 /// # use mls_crypto::CryptoProvider;
 /// # use mls_rustcrypto::RustCrypto;
 /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
@@ -35,7 +35,7 @@ use crate::{
 ///     content: Content::Application(b"hello".to_vec()),
 /// };
 /// let ac = AuthenticatedContent::sign(&suite, &key, WireFormat::PRIVATE_MESSAGE, content, Some(&gc)).unwrap();
-/// let pm = PrivateMessage::protect(&suite, &ac, &mut alice, &sender_data_secret, Padding::PadTo(64), &mut DocRng(3)).unwrap();
+/// let pm = PrivateMessage::protect(&suite, &ac, &mut alice, &sender_data_secret, Padding::PadTo(64), &mut TestRng::new(3)).unwrap();
 /// let back = pm.unprotect(&suite, &mut bob, &sender_data_secret, &gc, |_leaf| Some(public.clone())).unwrap();
 /// assert_eq!(back, ac);
 /// ```

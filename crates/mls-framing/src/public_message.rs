@@ -20,7 +20,7 @@ use crate::{
 /// [`PublicMessage::unprotect`] rejects what the RFC forbids.
 ///
 /// ```
-/// # use mls_framing::__doc::*;
+/// # use mls_test_support::framing::*;
 /// # use mls_crypto::CryptoProvider;
 /// # use mls_rustcrypto::RustCrypto;
 /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
@@ -119,7 +119,7 @@ impl PublicMessage {
     /// gives a wrong tag (checked only in debug builds).
     ///
     /// ```
-    /// # use mls_framing::__doc::*;
+    /// # use mls_test_support::framing::*;
     /// # use mls_crypto::CryptoProvider;
     /// # use mls_rustcrypto::RustCrypto;
     /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
@@ -267,7 +267,7 @@ impl PublicMessage {
     /// content is [`authenticated_content_ref`](Self::authenticated_content_ref).
     ///
     /// ```
-    /// # use mls_framing::__doc::*;
+    /// # use mls_test_support::framing::*;
     /// # use mls_crypto::CryptoProvider;
     /// # use mls_rustcrypto::RustCrypto;
     /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();

@@ -93,7 +93,7 @@ fn check_sender_content(content: &FramedContent) -> Result<(), FramingError> {
 /// `external_senders` extension) and for content without such a leaf.
 ///
 /// ```
-/// # use mls_framing::__doc::*;
+/// # use mls_test_support::framing::*;
 /// # use mls_crypto::CryptoProvider;
 /// # use mls_rustcrypto::RustCrypto;
 /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
@@ -139,7 +139,7 @@ pub fn embedded_signature_key(content: &FramedContent) -> Option<&SignaturePubli
 ///   for a commit without a path).
 ///
 /// ```
-/// # use mls_framing::__doc::*;
+/// # use mls_test_support::framing::*;
 /// # use mls_crypto::CryptoProvider;
 /// # use mls_rustcrypto::RustCrypto;
 /// use mls_types::Credential;

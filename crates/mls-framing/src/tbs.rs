@@ -19,7 +19,7 @@ pub(crate) const FRAMED_CONTENT_TBS_LABEL: &[u8] = b"FramedContentTBS";
 /// `new_member_commit` senders; [`FramedContentTBS::new`] checks that.
 ///
 /// ```
-/// # use mls_framing::__doc::*;
+/// # use mls_test_support::framing::*;
 /// use mls_codec::Encode;
 /// let gc = group_context(CipherSuite(1));
 /// let content = FramedContent {
@@ -131,7 +131,7 @@ impl FramedContentTBS<'_> {
     /// membership tag appends; a wrong guess costs one reallocation).
     ///
     /// ```
-    /// # use mls_framing::__doc::*;
+    /// # use mls_test_support::framing::*;
     /// use mls_codec::Encode;
     /// let gc = group_context(CipherSuite(1));
     /// let content = FramedContent {

@@ -88,7 +88,7 @@ pub struct EncryptedGroupSecrets {
 /// members join with.
 ///
 /// ```
-/// # use mls_framing::__doc::*;
+/// # use mls_test_support::framing::*;
 /// # use mls_crypto::CryptoProvider;
 /// # use mls_rustcrypto::RustCrypto;
 /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
@@ -105,7 +105,7 @@ pub struct EncryptedGroupSecrets {
 /// let joiner = JoinerSecret::new(&suite, Secret::from(vec![4u8; 32])).unwrap();
 /// let secrets = GroupSecrets { joiner_secret: joiner.as_bytes().to_vec(), path_secret: None, psks: vec![] };
 /// let psk = PskSecret::zero(&suite);
-/// let welcome = Welcome::seal(&suite, &gi, &joiner, &psk, [(&kp, &secrets)], &mut DocRng(1)).unwrap();
+/// let welcome = Welcome::seal(&suite, &gi, &joiner, &psk, [(&kp, &secrets)], &mut TestRng::new(1)).unwrap();
 ///
 /// let kp_ref = kp.reference(&suite).unwrap();
 /// let got = welcome.decrypt_group_secrets(&suite, &kp_ref, &init.private, &init.public).unwrap();
@@ -218,7 +218,7 @@ impl Welcome {
     /// for all recipients; the result equals sealing them one by one.
     ///
     /// ```
-    /// # use mls_framing::__doc::*;
+    /// # use mls_test_support::framing::*;
     /// # use mls_crypto::CryptoProvider;
     /// # use mls_rustcrypto::RustCrypto;
     /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
@@ -235,8 +235,8 @@ impl Welcome {
     /// let joiner = JoinerSecret::new(&suite, Secret::from(vec![4u8; 32])).unwrap();
     /// let secrets = GroupSecrets { joiner_secret: joiner.as_bytes().to_vec(), path_secret: None, psks: vec![] };
     /// let psk = PskSecret::zero(&suite);
-    /// let a = Welcome::seal_encoded(&suite, encoded, &joiner, &psk, [(&kp, &secrets)], &mut DocRng(1)).unwrap();
-    /// let b = Welcome::seal(&suite, &gi, &joiner, &psk, [(&kp, &secrets)], &mut DocRng(1)).unwrap();
+    /// let a = Welcome::seal_encoded(&suite, encoded, &joiner, &psk, [(&kp, &secrets)], &mut TestRng::new(1)).unwrap();
+    /// let b = Welcome::seal(&suite, &gi, &joiner, &psk, [(&kp, &secrets)], &mut TestRng::new(1)).unwrap();
     /// assert_eq!(a, b);
     /// ```
     pub fn seal_encoded<'a, S, I>(

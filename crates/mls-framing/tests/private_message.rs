@@ -5,28 +5,15 @@ mod common;
 
 use common::*;
 use mls_codec::Encode;
-use mls_crypto::{CipherSuiteProvider, CipherSuiteProviderExt, Rng, SignaturePublicKey};
-use mls_framing::__doc::DocRng;
+use mls_crypto::{CipherSuiteProvider, CipherSuiteProviderExt, SignaturePublicKey};
 use mls_framing::*;
 use mls_keyschedule::{sender_data_key_nonce, RatchetType, SecretTree};
 use mls_rustcrypto::RustCryptoSuite;
+use mls_test_support::TestRng;
 use mls_types::tree_math::LeafIndex;
 use mls_types::GroupContext;
 
 const SENDER: LeafIndex = LeafIndex(1);
-
-/// Returns 1, 2, 3, ... so the reuse guard is `01020304`.
-struct Counting(u8);
-
-impl Rng for Counting {
-    fn fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), mls_crypto::Error> {
-        for b in dest {
-            self.0 = self.0.wrapping_add(1);
-            *b = self.0;
-        }
-        Ok(())
-    }
-}
 
 struct Fixture {
     suite: RustCryptoSuite,
@@ -77,7 +64,7 @@ impl Fixture {
             tree,
             &SENDER_DATA_SECRET,
             padding,
-            &mut DocRng(42),
+            &mut TestRng::new(42),
         )
         .unwrap()
     }
@@ -137,19 +124,21 @@ fn every_content_type_every_suite() {
 fn reuse_guard_is_xored_into_the_nonce() {
     let f = Fixture::new(1);
     let ac = f.sign(Content::Application(b"guarded".to_vec()));
+    // The reuse guard is the first four bytes drawn from the random source.
+    let guard = TestRng::new(7).bytes(4);
     let pm = PrivateMessage::protect(
         &f.suite,
         &ac,
         &mut secret_tree(&f.suite),
         &SENDER_DATA_SECRET,
         Padding::None,
-        &mut Counting(0),
+        &mut TestRng::new(7),
     )
     .unwrap();
     let sd = pm
         .decrypt_sender_data(&f.suite, &SENDER_DATA_SECRET)
         .unwrap();
-    assert_eq!(sd.reuse_guard, [1, 2, 3, 4]);
+    assert_eq!(sd.reuse_guard[..], guard[..]);
     assert_eq!((sd.leaf_index, sd.generation), (SENDER, 0));
 
     let key = secret_tree(&f.suite)
@@ -174,7 +163,12 @@ fn reuse_guard_is_xored_into_the_nonce() {
         )
         .is_err());
     let nonce = apply_reuse_guard(key.nonce.as_bytes(), sd.reuse_guard);
-    assert_eq!(nonce.as_bytes()[0], key.nonce.as_bytes()[0] ^ 1);
+    let guarded: Vec<u8> = key.nonce.as_bytes()[..4]
+        .iter()
+        .zip(&guard)
+        .map(|(n, g)| n ^ g)
+        .collect();
+    assert_eq!(nonce.as_bytes()[..4], guarded[..]);
     assert_eq!(nonce.as_bytes()[4..], key.nonce.as_bytes()[4..]);
     assert!(f
         .suite
@@ -359,7 +353,7 @@ fn protect_refuses_what_cannot_be_sent() {
             &mut tree,
             &SENDER_DATA_SECRET,
             Padding::None,
-            &mut DocRng(1)
+            &mut TestRng::new(1)
         ),
         Err(FramingError::WrongWireFormat {
             expected: WireFormat::PRIVATE_MESSAGE,
@@ -376,7 +370,7 @@ fn protect_refuses_what_cannot_be_sent() {
             &mut tree,
             &SENDER_DATA_SECRET,
             Padding::None,
-            &mut DocRng(1)
+            &mut TestRng::new(1)
         ),
         Err(FramingError::MissingConfirmationTag)
     );

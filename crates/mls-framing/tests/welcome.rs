@@ -5,9 +5,9 @@ mod common;
 use common::*;
 use mls_codec::{decode_exact, Encode};
 use mls_crypto::{CipherSuite, CipherSuiteProvider, CipherSuiteProviderExt, HpkePublicKey, Secret};
-use mls_framing::__doc::DocRng;
 use mls_framing::*;
 use mls_keyschedule::{JoinerSecret, PskSecret};
+use mls_test_support::TestRng;
 use mls_treekem::{LeafNodeSource, RatchetTree};
 use mls_types::{Extension, ExtensionType, ProtocolVersion, RequiredCapabilities};
 
@@ -105,7 +105,7 @@ fn welcome_round_trip_every_suite() {
             &joiner,
             &psk,
             [(&kp, &secrets), (&kp2, &secrets)],
-            &mut DocRng(cs.into()),
+            &mut TestRng::new(cs.into()),
         )
         .unwrap();
         let bytes = MlsMessage::from(welcome).to_bytes().unwrap();
@@ -200,7 +200,7 @@ fn sealing_equals_the_step_by_step_welcome() {
                 &gi.to_bytes().unwrap(),
             )
             .unwrap();
-        let mut rng = DocRng(u64::from(cs));
+        let mut rng = TestRng::new(u64::from(cs));
         let expected = Welcome {
             cipher_suite: CipherSuite(cs),
             secrets: kps
@@ -223,7 +223,7 @@ fn sealing_equals_the_step_by_step_welcome() {
             &joiner,
             &psk,
             recipients(),
-            &mut DocRng(u64::from(cs)),
+            &mut TestRng::new(u64::from(cs)),
         )
         .unwrap();
         assert!(sealed == expected, "suite {cs}: seal");
@@ -235,7 +235,7 @@ fn sealing_equals_the_step_by_step_welcome() {
             &joiner,
             &psk,
             recipients(),
-            &mut DocRng(u64::from(cs)),
+            &mut TestRng::new(u64::from(cs)),
         )
         .unwrap();
         assert!(sealed == expected, "suite {cs}: seal_encoded");

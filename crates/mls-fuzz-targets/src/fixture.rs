@@ -1,7 +1,8 @@
 //! The deterministic group behind the stateful fuzz targets. mls-group's
-//! hostile-input tests include this file too (`#[path]`), so the fuzzers,
-//! their seed generator and those tests share one setup; it therefore
-//! names only external crates, never `crate::`.
+//! hostile-input tests use it too (a dev-dependency on this crate), so the
+//! fuzzers, their seed generator and those tests share one setup. Every
+//! random choice comes from [`TestRng`]: changing its stream changes the
+//! fixture's bytes and makes the committed seeds stale.
 //!
 //! Four members — alice, bob, carol, dave at leaves 0 to 3 — of a suite-1
 //! group at epoch 1, built from a fixed seed. Alice creates the group and
@@ -32,6 +33,7 @@ use mls_group::{
 };
 use mls_keyschedule::{EpochSecrets, InMemoryPskStore, JoinerSecret, PskSecret};
 use mls_rustcrypto::{RustCrypto, RustCryptoSuite};
+pub use mls_test_support::TestRng;
 use mls_types::Credential;
 use mls_types::GroupContext;
 
@@ -50,36 +52,6 @@ pub const PSK_ID: &[u8] = b"fuzz psk";
 pub const RECEIVER: usize = 1;
 /// The member names, by leaf index.
 pub const NAMES: [&str; 4] = ["alice", "bob", "carol", "dave"];
-
-/// SplitMix64: deterministic and NOT cryptographically secure, for
-/// reproducible fixtures only.
-#[derive(Debug, Clone)]
-pub struct SeededRng(u64);
-
-impl SeededRng {
-    /// A generator whose output depends only on `seed`.
-    pub fn new(seed: u64) -> Self {
-        SeededRng(seed)
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-}
-
-impl Rng for SeededRng {
-    fn fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), mls_crypto::Error> {
-        for chunk in dest.chunks_mut(8) {
-            let x = self.next_u64().to_le_bytes();
-            chunk.copy_from_slice(&x[..chunk.len()]);
-        }
-        Ok(())
-    }
-}
 
 /// The suite-1 provider.
 pub fn suite() -> Suite {
@@ -140,8 +112,8 @@ impl Fixture {
     /// Builds the fixture from [`SEED`]: the same bytes on every run.
     pub fn build() -> Fixture {
         let suite = suite();
-        let rng = &mut SeededRng::new(SEED);
-        let identity = |name: &str, rng: &mut SeededRng| {
+        let rng = &mut TestRng::new(SEED);
+        let identity = |name: &str, rng: &mut TestRng| {
             setup(
                 ClientIdentity::generate(&suite, Credential::Basic(name.as_bytes().to_vec()), rng),
                 "identity",
@@ -151,7 +123,7 @@ impl Fixture {
         let ds = identity("delivery service", rng);
         let joiner = identity("eve", rng);
         let frank = identity("frank", rng);
-        let bundle = |id: &ClientIdentity, rng: &mut SeededRng| {
+        let bundle = |id: &ClientIdentity, rng: &mut TestRng| {
             setup(
                 KeyPackageBundle::create(&suite, id, KeyPackageOptions::default(), rng),
                 "key package",
@@ -378,7 +350,7 @@ impl Fixture {
             &mut tree,
             self.epoch_secrets.sender_data_secret().as_bytes(),
             Padding::None,
-            &mut SeededRng::new(SEED),
+            &mut TestRng::new(SEED),
         )?))
     }
 
@@ -446,7 +418,7 @@ impl Fixture {
             secrets,
             recipients,
             psk,
-            &mut SeededRng::new(SEED),
+            &mut TestRng::new(SEED),
         )
     }
 }

@@ -21,7 +21,7 @@ use mls_keyschedule::{PreSharedKeyID, Psk};
 use mls_types::tree_math::LeafIndex;
 use mls_types::{ExtensionType, ProposalType, ProtocolVersion};
 
-use crate::fixture::{config, Fixture, MemberGroup, SeededRng, GROUP_ID, PSK_ID};
+use crate::fixture::{config, Fixture, MemberGroup, TestRng, GROUP_ID, PSK_ID};
 use crate::stateful::fixture;
 
 /// One seed input.
@@ -85,7 +85,7 @@ fn private() -> GroupConfig {
     }
 }
 
-fn psk_proposal(fx: &Fixture, rng: &mut SeededRng) -> Proposal {
+fn psk_proposal(fx: &Fixture, rng: &mut TestRng) -> Proposal {
     let id = made(
         PreSharedKeyID::new(
             &fx.suite,
@@ -109,7 +109,7 @@ fn commit(
     g: &mut MemberGroup,
     proposals: Vec<Proposal>,
     options: &CommitOptions,
-    rng: &mut SeededRng,
+    rng: &mut TestRng,
 ) -> MlsMessage {
     made(g.commit(proposals, options, rng), "commit").commit
 }
@@ -124,7 +124,7 @@ pub fn seeds() -> Vec<Seed> {
 
 fn group_process_seeds() -> Vec<Seed> {
     let fx = fixture();
-    let rng = &mut SeededRng::new(2);
+    let rng = &mut TestRng::new(2);
     let mut s = Seeds {
         target: "group_process",
         out: Vec::new(),
@@ -243,13 +243,13 @@ fn group_process_seeds() -> Vec<Seed> {
 
 fn external_commit_seeds() -> Vec<Seed> {
     let fx = fixture();
-    let rng = &mut SeededRng::new(3);
+    let rng = &mut TestRng::new(3);
     let mut s = Seeds {
         target: "external_commit",
         out: Vec::new(),
     };
     let join =
-        |options: ExternalJoinOptions<'_>, who: &mls_group::ClientIdentity, rng: &mut SeededRng| {
+        |options: ExternalJoinOptions<'_>, who: &mls_group::ClientIdentity, rng: &mut TestRng| {
             made(
                 Group::join_external(
                     fx.suite.clone(),
@@ -309,7 +309,7 @@ fn external_commit_seeds() -> Vec<Seed> {
 
 fn welcome_join_seeds() -> Vec<Seed> {
     let fx = fixture();
-    let rng = &mut SeededRng::new(4);
+    let rng = &mut TestRng::new(4);
     let mut s = Seeds {
         target: "welcome_join",
         out: Vec::new(),

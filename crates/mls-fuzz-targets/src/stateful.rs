@@ -30,7 +30,7 @@ use mls_types::GroupContext;
 use mls_types::{ExtensionType, RequiredCapabilities};
 
 use crate::fixture::{
-    config, needs_secrets, reconfirm, signing_key, Fixture, MemberGroup, SeededRng, RECEIVER,
+    config, needs_secrets, reconfirm, signing_key, Fixture, MemberGroup, TestRng, RECEIVER,
 };
 
 /// The KeyPackage `welcome_join` joins with: dave's.
@@ -309,7 +309,7 @@ pub fn welcome_join_outcome(data: &[u8]) -> Outcome {
     let back = Group::from_state_bytes(fx.suite.clone(), &bytes, config(), None)
         .unwrap_or_else(|e| panic!("a joined state does not restore: {e:?}"));
     assert!(state(&back) == bytes, "a joined state restores differently");
-    let rng = &mut SeededRng::new(1);
+    let rng = &mut TestRng::new(1);
     if let Err(e) = g.encrypt_application_message(b"joined", b"", rng) {
         panic!("a joined member cannot send: {e:?}");
     }

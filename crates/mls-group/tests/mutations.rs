@@ -42,7 +42,7 @@ impl Kind {
             Kind::PrivateCommit => commit_by(2, Vec::new(), true, HandshakeFormat::Private),
             Kind::PublicProposal => fx()
                 .group(2)
-                .propose_remove(mls_types::tree_math::LeafIndex(3), &mut SeededRng::new(5))
+                .propose_remove(mls_types::tree_math::LeafIndex(3), &mut TestRng::new(5))
                 .expect("proposal"),
             Kind::PrivateApplication => application_by(0, b"hello bob"),
         }

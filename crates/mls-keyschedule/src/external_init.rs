@@ -16,19 +16,16 @@ pub const EXTERNAL_INIT_EXPORTER_LABEL: &[u8] = b"MLS 1.0 external init secret";
 /// `init_secret`.
 ///
 /// ```
-/// use mls_crypto::{CipherSuite, CryptoProvider, Error, Rng, Secret};
+/// use mls_crypto::{CipherSuite, CryptoProvider, Secret};
 /// use mls_rustcrypto::RustCrypto;
 /// use mls_keyschedule::{external_init_sender, EpochSecrets};
+/// use mls_test_support::TestRng; // deterministic; real code passes a secure Rng (OsRng)
 ///
-/// struct Fixed;
-/// impl Rng for Fixed {
-///     fn fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), Error> { dest.fill(7); Ok(()) }
-/// }
 /// let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
 /// let epoch = EpochSecrets::from_epoch_secret(&suite, &Secret::from(vec![5; 32])).unwrap();
 ///
 /// let external_pub = epoch.external_pub(&suite).unwrap();
-/// let (kem_output, joiner_init) = external_init_sender(&suite, &external_pub, &mut Fixed).unwrap();
+/// let (kem_output, joiner_init) = external_init_sender(&suite, &external_pub, &mut TestRng::new(7)).unwrap();
 /// let member_init = epoch.external_init_secret(&suite, &kem_output).unwrap();
 /// assert_eq!(joiner_init, member_init);
 /// ```

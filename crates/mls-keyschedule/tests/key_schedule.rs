@@ -2,25 +2,15 @@
 //! external joiners reach the members' epoch.
 
 use mls_codec::{decode_exact, Encode};
-use mls_crypto::{CipherSuite, CipherSuiteProvider, CryptoProvider, Rng, Secret};
+use mls_crypto::{CipherSuite, CipherSuiteProvider, CryptoProvider, Secret};
 use mls_keyschedule::{
     external_init_sender, EpochSecrets, Error, InitSecret, JoinerSecret, KeyScheduleOutput,
     PskSecret, SecretTreeConfig,
 };
 use mls_rustcrypto::{RustCrypto, RustCryptoSuite};
+use mls_test_support::TestRng;
 use mls_types::GroupContext;
 use mls_types::{Extension, ExtensionType};
-
-struct CounterRng(u8);
-impl Rng for CounterRng {
-    fn fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), mls_crypto::Error> {
-        for b in dest {
-            self.0 = self.0.wrapping_add(1);
-            *b = self.0;
-        }
-        Ok(())
-    }
-}
 
 fn suite(id: u16) -> RustCryptoSuite {
     RustCrypto.cipher_suite_provider(CipherSuite(id)).unwrap()
@@ -122,7 +112,7 @@ fn joiner_reaches_the_members_epoch() {
         let psk = PskSecret::from_secret(Secret::from(vec![6; nh]));
         let out = KeyScheduleOutput::derive(
             &s,
-            &InitSecret::random(&s, &mut CounterRng(0)).unwrap(),
+            &InitSecret::random(&s, &mut TestRng::new(0)).unwrap(),
             None,
             &gc,
             &psk,
@@ -158,7 +148,7 @@ fn external_init_both_sides_agree() {
         let (kem_output, joiner_init) = external_init_sender(
             &s,
             &epoch.external_pub(&s).unwrap(),
-            &mut CounterRng(id as u8),
+            &mut TestRng::new(u64::from(id)),
         )
         .unwrap();
         assert_eq!(joiner_init.as_bytes().len(), nh);

@@ -1,22 +1,12 @@
 //! Pre-shared keys (RFC 9420 §8.4).
 
 use mls_codec::{decode_exact, Encode};
-use mls_crypto::{CipherSuite, CryptoProvider, Rng, Secret};
+use mls_crypto::{CipherSuite, CryptoProvider, Secret};
 use mls_keyschedule::{
     Error, InMemoryPskStore, PreSharedKeyID, Psk, PskLabel, PskSecret, PskStore, ResumptionPskUsage,
 };
 use mls_rustcrypto::{RustCrypto, RustCryptoSuite};
-
-struct CounterRng(u8);
-impl Rng for CounterRng {
-    fn fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), mls_crypto::Error> {
-        for b in dest {
-            self.0 = self.0.wrapping_add(1);
-            *b = self.0;
-        }
-        Ok(())
-    }
-}
+use mls_test_support::TestRng;
 
 fn suite(id: u16) -> RustCryptoSuite {
     RustCrypto.cipher_suite_provider(CipherSuite(id)).unwrap()
@@ -58,7 +48,7 @@ fn pre_shared_key_id_wire_format() {
 #[test]
 fn resumption_and_external_psks_from_a_store() {
     let s = suite(1);
-    let mut rng = CounterRng(0);
+    let mut rng = TestRng::new(0);
     let mut store = InMemoryPskStore::new();
     store.insert_external(b"ext".to_vec(), Secret::from(vec![1; 32]));
     store.insert_resumption(b"g".to_vec(), 5, Secret::from(vec![2; 32]));

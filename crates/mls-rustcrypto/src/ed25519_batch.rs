@@ -270,19 +270,9 @@ mod tests {
     use super::*;
     use crate::RustCryptoSuite;
     use mls_crypto::{
-        CipherSuite, CipherSuiteProvider, CipherSuiteProviderExt, Rng, SignaturePublicKey,
+        CipherSuite, CipherSuiteProvider, CipherSuiteProviderExt, SignaturePublicKey,
     };
-
-    struct Counter(u8);
-    impl Rng for Counter {
-        fn fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), Error> {
-            for b in dest {
-                self.0 = self.0.wrapping_mul(181).wrapping_add(59);
-                *b = self.0;
-            }
-            Ok(())
-        }
-    }
+    use mls_test_support::TestRng;
 
     #[test]
     fn canonical_y_is_below_p_whatever_the_sign_bit() {
@@ -342,7 +332,7 @@ mod tests {
     #[test]
     fn the_equation_separates_valid_from_tampered_sets() {
         let cs = RustCryptoSuite::new(CipherSuite(1)).unwrap();
-        let mut rng = Counter(3);
+        let mut rng = TestRng::new(3);
         let mut keys: Vec<SignaturePublicKey> = Vec::new();
         let mut sigs = Vec::new();
         let msgs: Vec<Vec<u8>> = (0..5u8).map(|i| alloc::vec![i; 40]).collect();

@@ -96,21 +96,13 @@ fn is_canonical(u: &[u8; 32]) -> bool {
 mod tests {
     use super::*;
     use alloc::vec::Vec;
+    use mls_test_support::TestRng;
 
-    /// A deterministic byte stream (SplitMix64) for differential tests.
-    struct Bytes(u64);
-    impl Bytes {
-        fn next32(&mut self) -> [u8; 32] {
-            let mut out = [0u8; 32];
-            for chunk in out.chunks_mut(8) {
-                self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-                let mut z = self.0;
-                z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-                z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-                chunk.copy_from_slice(&(z ^ (z >> 31)).to_le_bytes());
-            }
-            out
-        }
+    /// 32 bytes of the deterministic test stream.
+    fn next32(r: &mut TestRng) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        r.fill(&mut out);
+        out
     }
 
     fn ladder(k: &[u8; 32], u: &[u8; 32]) -> [u8; 32] {
@@ -121,13 +113,13 @@ mod tests {
     fn batch_encap_agrees_with_single_calls() {
         // Honest keys, twist points, non-canonical and small-order inputs
         // mixed in one batch.
-        let mut r = Bytes(4);
+        let mut r = TestRng::new(4);
         let mut us: Vec<[u8; 32]> = (0..40)
             .map(|i| {
                 if i % 3 == 0 {
-                    r.next32()
+                    next32(&mut r)
                 } else {
-                    MontgomeryPoint::mul_base_clamped(r.next32()).to_bytes()
+                    MontgomeryPoint::mul_base_clamped(next32(&mut r)).to_bytes()
                 }
             })
             .collect();
@@ -136,7 +128,7 @@ mod tests {
         let mut one = [0u8; 32];
         one[0] = 1;
         us.push(one);
-        let ks: Vec<[u8; 32]> = us.iter().map(|_| r.next32()).collect();
+        let ks: Vec<[u8; 32]> = us.iter().map(|_| next32(&mut r)).collect();
         let items: Vec<(&[u8; 32], &[u8; 32])> = ks.iter().zip(&us).collect();
         let out = encap_batch(&items);
         assert_eq!(out.len(), items.len());
@@ -183,12 +175,12 @@ mod tests {
     #[test]
     fn agrees_with_the_ladder_on_curve_points() {
         // Honest public keys: [s]B for random s, so the fast path runs.
-        let mut r = Bytes(1);
+        let mut r = TestRng::new(1);
         for _ in 0..300 {
-            let u = MontgomeryPoint::mul_base_clamped(r.next32()).to_bytes();
+            let u = MontgomeryPoint::mul_base_clamped(next32(&mut r)).to_bytes();
             assert!(is_canonical(&u));
             assert!(MontgomeryPoint(u).to_edwards(0).is_some());
-            let k = r.next32();
+            let k = next32(&mut r);
             assert_eq!(x25519(&k, &u), ladder(&k, &u));
         }
     }
@@ -197,9 +189,9 @@ mod tests {
     fn agrees_with_the_ladder_on_any_input() {
         // Random strings: about half are twist points, some have the top
         // bit set or are non-canonical.
-        let mut r = Bytes(2);
+        let mut r = TestRng::new(2);
         for _ in 0..600 {
-            let (k, u) = (r.next32(), r.next32());
+            let (k, u) = (next32(&mut r), next32(&mut r));
             assert_eq!(x25519(&k, &u), ladder(&k, &u));
         }
     }
@@ -233,10 +225,10 @@ mod tests {
             u[31] |= 0x80;
             all.push(u);
         }
-        let mut r = Bytes(3);
+        let mut r = TestRng::new(3);
         for u in all {
             for _ in 0..4 {
-                let k = r.next32();
+                let k = next32(&mut r);
                 assert_eq!(x25519(&k, &u), ladder(&k, &u), "u = {}", hex::encode(u));
             }
         }

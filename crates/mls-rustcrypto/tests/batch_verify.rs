@@ -5,12 +5,13 @@
 
 mod common;
 
-use common::{suites, FailingRng, TestRng};
+use common::suites;
 use mls_crypto::{
     batch, labeled, BatchVerifyError, CipherSuite, CipherSuiteProvider, CipherSuiteProviderExt,
     Error, HpkePublicKey, SignatureItem, SignaturePublicKey,
 };
 use mls_rustcrypto::RustCryptoSuite;
+use mls_test_support::{FailingRng, TestRng};
 
 /// `n` valid (key, message, signature) triples; a few keys sign several messages.
 fn signed(

@@ -4,11 +4,9 @@
 
 #![cfg(any(feature = "suite-2", feature = "suite-5", feature = "suite-7"))]
 
-mod common;
-
-use common::TestRng;
 use mls_crypto::{CipherSuite, CipherSuiteProvider, CipherSuiteProviderExt, CryptoProvider, Error};
 use mls_rustcrypto::RustCrypto;
+use mls_test_support::TestRng;
 
 macro_rules! high_s_test {
     ($name:ident, $feature:literal, $suite:expr, $krate:ident) => {

@@ -11,12 +11,13 @@
 
 mod common;
 
-use common::{HpkeRng, TestRng};
+use common::HpkeRng;
 use hpke::{Deserializable, Kem as _, OpModeR, OpModeS, Serializable};
 use mls_crypto::{
     CipherSuite, CipherSuiteProvider, CipherSuiteProviderExt, CryptoProvider, HpkeCiphertext,
 };
 use mls_rustcrypto::RustCrypto;
+use mls_test_support::TestRng;
 
 macro_rules! interop_test {
     ($name:ident, $feature:literal, $suite:expr, $kem:ty, $kdf:ty, $aead:ty) => {

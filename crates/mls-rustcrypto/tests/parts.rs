@@ -7,13 +7,14 @@
 
 mod common;
 
-use common::{suites, TestRng};
+use common::suites;
 use mls_crypto::{
     labeled, BatchVerifyError, CipherSuite, CipherSuiteProvider, CipherSuiteProviderExt, Error,
     HpkeCiphertext, HpkeKeyPair, HpkePrivateKey, HpkePublicKey, Rng, Secret, SignatureItem,
     SignatureKeyPair, SignaturePrivateKey, SignaturePublicKey,
 };
 use mls_rustcrypto::RustCryptoSuite;
+use mls_test_support::TestRng;
 
 /// A random split of `msg` into parts, empty parts included.
 fn split<'a>(msg: &'a [u8], rng: &mut TestRng) -> Vec<&'a [u8]> {
@@ -607,11 +608,11 @@ fn default_batch_operations_agree_with_the_overrides() {
             b"y"
         );
         assert!(d
-            .hpke_seal_batch_parts(&parts, b"", &[], &mut common::FailingRng)
+            .hpke_seal_batch_parts(&parts, b"", &[], &mut mls_test_support::FailingRng)
             .unwrap()
             .is_empty());
         assert_eq!(
-            d.hpke_seal_batch_parts(&parts, b"", &items, &mut common::FailingRng),
+            d.hpke_seal_batch_parts(&parts, b"", &items, &mut mls_test_support::FailingRng),
             Err(Error::RandomFailure)
         );
         let bad = HpkePublicKey(vec![1, 2, 3]);

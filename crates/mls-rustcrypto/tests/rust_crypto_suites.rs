@@ -3,12 +3,13 @@
 
 mod common;
 
-use common::{suites, FailingRng, TestRng, ZeroRng};
+use common::suites;
 use mls_crypto::{
     CipherSuite, CipherSuiteProvider, CipherSuiteProviderExt, CryptoProvider, Error,
     HpkeCiphertext, HpkePrivateKey, HpkePublicKey, SignaturePrivateKey, SignaturePublicKey,
 };
 use mls_rustcrypto::RustCrypto;
+use mls_test_support::{FailingRng, TestRng, ZeroRng};
 
 /// What each RFC suite must report.
 struct Expect {

@@ -7,23 +7,10 @@
 
 use mls_crypto::{
     batch, labeled, CipherSuite, CipherSuiteProvider, CipherSuiteProviderExt, CryptoProvider,
-    Error, Rng, SignatureItem,
+    SignatureItem,
 };
 use mls_rustcrypto::{RustCrypto, RustCryptoSuite};
-
-/// A deterministic counter, NOT random: examples only.
-#[derive(Clone)]
-struct Counter(u8);
-
-impl Rng for Counter {
-    fn fill_bytes(&mut self, d: &mut [u8]) -> Result<(), Error> {
-        for b in d {
-            self.0 = self.0.wrapping_add(1);
-            *b = self.0;
-        }
-        Ok(())
-    }
-}
+use mls_test_support::TestRng;
 
 fn suite_1() -> RustCryptoSuite {
     RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap()
@@ -51,13 +38,19 @@ fn aead_seal_in_place() {
 #[test]
 fn hpke_seal_parts() {
     let cs = suite_1();
-    let kp = cs.hpke_generate_key_pair(&mut Counter(9)).unwrap();
+    let kp = cs.hpke_generate_key_pair(&mut TestRng::new(9)).unwrap();
     let ct = cs
-        .hpke_seal_parts(&kp.public, &[b"in", b"fo"], b"", b"pt", &mut Counter(0))
+        .hpke_seal_parts(
+            &kp.public,
+            &[b"in", b"fo"],
+            b"",
+            b"pt",
+            &mut TestRng::new(0),
+        )
         .unwrap();
     assert_eq!(
         ct,
-        cs.hpke_seal(&kp.public, b"info", b"", b"pt", &mut Counter(0))
+        cs.hpke_seal(&kp.public, b"info", b"", b"pt", &mut TestRng::new(0))
             .unwrap()
     );
     let pt = cs
@@ -69,12 +62,12 @@ fn hpke_seal_parts() {
 #[test]
 fn hpke_seal_batch() {
     let cs = suite_1();
-    let kp = cs.hpke_generate_key_pair(&mut Counter(9)).unwrap();
+    let kp = cs.hpke_generate_key_pair(&mut TestRng::new(9)).unwrap();
     let items = [(&kp.public, &b"one"[..]), (&kp.public, &b"two"[..])];
     let batch = cs
-        .hpke_seal_batch(b"info", b"", &items, &mut Counter(0))
+        .hpke_seal_batch(b"info", b"", &items, &mut TestRng::new(0))
         .unwrap();
-    let mut rng = Counter(0);
+    let mut rng = TestRng::new(0);
     let first = cs
         .hpke_seal(&kp.public, b"info", b"", b"one", &mut rng)
         .unwrap();
@@ -87,7 +80,7 @@ fn hpke_seal_batch() {
 #[test]
 fn sign_parts() {
     let cs = suite_1();
-    let kp = cs.signature_generate(&mut Counter(0)).unwrap();
+    let kp = cs.signature_generate(&mut TestRng::new(0)).unwrap();
     let key = cs.signing_key(&kp.private).unwrap();
     let sig = cs.sign_parts(&key, &[b"hel", b"", b"lo"]).unwrap();
     assert_eq!(sig, cs.sign(&key, b"hello").unwrap()); // Ed25519 is deterministic
@@ -98,7 +91,7 @@ fn sign_parts() {
 #[test]
 fn verify_batch() {
     let cs = suite_1();
-    let kp = cs.signature_generate(&mut Counter(0)).unwrap();
+    let kp = cs.signature_generate(&mut TestRng::new(0)).unwrap();
     let key = cs.signing_key(&kp.private).unwrap();
     let sig = cs.sign(&key, b"hello").unwrap();
     let good = SignatureItem {
@@ -123,7 +116,7 @@ fn batch_verify_each() {
 #[test]
 fn batch_seal_each() {
     let cs = suite_1();
-    let out = batch::seal_each(&cs, b"info", b"", &[], &mut Counter(0)).unwrap();
+    let out = batch::seal_each(&cs, b"info", b"", &[], &mut TestRng::new(0)).unwrap();
     assert!(out.is_empty());
 }
 
@@ -139,7 +132,7 @@ fn labeled_expand_with_label() {
 #[test]
 fn labeled_verify_with_label() {
     let cs = suite_1();
-    let kp = cs.signature_generate(&mut Counter(0)).unwrap();
+    let kp = cs.signature_generate(&mut TestRng::new(0)).unwrap();
     let key = cs.signing_key(&kp.private).unwrap();
     let sig = labeled::sign_with_label(&cs, &key, b"GroupInfoTBS", b"tbs").unwrap();
     let sign_content = labeled::sign_content(b"GroupInfoTBS", b"tbs").unwrap();
@@ -151,7 +144,7 @@ fn labeled_verify_with_label() {
 #[test]
 fn labeled_verify_batch_with_label() {
     let cs = suite_1();
-    let kp = cs.signature_generate(&mut Counter(0)).unwrap();
+    let kp = cs.signature_generate(&mut TestRng::new(0)).unwrap();
     let key = cs.signing_key(&kp.private).unwrap();
     let sig = labeled::sign_with_label(&cs, &key, b"LeafNodeTBS", b"content").unwrap();
     let item = SignatureItem {
@@ -167,10 +160,16 @@ fn labeled_verify_batch_with_label() {
 #[test]
 fn labeled_encrypt_with_label() {
     let cs = suite_1();
-    let kp = cs.hpke_generate_key_pair(&mut Counter(7)).unwrap();
-    let ct =
-        labeled::encrypt_with_label(&cs, &kp.public, b"Welcome", b"ctx", b"pt", &mut Counter(0))
-            .unwrap();
+    let kp = cs.hpke_generate_key_pair(&mut TestRng::new(7)).unwrap();
+    let ct = labeled::encrypt_with_label(
+        &cs,
+        &kp.public,
+        b"Welcome",
+        b"ctx",
+        b"pt",
+        &mut TestRng::new(0),
+    )
+    .unwrap();
     // EncryptContext: "MLS 1.0 Welcome" and "ctx", each with its length.
     let info = [&[15u8][..], b"MLS 1.0 Welcome", &[3], b"ctx"].concat();
     assert_eq!(
@@ -183,13 +182,13 @@ fn labeled_encrypt_with_label() {
 #[test]
 fn labeled_encrypt_with_label_batch() {
     let cs = suite_1();
-    let kp = cs.hpke_generate_key_pair(&mut Counter(7)).unwrap();
+    let kp = cs.hpke_generate_key_pair(&mut TestRng::new(7)).unwrap();
     let out = labeled::encrypt_with_label_batch(
         &cs,
         b"label",
         b"ctx",
         &[(&kp.public, &b"secret"[..])],
-        &mut Counter(0),
+        &mut TestRng::new(0),
     )
     .unwrap();
     let pt = labeled::decrypt_with_label(&cs, &kp.private, &kp.public, b"label", b"ctx", &out[0])

@@ -40,10 +40,9 @@ impl LeafNodeSource {
 /// use mls_rustcrypto::RustCrypto;
 /// use mls_treekem::{LeafNode, LeafNodeSource};
 /// use mls_types::{Capabilities, Credential, Lifetime};
-/// # struct R(u8);
-/// # impl mls_crypto::Rng for R { fn fill_bytes(&mut self, d: &mut [u8]) -> Result<(), mls_crypto::Error> { for b in d { self.0 = self.0.wrapping_mul(31).wrapping_add(7); *b = self.0; } Ok(()) } }
+/// use mls_test_support::TestRng; // deterministic; real code passes a secure Rng (OsRng)
 /// let cs = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
-/// let sig = cs.signature_generate(&mut R(1)).unwrap();
+/// let sig = cs.signature_generate(&mut TestRng::new(1)).unwrap();
 /// let key = cs.signing_key(&sig.private).unwrap();
 /// let mut leaf = LeafNode {
 ///     encryption_key: HpkePublicKey(vec![1; 32]),

@@ -119,7 +119,7 @@ impl LeafValidationOptions {
 /// use mls_crypto::{CipherSuite, CryptoProvider};
 /// use mls_rustcrypto::RustCrypto;
 /// let cs = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
-/// let leaf = mls_treekem::__doc_leaf(1); // unsigned
+/// let leaf = mls_test_support::treekem::leaf(1); // unsigned
 /// let ctx = LeafNodeContext::KeyPackage;
 /// let err = validate_leaf_node(&cs, &leaf, ctx, None, None, &LeafValidationOptions::without_lifetime());
 /// assert!(err.is_err());
@@ -147,13 +147,13 @@ pub fn validate_leaf_node<S: CipherSuiteProvider + ?Sized>(
 ///
 /// ```
 /// use mls_treekem::{validate_leaf_node_contents, LeafNodeContext, LeafValidationOptions, RatchetTree};
-/// let tree = RatchetTree::new(mls_treekem::__doc_leaf(1));
+/// let tree = RatchetTree::new(mls_test_support::treekem::leaf(1));
 /// let options = LeafValidationOptions::without_lifetime();
 /// // An unsigned leaf with fresh keys and a supported credential type passes...
 /// let ctx = LeafNodeContext::Tree { group_id: b"g", leaf_index: mls_types::tree_math::LeafIndex(1) };
-/// assert!(validate_leaf_node_contents(&mls_treekem::__doc_leaf(2), ctx, None, Some(&tree), &options).is_ok());
+/// assert!(validate_leaf_node_contents(&mls_test_support::treekem::leaf(2), ctx, None, Some(&tree), &options).is_ok());
 /// // ...but not with the keys of a member.
-/// assert!(validate_leaf_node_contents(&mls_treekem::__doc_leaf(1), ctx, None, Some(&tree), &options).is_err());
+/// assert!(validate_leaf_node_contents(&mls_test_support::treekem::leaf(1), ctx, None, Some(&tree), &options).is_err());
 /// ```
 pub fn validate_leaf_node_contents(
     leaf: &LeafNode,

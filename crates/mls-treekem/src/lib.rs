@@ -57,8 +57,6 @@ pub use parent_node::ParentNode;
 pub use path_secret::{next_path_secret, node_key_pair};
 pub use private_keys::TreePrivateKeys;
 pub use ratchet_tree_ext::TreeImportParams;
-#[doc(hidden)]
-pub use tree::__doc_leaf;
 pub use tree::{RatchetTree, TreeChanges, NODE_RECORD_VERSION};
 pub use treekem::{MergedUpdatePath, PendingUpdatePath, ReceivedPathSecret, UpdatePathSecrets};
 pub use update_path::{EncryptedPathSecrets, UpdatePath, UpdatePathNode};

@@ -34,8 +34,8 @@ impl RatchetTree {
     ///
     /// ```
     /// use mls_treekem::RatchetTree;
-    /// let mut tree = RatchetTree::new(mls_treekem::__doc_leaf(1));
-    /// tree.add_leaf(mls_treekem::__doc_leaf(2)).unwrap();
+    /// let mut tree = RatchetTree::new(mls_test_support::treekem::leaf(1));
+    /// tree.add_leaf(mls_test_support::treekem::leaf(2)).unwrap();
     /// let bytes = tree.to_extension_bytes().unwrap();
     /// let back = RatchetTree::from_extension_bytes(&bytes).unwrap();
     /// assert_eq!(back.to_extension_bytes().unwrap(), bytes);

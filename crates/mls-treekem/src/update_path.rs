@@ -161,7 +161,7 @@ pub struct UpdatePathNode {
 /// ```
 /// use mls_codec::{decode_exact, Encode};
 /// use mls_treekem::UpdatePath;
-/// let path = UpdatePath { leaf_node: mls_treekem::__doc_leaf(1), nodes: vec![] };
+/// let path = UpdatePath { leaf_node: mls_test_support::treekem::leaf(1), nodes: vec![] };
 /// assert_eq!(decode_exact::<UpdatePath>(&path.to_bytes().unwrap()).unwrap(), path);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]

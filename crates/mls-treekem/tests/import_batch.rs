@@ -28,7 +28,7 @@ fn params(hash: &[u8]) -> TreeImportParams<'_> {
 /// that leaf indices and positions among the members differ; leaf 40's
 /// KeyPackage lifetime has expired (its signature is valid).
 fn large_group() -> Group {
-    let mut g = Group::new(1, b"large import");
+    let mut g = Group::new(1, 1);
     g.add(39);
     let expired = client_with_lifetime(
         &g.cs,

@@ -19,7 +19,7 @@ fn snapshot(g: &mut Group) -> (Vec<u8>, Vec<u8>, u32, u32, Option<LeafIndex>) {
 
 #[test]
 fn rollback_restores_adds_removes_commits_and_truncation() {
-    let mut g = Group::new(1, b"journal");
+    let mut g = Group::new(1, 2);
     let added = g.add(5);
     g.commit(LeafIndex(0), &added);
     g.remove(LeafIndex(2));
@@ -29,7 +29,7 @@ fn rollback_restores_adds_removes_commits_and_truncation() {
     g.tree.begin_changes();
     assert!(g.tree.is_recording());
     // Extend to 16 leaves, commit, then remove back down to 4 leaves.
-    let mut rng = TestRng::new(b"journal extra");
+    let mut rng = TestRng::new(4);
     for i in 0..5 {
         g.tree
             .add_leaf(client(&g.cs, &mut rng, 100 + i).leaf)
@@ -66,7 +66,7 @@ fn rollback_restores_adds_removes_commits_and_truncation() {
 
 #[test]
 fn rollback_of_a_merged_path_then_merge_again() {
-    let mut g = Group::new(1, b"journal merge");
+    let mut g = Group::new(1, 3);
     let added = g.add(6);
     g.commit(LeafIndex(0), &added);
     let mut sender_tree = g.tree.clone();

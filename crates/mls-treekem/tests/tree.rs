@@ -13,7 +13,7 @@ fn nodes(v: &[u32]) -> Vec<NodeIndex> {
 
 #[test]
 fn add_extends_by_doubling_and_fills_leftmost_blank() {
-    let mut g = Group::new(1, b"shapes");
+    let mut g = Group::new(1, 5);
     assert_eq!(g.tree.n_leaves(), 1);
     g.add(1);
     assert_eq!(g.tree.n_leaves(), 2);
@@ -31,7 +31,7 @@ fn add_extends_by_doubling_and_fills_leftmost_blank() {
 
 #[test]
 fn remove_truncates_trailing_blank_halves() {
-    let mut g = Group::new(1, b"truncate");
+    let mut g = Group::new(1, 6);
     g.add(4); // 5 members, 8 leaves
     g.remove(LeafIndex(2)); // internal: no truncation
     assert_eq!(g.tree.n_leaves(), 8);
@@ -55,7 +55,7 @@ fn remove_truncates_trailing_blank_halves() {
 
 #[test]
 fn remove_blanks_the_direct_path() {
-    let mut g = Group::new(1, b"blank path");
+    let mut g = Group::new(1, 7);
     g.add(3);
     g.commit(LeafIndex(0), &[]);
     assert!(g.tree.node(NodeIndex(1)).is_some() && g.tree.node(NodeIndex(3)).is_some());
@@ -65,7 +65,7 @@ fn remove_blanks_the_direct_path() {
 
 #[test]
 fn resolution_with_unmerged_leaves() {
-    let mut g = Group::new(1, b"resolution");
+    let mut g = Group::new(1, 8);
     g.add(2); // leaves 0,1,2
     g.commit(LeafIndex(0), &[]); // nodes 1 and 3 set
     let added = g.add(1); // leaf 3: unmerged at 3 (node 5 blank)
@@ -91,7 +91,7 @@ fn resolution_with_unmerged_leaves() {
 
 #[test]
 fn extension_round_trip_without_trailing_blanks() {
-    let mut g = Group::new(1, b"extension");
+    let mut g = Group::new(1, 9);
     g.add(4);
     g.commit(LeafIndex(4), &[]);
     g.remove(LeafIndex(3));
@@ -112,7 +112,7 @@ fn extension_round_trip_without_trailing_blanks() {
 
 #[test]
 fn malformed_extensions_are_rejected() {
-    let mut g = Group::new(1, b"malformed");
+    let mut g = Group::new(1, 10);
     g.add(1);
     let mut list: Vec<Option<Node>> =
         mls_codec::decode_exact(&g.tree.to_extension_bytes().unwrap()).unwrap();
@@ -145,7 +145,7 @@ fn malformed_extensions_are_rejected() {
 #[test]
 fn duplicate_keys_are_rejected() {
     let cs = suite(1);
-    let mut rng = TestRng::new(b"dup");
+    let mut rng = TestRng::new(13);
     let a = client(&cs, &mut rng, 1);
     let b = client(&cs, &mut rng, 2);
     let mut tree = RatchetTree::new(a.leaf.clone());
@@ -178,7 +178,7 @@ fn duplicate_keys_are_rejected() {
 
 #[test]
 fn cached_tree_hash_matches_a_fresh_computation() {
-    let mut g = Group::new(1, b"cache");
+    let mut g = Group::new(1, 11);
     g.add(6);
     let first = g.tree.tree_hash(&g.cs).unwrap();
     g.commit(LeafIndex(2), &[]);
@@ -209,7 +209,7 @@ fn cached_tree_hash_matches_a_fresh_computation() {
 
 #[test]
 fn mutated_encodings_never_panic() {
-    let mut g = Group::new(1, b"mutate");
+    let mut g = Group::new(1, 12);
     let added = g.add(5);
     g.commit(LeafIndex(1), &added);
     g.add(1);

@@ -9,7 +9,7 @@ use mls_types::tree_math::LeafIndex;
 #[test]
 fn every_member_agrees_in_every_suite() {
     for suite in 1..=7 {
-        let mut g = Group::new(suite, b"suites");
+        let mut g = Group::new(suite, 14);
         let added = g.add(4);
         g.commit(LeafIndex(0), &added);
         g.commit(LeafIndex(3), &[]);
@@ -21,7 +21,7 @@ fn every_member_agrees_in_every_suite() {
 
 #[test]
 fn long_run_with_blanks_unmerged_leaves_and_truncation() {
-    let mut g = Group::new(1, b"long run");
+    let mut g = Group::new(1, 15);
     let added = g.add(12);
     g.commit(LeafIndex(0), &added);
     for (i, sender) in [5u32, 12, 1, 7, 9].into_iter().enumerate() {
@@ -41,7 +41,7 @@ fn long_run_with_blanks_unmerged_leaves_and_truncation() {
 
 #[test]
 fn welcome_path_secret_is_that_of_the_common_ancestor() {
-    let mut g = Group::new(1, b"welcome");
+    let mut g = Group::new(1, 16);
     g.add(3);
     g.commit(LeafIndex(0), &[]);
     let added = g.add(1); // leaf 4
@@ -67,7 +67,7 @@ fn welcome_path_secret_is_that_of_the_common_ancestor() {
 
 /// A group of 5 and an UpdatePath from leaf 0 not yet applied.
 fn pending_path() -> (Group, RatchetTree, UpdatePath, Vec<u8>) {
-    let mut g = Group::new(1, b"tamper");
+    let mut g = Group::new(1, 17);
     g.add(4);
     g.commit(LeafIndex(2), &[]);
     let before = g.tree.clone();

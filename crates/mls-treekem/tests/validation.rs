@@ -23,7 +23,7 @@ fn no_lifetime() -> LeafValidationOptions {
 #[test]
 fn good_key_package_leaf_validates() {
     let cs = suite(2);
-    let mut rng = TestRng::new(b"good");
+    let mut rng = TestRng::new(21);
     let c = client(&cs, &mut rng, 1);
     validate_leaf_node(
         &cs,
@@ -39,7 +39,7 @@ fn good_key_package_leaf_validates() {
 #[test]
 fn bad_leaf_signature_is_rejected() {
     let cs = suite(1);
-    let mut rng = TestRng::new(b"badsig");
+    let mut rng = TestRng::new(22);
     let mut c = client(&cs, &mut rng, 1);
     c.leaf.signature[0] ^= 1;
     // A KeyPackage's leaf has no index yet.
@@ -79,7 +79,7 @@ fn bad_leaf_signature_is_rejected() {
 #[test]
 fn expired_lifetime_accepted_only_without_lifetime_checks() {
     let cs = suite(1);
-    let mut rng = TestRng::new(b"lifetime");
+    let mut rng = TestRng::new(23);
     let c = client_with_lifetime(
         &cs,
         &mut rng,
@@ -117,7 +117,7 @@ fn expired_lifetime_accepted_only_without_lifetime_checks() {
 #[test]
 fn capability_checks() {
     let cs = suite(1);
-    let mut rng = TestRng::new(b"caps");
+    let mut rng = TestRng::new(24);
     let c = client(&cs, &mut rng, 1);
     let key = &c.signing_key;
 
@@ -157,9 +157,9 @@ fn capability_checks() {
 
 #[test]
 fn uniqueness_against_the_tree() {
-    let mut g = Group::new(1, b"unique");
+    let mut g = Group::new(1, 18);
     g.add(2);
-    let mut rng = TestRng::new(b"unique2");
+    let mut rng = TestRng::new(25);
     let mut c = client(&g.cs, &mut rng, 9);
     validate_leaf_node(&g.cs, &c.leaf, KP, None, Some(&g.tree), &no_lifetime()).unwrap();
     let fresh = c.leaf.clone();
@@ -196,9 +196,9 @@ fn uniqueness_against_the_tree() {
 
 #[test]
 fn credential_type_support_against_the_tree() {
-    let mut g = Group::new(1, b"credtypes");
+    let mut g = Group::new(1, 19);
     g.add(2);
-    let mut rng = TestRng::new(b"credtypes2");
+    let mut rng = TestRng::new(26);
     let x509 = Credential::X509(vec![Certificate {
         cert_data: vec![1, 2, 3],
     }]);
@@ -249,7 +249,7 @@ fn credential_type_support_against_the_tree() {
 }
 
 fn grown_group() -> Group {
-    let mut g = Group::new(1, b"import");
+    let mut g = Group::new(1, 20);
     let added = g.add(5);
     g.commit(LeafIndex(0), &added);
     g.commit(LeafIndex(3), &[]);

@@ -5,10 +5,10 @@ use mls_crypto::{
     HpkePublicKey, SignaturePrivateKey, SignaturePublicKey,
 };
 use mls_rustcrypto::{RustCrypto, RustCryptoSuite};
+use mls_test_support::TestRng;
 use serde_json::Value;
 
 use crate::hexjson::{bytes, expect_eq, object, string, uint};
-use crate::SeededRng;
 
 /// Every verification step of the format, for the case's suite.
 pub fn check(case: &Value) -> Result<(), String> {
@@ -118,7 +118,7 @@ fn encrypt_with_label(suite: &RustCryptoSuite, v: &Value) -> Result<(), String> 
         label,
         &context,
         &plaintext,
-        &mut SeededRng::new(&context),
+        &mut TestRng::new(1),
     )
     .map_err(|e| format!("encrypt: {e}"))?;
     let opened = labeled::decrypt_with_label(suite, &private, &public, label, &context, &ours)

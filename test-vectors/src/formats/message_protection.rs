@@ -10,13 +10,13 @@ use mls_framing::{
 };
 use mls_keyschedule::{SecretTree, SecretTreeConfig};
 use mls_rustcrypto::RustCryptoSuite;
+use mls_test_support::TestRng;
 use mls_types::tree_math::LeafIndex;
 use mls_types::GroupContext;
 use serde_json::Value;
 
 use super::key_schedule::suite_of;
 use crate::hexjson::{bytes, uint};
-use crate::SeededRng;
 
 /// What one case provides.
 struct Case {
@@ -130,7 +130,7 @@ impl Case {
         let ac = self
             .sign(WireFormat::PRIVATE_MESSAGE, content)
             .map_err(|e| format!("sign: {e}"))?;
-        let mut rng = SeededRng::new(b"message-protection");
+        let mut rng = TestRng::new(2);
         let pm = PrivateMessage::protect(
             &self.suite,
             &ac,

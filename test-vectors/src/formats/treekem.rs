@@ -8,12 +8,12 @@ use mls_crypto::{
     CipherSuite, CipherSuiteProvider, CryptoProvider, HpkePrivateKey, Secret, SignaturePrivateKey,
 };
 use mls_rustcrypto::{RustCrypto, RustCryptoSuite};
+use mls_test_support::TestRng;
 use mls_treekem::{RatchetTree, TreePrivateKeys, UpdatePath};
 use mls_types::tree_math::{LeafIndex, NodeIndex};
 use serde_json::Value;
 
 use crate::hexjson::{bytes, expect_eq, uint};
-use crate::SeededRng;
 
 /// The fixed GroupContext fields of a case.
 struct Context {
@@ -165,7 +165,7 @@ fn recreate(
     signer: &SignaturePrivateKey,
 ) -> Result<(), String> {
     let key = cs.signing_key(signer).map_err(|e| e.to_string())?;
-    let mut rng = SeededRng::new(&[&ctx.group_id[..], &sender.0.to_be_bytes()].concat());
+    let mut rng = TestRng::new(u64::from(sender.0));
     let mut ours = tree.clone();
     let template = ours.leaf(sender).ok_or("sender leaf blank")?.clone();
     let pending = ours

@@ -5,10 +5,10 @@ use mls_crypto::{
     CipherSuite, CipherSuiteProvider, CryptoProvider, HpkeCiphertext, HpkePublicKey, Secret,
     SignaturePublicKey,
 };
-use mls_framing::__doc::{self, DocRng};
 use mls_framing::*;
 use mls_keyschedule::{JoinerSecret, PskSecret, SecretTree, SecretTreeConfig};
 use mls_rustcrypto::{RustCrypto, RustCryptoSuite};
+use mls_test_support::{framing as fixtures, TestRng};
 use mls_treekem::{LeafNodeSource, Node, ParentNode, UpdatePath, UpdatePathNode};
 use mls_types::tree_math::LeafIndex;
 use mls_types::GroupContext;
@@ -23,11 +23,11 @@ pub fn suite(cs: u16) -> RustCryptoSuite {
 }
 
 pub fn signer(suite: &RustCryptoSuite, seed: u64) -> (Key, SignaturePublicKey) {
-    __doc::signer(suite, seed)
+    fixtures::signer(suite, seed)
 }
 
 pub fn context(suite: &RustCryptoSuite) -> GroupContext {
-    __doc::group_context(suite.cipher_suite())
+    fixtures::group_context(suite.cipher_suite())
 }
 
 pub const MEMBERSHIP_KEY: [u8; 32] = [0x4d; 32];
@@ -63,7 +63,7 @@ pub fn key_package(
     suite: &RustCryptoSuite,
     seed: u64,
 ) -> (Key, mls_crypto::HpkeKeyPair, KeyPackage) {
-    __doc::key_package(suite, seed)
+    fixtures::key_package(suite, seed)
 }
 
 /// A Commit with a path whose leaf carries `kp`'s signature key.
@@ -227,7 +227,7 @@ pub fn samples() -> Samples {
         &mut secret_tree(&suite),
         &SENDER_DATA_SECRET,
         Padding::PadTo(16),
-        &mut DocRng(5),
+        &mut TestRng::new(5),
     )
     .expect("protect");
     messages.push(MlsMessage::from(pm).to_bytes().expect("encode"));
@@ -247,7 +247,7 @@ pub fn samples() -> Samples {
         &joiner,
         &PskSecret::zero(&suite),
         [(&kp, &secrets)],
-        &mut DocRng(6),
+        &mut TestRng::new(6),
     )
     .expect("welcome");
     let welcome_bytes = MlsMessage::from(welcome).to_bytes().expect("encode");

@@ -5,17 +5,14 @@
 //! hostile input to bob (leaf 1) and check that a refusal changes nothing.
 #![allow(dead_code)]
 
-#[path = "../../../mls-fuzz-targets/src/fixture.rs"]
-pub mod fixture;
-
 use std::sync::OnceLock;
 
-pub use fixture::*;
 use mls_crypto::CipherSuiteProvider;
 use mls_framing::{
     AuthenticatedContent, Content, FramingError, MlsMessage, MlsMessageBody, Proposal, Sender,
     WireFormat,
 };
+pub use mls_fuzz_targets::fixture::*;
 use mls_group::{CommitOptions, GroupError, ProcessedMessage};
 
 /// The fixture, built once per test binary.
@@ -185,7 +182,7 @@ pub fn commit_by(
         wire_format: Some(format),
         ..CommitOptions::default()
     };
-    g.commit(proposals, &options, &mut SeededRng::new(10 + leaf as u64))
+    g.commit(proposals, &options, &mut TestRng::new(10 + leaf as u64))
         .expect("commit")
         .commit
 }
@@ -193,7 +190,7 @@ pub fn commit_by(
 /// A member's application message in epoch 1.
 pub fn application_by(leaf: usize, data: &[u8]) -> MlsMessage {
     fx().group(leaf)
-        .encrypt_application_message(data, b"", &mut SeededRng::new(20 + leaf as u64))
+        .encrypt_application_message(data, b"", &mut TestRng::new(20 + leaf as u64))
         .expect("application message")
 }
 

@@ -10,7 +10,7 @@ fn external(options: ExternalJoinOptions<'_>) -> MlsMessage {
         &fx.public_group_info,
         fx.joiner.clone(),
         options,
-        &mut SeededRng::new(50),
+        &mut TestRng::new(50),
     )
     .expect("external join")
     .1

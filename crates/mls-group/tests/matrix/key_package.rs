@@ -21,7 +21,7 @@ fn key_package(
             lifetime,
             ..KeyPackageOptions::default()
         },
-        &mut SeededRng::new(60),
+        &mut TestRng::new(60),
     )
     .expect("key package");
     let key = signing_key(&fx.suite, frank);

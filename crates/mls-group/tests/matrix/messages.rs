@@ -137,7 +137,7 @@ fn proposal(format: HandshakeFormat) -> MlsMessage {
         ..config()
     };
     fx().group_with(2, config)
-        .propose_remove(LeafIndex(3), &mut SeededRng::new(30))
+        .propose_remove(LeafIndex(3), &mut TestRng::new(30))
         .expect("proposal")
 }
 

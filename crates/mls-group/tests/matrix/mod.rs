@@ -137,7 +137,7 @@ fn psk_proposal(id: &[u8], nonce: u64) -> Proposal {
             Psk::External {
                 psk_id: id.to_vec(),
             },
-            &mut SeededRng::new(nonce),
+            &mut TestRng::new(nonce),
         )
         .expect("psk id"),
     })

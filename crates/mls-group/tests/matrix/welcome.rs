@@ -52,7 +52,7 @@ fn info_after(proposals: Vec<Proposal>) -> GroupInfo {
         ..mls_group::CommitOptions::default()
     };
     alice
-        .commit(proposals, &options, &mut SeededRng::new(40))
+        .commit(proposals, &options, &mut TestRng::new(40))
         .expect("commit");
     alice.merge_pending_commit().expect("merge");
     alice.group_info(true, false).expect("group info")
@@ -104,7 +104,7 @@ pub(crate) fn welcome_rows() -> Vec<Row> {
                     &other,
                     &PskSecret::zero(&fx.suite),
                     [(fx.bundles[3].key_package(), &secrets)],
-                    &mut SeededRng::new(1),
+                    &mut TestRng::new(1),
                 )
                 .expect("seal");
                 dave(w)

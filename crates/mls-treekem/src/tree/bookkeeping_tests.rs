@@ -27,7 +27,7 @@ impl Xs {
 
 /// A leaf with unique keys (from `id`) and capabilities that vary with it.
 pub(super) fn leaf(id: u32) -> LeafNode {
-    let mut l = __doc_leaf(0);
+    let mut l = super::tests::leaf(0);
     l.encryption_key = HpkePublicKey(id.to_be_bytes().repeat(8));
     l.signature_key = mls_crypto::SignaturePublicKey(id.to_be_bytes().repeat(8));
     if id.is_multiple_of(3) {

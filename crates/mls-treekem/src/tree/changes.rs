@@ -68,10 +68,10 @@ struct CachedHash {
 /// use mls_treekem::RatchetTree;
 /// use mls_types::tree_math::LeafIndex;
 /// let cs = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
-/// let mut tree = RatchetTree::new(mls_treekem::__doc_leaf(1));
+/// let mut tree = RatchetTree::new(mls_test_support::treekem::leaf(1));
 /// let before = tree.tree_hash(&cs).unwrap();
 /// tree.begin_changes();
-/// tree.add_leaf(mls_treekem::__doc_leaf(2)).unwrap();
+/// tree.add_leaf(mls_test_support::treekem::leaf(2)).unwrap();
 /// let after = tree.tree_hash(&cs).unwrap();
 /// let changes = tree.take_changes(); // the tree is back as it was
 /// assert_eq!(tree.tree_hash(&cs).unwrap(), before);

@@ -94,12 +94,12 @@ impl RatchetTree {
     /// ```
     /// use mls_treekem::RatchetTree;
     /// use mls_types::tree_math::{LeafIndex, NodeIndex};
-    /// let mut tree = RatchetTree::new(mls_treekem::__doc_leaf(1));
-    /// tree.add_leaf(mls_treekem::__doc_leaf(2)).unwrap();
+    /// let mut tree = RatchetTree::new(mls_test_support::treekem::leaf(1));
+    /// tree.add_leaf(mls_test_support::treekem::leaf(2)).unwrap();
     /// assert_eq!(tree.changed_nodes(), [NodeIndex(0), NodeIndex(2)]); // new: everything
     /// tree.clear_changed_nodes();
     /// tree.begin_changes();
-    /// tree.add_leaf(mls_treekem::__doc_leaf(3)).unwrap();
+    /// tree.add_leaf(mls_test_support::treekem::leaf(3)).unwrap();
     /// tree.rollback_changes();
     /// assert!(tree.changed_nodes().is_empty());
     /// tree.remove_leaf(LeafIndex(1)).unwrap(); // blanks leaf 1, truncates

@@ -31,11 +31,11 @@ impl RatchetTree {
     /// use mls_treekem::RatchetTree;
     /// use mls_types::tree_math::LeafIndex;
     /// let cs = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
-    /// let mut tree = RatchetTree::new(mls_treekem::__doc_leaf(1));
-    /// tree.add_leaf(mls_treekem::__doc_leaf(2)).unwrap();
+    /// let mut tree = RatchetTree::new(mls_test_support::treekem::leaf(1));
+    /// tree.add_leaf(mls_test_support::treekem::leaf(2)).unwrap();
     /// let before = tree.tree_hash(&cs).unwrap();
     /// tree.begin_changes();
-    /// tree.add_leaf(mls_treekem::__doc_leaf(3)).unwrap();
+    /// tree.add_leaf(mls_test_support::treekem::leaf(3)).unwrap();
     /// tree.remove_leaf(LeafIndex(0)).unwrap();
     /// tree.rollback_changes();
     /// assert_eq!(tree.tree_hash(&cs).unwrap(), before);

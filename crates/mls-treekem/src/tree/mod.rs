@@ -47,10 +47,10 @@ pub use self::records::NODE_RECORD_VERSION;
 /// ```
 /// use mls_treekem::RatchetTree;
 /// use mls_types::tree_math::LeafIndex;
-/// # let leaf = mls_treekem::__doc_leaf(1);
+/// # let leaf = mls_test_support::treekem::leaf(1);
 /// let mut tree = RatchetTree::new(leaf);
 /// assert_eq!(tree.n_leaves(), 1);
-/// let added = tree.add_leaf(mls_treekem::__doc_leaf(2)).unwrap();
+/// let added = tree.add_leaf(mls_test_support::treekem::leaf(2)).unwrap();
 /// assert_eq!(added, LeafIndex(1));
 /// assert_eq!(tree.members().count(), 2);
 /// ```
@@ -336,8 +336,8 @@ impl RatchetTree {
     /// ```
     /// use mls_treekem::RatchetTree;
     /// use mls_types::{CredentialType, ExtensionType, ProposalType};
-    /// let mut tree = RatchetTree::new(mls_treekem::__doc_leaf(1));
-    /// tree.add_leaf(mls_treekem::__doc_leaf(2)).unwrap();
+    /// let mut tree = RatchetTree::new(mls_test_support::treekem::leaf(1));
+    /// tree.add_leaf(mls_test_support::treekem::leaf(2)).unwrap();
     /// assert_eq!(tree.members_supporting_credential(CredentialType::BASIC), 2);
     /// assert_eq!(tree.credential_types_in_use().collect::<Vec<_>>(), [(CredentialType::BASIC, 2)]);
     /// assert_eq!(tree.members_supporting_extension(ExtensionType(0xff00)), 0);
@@ -383,26 +383,21 @@ impl RatchetTree {
     }
 }
 
-/// A leaf for the documentation examples; not part of the API.
-#[doc(hidden)]
-pub fn __doc_leaf(seed: u8) -> LeafNode {
-    LeafNode {
-        encryption_key: HpkePublicKey(alloc::vec![seed; 32]),
-        signature_key: mls_crypto::SignaturePublicKey(alloc::vec![seed; 32]),
-        credential: crate::Credential::Basic(alloc::vec![seed]),
-        capabilities: crate::Capabilities::default(),
-        leaf_node_source: crate::LeafNodeSource::Update,
-        extensions: Vec::new(),
-        signature: Vec::new(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn leaf(seed: u8) -> LeafNode {
-        __doc_leaf(seed)
+    /// An unsigned leaf with placeholder keys (32 bytes `seed`).
+    pub(super) fn leaf(seed: u8) -> LeafNode {
+        LeafNode {
+            encryption_key: HpkePublicKey(alloc::vec![seed; 32]),
+            signature_key: mls_crypto::SignaturePublicKey(alloc::vec![seed; 32]),
+            credential: crate::Credential::Basic(alloc::vec![seed]),
+            capabilities: crate::Capabilities::default(),
+            leaf_node_source: crate::LeafNodeSource::Update,
+            extensions: Vec::new(),
+            signature: Vec::new(),
+        }
     }
 
     fn dirty_count(tree: &RatchetTree) -> usize {

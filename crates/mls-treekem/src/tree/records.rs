@@ -52,8 +52,8 @@ impl RatchetTree {
     /// use mls_treekem::RatchetTree;
     /// use mls_types::tree_math::NodeIndex;
     /// let cs = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
-    /// let mut tree = RatchetTree::new(mls_treekem::__doc_leaf(1));
-    /// tree.add_leaf(mls_treekem::__doc_leaf(2)).unwrap();
+    /// let mut tree = RatchetTree::new(mls_test_support::treekem::leaf(1));
+    /// tree.add_leaf(mls_test_support::treekem::leaf(2)).unwrap();
     /// let records: Vec<_> = tree
     ///     .changed_nodes()
     ///     .into_iter()

@@ -22,8 +22,8 @@ impl RatchetTree {
     /// ```
     /// use mls_treekem::RatchetTree;
     /// use mls_types::tree_math::NodeIndex;
-    /// # let mut tree = RatchetTree::new(mls_treekem::__doc_leaf(1));
-    /// # tree.add_leaf(mls_treekem::__doc_leaf(2)).unwrap();
+    /// # let mut tree = RatchetTree::new(mls_test_support::treekem::leaf(1));
+    /// # tree.add_leaf(mls_test_support::treekem::leaf(2)).unwrap();
     /// // Two leaves under a blank root.
     /// assert_eq!(tree.resolution(NodeIndex(1)), vec![NodeIndex(0), NodeIndex(2)]);
     /// assert_eq!(tree.resolution_len(NodeIndex(1)), 2);

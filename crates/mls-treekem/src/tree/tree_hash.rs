@@ -110,9 +110,9 @@ impl RatchetTree {
     /// use mls_rustcrypto::RustCrypto;
     /// use mls_treekem::RatchetTree;
     /// let cs = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
-    /// let mut tree = RatchetTree::new(mls_treekem::__doc_leaf(1));
+    /// let mut tree = RatchetTree::new(mls_test_support::treekem::leaf(1));
     /// let before = tree.tree_hash(&cs).unwrap();
-    /// tree.add_leaf(mls_treekem::__doc_leaf(2)).unwrap();
+    /// tree.add_leaf(mls_test_support::treekem::leaf(2)).unwrap();
     /// assert_ne!(tree.tree_hash(&cs).unwrap(), before);
     /// ```
     pub fn tree_hash<S: CipherSuiteProvider + ?Sized>(

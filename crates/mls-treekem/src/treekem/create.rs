@@ -85,20 +85,14 @@ impl RatchetTree {
     /// crypto provider or the random source).
     ///
     /// ```
-    /// use mls_crypto::{CipherSuite, CipherSuiteProvider, CryptoProvider, Error, Rng};
+    /// use mls_crypto::{CipherSuite, CipherSuiteProvider, CryptoProvider};
     /// use mls_rustcrypto::RustCrypto;
+    /// use mls_test_support::TestRng; // deterministic; real code passes a secure Rng (OsRng)
     /// use mls_treekem::{LeafNode, LeafNodeSource, RatchetTree, TreePrivateKeys};
     /// use mls_types::{tree_math::LeafIndex, Capabilities, Credential, Lifetime};
-    /// struct Xs(u64);
-    /// impl Rng for Xs {
-    ///     fn fill_bytes(&mut self, d: &mut [u8]) -> Result<(), Error> {
-    ///         for b in d { self.0 ^= self.0 << 13; self.0 ^= self.0 >> 7; self.0 ^= self.0 << 17; *b = self.0 as u8; }
-    ///         Ok(())
-    ///     }
-    /// }
     /// let cs = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
-    /// let mut rng = Xs(0x9e3779b97f4a7c15);
-    /// let member = |id: u8, rng: &mut Xs| {
+    /// let mut rng = TestRng::new(1);
+    /// let member = |id: u8, rng: &mut TestRng| {
     ///     let sig = cs.signature_generate(rng).unwrap();
     ///     let key = cs.signing_key(&sig.private).unwrap();
     ///     let hpke = cs.hpke_generate_key_pair(rng).unwrap();

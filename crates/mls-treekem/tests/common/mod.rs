@@ -1,44 +1,14 @@
-//! Shared helpers: a deterministic RNG, members with real keys, commits.
+//! Shared helpers: members with real keys, commits (randomness from
+//! `mls_test_support::TestRng`).
 #![allow(dead_code)]
 
 use mls_codec::Encode;
-use mls_crypto::{
-    CipherSuite, CipherSuiteProvider, CipherSuiteProviderExt, CryptoProvider, HpkePrivateKey, Rng,
-};
+use mls_crypto::{CipherSuite, CipherSuiteProvider, CryptoProvider, HpkePrivateKey};
 use mls_rustcrypto::{RustCrypto, RustCryptoSigningKey, RustCryptoSuite};
+pub use mls_test_support::TestRng;
 use mls_treekem::{LeafNode, LeafNodeSource, RatchetTree, TreePrivateKeys};
 use mls_types::tree_math::LeafIndex;
 use mls_types::{Capabilities, Credential, Lifetime};
-
-/// SHA-256 in counter mode over a seed: deterministic, for tests only.
-pub struct TestRng {
-    seed: Vec<u8>,
-    counter: u64,
-    cs: RustCryptoSuite,
-}
-
-impl TestRng {
-    pub fn new(seed: &[u8]) -> Self {
-        TestRng {
-            seed: seed.to_vec(),
-            counter: 0,
-            cs: suite(1),
-        }
-    }
-}
-
-impl Rng for TestRng {
-    fn fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), mls_crypto::Error> {
-        for chunk in dest.chunks_mut(32) {
-            let mut input = self.seed.clone();
-            input.extend_from_slice(&self.counter.to_be_bytes());
-            self.counter += 1;
-            let block = self.cs.hash(&input);
-            chunk.copy_from_slice(&block[..chunk.len()]);
-        }
-        Ok(())
-    }
-}
 
 pub fn suite(id: u16) -> RustCryptoSuite {
     RustCrypto
@@ -125,7 +95,7 @@ pub fn group_context(cs: &RustCryptoSuite, epoch: u64, tree_hash: &[u8]) -> Vec<
 }
 
 impl Group {
-    pub fn new(suite_id: u16, seed: &[u8]) -> Self {
+    pub fn new(suite_id: u16, seed: u64) -> Self {
         let cs = suite(suite_id);
         let mut rng = TestRng::new(seed);
         let c = client(&cs, &mut rng, 0);
