@@ -103,6 +103,10 @@ pub struct Fixture {
     pub psk: Secret,
 }
 
+/// The fixture's clock (Unix seconds), for lifetime checks: every
+/// KeyPackage of the fixture is valid then.
+pub const NOW: u64 = 1_700_000_000;
+
 /// What the fixture needs from a failed step of its own setup.
 fn setup<T, E: core::fmt::Debug>(r: Result<T, E>, what: &str) -> T {
     r.unwrap_or_else(|e| panic!("fixture setup: {what}: {e:?}"))
@@ -151,6 +155,7 @@ impl Fixture {
             ),
             "create",
         );
+        alice.set_time(NOW);
         let adds = bundles[1..]
             .iter()
             .map(|b| {
@@ -263,10 +268,12 @@ impl Fixture {
 
     /// Member `leaf`'s state in epoch 1, restored with `config`.
     pub fn group_with(&self, leaf: usize, config: GroupConfig) -> MemberGroup {
-        setup(
+        let mut g = setup(
             Group::from_state_bytes(self.suite.clone(), &self.states[leaf], config, None),
             "restore",
-        )
+        );
+        g.set_time(NOW);
+        g
     }
 
     /// A PSK store holding the external PSK.

@@ -73,6 +73,8 @@ fn main() {
         rng,
     )
     .unwrap();
+    // The caller's clock: KeyPackage lifetimes are checked against it.
+    alice.set_time(unix_time_now());
     show("Alice creates the group", &[("alice", &alice)]);
 
     // Alice adds Bob.

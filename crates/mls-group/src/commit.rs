@@ -2,14 +2,17 @@
 //! the one commit pipeline of the embedded public group.
 
 use alloc::boxed::Box;
+use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
 use mls_codec::Encode;
-use mls_crypto::{CipherSuiteProvider, Rng};
+use mls_crypto::{CipherSuiteProvider, Rng, SignaturePublicKey};
 use mls_framing::{
     Commit, Content, GroupInfo, GroupSecrets, MlsMessage, PathSecret, Proposal, ProposalOrRef,
-    Sender, Welcome,
+    ProposalRef, Sender, Welcome,
 };
-use mls_keyschedule::{interim_transcript_hash, InMemoryPskStore, KeyScheduleOutput, PskSecret};
+use mls_keyschedule::{
+    interim_transcript_hash, InMemoryPskStore, KeyScheduleOutput, PreSharedKeyID, PskSecret,
+};
 use mls_treekem::{TreePrivateKeys, UpdatePath, UpdatePathSecrets};
 use mls_types::tree_math::LeafIndex;
 use mls_types::GroupContext;
@@ -66,6 +69,9 @@ pub struct CommitOutput {
     pub welcome: Option<MlsMessage>,
     /// The signed GroupInfo of the new epoch (the one inside the Welcome).
     pub group_info: Option<GroupInfo>,
+    /// The stored proposals the commit left out, because the list rules
+    /// of §12.2 allow only one of them (see [`Group::commit`]).
+    pub left_out: Vec<ProposalRef>,
 }
 
 /// The member's parts a commit needs besides the public group.
@@ -96,8 +102,10 @@ impl<S: CipherSuiteProvider> Group<S> {
 
     /// Creates a commit of `proposals` (by value) plus, if
     /// `options.include_stored_proposals`, the proposals received this
-    /// epoch (by reference). The path is included when required (§12.4)
-    /// or forced. Nothing changes until [`Group::merge_pending_commit`].
+    /// epoch (by reference) that the list rules allow together with them;
+    /// the others are reported in [`CommitOutput::left_out`]. The path is
+    /// included when required (§12.4) or forced. Nothing changes until
+    /// [`Group::merge_pending_commit`].
     pub fn commit(
         &mut self,
         proposals: Vec<Proposal>,
@@ -108,11 +116,16 @@ impl<S: CipherSuiteProvider> Group<S> {
         if self.lifecycle.pending().is_some() {
             return Err(GroupError::CommitPending);
         }
-        let mut refs = Vec::new();
-        if options.include_stored_proposals {
-            refs = self.stored_proposals_to_commit(&proposals);
-        }
+        let (mut refs, left_out) = if options.include_stored_proposals {
+            self.stored_proposals_to_commit(&proposals)
+        } else {
+            (Vec::new(), Vec::new())
+        };
         refs.extend(proposals.into_iter().map(ProposalOrRef::Proposal));
+        self.check_time_for(refs.iter().filter_map(|r| match r {
+            ProposalOrRef::Proposal(p) => Some(p),
+            ProposalOrRef::Reference(r) => self.public.proposals.get(r).map(|s| &s.proposal),
+        }))?;
         let token = self.staging_token()?;
         let me = self.own_leaf();
         let mut parts = Committing {
@@ -124,9 +137,10 @@ impl<S: CipherSuiteProvider> Group<S> {
             config: &self.config,
         };
         let from_epoch = self.public.context.epoch;
-        let (built, changes) = self
+        let (mut built, changes) = self
             .public
             .staging(|g| build_commit(g, &mut parts, refs, options, rng))?;
+        built.output.left_out = left_out;
         let staged = StagedCommit {
             public: crate::public::PublicStagedCommit {
                 changes,
@@ -149,14 +163,22 @@ impl<S: CipherSuiteProvider> Group<S> {
         Ok(built.output)
     }
 
-    /// The stored proposals a commit can include (§12.2's SHOULDs): not
-    /// our own Updates nor our removal; for a leaf, a Remove wins over
-    /// Updates and the most recent Update over older ones; one Remove per
-    /// leaf; a ReInit only if nothing else is committed.
-    fn stored_proposals_to_commit(&self, by_value: &[Proposal]) -> Vec<ProposalOrRef> {
+    /// The stored proposals a commit can include, and those it leaves
+    /// out. Each stored proposal was valid on its own when it was stored;
+    /// these are the list rules (§12.2 and its SHOULDs): not our own
+    /// Updates nor our removal; for a leaf, a Remove wins over Updates and
+    /// the most recent Update over older ones; one Remove per leaf; one
+    /// Add per client, none of a client that stays in the group; one
+    /// proposal per PSK; the most recent GroupContextExtensions unless one
+    /// is given by value; a ReInit only if nothing else is committed.
+    /// O(n log n) in the stored proposals.
+    fn stored_proposals_to_commit(
+        &self,
+        by_value: &[Proposal],
+    ) -> (Vec<ProposalOrRef>, Vec<ProposalRef>) {
         let me = self.own_leaf();
         let stored = self.public.proposals.entries();
-        let removed: alloc::collections::BTreeSet<u32> = stored
+        let removed: BTreeSet<u32> = stored
             .iter()
             .map(|e| &e.proposal)
             .chain(by_value.iter())
@@ -165,32 +187,83 @@ impl<S: CipherSuiteProvider> Group<S> {
                 _ => None,
             })
             .collect();
-        let mut seen_update = alloc::collections::BTreeSet::new();
-        let mut seen_remove = alloc::collections::BTreeSet::new();
+        let mut seen = Seen::of(by_value);
         let mut chosen = Vec::new();
+        let mut left_out = Vec::new();
         for e in stored.iter().rev() {
             let keep = match (&e.proposal, e.sender) {
                 (Proposal::Update(_), Sender::Member(l)) => {
-                    l != me && !removed.contains(&l.0) && seen_update.insert(l.0)
+                    l != me && !removed.contains(&l.0) && seen.update.insert(l.0)
                 }
-                (Proposal::Remove(r), _) => r.removed != me.0 && seen_remove.insert(r.removed),
+                (Proposal::Remove(r), _) => r.removed != me.0 && seen.remove.insert(r.removed),
+                (Proposal::Add(add), _) => {
+                    let key = &add.key_package.leaf_node.signature_key;
+                    let stays = self
+                        .public
+                        .tree
+                        .leaf_with_signature_key(&key.0)
+                        .is_some_and(|l| !removed.contains(&l.0));
+                    !stays && seen.add.insert(key.clone())
+                }
+                (Proposal::PreSharedKey(p), _) => seen.psk.insert(p.psk.clone()),
+                (Proposal::GroupContextExtensions(_), _) => {
+                    !core::mem::replace(&mut seen.gce, true)
+                }
                 _ => true,
             };
             if keep {
                 chosen.push(e);
+            } else {
+                left_out.push(e.reference.clone());
             }
         }
         chosen.reverse();
+        left_out.reverse();
         let others = chosen
             .iter()
             .filter(|e| !matches!(e.proposal, Proposal::ReInit(_)))
             .count()
             + by_value.len();
-        chosen
-            .into_iter()
-            .filter(|e| others == 0 || !matches!(e.proposal, Proposal::ReInit(_)))
-            .map(|e| ProposalOrRef::Reference(e.reference.clone()))
-            .collect()
+        let mut refs = Vec::with_capacity(chosen.len());
+        for e in chosen {
+            if others > 0 && matches!(e.proposal, Proposal::ReInit(_)) {
+                left_out.push(e.reference.clone());
+            } else {
+                refs.push(ProposalOrRef::Reference(e.reference.clone()));
+            }
+        }
+        (refs, left_out)
+    }
+}
+
+/// What a commit already holds, for [`Group::stored_proposals_to_commit`].
+#[derive(Default)]
+struct Seen {
+    update: BTreeSet<u32>,
+    remove: BTreeSet<u32>,
+    add: BTreeSet<SignaturePublicKey>,
+    psk: BTreeSet<PreSharedKeyID>,
+    gce: bool,
+}
+
+impl Seen {
+    /// What the proposals given by value take.
+    fn of(by_value: &[Proposal]) -> Self {
+        let mut seen = Seen::default();
+        for p in by_value {
+            match p {
+                Proposal::Add(add) => {
+                    seen.add
+                        .insert(add.key_package.leaf_node.signature_key.clone());
+                }
+                Proposal::PreSharedKey(p) => {
+                    seen.psk.insert(p.psk.clone());
+                }
+                Proposal::GroupContextExtensions(_) => seen.gce = true,
+                _ => {}
+            }
+        }
+        seen
     }
 }
 
@@ -286,6 +359,7 @@ fn build_commit<S: CipherSuiteProvider>(
             commit: message,
             welcome,
             group_info,
+            left_out: Vec::new(),
         },
         fx,
         context,
@@ -382,6 +456,10 @@ impl NewEpoch<'_> {
             fx.added.iter().map(|(_, kp)| kp).zip(group_secrets.iter()),
             rng,
         )?;
-        Ok((MlsMessage::from(welcome), info))
+        let welcome = MlsMessage::from(welcome);
+        // A receiver refuses a larger message: so does the sender (with
+        // the tree out of band, it may fit).
+        mls_framing::DecodeLimits::DEFAULT.check_message_size(welcome.encoded_len())?;
+        Ok((welcome, info))
     }
 }

@@ -15,6 +15,24 @@ pub enum HandshakeFormat {
     Private,
 }
 
+/// When KeyPackage lifetimes (§7.2) are checked, against the caller's time
+/// ([`crate::Group::set_time`]). RFC 9420 §7.3 requires the check for a
+/// leaf a client sends (an Add it proposes or commits) and recommends it
+/// for leaves it receives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LifetimeCheck {
+    /// At the time set, always when sending: proposing or committing an
+    /// Add without a time is refused ([`crate::GroupError::TimeRequired`]);
+    /// received leaves are checked when a time is set.
+    #[default]
+    Required,
+    /// At the time set, only if one is set, also when sending: an
+    /// explicit choice below §7.3, for clients without a clock.
+    WhenTimeSet,
+    /// Never.
+    Off,
+}
+
 /// Per-group settings.
 ///
 /// ```
@@ -35,9 +53,8 @@ pub struct GroupConfig {
     pub max_resumption_psks: u32,
     /// Whether the ratchet tree is put into the GroupInfo of Welcomes we send.
     pub ratchet_tree_in_welcome: bool,
-    /// Whether KeyPackage/LeafNode lifetimes are checked against the time
-    /// set with [`crate::Group::set_time`] (never if no time was set).
-    pub check_lifetimes: bool,
+    /// When KeyPackage lifetimes are checked (see [`LifetimeCheck`]).
+    pub lifetimes: LifetimeCheck,
 }
 
 impl Default for GroupConfig {
@@ -48,7 +65,7 @@ impl Default for GroupConfig {
             secret_tree: SecretTreeConfig::DEFAULT,
             max_resumption_psks: 8,
             ratchet_tree_in_welcome: true,
-            check_lifetimes: true,
+            lifetimes: LifetimeCheck::Required,
         }
     }
 }

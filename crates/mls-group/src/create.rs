@@ -90,8 +90,14 @@ impl<S: CipherSuiteProvider> Group<S> {
             .epoch_secrets
             .confirmation_tag(&suite, &context.confirmed_transcript_hash)?;
         let signer = bundle.identity.signer(&suite)?;
-        let public =
-            PublicGroup::from_parts(suite, tree, context, tag, Self::default_policy(), None)?;
+        let public = PublicGroup::from_parts(
+            suite,
+            tree,
+            context,
+            tag,
+            crate::policy::default_policy(),
+            None,
+        )?;
         Group::enter_first_epoch(FirstEpoch {
             public,
             config,
@@ -100,9 +106,5 @@ impl<S: CipherSuiteProvider> Group<S> {
             private_keys,
             epoch_secrets: ks.epoch_secrets,
         })
-    }
-
-    pub(crate) fn default_policy() -> alloc::boxed::Box<dyn crate::GroupPolicy> {
-        alloc::boxed::Box::new(crate::AcceptAll)
     }
 }

@@ -37,6 +37,9 @@ pub enum GroupError {
     UnexpectedWireFormat,
     /// The wire format is not allowed by the group's policy for handshake messages.
     WireFormatPolicy,
+    /// The epoch's proposal store is full
+    /// ([`crate::limits::MAX_STORED_PROPOSALS`]): the proposal is refused.
+    TooManyProposals,
     /// A commit referenced a proposal the group has not received this epoch.
     UnknownProposalRef(ProposalRef),
     /// §12.2: the proposal list of a commit is invalid; the reason names the rule.
@@ -86,6 +89,10 @@ pub enum GroupError {
     CredentialRejected,
     /// An argument given by the caller is invalid.
     InvalidArgument(&'static str),
+    /// Lifetimes must be checked (§7.3) but no time is set: call
+    /// [`crate::Group::set_time`] (or choose another
+    /// [`crate::LifetimeCheck`]).
+    TimeRequired,
     /// The persisted state could not be decoded or is inconsistent:
     /// corrupted local state.
     InvalidState(&'static str),
@@ -94,6 +101,9 @@ pub enum GroupError {
     /// The persisted state (blob or group record) has a version this
     /// library does not read (see [`crate::STATE_VERSION`]).
     UnknownStateVersion(u16),
+    /// Sealed state whose MAC is wrong ([`crate::StateSealer`]): damaged,
+    /// moved or not sealed with this key.
+    StateAuthentication,
     /// No group record among the state records.
     MissingGroupRecord,
     /// The number of node records is not the group record's count of
@@ -126,6 +136,7 @@ impl fmt::Display for GroupError {
             GroupError::UnexpectedWireFormat => f.write_str("unexpected wire format"),
             GroupError::WireFormatPolicy => f.write_str("wire format refused by policy"),
             GroupError::UnknownProposalRef(_) => f.write_str("unknown proposal reference"),
+            GroupError::TooManyProposals => f.write_str("the epoch's proposal store is full"),
             GroupError::InvalidProposalList(r) => write!(f, "invalid proposal list: {r}"),
             GroupError::InvalidProposal(r) => write!(f, "invalid proposal: {r}"),
             GroupError::UnsupportedProposal(t) => write!(f, "unsupported proposal type {}", t.0),
@@ -148,10 +159,12 @@ impl fmt::Display for GroupError {
             GroupError::PolicyRejected(r) => write!(f, "rejected by policy: {r}"),
             GroupError::CredentialRejected => f.write_str("credential rejected"),
             GroupError::InvalidArgument(r) => write!(f, "invalid argument: {r}"),
+            GroupError::TimeRequired => f.write_str("no time set for the lifetime checks"),
             GroupError::InvalidState(r) => write!(f, "invalid state: {r}"),
             GroupError::Internal(r) => write!(f, "internal error (a bug): {r}"),
             GroupError::UnknownStateVersion(v) => write!(f, "unknown state version {v}"),
             GroupError::MissingGroupRecord => f.write_str("no group record"),
+            GroupError::StateAuthentication => f.write_str("sealed state fails authentication"),
             GroupError::NodeRecordCount { expected, found } => {
                 write!(
                     f,
@@ -235,7 +248,8 @@ impl GroupError {
             | G::InvalidWelcome(_)
             | G::MissingRatchetTree
             | G::PolicyRejected(_)
-            | G::CredentialRejected => Fault::Peer,
+            | G::CredentialRejected
+            | G::TooManyProposals => Fault::Peer,
             G::UnsupportedCipherSuite(_) | G::UnsupportedProposal(_) => Fault::Unsupported,
             G::WrongGroupId
             | G::WrongEpoch { .. }
@@ -249,9 +263,11 @@ impl GroupError {
             | G::GroupInactive
             | G::Removed
             | G::StagedElsewhere
+            | G::TimeRequired
             | G::InvalidArgument(_) => Fault::Caller,
             G::InvalidState(_)
             | G::UnknownStateVersion(_)
+            | G::StateAuthentication
             | G::MissingGroupRecord
             | G::NodeRecordCount { .. }
             | G::NodeRecordsMismatch => Fault::LocalState,

@@ -188,11 +188,31 @@ impl<S: CipherSuiteProvider> Group<S> {
     }
 
     /// Sets the current time (Unix seconds) for lifetime checks of the
-    /// leaves this member validates. The one source of time is the
-    /// caller's: it is not persisted, and a restored group has none until
-    /// this is called again.
+    /// leaves this member validates (unless
+    /// [`GroupConfig::lifetimes`] is [`LifetimeCheck::Off`](crate::LifetimeCheck::Off)).
+    /// The one source of time is the caller's: it is not persisted, and a
+    /// restored group has none until this is called again.
     pub fn set_time(&mut self, now: u64) {
-        self.public.set_time(now);
+        if self.config.lifetimes != crate::LifetimeCheck::Off {
+            self.public.set_time(now);
+        }
+    }
+
+    /// Fails with [`GroupError::TimeRequired`] if `proposals` add a member
+    /// while lifetimes must be checked and no time is set (§7.3: a client
+    /// checks the lifetime of a leaf it sends).
+    pub(crate) fn check_time_for<'p>(
+        &self,
+        mut proposals: impl Iterator<Item = &'p mls_framing::Proposal>,
+    ) -> Result<(), GroupError> {
+        let required = self.config.lifetimes == crate::LifetimeCheck::Required;
+        if required
+            && self.public.now.is_none()
+            && proposals.any(|p| matches!(p, mls_framing::Proposal::Add(_)))
+        {
+            return Err(GroupError::TimeRequired);
+        }
+        Ok(())
     }
 
     /// Installs the application's policy hook (see [`GroupPolicy`]).

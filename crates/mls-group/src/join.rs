@@ -88,7 +88,7 @@ impl<S: CipherSuiteProvider> Group<S> {
             PublicGroupOptions {
                 ratchet_tree,
                 policy,
-                now,
+                now: now.filter(|_| config.lifetimes != crate::LifetimeCheck::Off),
             },
         )?;
         let (suite, tree) = (&public.suite, &public.tree);

@@ -42,6 +42,7 @@
 //! let bob_kp = KeyPackageBundle::create(&suite, &bob, KeyPackageOptions::default(), rng).unwrap();
 //!
 //! let mut a = Group::create(suite.clone(), alice, b"chat".to_vec(), vec![], GroupConfig::default(), rng).unwrap();
+//! a.set_time(unix_time_now()); // the added KeyPackage's lifetime is checked
 //! let add = Proposal::Add(Add { key_package: bob_kp.key_package().clone() });
 //! let out = a.commit(vec![add], &CommitOptions::default(), rng).unwrap();
 //! a.merge_pending_commit().unwrap();
@@ -74,10 +75,13 @@ mod identity;
 mod join;
 mod key_package;
 mod lifecycle;
+pub mod limits;
 mod messages;
 mod past_epochs;
 mod persist;
+mod persist_check;
 mod persist_records;
+mod persist_seal;
 mod persist_state;
 mod policy;
 mod process;
@@ -88,7 +92,7 @@ mod send;
 mod staged;
 
 pub use commit::{CommitOptions, CommitOutput};
-pub use config::{GroupConfig, HandshakeFormat};
+pub use config::{GroupConfig, HandshakeFormat, LifetimeCheck};
 pub use error::{Fault, GroupError};
 pub use external::{external_proposal, new_member_add_proposal, ExternalJoinOptions};
 pub use group::Group;
@@ -98,13 +102,14 @@ pub use key_package::{validate_key_package, KeyPackageBundle, KeyPackageOptions,
 pub use lifecycle::{GroupStatus, PendingCommit};
 pub use persist::STATE_VERSION;
 pub use persist_records::{StateChange, StateKey};
-pub use policy::{AcceptAll, BasicCredentialAuth, GroupPolicy};
+pub use persist_seal::{StateSealer, StateSlot};
+pub use policy::{AcceptAll, BasicCredentialAuth, DefaultPolicy, GroupPolicy};
 pub use process::ProcessedMessage;
 pub use public::{
     Member, PublicEvent, PublicGroup, PublicGroupOptions, PublicStagedCommit, SecretCheck,
     StoredProposal,
 };
-pub use resumption::ResumptionInfo;
+pub use resumption::{ResumeOptions, ResumptionInfo};
 pub use staged::{CommitOrigin, StagedCommit};
 
 #[cfg(feature = "std")]

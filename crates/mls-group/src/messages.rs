@@ -46,6 +46,13 @@ impl<S: CipherSuiteProvider> Group<S> {
         rng: &mut dyn Rng,
     ) -> Result<MlsMessage, GroupError> {
         self.lifecycle.check_active()?;
+        // Refused before a key is consumed: what receivers would refuse.
+        if self.public.proposals.is_full() {
+            return Err(GroupError::TooManyProposals);
+        }
+        let me = Sender::Member(self.own_leaf());
+        self.check_time_for(core::iter::once(&proposal))?;
+        self.public.check_proposal_alone(&proposal, me)?;
         let signed = self.sign_content(
             handshake_wire_format(self.config.handshake_format),
             Content::Proposal(proposal.clone()),
@@ -54,10 +61,10 @@ impl<S: CipherSuiteProvider> Group<S> {
         let stored = StoredProposal {
             reference: signed.0.proposal_ref(&self.public.suite)?,
             proposal,
-            sender: Sender::Member(self.own_leaf()),
+            sender: me,
         };
         let msg = self.protect_content(signed, rng)?;
-        self.public.proposals.insert(stored);
+        self.public.proposals.insert(stored)?;
         Ok(msg)
     }
 

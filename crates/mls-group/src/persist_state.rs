@@ -144,11 +144,11 @@ impl<S: CipherSuiteProvider> Group<S> {
             tree,
             s.context,
             s.confirmation_tag,
-            policy.unwrap_or_else(Self::default_policy),
+            policy.unwrap_or_else(crate::policy::default_policy),
             None,
         )?;
         public.proposals = s.proposals;
-        Ok(Group {
+        let mut group = Group {
             public,
             config,
             identity: s.identity,
@@ -160,6 +160,8 @@ impl<S: CipherSuiteProvider> Group<S> {
             psks: s.psks,
             lifecycle: s.lifecycle,
             taken_group_record: None,
-        })
+        };
+        group.check_restored()?;
+        Ok(group)
     }
 }

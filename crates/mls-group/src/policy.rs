@@ -48,7 +48,19 @@ pub trait GroupPolicy: Send + Sync {
     }
 }
 
-/// Accepts everything (the default policy).
+/// The default policy: accepts every credential and proposal, and keeps
+/// identities — a leaf that replaces another (Update, commit path,
+/// resync) must carry the same identity (§5.3.1 "same client"; the
+/// trait's default [`GroupPolicy::valid_successor`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DefaultPolicy;
+
+impl GroupPolicy for DefaultPolicy {}
+
+/// Accepts everything, identity changes included: a member may replace
+/// its leaf with one of another identity. An explicit choice for
+/// applications whose identities live elsewhere; not the default
+/// ([`DefaultPolicy`]).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct AcceptAll;
 
@@ -86,4 +98,10 @@ impl GroupPolicy for BasicCredentialAuth {
             _ => true,
         }
     }
+}
+
+/// The policy a group has until [`crate::Group::set_policy`] installs
+/// another.
+pub(crate) fn default_policy() -> alloc::boxed::Box<dyn GroupPolicy> {
+    alloc::boxed::Box::new(DefaultPolicy)
 }

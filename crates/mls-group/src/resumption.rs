@@ -30,6 +30,54 @@ pub struct ResumptionInfo {
     pub members: Vec<Credential>,
 }
 
+/// How to create the group that resumes another
+/// ([`Group::create_resumed`]).
+///
+/// ```
+/// use mls_group::{ResumeOptions, ResumptionPskUsage};
+/// let options = ResumeOptions { now: Some(1_700_000_000), ..ResumeOptions::reinit() };
+/// assert_eq!(options.usage, ResumptionPskUsage::REINIT);
+/// ```
+#[derive(Debug, Clone)]
+pub struct ResumeOptions {
+    /// `REINIT` (§11.2) or `BRANCH` (§11.3).
+    pub usage: ResumptionPskUsage,
+    /// A branch's group id (a ReInit names its own).
+    pub branch_group_id: Vec<u8>,
+    /// A branch's GroupContext extensions (a ReInit names its own).
+    pub extensions: Vec<Extension>,
+    /// The members the first commit adds.
+    pub key_packages: Vec<KeyPackage>,
+    /// The new group's configuration.
+    pub config: GroupConfig,
+    /// The time (Unix seconds) for the lifetime checks of the added
+    /// KeyPackages (see [`crate::LifetimeCheck`]).
+    pub now: Option<u64>,
+}
+
+impl ResumeOptions {
+    /// A ReInit of the committed proposal, adding no one yet.
+    pub fn reinit() -> Self {
+        ResumeOptions {
+            usage: ResumptionPskUsage::REINIT,
+            branch_group_id: Vec::new(),
+            extensions: Vec::new(),
+            key_packages: Vec::new(),
+            config: GroupConfig::default(),
+            now: None,
+        }
+    }
+
+    /// A branch to `group_id`, adding no one yet.
+    pub fn branch(group_id: Vec<u8>) -> Self {
+        ResumeOptions {
+            usage: ResumptionPskUsage::BRANCH,
+            branch_group_id: group_id,
+            ..ResumeOptions::reinit()
+        }
+    }
+}
+
 impl<S: CipherSuiteProvider> Group<S> {
     /// The current epoch's resumption data, for a ReInit or branch.
     pub fn resumption_info(&self) -> ResumptionInfo {
@@ -66,21 +114,24 @@ impl<S: CipherSuiteProvider> Group<S> {
 
     /// Creates the group that resumes `from` (§11.2, §11.3): for
     /// `REINIT`, with the group id, suite and extensions of the committed
-    /// ReInit; for `BRANCH`, with `branch_group_id` and `extensions`. The
-    /// first commit adds `key_packages` and injects the resumption PSK;
-    /// send its Welcome. The new group is at epoch 1.
-    #[allow(clippy::too_many_arguments)]
+    /// ReInit; for `BRANCH`, with the options' group id and extensions.
+    /// The first commit adds the options' KeyPackages and injects the
+    /// resumption PSK; send its Welcome. The new group is at epoch 1.
     pub fn create_resumed(
         suite: S,
         bundle: KeyPackageBundle,
         from: &ResumptionInfo,
-        usage: ResumptionPskUsage,
-        branch_group_id: Vec<u8>,
-        extensions: Vec<Extension>,
-        key_packages: Vec<KeyPackage>,
-        config: GroupConfig,
+        options: ResumeOptions,
         rng: &mut dyn Rng,
     ) -> Result<(Self, CommitOutput), GroupError> {
+        let ResumeOptions {
+            usage,
+            branch_group_id,
+            extensions,
+            key_packages,
+            config,
+            now,
+        } = options;
         let (group_id, extensions) = if usage == ResumptionPskUsage::REINIT {
             let ri = from
                 .reinit
@@ -101,6 +152,9 @@ impl<S: CipherSuiteProvider> Group<S> {
             ));
         };
         let mut group = Group::create_with_leaf(suite, bundle, group_id, extensions, config, rng)?;
+        if let Some(now) = now {
+            group.set_time(now);
+        }
         group.insert_resumption_psk(from.group_id.clone(), from.epoch, from.psk.clone());
         let id = PreSharedKeyID::new(
             &group.public.suite,

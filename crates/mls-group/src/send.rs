@@ -2,10 +2,11 @@
 //! by application messages, proposals and commits.
 
 use alloc::vec::Vec;
+use mls_codec::Encode;
 use mls_crypto::{CipherSuiteProvider, Rng};
 use mls_framing::{
-    AuthenticatedContent, Content, EncodedTbs, FramedContent, MlsMessage, Padding, PrivateMessage,
-    PublicMessage, Sender, WireFormat,
+    AuthenticatedContent, Content, DecodeLimits, EncodedTbs, FramedContent, MlsMessage, Padding,
+    PrivateMessage, PublicMessage, Sender, WireFormat,
 };
 use mls_types::tree_math::LeafIndex;
 use mls_types::GroupContext;
@@ -60,6 +61,7 @@ pub(crate) fn protect<S: CipherSuiteProvider>(
     (ac, tbs): (AuthenticatedContent, Option<EncodedTbs>),
     rng: &mut dyn Rng,
 ) -> Result<MlsMessage, GroupError> {
+    check_outgoing(&ac, padding)?;
     if ac.wire_format == WireFormat::PRIVATE_MESSAGE {
         let pm = PrivateMessage::protect(
             suite,
@@ -78,6 +80,31 @@ pub(crate) fn protect<S: CipherSuiteProvider>(
     };
     Ok(MlsMessage::from(pm))
 }
+
+/// What a receiver's default limits ([`DecodeLimits::DEFAULT`]) would refuse
+/// is refused before anything is sent or a key consumed: the counts of a
+/// proposal or commit, and the size of the message, over-estimated by the
+/// framing around the content (headers, sender data, AEAD tags, the
+/// membership tag).
+fn check_outgoing(ac: &AuthenticatedContent, padding: Padding) -> Result<(), GroupError> {
+    let limits = DecodeLimits::DEFAULT;
+    limits.check_content(&ac.content.content)?;
+    let content = ac
+        .content
+        .encoded_len()
+        .saturating_add(ac.auth.encoded_len());
+    let size = content
+        .saturating_add(padding.padding_len(content))
+        .saturating_add(FRAMING_OVERHEAD);
+    limits.check_message_size(size)?;
+    Ok(())
+}
+
+/// More than the bytes a Public- or PrivateMessage adds to its content and
+/// auth data: version, wire format, the PrivateMessage header fields, the
+/// encrypted sender data (leaf index, generation, reuse guard, AEAD tag),
+/// the content's AEAD tag, a MAC-sized membership tag, length prefixes.
+const FRAMING_OVERHEAD: usize = 256;
 
 impl<S: CipherSuiteProvider> Group<S> {
     /// Frames and signs `content` as this member in the current epoch.

@@ -288,20 +288,26 @@ fn custom_proposal_hook_on_process() {
     assert_eq!(g[2].to_state_bytes().unwrap(), state);
     g[0].clear_pending_commit();
 
-    // By reference.
+    // By reference: the hook already refuses the proposal when it arrives
+    // (issue 15 item 10: proposals are validated when stored), so charlie
+    // cannot follow a commit that references it.
     let p = g[1]
         .propose_custom(CUSTOM, b"bad".to_vec(), &mut OsRng)
         .unwrap();
     g[0].process_message(&p).unwrap();
-    g[2].process_message(&p).unwrap();
+    let state = g[2].to_state_bytes().unwrap();
+    assert_eq!(
+        g[2].process_message(&p).unwrap_err(),
+        GroupError::PolicyRejected("custom body refused")
+    );
+    assert_eq!(g[2].to_state_bytes().unwrap(), state);
     let out = g[0]
         .commit(vec![], &CommitOptions::default(), &mut OsRng)
         .unwrap();
-    let state = g[2].to_state_bytes().unwrap();
-    assert_eq!(
+    assert!(matches!(
         g[2].process_message(&out.commit).unwrap_err(),
-        GroupError::PolicyRejected("custom body refused")
-    );
+        GroupError::UnknownProposalRef(_)
+    ));
     assert_eq!(g[2].to_state_bytes().unwrap(), state);
     // Bob, with the default policy, accepts it.
     g[0].merge_pending_commit().unwrap();

@@ -105,6 +105,7 @@ fn external_sender_proposal() {
         &mut OsRng,
     )
     .unwrap();
+    a.set_time(unix_time_now());
     let kp = key_package(&s, "b");
     let add = Proposal::Add(mls_framing::Add {
         key_package: kp.key_package().clone(),
@@ -120,6 +121,7 @@ fn external_sender_proposal() {
         JoinOptions::default(),
     )
     .unwrap();
+    b.set_time(unix_time_now());
     let remove = external_proposal(
         &s,
         &ds,

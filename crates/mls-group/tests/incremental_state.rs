@@ -6,6 +6,7 @@
 
 mod common;
 
+use mls_group::unix_time_now;
 use std::collections::BTreeMap;
 
 use common::*;
@@ -110,6 +111,7 @@ fn deliver_all(members: &mut [Member], from: usize, msg: &MlsMessage) {
 }
 
 fn commit(members: &mut [Member], from: usize, proposals: Vec<Proposal>) -> CommitOutput {
+    members[from].g.set_time(unix_time_now());
     let out = members[from]
         .g
         .commit(
@@ -280,6 +282,7 @@ fn full_tree(n: usize) -> (G, G) {
     for i in 1..n {
         let bundle = key_package(&s, &format!("m{i:04}"));
         let adder = newest.as_mut().unwrap_or(&mut first);
+        adder.set_time(unix_time_now());
         let out = adder
             .commit(
                 vec![Proposal::Add(Add {

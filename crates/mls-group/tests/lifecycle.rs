@@ -158,6 +158,7 @@ fn welcome_without_ratchet_tree_needs_the_tree() {
         &mut OsRng,
     )
     .unwrap();
+    a.set_time(unix_time_now());
     let kp = key_package(&s, "b");
     let options = CommitOptions {
         ratchet_tree_in_welcome: Some(false),
@@ -251,6 +252,7 @@ fn welcome_for_someone_else_is_refused() {
         &mut OsRng,
     )
     .unwrap();
+    a.set_time(unix_time_now());
     let kp = key_package(&s, "b");
     let other = key_package(&s, "c");
     let add = Proposal::Add(mls_framing::Add {

@@ -143,6 +143,7 @@ fn state_size_grows_linearly() {
             &mut OsRng,
         )
         .unwrap();
+        alice.set_time(unix_time_now());
         // Same-length names, so every member's leaf has the same size.
         let adds = (1..n)
             .map(|i| {

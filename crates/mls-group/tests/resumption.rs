@@ -39,11 +39,14 @@ fn reinit_to_another_suite() {
         s3.clone(),
         key_package(&s3, "a"),
         &infos[0],
-        ResumptionPskUsage::REINIT,
-        Vec::new(),
-        Vec::new(),
-        vec![kp_b.key_package().clone(), kp_c.key_package().clone()],
-        GroupConfig::default(),
+        ResumeOptions {
+            usage: ResumptionPskUsage::REINIT,
+            branch_group_id: Vec::new(),
+            extensions: Vec::new(),
+            key_packages: vec![kp_b.key_package().clone(), kp_c.key_package().clone()],
+            config: GroupConfig::default(),
+            now: Some(unix_time_now()),
+        },
         &mut OsRng,
     )
     .unwrap();
@@ -81,11 +84,14 @@ fn branch_with_a_subset() {
         s.clone(),
         key_package(&s, "a"),
         &info,
-        ResumptionPskUsage::BRANCH,
-        b"side".to_vec(),
-        Vec::new(),
-        vec![kp_b.key_package().clone()],
-        GroupConfig::default(),
+        ResumeOptions {
+            usage: ResumptionPskUsage::BRANCH,
+            branch_group_id: b"side".to_vec(),
+            extensions: Vec::new(),
+            key_packages: vec![kp_b.key_package().clone()],
+            config: GroupConfig::default(),
+            now: Some(unix_time_now()),
+        },
         &mut OsRng,
     )
     .unwrap();
@@ -110,11 +116,14 @@ fn branch_with_a_subset() {
         s.clone(),
         key_package(&s, "a"),
         &info,
-        ResumptionPskUsage::BRANCH,
-        b"side2".to_vec(),
-        Vec::new(),
-        vec![kp_b2.key_package().clone(), kp_x.key_package().clone()],
-        GroupConfig::default(),
+        ResumeOptions {
+            usage: ResumptionPskUsage::BRANCH,
+            branch_group_id: b"side2".to_vec(),
+            extensions: Vec::new(),
+            key_packages: vec![kp_b2.key_package().clone(), kp_x.key_package().clone()],
+            config: GroupConfig::default(),
+            now: Some(unix_time_now()),
+        },
         &mut OsRng,
     )
     .unwrap();

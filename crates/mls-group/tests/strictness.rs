@@ -26,7 +26,7 @@ fn group_with_extension() -> Group<RustCryptoSuite> {
         &mut OsRng,
     )
     .unwrap();
-    Group::create_with_leaf(
+    let mut g = Group::create_with_leaf(
         s,
         bundle,
         b"extended".to_vec(),
@@ -34,7 +34,9 @@ fn group_with_extension() -> Group<RustCryptoSuite> {
         GroupConfig::default(),
         &mut OsRng,
     )
-    .unwrap()
+    .unwrap();
+    g.set_time(unix_time_now());
+    g
 }
 
 /// Item 6 (§13.4): a new member must support every GroupContext
@@ -76,4 +78,311 @@ fn item6_add_of_a_leaf_without_a_group_context_extension_is_refused() {
     alice
         .commit(vec![add], &CommitOptions::default(), &mut OsRng)
         .unwrap();
+}
+
+/// Item 8 (§7.3): the lifetime of a KeyPackage a client sends in an Add is
+/// checked; without a time that is refused rather than skipped, unless the
+/// configuration says lifetimes are checked only when a time is set.
+#[test]
+fn item8_an_add_needs_a_time_and_an_expired_key_package_is_refused() {
+    let s = suite(1);
+    let make = |lifetimes| {
+        Group::create(
+            s.clone(),
+            identity(&s, "alice"),
+            b"g".to_vec(),
+            vec![],
+            GroupConfig {
+                lifetimes,
+                ..GroupConfig::default()
+            },
+            &mut OsRng,
+        )
+        .unwrap()
+    };
+    let add = |kp: &KeyPackageBundle| {
+        vec![Proposal::Add(Add {
+            key_package: kp.key_package().clone(),
+        })]
+    };
+    let bob = key_package(&s, "bob");
+    let mut alice = make(LifetimeCheck::Required);
+    let before = alice.to_state_bytes().unwrap();
+    assert_eq!(
+        alice
+            .commit(add(&bob), &CommitOptions::default(), &mut OsRng)
+            .unwrap_err(),
+        GroupError::TimeRequired
+    );
+    assert_eq!(
+        alice.propose(add(&bob).remove(0), &mut OsRng).unwrap_err(),
+        GroupError::TimeRequired
+    );
+    assert_eq!(alice.to_state_bytes().unwrap(), before);
+
+    // A KeyPackage that expired in 1970.
+    let expired = KeyPackageBundle::create(
+        &s,
+        &identity(&s, "old"),
+        KeyPackageOptions {
+            lifetime: Lifetime {
+                not_before: 0,
+                not_after: 1,
+            },
+            ..KeyPackageOptions::default()
+        },
+        &mut OsRng,
+    )
+    .unwrap();
+    alice.set_time(unix_time_now());
+    assert!(matches!(
+        alice
+            .commit(add(&expired), &CommitOptions::default(), &mut OsRng)
+            .unwrap_err(),
+        GroupError::InvalidKeyPackage(_) | GroupError::Tree(_) | GroupError::Framing(_)
+    ));
+    alice
+        .commit(add(&bob), &CommitOptions::default(), &mut OsRng)
+        .unwrap();
+
+    // Explicitly weaker: checked only when a time is set.
+    let mut lax = make(LifetimeCheck::WhenTimeSet);
+    lax.commit(add(&expired), &CommitOptions::default(), &mut OsRng)
+        .unwrap();
+}
+
+/// Item 9: the default policy keeps identities — a member cannot take
+/// another identity by Update; `AcceptAll` is the explicit permissive
+/// choice.
+#[test]
+fn item9_the_default_policy_keeps_identities() {
+    let s = suite(1);
+    let imposter = KeyPackageBundle::create(
+        &s,
+        &identity(&s, "alice"),
+        KeyPackageOptions::default(),
+        &mut OsRng,
+    )
+    .unwrap();
+    let mut g = group_of(1, &["alice", "bob"], HandshakeFormat::Public);
+    let mut update = g[1].own_leaf_node().unwrap().clone();
+    update.credential = imposter.key_package().leaf_node.credential.clone();
+    let policy = DefaultPolicy;
+    assert!(!policy.valid_successor(
+        &g[1].own_leaf_node().unwrap().credential,
+        &update.credential
+    ));
+    assert!(AcceptAll.valid_successor(
+        &g[1].own_leaf_node().unwrap().credential,
+        &update.credential
+    ));
+    // What a group applies by default.
+    let proposal = Proposal::Update(Update { leaf_node: update });
+    let before = g[0].to_state_bytes().unwrap();
+    assert!(g[0]
+        .commit(vec![proposal], &CommitOptions::default(), &mut OsRng)
+        .is_err());
+    assert_eq!(g[0].to_state_bytes().unwrap(), before);
+}
+
+/// Item 10: a proposal that is invalid on its own is refused when sent or
+/// received, so it never sits in the store; proposals the list rules allow
+/// only one of are left out of the default commit and reported.
+#[test]
+fn item10_invalid_proposals_are_not_stored_and_do_not_block_commits() {
+    let mut g = group_of(1, &["alice", "bob", "carol"], HandshakeFormat::Public);
+    let before = g[1].to_state_bytes().unwrap();
+    // A Remove of a blank leaf.
+    assert_eq!(
+        g[1].propose(Proposal::Remove(Remove { removed: 7 }), &mut OsRng)
+            .unwrap_err(),
+        GroupError::InvalidProposal("Remove of a blank leaf")
+    );
+    // An Add of a KeyPackage whose signature is wrong.
+    let s = suite(1);
+    let mut bad = key_package(&s, "dave").key_package().clone();
+    bad.signature[0] ^= 1;
+    assert!(g[1]
+        .propose(Proposal::Add(Add { key_package: bad }), &mut OsRng)
+        .is_err());
+    assert_eq!(
+        g[1].to_state_bytes().unwrap(),
+        before,
+        "nothing stored or consumed"
+    );
+
+    // Bob and carol both propose adding dave: one Add is committed, the
+    // other left out.
+    let dave = key_package(&s, "dave");
+    let add = || {
+        Proposal::Add(Add {
+            key_package: dave.key_package().clone(),
+        })
+    };
+    let from_bob = g[1].propose(add(), &mut OsRng).unwrap();
+    let from_carol = g[2]
+        .propose_remove(mls_types::tree_math::LeafIndex(1), &mut OsRng)
+        .unwrap();
+    let again = g[2].propose(add(), &mut OsRng);
+    let from_carol_add = again.unwrap();
+    for m in [&from_bob, &from_carol, &from_carol_add] {
+        g[0].process_message(m).unwrap();
+    }
+    let out = g[0]
+        .commit(Vec::new(), &CommitOptions::default(), &mut OsRng)
+        .unwrap();
+    assert_eq!(out.left_out.len(), 1, "one of the two Adds of dave");
+    g[0].merge_pending_commit().unwrap();
+    assert_eq!(g[0].members().len(), 3, "bob removed, dave added");
+}
+
+/// Item 11: a sender refuses what every receiver would refuse, before
+/// consuming a key — here an application message beyond the 16 MiB
+/// message limit.
+#[test]
+fn item11_a_sender_refuses_what_receivers_refuse() {
+    let mut g = group_of(1, &["alice", "bob"], HandshakeFormat::Private);
+    let before = g[0].to_state_bytes().unwrap();
+    let aad = vec![0u8; 17 << 20];
+    assert!(matches!(
+        g[0].encrypt_application_message(b"hi", &aad, &mut OsRng)
+            .unwrap_err(),
+        GroupError::Framing(mls_framing::FramingError::LimitExceeded { .. })
+    ));
+    assert_eq!(g[0].to_state_bytes().unwrap(), before, "no key consumed");
+    // A message within the limit still goes through.
+    let msg = g[0]
+        .encrypt_application_message(b"hi", b"", &mut OsRng)
+        .unwrap();
+    g[1].process_message(&msg).unwrap();
+}
+
+/// Item 12: sealed state — any single-byte change is refused before
+/// anything is decoded.
+#[test]
+fn item12_every_flipped_byte_of_a_sealed_state_is_refused() {
+    let g = group_of(1, &["alice", "bob"], HandshakeFormat::Public);
+    let s = suite(1);
+    let sealer = StateSealer::new(s.clone(), Secret::from(vec![7; 32]));
+    let sealed = sealer
+        .seal(StateSlot::Blob, &g[0].to_state_bytes().unwrap())
+        .unwrap();
+    for i in 0..sealed.len() {
+        let mut flipped = sealed.to_vec();
+        flipped[i] ^= 0x01;
+        assert_eq!(
+            sealer.open(StateSlot::Blob, &flipped).unwrap_err(),
+            GroupError::StateAuthentication,
+            "byte {i}"
+        );
+    }
+    // A record sealed for one slot does not open in another.
+    let record = sealer
+        .seal(StateSlot::Record(StateKey::Node(0)), b"node")
+        .unwrap();
+    assert!(sealer
+        .open(StateSlot::Record(StateKey::Node(2)), &record)
+        .is_err());
+    let opened = sealer.open(StateSlot::Blob, &sealed).unwrap();
+    Group::from_state_bytes(s, opened, GroupConfig::default(), None).unwrap();
+}
+
+/// Item 12: a pending commit whose tree changes claim 2^24 leaves (a
+/// two-byte change of a saved state) is refused on restore instead of
+/// allocating a gigabyte when merged.
+#[test]
+fn item12_a_pending_commit_that_grows_the_tree_absurdly_is_refused() {
+    let mut g = group_of(1, &["alice", "bob"], HandshakeFormat::Public);
+    let s = suite(1);
+    let carol = key_package(&s, "carol");
+    g[0].commit(
+        vec![Proposal::Add(Add {
+            key_package: carol.key_package().clone(),
+        })],
+        &CommitOptions::default(),
+        &mut OsRng,
+    )
+    .unwrap();
+    let bytes = g[0].to_state_bytes().unwrap();
+    // The tree changes of the pending commit: from 2 leaves to 4.
+    let needle = [0, 0, 0, 2, 0, 0, 0, 4];
+    let places: Vec<usize> = (0..bytes.len() - needle.len())
+        .filter(|&i| bytes[i..i + needle.len()] == needle)
+        .collect();
+    assert!(!places.is_empty());
+    let mut refused = 0;
+    for at in places {
+        let mut patched = bytes.to_vec();
+        patched[at + 4..at + 8].copy_from_slice(&(1u32 << 24).to_be_bytes());
+        match Group::from_state_bytes(s.clone(), &patched, GroupConfig::default(), None) {
+            Err(GroupError::InvalidState(_)) => refused += 1,
+            Err(_) => {}
+            Ok(mut back) => {
+                // Whatever else it changed, it cannot grow the tree.
+                let _ = back.merge_pending_commit();
+                assert!(back.tree().n_leaves() <= 4);
+            }
+        }
+    }
+    assert!(refused >= 1);
+}
+
+/// Item 12: a saved state whose tree does not hash to its GroupContext's
+/// tree hash is refused as damaged.
+#[test]
+fn item12_a_state_whose_tree_is_not_its_context_is_refused() {
+    let g = group_of(1, &["alice", "bob", "carol"], HandshakeFormat::Public);
+    let other = group_of(1, &["alice", "bob", "carol"], HandshakeFormat::Public);
+    // Two states of the same shape; swap their trees: the group record of
+    // one with the tree of the other.
+    let records = |g: &Group<RustCryptoSuite>| {
+        let mut copy = Group::from_state_bytes(
+            suite(1),
+            &g.to_state_bytes().unwrap(),
+            GroupConfig::default(),
+            None,
+        )
+        .unwrap();
+        copy.take_state_changes().unwrap()
+    };
+    let mine = records(&g[0]);
+    let theirs = records(&other[0]);
+    let group_record = mine
+        .iter()
+        .find(|c| c.key == StateKey::Group)
+        .and_then(|c| c.value.clone())
+        .unwrap();
+    let nodes: Vec<(StateKey, Vec<u8>)> = theirs
+        .iter()
+        .filter(|c| c.key != StateKey::Group)
+        .map(|c| (c.key, c.value.clone().unwrap().to_vec()))
+        .collect();
+    let all = std::iter::once((StateKey::Group, group_record.as_slice()))
+        .chain(nodes.iter().map(|(k, v)| (*k, v.as_slice())));
+    assert!(Group::from_state_records(suite(1), all, GroupConfig::default(), None).is_err());
+}
+
+/// Item 3: the epoch's proposal store is bounded; beyond the bound a
+/// proposal is refused before a key is consumed, sent or received.
+#[test]
+fn item3_the_proposal_store_is_bounded() {
+    let mut g = group_of(1, &["alice", "bob"], HandshakeFormat::Public);
+    let custom = ProposalType(0xff07);
+    for i in 0..mls_group::limits::MAX_STORED_PROPOSALS {
+        g[0].propose_custom(custom, (i as u32).to_be_bytes().to_vec(), &mut OsRng)
+            .unwrap();
+    }
+    let before = g[0].to_state_bytes().unwrap();
+    assert_eq!(
+        g[0].propose_custom(custom, b"one more".to_vec(), &mut OsRng)
+            .unwrap_err(),
+        GroupError::TooManyProposals
+    );
+    assert_eq!(g[0].to_state_bytes().unwrap(), before);
+    // A restored full store stays full and usable.
+    let back = Group::from_state_bytes(suite(1), &before, GroupConfig::default(), None).unwrap();
+    assert_eq!(
+        back.public_group().proposals().len(),
+        mls_group::limits::MAX_STORED_PROPOSALS
+    );
 }

@@ -5,6 +5,7 @@ use mls_crypto::{CipherSuite, CryptoProvider, Secret};
 use mls_framing::{
     Add, GroupContextExtensions, KeyPackage, MlsMessage, MlsMessageBody, Proposal, Remove,
 };
+use mls_group::ResumeOptions;
 use mls_group::{
     ClientIdentity, CommitOptions, ExternalJoinOptions, Group, GroupConfig, HandshakeFormat,
     JoinOptions, KeyPackageBundle, KeyPackageOptions, ProcessedMessage,
@@ -174,7 +175,9 @@ pub struct OurMember {
 }
 
 impl OurMember {
-    fn new(name: String, setup: Setup, group: G) -> Self {
+    fn new(name: String, setup: Setup, mut group: G) -> Self {
+        // KeyPackage lifetimes are checked against the clock.
+        group.set_time(mls_group::unix_time_now());
         OurMember {
             name,
             setup,
@@ -392,11 +395,14 @@ impl Member for OurMember {
             suite(self.setup),
             self.new_bundle(),
             &self.group.resumption_info(),
-            ResumptionPskUsage::REINIT,
-            vec![],
-            vec![],
-            key_packages.iter().map(|kp| key_package_of(kp)).collect(),
-            config(self.setup),
+            ResumeOptions {
+                usage: ResumptionPskUsage::REINIT,
+                branch_group_id: vec![],
+                extensions: vec![],
+                key_packages: key_packages.iter().map(|kp| key_package_of(kp)).collect(),
+                config: config(self.setup),
+                now: Some(mls_group::unix_time_now()),
+            },
             &mut OsRng,
         )
         .unwrap_or_else(|e| panic!("{}: resumed group: {e:?}", self.name()));

@@ -71,7 +71,7 @@ pub fn check(case: &Value) -> Result<(), String> {
         ratchet_tree,
         psks: Some(&psks),
         config: GroupConfig {
-            check_lifetimes: false,
+            lifetimes: mls_group::LifetimeCheck::Off,
             ..GroupConfig::default()
         },
         ..JoinOptions::default()

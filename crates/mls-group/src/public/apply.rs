@@ -204,6 +204,21 @@ impl<S: CipherSuiteProvider> LeafRules<'_, S> {
         sender: Sender,
         leaf_node: &LeafNode,
     ) -> Result<LeafIndex, GroupError> {
+        let leaf = self.check_update(tree, sender, leaf_node, true)?;
+        tree.update_leaf(leaf, leaf_node.clone())?;
+        Ok(leaf)
+    }
+
+    /// §12.1.2: an Update's leaf, from a member, acceptable to the policy
+    /// as its successor, valid (§7.3) — against the other members' keys
+    /// and credential types if `against_members`.
+    fn check_update(
+        &self,
+        tree: &RatchetTree,
+        sender: Sender,
+        leaf_node: &LeafNode,
+        against_members: bool,
+    ) -> Result<LeafIndex, GroupError> {
         let Sender::Member(leaf) = sender else {
             return Err(GroupError::InvalidProposal("Update from a non-member"));
         };
@@ -226,15 +241,28 @@ impl<S: CipherSuiteProvider> LeafRules<'_, S> {
                 leaf_index: leaf,
             },
             self.required,
-            Some(tree),
+            against_members.then_some(tree),
             &self.options,
         )?;
-        tree.update_leaf(leaf, leaf_node.clone())?;
         Ok(leaf)
     }
 
     /// An Add of `kp`'s owner: its leaf goes into the leftmost free slot.
     fn add(&self, tree: &mut RatchetTree, kp: &KeyPackage) -> Result<LeafIndex, GroupError> {
+        self.check_add(tree, kp, true)?;
+        Ok(tree.add_leaf(kp.leaf_node.clone())?)
+    }
+
+    /// §12.1.1: an Add's KeyPackage, of the group's version and suite,
+    /// supporting its extensions (§13.4), valid (§10.1, §7.3), acceptable
+    /// to the policy — against the members' keys and credential types if
+    /// `against_members`.
+    fn check_add(
+        &self,
+        tree: &RatchetTree,
+        kp: &KeyPackage,
+        against_members: bool,
+    ) -> Result<(), GroupError> {
         let context = self.env.context;
         if kp.cipher_suite != context.cipher_suite || kp.version != context.version {
             return Err(GroupError::InvalidKeyPackage(
@@ -260,11 +288,95 @@ impl<S: CipherSuiteProvider> LeafRules<'_, S> {
             &kp.leaf_node,
             LeafNodeContext::KeyPackage,
             self.required,
-            Some(tree),
+            against_members.then_some(tree),
             &self.options,
         )?;
-        Ok(tree.add_leaf(kp.leaf_node.clone())?)
+        Ok(())
     }
+}
+
+/// §12.1: the checks of one proposal that depend neither on the other
+/// proposals of a commit nor on who commits it, made when the proposal is
+/// received (or sent), so that an invalid proposal is never stored and
+/// never blocks a commit. [`apply`] makes them again, with the rest, when
+/// the proposal is committed.
+pub(crate) fn check_alone<S: CipherSuiteProvider>(
+    env: &ApplyEnv<'_, S>,
+    tree: &RatchetTree,
+    proposal: &Proposal,
+    sender: Sender,
+) -> Result<(), GroupError> {
+    env.policy
+        .check_proposal(proposal, &sender)
+        .map_err(GroupError::PolicyRejected)?;
+    let required = find_extension::<RequiredCapabilities>(&env.context.extensions)?;
+    let leaves = LeafRules {
+        env,
+        extensions: &env.context.extensions,
+        required: required.as_ref(),
+        options: leaf_options(env.now),
+    };
+    match proposal {
+        Proposal::Add(add) => leaves.check_add(tree, &add.key_package, false),
+        Proposal::Update(u) => leaves
+            .check_update(tree, sender, &u.leaf_node, false)
+            .map(|_| ()),
+        Proposal::Remove(rm) => match tree.leaf(LeafIndex(rm.removed)) {
+            Some(_) => Ok(()),
+            None => Err(GroupError::InvalidProposal("Remove of a blank leaf")),
+        },
+        Proposal::PreSharedKey(p) => check_psk(env, &p.psk),
+        Proposal::ReInit(ri) => check_reinit(env, ri),
+        Proposal::ExternalInit(_) => Err(GroupError::InvalidProposalList(
+            "ExternalInit in a regular commit",
+        )),
+        Proposal::GroupContextExtensions(gce) => {
+            Ok(mls_framing::check_unique_extensions(&gce.extensions)?)
+        }
+        Proposal::Custom(c) => check_custom_type(c),
+    }
+}
+
+/// §8.4, §12.1.4: a PSK's nonce is `KDF.Nh` bytes; a resumption PSK of
+/// usage reinit or branch only in a new group's first commit.
+fn check_psk<S: CipherSuiteProvider>(
+    env: &ApplyEnv<'_, S>,
+    psk: &PreSharedKeyID,
+) -> Result<(), GroupError> {
+    if !psk.nonce_is_valid(env.suite) {
+        return Err(GroupError::InvalidProposal(
+            "PSK nonce length is not KDF.Nh",
+        ));
+    }
+    if let Psk::Resumption { usage, .. } = &psk.psk {
+        if *usage != ResumptionPskUsage::APPLICATION && !env.new_group {
+            return Err(GroupError::InvalidProposal(
+                "resumption PSK with usage reinit/branch outside a new group",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// §12.1.5: a ReInit does not go back to an older version.
+fn check_reinit<S: CipherSuiteProvider>(
+    env: &ApplyEnv<'_, S>,
+    ri: &ReInit,
+) -> Result<(), GroupError> {
+    if ri.version < env.context.version {
+        return Err(GroupError::InvalidProposal("ReInit to an older version"));
+    }
+    Ok(())
+}
+
+/// A custom proposal does not use an RFC 9420 proposal type.
+fn check_custom_type(c: &CustomProposal) -> Result<(), GroupError> {
+    if c.proposal_type.is_default() {
+        return Err(GroupError::InvalidProposal(
+            "custom proposal with an RFC 9420 proposal type",
+        ));
+    }
+    Ok(())
 }
 
 /// The proposals that change neither the tree nor, but for PSKs and
@@ -279,11 +391,7 @@ fn apply_tree_neutral<S: CipherSuiteProvider>(
 ) -> Result<(), GroupError> {
     for r in list {
         if let Proposal::Custom(c) = &r.proposal {
-            if c.proposal_type.is_default() {
-                return Err(GroupError::InvalidProposal(
-                    "custom proposal with an RFC 9420 proposal type",
-                ));
-            }
+            check_custom_type(c)?;
             if tree.members_supporting_proposal(c.proposal_type) < tree.member_count() {
                 return Err(GroupError::UnsupportedProposal(c.proposal_type));
             }
@@ -292,18 +400,7 @@ fn apply_tree_neutral<S: CipherSuiteProvider>(
     }
     for r in list {
         if let Proposal::PreSharedKey(p) = &r.proposal {
-            if !p.psk.nonce_is_valid(env.suite) {
-                return Err(GroupError::InvalidProposal(
-                    "PSK nonce length is not KDF.Nh",
-                ));
-            }
-            if let Psk::Resumption { usage, .. } = &p.psk.psk {
-                if *usage != ResumptionPskUsage::APPLICATION && !env.new_group {
-                    return Err(GroupError::InvalidProposal(
-                        "resumption PSK with usage reinit/branch outside a new group",
-                    ));
-                }
-            }
+            check_psk(env, &p.psk)?;
             fx.psks.push(p.psk.clone());
         }
     }
@@ -311,9 +408,7 @@ fn apply_tree_neutral<S: CipherSuiteProvider>(
         match &r.proposal {
             Proposal::ExternalInit(e) => fx.external_init = Some(e.kem_output.clone()),
             Proposal::ReInit(ri) => {
-                if ri.version < env.context.version {
-                    return Err(GroupError::InvalidProposal("ReInit to an older version"));
-                }
+                check_reinit(env, ri)?;
                 fx.reinit = Some(ri.clone());
             }
             _ => {}

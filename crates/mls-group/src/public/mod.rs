@@ -79,7 +79,7 @@ pub struct PublicGroupOptions {
     /// The tree, if the GroupInfo carries no `ratchet_tree` extension.
     pub ratchet_tree: Option<RatchetTree>,
     /// The policy / authentication service (default
-    /// [`AcceptAll`](crate::AcceptAll)).
+    /// [`DefaultPolicy`](crate::DefaultPolicy)).
     pub policy: Option<Box<dyn GroupPolicy>>,
     /// The current time (Unix seconds) for lifetime checks; none without it.
     pub now: Option<u64>,
@@ -142,7 +142,7 @@ impl<S: CipherSuiteProvider> PublicGroup<S> {
         info: &GroupInfo,
         options: PublicGroupOptions,
     ) -> Result<Self, GroupError> {
-        let policy = options.policy.unwrap_or_else(|| Box::new(crate::AcceptAll));
+        let policy = options.policy.unwrap_or_else(crate::policy::default_policy);
         let tree = import_tree(&suite, info, options.ratchet_tree, options.now)?;
         import::verify_group_info_signature(&suite, info, &tree)?;
         for (_, leaf) in tree.members() {
@@ -326,13 +326,35 @@ impl<S: CipherSuiteProvider> PublicGroup<S> {
         let Content::Proposal(p) = &ac.content.content else {
             return Err(GroupError::UnexpectedWireFormat);
         };
+        if self.proposals.is_full() {
+            return Err(GroupError::TooManyProposals);
+        }
+        self.check_proposal_alone(p, ac.content.sender)?;
         let stored = StoredProposal {
             reference: ac.proposal_ref(&self.suite)?,
             proposal: p.clone(),
             sender: ac.content.sender,
         };
-        self.proposals.insert(stored.clone());
+        self.proposals.insert(stored.clone())?;
         Ok(stored)
+    }
+
+    /// The checks of `proposal` from `sender` that do not depend on the
+    /// commit that will include it (see `apply::check_alone`): made before
+    /// a proposal is stored or sent.
+    pub(crate) fn check_proposal_alone(
+        &self,
+        proposal: &mls_framing::Proposal,
+        sender: mls_framing::Sender,
+    ) -> Result<(), GroupError> {
+        let env = apply::ApplyEnv {
+            suite: &self.suite,
+            context: &self.context,
+            now: self.now,
+            policy: self.policy.as_ref(),
+            new_group: self.context.epoch == 0,
+        };
+        apply::check_alone(&env, &self.tree, proposal, sender)
     }
 
     /// The `ratchet_tree` extension of the current tree (§12.4.3.3).

@@ -6,6 +6,7 @@ use alloc::vec::Vec;
 use mls_codec::{Decode, Encode};
 use mls_framing::{Proposal, ProposalOrRef, ProposalRef, Sender};
 
+use crate::limits::MAX_STORED_PROPOSALS;
 use crate::GroupError;
 
 /// A proposal received (or sent) in the current epoch.
@@ -30,13 +31,23 @@ pub(crate) struct ProposalStore {
 }
 
 impl ProposalStore {
-    /// Stores `p` unless a proposal with its reference is stored already.
-    pub fn insert(&mut self, p: StoredProposal) {
+    /// Stores `p` unless a proposal with its reference is stored already;
+    /// refused once the store holds [`MAX_STORED_PROPOSALS`].
+    pub fn insert(&mut self, p: StoredProposal) -> Result<(), GroupError> {
         if self.index.contains_key(&p.reference) {
-            return;
+            return Ok(());
+        }
+        if self.entries.len() >= MAX_STORED_PROPOSALS {
+            return Err(GroupError::TooManyProposals);
         }
         self.index.insert(p.reference.clone(), self.entries.len());
         self.entries.push(p);
+        Ok(())
+    }
+
+    /// Whether the store is full.
+    pub fn is_full(&self) -> bool {
+        self.entries.len() >= MAX_STORED_PROPOSALS
     }
 
     /// The proposal with reference `r`: O(log n).
@@ -71,10 +82,9 @@ impl Decode for ProposalStore {
     fn decode(r: &mut mls_codec::Reader<'_>) -> Result<Self, mls_codec::Error> {
         let mut store = ProposalStore::default();
         for p in Vec::<StoredProposal>::decode(r)? {
-            if store.index.contains_key(&p.reference) {
+            if store.index.contains_key(&p.reference) || store.insert(p).is_err() {
                 return Err(mls_codec::Error::InvalidValue);
             }
-            store.insert(p);
         }
         Ok(store)
     }

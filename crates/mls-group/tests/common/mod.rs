@@ -88,6 +88,7 @@ pub fn add_and_join(
     bundle: &KeyPackageBundle,
     config: GroupConfig,
 ) {
+    groups[0].set_time(unix_time_now());
     let out = groups[0]
         .commit(
             vec![Proposal::Add(Add {
@@ -112,5 +113,7 @@ pub fn add_and_join(
         },
     )
     .unwrap();
+    let mut joined = joined;
+    joined.set_time(unix_time_now());
     groups.push(joined);
 }

@@ -169,11 +169,26 @@ pub(crate) fn external_commit_rows() -> Vec<Row> {
         "external commit",
         "resync by an unknown identity",
         || {
+            // Eve builds it with a policy that lets her.
             let msg = external(ExternalJoinOptions {
                 remove_prior: Some(LeafIndex(2)),
+                policy: Some(Box::new(mls_group::AcceptAll)),
                 ..ExternalJoinOptions::default()
             });
             bob_with(msg, || Box::new(mls_group::BasicCredentialAuth))
+        },
+        is(G::CredentialRejected),
+    ));
+    // Item 9 (issue 15): the default policy keeps identities too.
+    rows.push(row(
+        "external commit",
+        "resync by an unknown identity (default policy)",
+        || {
+            bob(external(ExternalJoinOptions {
+                remove_prior: Some(LeafIndex(2)),
+                policy: Some(Box::new(mls_group::AcceptAll)),
+                ..ExternalJoinOptions::default()
+            }))
         },
         is(G::CredentialRejected),
     ));

@@ -368,6 +368,13 @@ pub(crate) fn commit_rows() -> Vec<Row> {
             },
             is(G::CredentialRejected),
         ),
+        // Item 9 (issue 15): the default policy keeps identities too.
+        row(
+            k,
+            "path leaf renames the committer (default policy)",
+            || bob(renamed_committer()),
+            is(G::CredentialRejected),
+        ),
         row(
             k,
             "replayed",
