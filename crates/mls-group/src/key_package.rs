@@ -188,15 +188,8 @@ pub fn validate_key_package<S: CipherSuiteProvider + ?Sized>(
         None,
         &options,
     )?;
-    if !key_package
-        .leaf_node
-        .capabilities
-        .cipher_suites
-        .contains(&key_package.cipher_suite)
-    {
-        return Err(GroupError::InvalidKeyPackage(
-            "cipher suite not in the leaf's capabilities",
-        ));
-    }
+    // Not checked: that the leaf's capabilities list the KeyPackage's own
+    // suite. RFC 9420 does not require it of a receiver, and KeyPackages
+    // without it exist in the wild (we list it in ours).
     Ok(())
 }

@@ -386,3 +386,60 @@ fn item3_the_proposal_store_is_bounded() {
         mls_group::limits::MAX_STORED_PROPOSALS
     );
 }
+
+/// Item 7: RFC 9420 does not require a KeyPackage's leaf to list its own
+/// cipher suite, and other implementations produce such KeyPackages: a
+/// receiver validates it and a member adds its owner.
+#[test]
+fn item7_a_key_package_not_listing_its_own_suite_is_accepted() {
+    let s = suite(1);
+    let bob = identity(&s, "bob");
+    let signer = s.signing_key(bob.signature_private_key()).unwrap();
+    let init = s.hpke_generate_key_pair(&mut OsRng).unwrap();
+    let enc = s.hpke_generate_key_pair(&mut OsRng).unwrap();
+    let mut leaf = LeafNode {
+        encryption_key: enc.public.clone(),
+        signature_key: bob.signature_key().clone(),
+        credential: bob.credential().clone(),
+        capabilities: Capabilities {
+            cipher_suites: vec![CipherSuite(7)], // not suite 1
+            ..Capabilities::default()
+        },
+        leaf_node_source: mls_treekem::LeafNodeSource::KeyPackage(Lifetime {
+            not_before: 0,
+            not_after: u64::MAX,
+        }),
+        extensions: vec![],
+        signature: vec![],
+    };
+    leaf.sign(&s, &signer, None).unwrap();
+    let mut kp = KeyPackage {
+        version: ProtocolVersion::MLS10,
+        cipher_suite: CipherSuite(1),
+        init_key: init.public.clone(),
+        leaf_node: leaf,
+        extensions: vec![],
+        signature: vec![],
+    };
+    kp.sign(&s, &signer).unwrap();
+    validate_key_package(&s, &kp, Some(unix_time_now())).unwrap();
+    let bundle =
+        KeyPackageBundle::from_parts(&s, kp.clone(), init.private, enc.private, bob).unwrap();
+    let mut g = group_of(1, &["alice"], HandshakeFormat::Public);
+    let out = g[0]
+        .commit(
+            vec![Proposal::Add(Add { key_package: kp })],
+            &CommitOptions::default(),
+            &mut OsRng,
+        )
+        .unwrap();
+    g[0].merge_pending_commit().unwrap();
+    let joined = Group::join(
+        s,
+        &out.welcome.unwrap().into_welcome().unwrap(),
+        &bundle,
+        JoinOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(joined.epoch_authenticator(), g[0].epoch_authenticator());
+}

@@ -73,6 +73,7 @@ pub fn group_of(
         &mut OsRng,
     )
     .unwrap()];
+    groups[0].set_time(unix_time_now());
     for name in &names[1..] {
         add_and_join(&mut groups, &key_package(&s, name), config(format));
         let all: Vec<&Group<RustCryptoSuite>> = groups.iter().collect();

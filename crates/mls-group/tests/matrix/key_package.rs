@@ -162,18 +162,6 @@ pub(crate) fn key_package_rows() -> Vec<Row> {
             G::Tree(TreeError::InvalidLeafSignature { leaf: None }),
             G::Tree(TreeError::InvalidLeafSignature { leaf: None }),
         ),
-        (
-            "suite missing from the leaf's capabilities",
-            || {
-                key_package(
-                    forever(),
-                    |l| l.capabilities.cipher_suites = vec![CipherSuite(3)],
-                    |_| {},
-                )
-            },
-            G::InvalidKeyPackage("cipher suite not in the leaf's capabilities"),
-            G::InvalidKeyPackage("cipher suite not in the leaf's capabilities"),
-        ),
     ];
     let mut rows = Vec::new();
     for (name, build, validate_error, commit_error) in cases {
