@@ -283,6 +283,8 @@ impl Member for OurMember {
     }
 
     fn process(&mut self, msg: &[u8]) -> Received {
+        // The application's clock, as of this call (lifetimes, §7.3).
+        self.group.set_time(mls_group::unix_time_now());
         match self.group.process_message(&decode(msg)) {
             Ok(ProcessedMessage::Application {
                 data,
@@ -302,6 +304,8 @@ impl Member for OurMember {
     }
 
     fn commit(&mut self, op: Op) -> CommitOut {
+        // The application's clock, as of this call (lifetimes, §7.3).
+        self.group.set_time(mls_group::unix_time_now());
         let force_path = matches!(op, Op::Update | Op::Empty);
         let include_stored_proposals = matches!(op, Op::Pending);
         let proposals = self.proposals(op);
@@ -325,6 +329,8 @@ impl Member for OurMember {
     }
 
     fn propose(&mut self, op: Op) -> Bytes {
+        // The application's clock, as of this call (lifetimes, §7.3).
+        self.group.set_time(mls_group::unix_time_now());
         let msg = match op {
             Op::Update => self.group.propose_update(&mut OsRng),
             op => {
