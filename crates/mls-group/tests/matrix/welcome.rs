@@ -136,6 +136,23 @@ pub(crate) fn welcome_rows() -> Vec<Row> {
             },
             is(G::UnsupportedCipherSuite(2)),
         ),
+        // Issue 15 item 6 (§13.4): a joiner must support every GroupContext
+        // extension; dave's leaf lists no non-default one.
+        row(
+            k,
+            "GroupContext extension the joiner does not support",
+            move || {
+                let info = signed(real(), |i| {
+                    i.group_context
+                        .extensions
+                        .push(mls_types::Extension::new(ExtensionType(0xff42), vec![]))
+                });
+                dave(sealed(&info, &joiner_secrets()))
+            },
+            is(G::InvalidWelcome(
+                "the joiner does not support a GroupContext extension",
+            )),
+        ),
         row(
             k,
             "tampered GroupInfo (not re-signed)",
