@@ -12,8 +12,12 @@ use crate::{ContentType, SenderType, WireFormat};
 ///
 /// ```
 /// use mls_framing::{FramingError, MlsMessage};
-/// // A truncated message: a decoding error with its cause.
-/// assert!(matches!(MlsMessage::from_bytes(&[0, 1, 0]), Err(FramingError::Codec(_))));
+/// // A truncated PublicMessage: a decoding error with its cause.
+/// assert!(matches!(MlsMessage::from_bytes(&[0, 1, 0, 1, 5]), Err(FramingError::Codec(_))));
+/// // Not an MLS message at all.
+/// let e = MlsMessage::from_bytes(b"hello world").unwrap_err();
+/// assert_eq!(e.to_string(), "not an MLS 1.0 message (protocol version 0x6865)");
+/// assert_eq!(MlsMessage::from_bytes(&[0, 1, 0x6c, 0x6c]), Err(FramingError::NotAnMlsMessage));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -31,6 +35,9 @@ pub enum FramingError {
     KeySchedule(mls_keyschedule::Error),
     /// A `version` other than `mls10`.
     UnsupportedVersion(ProtocolVersion),
+    /// The bytes do not start like an `MLSMessage` (RFC 9420 §6): fewer
+    /// than four bytes, or no known wire format after the version.
+    NotAnMlsMessage,
     /// A message of one wire format where another was required.
     WrongWireFormat {
         /// The wire format required.
@@ -164,7 +171,10 @@ impl fmt::Display for FramingError {
             E::Codec(e) => write!(f, "encoding: {e}"),
             E::Crypto(e) => write!(f, "crypto: {e}"),
             E::KeySchedule(e) => write!(f, "key schedule: {e}"),
-            E::UnsupportedVersion(v) => write!(f, "unsupported protocol version {}", v.0),
+            E::UnsupportedVersion(v) => {
+                write!(f, "not an MLS 1.0 message (protocol version {:#06x})", v.0)
+            }
+            E::NotAnMlsMessage => f.write_str("not an MLS message (no known wire format)"),
             E::WrongWireFormat { expected, got } => {
                 write!(f, "wire format {} where {} was required", got.0, expected.0)
             }

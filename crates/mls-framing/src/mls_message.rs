@@ -115,10 +115,21 @@ impl MlsMessage {
         limits: &DecodeLimits,
     ) -> Result<Self, FramingError> {
         limits.check_message_size(bytes.len())?;
-        let msg: MlsMessage = decode_exact(bytes)?;
-        if msg.version != ProtocolVersion::MLS10 {
-            return Err(FramingError::UnsupportedVersion(msg.version));
+        // What the first four bytes say, before decoding: a reader learns
+        // "not an MLS message" rather than a codec error deep inside.
+        match bytes {
+            [a, b, c, d, ..] => {
+                let version = ProtocolVersion(u16::from_be_bytes([*a, *b]));
+                if version != ProtocolVersion::MLS10 {
+                    return Err(FramingError::UnsupportedVersion(version));
+                }
+                if !matches!(u16::from_be_bytes([*c, *d]), 1..=5) {
+                    return Err(FramingError::NotAnMlsMessage);
+                }
+            }
+            _ => return Err(FramingError::NotAnMlsMessage),
         }
+        let msg: MlsMessage = decode_exact(bytes)?;
         if let MlsMessageBody::KeyPackage(kp) = &msg.body {
             if kp.version != msg.version {
                 return Err(FramingError::KeyPackageVersionMismatch {

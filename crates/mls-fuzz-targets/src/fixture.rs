@@ -269,9 +269,10 @@ impl Fixture {
     /// Member `leaf`'s state in epoch 1, restored with `config`.
     pub fn group_with(&self, leaf: usize, config: GroupConfig) -> MemberGroup {
         let mut g = setup(
-            Group::from_state_bytes(self.suite.clone(), &self.states[leaf], config, None),
+            Group::from_state_bytes(self.suite.clone(), &self.states[leaf], self::config(), None),
             "restore",
         );
+        g.set_config(config);
         g.set_time(NOW);
         g
     }

@@ -69,3 +69,49 @@ impl Default for GroupConfig {
         }
     }
 }
+
+/// The configuration as saved with a group's state, so that a restore
+/// with another configuration is refused
+/// ([`GroupError::ConfigMismatch`](crate::GroupError::ConfigMismatch))
+/// instead of silently changing how the member sends. A custom padding
+/// function is saved as "custom" only: every custom function counts as
+/// the same.
+impl mls_codec::Encode for GroupConfig {
+    fn encode(&self, out: &mut alloc::vec::Vec<u8>) -> Result<(), mls_codec::Error> {
+        self.fields().encode(out)
+    }
+
+    fn encoded_len(&self) -> usize {
+        self.fields().encoded_len()
+    }
+}
+
+impl GroupConfig {
+    #[allow(clippy::type_complexity)]
+    fn fields(&self) -> (u8, (u8, u64), SecretTreeConfig, (u32, bool, u8)) {
+        let handshake = match self.handshake_format {
+            HandshakeFormat::Public => 0,
+            HandshakeFormat::Private => 1,
+        };
+        let padding = match self.padding {
+            Padding::None => (0, 0),
+            Padding::PadTo(n) => (1, n as u64),
+            Padding::Custom(_) => (2, 0),
+        };
+        let lifetimes = match self.lifetimes {
+            LifetimeCheck::Required => 0,
+            LifetimeCheck::WhenTimeSet => 1,
+            LifetimeCheck::Off => 2,
+        };
+        (
+            handshake,
+            padding,
+            self.secret_tree,
+            (
+                self.max_resumption_psks,
+                self.ratchet_tree_in_welcome,
+                lifetimes,
+            ),
+        )
+    }
+}

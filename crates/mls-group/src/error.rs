@@ -104,6 +104,9 @@ pub enum GroupError {
     /// Sealed state whose MAC is wrong ([`crate::StateSealer`]): damaged,
     /// moved or not sealed with this key.
     StateAuthentication,
+    /// The configuration given to restore a state is not the one it was
+    /// saved with (see [`crate::Group::set_config`] to change it).
+    ConfigMismatch,
     /// No group record among the state records.
     MissingGroupRecord,
     /// The number of node records is not the group record's count of
@@ -164,6 +167,9 @@ impl fmt::Display for GroupError {
             GroupError::Internal(r) => write!(f, "internal error (a bug): {r}"),
             GroupError::UnknownStateVersion(v) => write!(f, "unknown state version {v}"),
             GroupError::MissingGroupRecord => f.write_str("no group record"),
+            GroupError::ConfigMismatch => {
+                f.write_str("the configuration differs from the one saved with the state")
+            }
             GroupError::StateAuthentication => f.write_str("sealed state fails authentication"),
             GroupError::NodeRecordCount { expected, found } => {
                 write!(
@@ -263,6 +269,7 @@ impl GroupError {
             | G::GroupInactive
             | G::Removed
             | G::StagedElsewhere
+            | G::ConfigMismatch
             | G::TimeRequired
             | G::InvalidArgument(_) => Fault::Caller,
             G::InvalidState(_)

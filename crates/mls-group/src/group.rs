@@ -215,6 +215,12 @@ impl<S: CipherSuiteProvider> Group<S> {
         Ok(())
     }
 
+    /// Changes the configuration (saved with the state from now on). The
+    /// secret tree's window applies from the next epoch.
+    pub fn set_config(&mut self, config: GroupConfig) {
+        self.config = config;
+    }
+
     /// Installs the application's policy hook (see [`GroupPolicy`]).
     pub fn set_policy(&mut self, policy: Box<dyn GroupPolicy>) {
         self.public.set_policy(policy);

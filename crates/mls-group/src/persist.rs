@@ -32,8 +32,9 @@ impl<S: CipherSuiteProvider> Group<S> {
     /// bytes, in a buffer zeroized on drop. The bytes are secret: store
     /// them encrypted. A pending commit
     /// is saved too, so that a restored client can still merge it once the
-    /// Delivery Service confirms it, or drop it. The configuration and
-    /// policy are given again on restore.
+    /// Delivery Service confirms it, or drop it. The configuration is saved
+    /// and must be given again, unchanged, on restore (to change it, use
+    /// [`Group::set_config`]); the policy is given again on restore.
     ///
     /// The bytes depend on the state only (not on what
     /// [`take_state_changes`](Self::take_state_changes) has returned).
@@ -50,8 +51,9 @@ impl<S: CipherSuiteProvider> Group<S> {
     /// ```
     pub fn to_state_bytes(&self) -> Result<Zeroizing<Vec<u8>>, GroupError> {
         let tree = self.public.tree.to_extension_bytes()?;
+        let config = self.config.to_bytes()?;
         Ok(Zeroizing::new(
-            (self.group_record(), tree.as_slice()).to_bytes()?,
+            (self.group_record(&config), tree.as_slice()).to_bytes()?,
         ))
     }
 

@@ -142,7 +142,8 @@ impl<S: CipherSuiteProvider> Group<S> {
     pub fn take_state_changes(&mut self) -> Result<Vec<StateChange>, GroupError> {
         let nodes = self.public.tree.changed_nodes();
         let mut out = Vec::with_capacity(nodes.len().saturating_add(1));
-        let record = Zeroizing::new(self.group_record().to_bytes()?);
+        let config = self.config.to_bytes()?;
+        let record = Zeroizing::new(self.group_record(&config).to_bytes()?);
         let hash = self.public.suite.hash(&record);
         if self.taken_group_record.as_deref() != Some(hash.as_slice()) {
             out.push(StateChange {

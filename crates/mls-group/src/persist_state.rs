@@ -40,6 +40,8 @@ pub(crate) struct GroupRecordRef<'a> {
     past_epochs: &'a PastEpochs,
     psks: &'a InMemoryPskStore,
     lifecycle: &'a Lifecycle,
+    /// The configuration's encoding, compared on restore.
+    config: &'a [u8],
 }
 
 /// The group record as restored: the same fields, owned. The interim
@@ -63,6 +65,7 @@ pub(crate) struct GroupRecord {
     past_epochs: PastEpochs,
     psks: InMemoryPskStore,
     lifecycle: Lifecycle,
+    config: Vec<u8>,
 }
 
 /// A saved state that does not decode: corrupted local state.
@@ -91,7 +94,7 @@ impl GroupRecord {
 }
 
 impl<S: CipherSuiteProvider> Group<S> {
-    pub(crate) fn group_record(&self) -> GroupRecordRef<'_> {
+    pub(crate) fn group_record<'a>(&'a self, config: &'a [u8]) -> GroupRecordRef<'a> {
         GroupRecordRef {
             version: STATE_VERSION,
             cipher_suite: self.public.suite.cipher_suite(),
@@ -107,6 +110,7 @@ impl<S: CipherSuiteProvider> Group<S> {
             past_epochs: &self.past_epochs,
             psks: &self.psks,
             lifecycle: &self.lifecycle,
+            config,
         }
     }
 
@@ -128,6 +132,9 @@ impl<S: CipherSuiteProvider> Group<S> {
         policy: Option<Box<dyn GroupPolicy>>,
     ) -> Result<Self, GroupError> {
         Self::check_suite(&suite, &s)?;
+        if config.to_bytes()? != s.config {
+            return Err(GroupError::ConfigMismatch);
+        }
         if tree.n_leaves() != s.n_leaves || tree.non_blank_count() != s.n_nodes {
             return Err(GroupError::InvalidState(
                 "tree does not match the group record",

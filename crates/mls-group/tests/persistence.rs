@@ -10,8 +10,8 @@ use mls_rustcrypto::{OsRng, RustCryptoSuite};
 
 type G = Group<RustCryptoSuite>;
 
-fn restore(bytes: &[u8]) -> G {
-    G::from_state_bytes(suite(1), bytes, GroupConfig::default(), None).unwrap()
+fn restore(bytes: &[u8], format: HandshakeFormat) -> G {
+    G::from_state_bytes(suite(1), bytes, config(format), None).unwrap()
 }
 
 /// A client that stops after sending a commit restores it as pending and
@@ -59,7 +59,7 @@ fn a_pending_commit_survives_a_restore() {
 
         // The other outcome: another commit won, the restored pending
         // commit is dropped and the group commits again.
-        let mut again = restore(&bytes);
+        let mut again = restore(&bytes, format);
         again.clear_pending_commit();
         assert!(!again.has_pending_commit());
         again
@@ -111,7 +111,7 @@ fn past_epochs_are_saved_without_the_roster() {
         deliver(&mut [&mut rest[0]], &out.commit);
         let bytes = rest[0].to_state_bytes().unwrap();
         extra.push(bytes.len() as i64 - before as i64);
-        let mut back = restore(&bytes);
+        let mut back = restore(&bytes, HandshakeFormat::Public);
         let ProcessedMessage::Application { data, .. } = back.process_message(&late).unwrap()
         else {
             panic!()
@@ -185,4 +185,20 @@ fn state_size_grows_linearly() {
     // 128 × the per-member bytes.
     let (n, size) = sizes[sizes.len() - 1];
     assert!((size as f64) < hi * n as f64 * 1.1, "sizes {sizes:?}");
+}
+
+/// The configuration is saved with the state: a group made with private
+/// handshakes restored with another configuration is refused instead of
+/// silently sending public ones (issue 16); `set_config` changes it.
+#[test]
+fn the_configuration_is_saved_with_the_state() {
+    let mut g = group_of(1, &["a", "b"], HandshakeFormat::Private);
+    let bytes = g[0].to_state_bytes().unwrap();
+    assert_eq!(
+        G::from_state_bytes(suite(1), &bytes, GroupConfig::default(), None).unwrap_err(),
+        GroupError::ConfigMismatch
+    );
+    restore(&bytes, HandshakeFormat::Private);
+    g[0].set_config(GroupConfig::default());
+    restore(&g[0].to_state_bytes().unwrap(), HandshakeFormat::Public);
 }

@@ -41,7 +41,7 @@ fn state_round_trips() {
     g[0].process_message(&p).unwrap();
     g[1].process_message(&p).unwrap();
     let bytes = g[0].to_state_bytes().unwrap();
-    let back = G::from_state_bytes(suite(1), &bytes, GroupConfig::default(), None).unwrap();
+    let back = G::from_state_bytes(suite(1), &bytes, *g[0].config(), None).unwrap();
     assert_eq!(back.to_state_bytes().unwrap(), bytes);
     // The restored state keeps working: it commits Charlie's update.
     let mut back = back;
