@@ -1,6 +1,12 @@
-//! The RFC 9750 §3 story: Alice creates a group, adds Bob then Charlie,
-//! they talk, Bob updates, Charlie is removed, and Alice's new device joins
-//! by external commit. After every epoch, each member prints its epoch
+//! The RFC 9750 §3 story, as an application does it with `mls-group`
+//! alone: bytes on the wire, names from credentials, key material and group
+//! state that survive restarts, and refusals that say who is at fault.
+//!
+//! Alice creates a group and adds Bob (who restarted between publishing
+//! his KeyPackage and receiving the Welcome) and Charlie; they talk; Bob
+//! restarts from his saved state and updates; a tampered message is
+//! refused; Charlie is removed and his group says so; Alice's phone joins
+//! by external commit. After every epoch each member prints its epoch
 //! authenticator: they agree.
 //!
 //! `cargo run -p mls-group --example group-chat`
@@ -11,6 +17,14 @@ type G = Group<RustCryptoSuite>;
 
 fn hex(b: &[u8]) -> String {
     b.iter().take(8).map(|x| format!("{x:02x}")).collect()
+}
+
+/// A member's display name: its basic credential.
+fn name_of(g: &G, leaf: LeafIndex) -> String {
+    match g.member(leaf).map(|m| m.credential) {
+        Some(Credential::Basic(id)) => String::from_utf8_lossy(&id).into_owned(),
+        _ => format!("leaf {}", leaf.0),
+    }
 }
 
 fn show(step: &str, members: &[(&str, &G)]) {
@@ -28,15 +42,14 @@ fn show(step: &str, members: &[(&str, &G)]) {
         .all(|(_, g)| g.epoch_authenticator() == first));
 }
 
-/// The Delivery Service fans a message out; commits are merged.
-fn fan_out(msg: &MlsMessage, to: &mut [&mut G]) {
-    for g in to.iter_mut() {
-        match g.process_message(msg).expect("valid message") {
+/// The Delivery Service fans bytes out; each member processes them.
+fn fan_out(bytes: &[u8], to: &mut [(&str, &mut G)]) {
+    for (me, g) in to.iter_mut() {
+        match g.process_bytes(bytes).expect("valid message") {
             ProcessedMessage::Commit(staged) => g.merge_staged_commit(staged).unwrap(),
             ProcessedMessage::Application { sender, data, .. } => println!(
-                "  member {} reads from {}: {}",
-                g.own_leaf().0,
-                sender.0,
+                "  {me} reads from {}: {}",
+                name_of(g, sender),
                 String::from_utf8_lossy(&data)
             ),
             ProcessedMessage::Proposal(_) => {}
@@ -44,26 +57,30 @@ fn fan_out(msg: &MlsMessage, to: &mut [&mut G]) {
     }
 }
 
-fn main() {
+fn main() -> Result<(), GroupError> {
     let suite = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
     let rng = &mut OsRng;
     let who = |name: &str| {
-        ClientIdentity::generate(
-            &suite,
-            Credential::Basic(name.as_bytes().to_vec()),
-            &mut OsRng,
-        )
-        .unwrap()
-    };
-    let kp = |id: &ClientIdentity| {
-        KeyPackageBundle::create(&suite, id, KeyPackageOptions::default(), &mut OsRng).unwrap()
+        ClientIdentity::generate(&suite, Credential::Basic(name.into()), &mut OsRng).unwrap()
     };
     let config = GroupConfig {
         handshake_format: HandshakeFormat::Private,
         ..GroupConfig::default()
     };
+    let joining = || JoinOptions {
+        config,
+        now: Some(unix_time_now()),
+        ..JoinOptions::default()
+    };
 
-    // Alice creates the group.
+    // Bob publishes a KeyPackage and keeps its private keys on "disk".
+    let bob_id = who("bob");
+    let bob_bundle = KeyPackageBundle::create(&suite, &bob_id, KeyPackageOptions::default(), rng)?;
+    let published = bob_bundle.to_message_bytes()?;
+    let bob_disk = bob_bundle.to_bytes()?;
+    drop(bob_bundle); // Bob's client restarts.
+
+    // Alice creates the group; the caller's clock checks KeyPackage lifetimes.
     let mut alice = G::create(
         suite.clone(),
         who("alice"),
@@ -71,55 +88,34 @@ fn main() {
         vec![],
         config,
         rng,
-    )
-    .unwrap();
-    // The caller's clock: KeyPackage lifetimes are checked against it.
+    )?;
     alice.set_time(unix_time_now());
     show("Alice creates the group", &[("alice", &alice)]);
 
-    // Alice adds Bob.
-    let bob_kp = kp(&who("bob"));
-    let add = Proposal::Add(Add {
-        key_package: bob_kp.key_package().clone(),
-    });
-    let out = alice
-        .commit(vec![add], &CommitOptions::default(), rng)
-        .unwrap();
-    alice.merge_pending_commit().unwrap();
-    let welcome = out.welcome.unwrap().into_welcome().unwrap();
-    let mut bob = G::join(
-        suite.clone(),
-        &welcome,
-        &bob_kp,
-        JoinOptions {
-            config,
-            ..JoinOptions::default()
-        },
-    )
-    .unwrap();
+    // Alice adds Bob from the bytes he published.
+    let bob_kp = MlsMessage::from_bytes(&published)?.into_key_package()?;
+    let out = alice.add_members(vec![bob_kp], rng)?;
+    alice.merge_pending_commit()?;
+    let welcome =
+        MlsMessage::from_bytes(&out.welcome_bytes()?.expect("a Welcome"))?.into_welcome()?;
+    // Bob, restarted, finds the bundle the Welcome is for and joins.
+    let bundles = [KeyPackageBundle::from_bytes(&suite, &bob_disk)?];
+    let used = welcome_bundle(&suite, &welcome, &bundles)?.expect("a Welcome for Bob");
+    let mut bob = G::join(suite.clone(), &welcome, used, joining())?;
+    println!(
+        "  bob deletes his used KeyPackage: {}",
+        used.delete_after_join()
+    );
     show("Alice adds Bob", &[("alice", &alice), ("bob", &bob)]);
 
     // Alice adds Charlie.
-    let charlie_kp = kp(&who("charlie"));
-    let add = Proposal::Add(Add {
-        key_package: charlie_kp.key_package().clone(),
-    });
-    let out = alice
-        .commit(vec![add], &CommitOptions::default(), rng)
-        .unwrap();
-    alice.merge_pending_commit().unwrap();
-    fan_out(&out.commit, &mut [&mut bob]);
-    let welcome = out.welcome.unwrap().into_welcome().unwrap();
-    let mut charlie = G::join(
-        suite.clone(),
-        &welcome,
-        &charlie_kp,
-        JoinOptions {
-            config,
-            ..JoinOptions::default()
-        },
-    )
-    .unwrap();
+    let charlie_bundle =
+        KeyPackageBundle::create(&suite, &who("charlie"), KeyPackageOptions::default(), rng)?;
+    let out = alice.add_members(vec![charlie_bundle.key_package().clone()], rng)?;
+    alice.merge_pending_commit()?;
+    fan_out(&out.commit_bytes()?, &mut [("bob", &mut bob)]);
+    let welcome = out.welcome.expect("a Welcome").into_welcome()?;
+    let mut charlie = G::join(suite.clone(), &welcome, &charlie_bundle, joining())?;
     show(
         "Alice adds Charlie",
         &[("alice", &alice), ("bob", &bob), ("charlie", &charlie)],
@@ -127,51 +123,73 @@ fn main() {
 
     // They talk.
     let msg = charlie
-        .encrypt_application_message(b"hi all", b"", rng)
-        .unwrap();
-    fan_out(&msg, &mut [&mut alice, &mut bob]);
+        .encrypt_application_message(b"hi all", b"", rng)?
+        .to_bytes()?;
+    fan_out(&msg, &mut [("alice", &mut alice), ("bob", &mut bob)]);
 
-    // Bob updates his leaf with an empty commit (path forced).
-    let out = bob.commit(vec![], &CommitOptions::default(), rng).unwrap();
-    bob.merge_pending_commit().unwrap();
-    fan_out(&out.commit, &mut [&mut alice, &mut charlie]);
+    // Bob's client restarts from its saved state, then updates its leaf.
+    let saved = bob.to_state_bytes()?;
+    let mut bob = G::from_state_bytes(suite.clone(), &saved, config, None)?;
+    bob.set_time(unix_time_now());
+    let out = bob.commit(vec![], &CommitOptions::default(), rng)?;
+    bob.merge_pending_commit()?;
+    fan_out(
+        &out.commit_bytes()?,
+        &mut [("alice", &mut alice), ("charlie", &mut charlie)],
+    );
     show(
-        "Bob updates",
+        "Bob restarts and updates",
         &[("alice", &alice), ("bob", &bob), ("charlie", &charlie)],
     );
 
-    // Alice removes Charlie.
-    let remove = Proposal::Remove(Remove {
-        removed: charlie.own_leaf().0,
-    });
-    let out = alice
-        .commit(vec![remove], &CommitOptions::default(), rng)
-        .unwrap();
-    alice.merge_pending_commit().unwrap();
-    fan_out(&out.commit, &mut [&mut bob, &mut charlie]);
-    assert!(!charlie.is_active());
+    // A message tampered with on the way is refused, and nothing changes.
+    let mut tampered = alice
+        .encrypt_application_message(b"pay 10", b"", rng)?
+        .to_bytes()?;
+    let last = tampered.len() - 1;
+    tampered[last] ^= 1;
+    let refusal = bob.process_bytes(&tampered).unwrap_err();
+    println!(
+        "  bob refuses a tampered message: {refusal} (fault: {:?})",
+        refusal.fault()
+    );
+
+    // Alice removes Charlie, by identity.
+    let out = alice.remove_members_with(&Credential::Basic("charlie".into()), rng)?;
+    alice.merge_pending_commit()?;
+    fan_out(
+        &out.commit_bytes()?,
+        &mut [("bob", &mut bob), ("charlie", &mut charlie)],
+    );
+    assert_eq!(charlie.status(), GroupStatus::Removed);
+    let next = alice
+        .encrypt_application_message(b"bye", b"", rng)?
+        .to_bytes()?;
+    println!(
+        "  charlie, removed: {}",
+        charlie.process_bytes(&next).unwrap_err()
+    );
+    fan_out(&next, &mut [("bob", &mut bob)]);
     show("Alice removes Charlie", &[("alice", &alice), ("bob", &bob)]);
 
     // Alice's new device joins through the published GroupInfo.
-    let info = bob.group_info(true, true).unwrap();
-    let (mut phone, commit) = G::join_external(
-        suite.clone(),
-        &info,
-        who("alice"),
-        ExternalJoinOptions {
-            config,
-            ..ExternalJoinOptions::default()
-        },
-        rng,
-    )
-    .unwrap();
-    fan_out(&commit, &mut [&mut alice, &mut bob]);
+    let info = bob.group_info(true, true)?;
+    let options = ExternalJoinOptions {
+        config,
+        ..ExternalJoinOptions::default()
+    };
+    let (mut phone, commit) = G::join_external(suite.clone(), &info, who("alice"), options, rng)?;
+    fan_out(
+        &commit.to_bytes()?,
+        &mut [("alice", &mut alice), ("bob", &mut bob)],
+    );
     show(
         "Alice's phone joins by external commit",
         &[("alice", &alice), ("bob", &bob), ("alice (phone)", &phone)],
     );
     let msg = phone
-        .encrypt_application_message(b"hello from my phone", b"", rng)
-        .unwrap();
-    fan_out(&msg, &mut [&mut alice, &mut bob]);
+        .encrypt_application_message(b"hello from my phone", b"", rng)?
+        .to_bytes()?;
+    fan_out(&msg, &mut [("alice", &mut alice), ("bob", &mut bob)]);
+    Ok(())
 }
