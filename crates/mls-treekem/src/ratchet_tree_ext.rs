@@ -2,17 +2,16 @@
 //! tree received when joining (§12.4.3.1).
 
 use alloc::boxed::Box;
-use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
 use mls_codec::decode_exact;
 use mls_crypto::{labeled, CipherSuiteProvider, SignatureItem};
 
 use crate::leaf_node::LEAF_NODE_TBS_LABEL;
-use crate::leaf_validation::{check_capabilities, LeafNodeContext};
+use crate::leaf_validation::LeafNodeContext;
 use crate::tree_math::{self, LeafIndex, NodeIndex};
 use crate::{
-    CredentialType, LeafNode, LeafValidationOptions, Node, RatchetTree, RequiredCapabilities,
-    TreeError,
+    CapabilityRequirements, CodePointSet, LeafNode, LeafValidationOptions, Node, RatchetTree,
+    RequiredCapabilities, TreeError,
 };
 
 /// What a joiner knows about the group whose tree it imports (RFC 9420 §12.4.3.1).
@@ -122,31 +121,31 @@ impl RatchetTree {
     ) -> Result<(), TreeError> {
         let members: Vec<(LeafIndex, &LeafNode)> = self.members().collect();
         let verified = verified_prefix(cs, &members, params.group_id);
-        let mut in_use = BTreeSet::<CredentialType>::new();
+        // Prepared once: each leaf then costs O(C log C) in what it lists,
+        // however long the required lists are.
+        let required = params
+            .required_capabilities
+            .map(CapabilityRequirements::new);
         for (pos, &(i, leaf)) in members.iter().enumerate() {
             let context = LeafNodeContext::Tree {
                 group_id: params.group_id,
                 leaf_index: i,
             };
-            let required = params.required_capabilities;
+            let required = required.as_ref();
             if pos < verified {
                 crate::validate_leaf_node_contents(leaf, context, required, None, &params.options)?;
             } else {
                 crate::validate_leaf_node(cs, leaf, context, required, None, &params.options)?;
             }
-            in_use.insert(leaf.credential.credential_type());
         }
+        let in_use = CodePointSet::new(self.credential_types_in_use().map(|(t, _)| t));
         for (i, leaf) in self.members() {
-            if let Some(t) = in_use
-                .iter()
-                .find(|t| !leaf.capabilities.supports_credential(**t))
-            {
+            if let Some(t) = in_use.first_missing_from(&leaf.capabilities.credentials) {
                 return Err(TreeError::CredentialTypeUnsupported {
                     leaf: Some(i.0),
-                    credential_type: *t,
+                    credential_type: t,
                 });
             }
-            check_capabilities(leaf, params.required_capabilities)?;
         }
         Ok(())
     }
