@@ -375,3 +375,72 @@ fn protect_refuses_what_cannot_be_sent() {
         Err(FramingError::MissingConfirmationTag)
     );
 }
+
+/// Issue 15, item 4: a PrivateMessage whose sender data claims a
+/// generation far ahead, with a garbage ciphertext, made the receiver
+/// derive ~1000 ratchet steps, undo them, and do it all again for each
+/// replay of the same bytes. The replays now cost the sender data's key
+/// and nonce only, and leave the tree's state as it was.
+#[test]
+fn item4_forged_private_message_replays_cost_no_ratchet_work() {
+    let f = Fixture::new(1);
+    let counting = mls_test_support::CountingSuite::new(f.suite.clone());
+    let mut receiver = secret_tree(&f.suite);
+    let before = receiver.to_state_bytes().unwrap();
+    let ciphertext = vec![0x6e; 80];
+    let content_type = ContentType::Application;
+    let sender_data = SenderData {
+        leaf_index: SENDER,
+        generation: 1000,
+        reuse_guard: [1, 2, 3, 4],
+    }
+    .to_bytes()
+    .unwrap();
+    let kn = sender_data_key_nonce(&f.suite, &SENDER_DATA_SECRET, &ciphertext).unwrap();
+    let sd_aad = SenderDataAAD {
+        group_id: &f.gc.group_id,
+        epoch: f.gc.epoch,
+        content_type,
+    }
+    .to_bytes()
+    .unwrap();
+    let forged = PrivateMessage {
+        group_id: f.gc.group_id.clone(),
+        epoch: f.gc.epoch,
+        content_type,
+        authenticated_data: Vec::new(),
+        encrypted_sender_data: f
+            .suite
+            .aead_seal(
+                kn.key.as_bytes(),
+                kn.nonce.as_bytes(),
+                &sd_aad,
+                &sender_data,
+            )
+            .unwrap(),
+        ciphertext,
+    };
+    let open = |tree: &mut SecretTree| {
+        forged.unprotect(&counting, tree, &SENDER_DATA_SECRET, &f.gc, |_| {
+            Some(f.public.clone())
+        })
+    };
+    assert_eq!(
+        open(&mut receiver),
+        Err(FramingError::ContentDecryptionFailed)
+    );
+    let first = counting.take_counts();
+    assert!(first.kdf_expand > 1000, "{first:?}");
+    const REPLAYS: u64 = 200;
+    for _ in 0..REPLAYS {
+        assert_eq!(
+            open(&mut receiver),
+            Err(FramingError::ContentDecryptionFailed)
+        );
+    }
+    let replays = counting.take_counts();
+    // The sender data's key and nonce, and one AEAD open, per replay.
+    assert!(replays.kdf_expand <= 2 * REPLAYS, "{replays:?}");
+    assert_eq!(replays.aead_open, 2 * REPLAYS);
+    assert_eq!(receiver.to_state_bytes().unwrap(), before);
+}

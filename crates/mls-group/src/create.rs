@@ -6,7 +6,7 @@ use mls_crypto::{CipherSuiteProvider, Rng};
 use mls_keyschedule::{InitSecret, KeyScheduleOutput, PskSecret};
 use mls_treekem::{LeafNodeSource, RatchetTree, TreePrivateKeys};
 use mls_types::tree_math::LeafIndex;
-use mls_types::{Extension, GroupContext, RequiredCapabilities};
+use mls_types::{CapabilityRequirements, Extension, GroupContext, RequiredCapabilities};
 
 use crate::group::FirstEpoch;
 use crate::public::PublicGroup;
@@ -45,20 +45,7 @@ impl<S: CipherSuiteProvider> Group<S> {
         }
         mls_framing::check_unique_extensions(&extensions)?;
         if let Some(req) = mls_framing::find_extension::<RequiredCapabilities>(&extensions)? {
-            let caps = &leaf.capabilities;
-            if !req
-                .extension_types
-                .iter()
-                .all(|t| caps.supports_extension(*t))
-                || !req
-                    .proposal_types
-                    .iter()
-                    .all(|t| caps.supports_proposal(*t))
-                || !req
-                    .credential_types
-                    .iter()
-                    .all(|t| caps.supports_credential(*t))
-            {
+            if !CapabilityRequirements::new(&req).supported_by(&leaf.capabilities) {
                 return Err(GroupError::InvalidArgument(
                     "creator does not support the required capabilities",
                 ));

@@ -50,6 +50,7 @@ mod exporter;
 mod external_init;
 mod key_schedule;
 mod lengths;
+pub mod limits;
 mod psk;
 mod ratchet;
 mod secret_tree;

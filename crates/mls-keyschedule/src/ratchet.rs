@@ -1,6 +1,7 @@
 //! The sender hash ratchets of a secret tree leaf (RFC 9420 §9.1).
 
 use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
 use mls_crypto::{labeled, CipherSuiteProvider, Secret};
 
 use crate::{Error, SecretTreeConfig};
@@ -83,13 +84,7 @@ impl HashRatchet {
         suite: &S,
         len: Lengths,
     ) -> Result<RatchetKey, Error> {
-        let generation = self.current()?;
-        let s = self.secret.as_bytes();
-        Ok(RatchetKey {
-            generation,
-            key: labeled::derive_tree_secret(suite, s, b"key", generation, len.nk)?,
-            nonce: labeled::derive_tree_secret(suite, s, b"nonce", generation, len.nn)?,
-        })
+        chain_key(suite, len, self.secret.as_bytes(), self.current()?)
     }
 
     /// Step to the next generation, deleting the current secret.
@@ -99,17 +94,7 @@ impl HashRatchet {
         len: Lengths,
     ) -> Result<(), Error> {
         let generation = self.current()?;
-        self.secret = if u64::from(generation) + 1 == END {
-            Secret::default()
-        } else {
-            labeled::derive_tree_secret(
-                suite,
-                self.secret.as_bytes(),
-                b"secret",
-                generation,
-                len.nh,
-            )?
-        };
+        self.secret = chain_step(suite, len, self.secret.as_bytes(), generation)?;
         self.next_generation = u64::from(generation) + 1;
         Ok(())
     }
@@ -125,21 +110,20 @@ impl HashRatchet {
         Ok(key)
     }
 
-    /// The key of `generation`, consumed (for decryption); the keys of the
-    /// generations skipped on the way are retained up to the limit.
-    pub(crate) fn get<S: CipherSuiteProvider + ?Sized>(
-        &mut self,
-        suite: &S,
-        len: Lengths,
+    /// Where `generation` stands: `Ok(true)` ahead of the ratchet (within
+    /// the forward distance), `Ok(false)` a retained key, otherwise the
+    /// error [`get`](Self::get) gives. Changes nothing.
+    pub(crate) fn check_generation(
+        &self,
         generation: u32,
         config: &SecretTreeConfig,
-    ) -> Result<RatchetKey, Error> {
+    ) -> Result<bool, Error> {
         let target = u64::from(generation);
+        let (leaf, ratchet) = (self.leaf, self.kind);
         if target < self.next_generation {
-            if let Some(key) = self.skipped.remove(&generation) {
-                return Ok(key);
+            if self.skipped.contains_key(&generation) {
+                return Ok(false);
             }
-            let (leaf, ratchet) = (self.leaf, self.kind);
             return Err(if target < self.expired_below {
                 Error::KeyExpired {
                     leaf,
@@ -154,12 +138,43 @@ impl HashRatchet {
                 }
             });
         }
-        if target - self.next_generation > u64::from(config.max_forward_distance) {
-            return Err(Error::GenerationTooFarAhead {
+        check_distance(leaf, ratchet, self.next_generation, generation, config)?;
+        Ok(true)
+    }
+
+    /// The retained key of `generation`, if any (not consumed).
+    pub(crate) fn retained_key(&self, generation: u32) -> Option<&RatchetKey> {
+        self.skipped.get(&generation)
+    }
+
+    /// The generation of the next key this ratchet derives.
+    pub(crate) fn next_generation(&self) -> u64 {
+        self.next_generation
+    }
+
+    /// The current ratchet secret (`ratchet_secret_[N][next_generation]`).
+    pub(crate) fn secret(&self) -> &Secret {
+        &self.secret
+    }
+
+    /// The key of `generation`, consumed (for decryption); the keys of the
+    /// generations skipped on the way are retained up to the limit.
+    /// `lookahead`, values of this ratchet's chain derived earlier, saves
+    /// deriving them again: the result is the same without it.
+    pub(crate) fn get<S: CipherSuiteProvider + ?Sized>(
+        &mut self,
+        suite: &S,
+        len: Lengths,
+        generation: u32,
+        config: &SecretTreeConfig,
+        lookahead: Option<&Lookahead>,
+    ) -> Result<RatchetKey, Error> {
+        let target = u64::from(generation);
+        if !self.check_generation(generation, config)? {
+            return self.skipped.remove(&generation).ok_or(Error::KeyConsumed {
                 leaf: self.leaf,
                 ratchet: self.kind,
                 generation,
-                next_generation: self.next_generation,
             });
         }
         // Only the last `max_retained_keys` skipped keys could be kept: for
@@ -170,6 +185,13 @@ impl HashRatchet {
         if first_kept > self.next_generation {
             self.expired_below = self.expired_below.max(first_kept);
         }
+        // Start from the last chain secret already derived up to there.
+        if let Some((at, secret)) = lookahead.and_then(|l| l.checkpoint_at_most(first_kept)) {
+            if u64::from(at) > self.next_generation {
+                self.secret = secret.clone();
+                self.next_generation = u64::from(at);
+            }
+        }
         while self.next_generation < first_kept {
             self.advance(suite, len)?;
         }
@@ -178,7 +200,12 @@ impl HashRatchet {
             self.advance(suite, len)?;
             self.retain(key, config);
         }
-        self.next(suite, len)
+        let key = match lookahead.and_then(|l| l.key(generation)) {
+            Some(key) => key.clone(),
+            None => self.derive_key(suite, len)?,
+        };
+        self.advance(suite, len)?;
+        Ok(key)
     }
 
     /// Keep the key of a past generation for later, deleting the oldest
@@ -202,6 +229,136 @@ impl HashRatchet {
     /// The number of skipped keys retained.
     pub(crate) fn retained(&self) -> usize {
         self.skipped.len()
+    }
+}
+
+/// `Err` if `generation` is more than the forward distance ahead of `next`.
+pub(crate) fn check_distance(
+    leaf: u32,
+    ratchet: RatchetType,
+    next: u64,
+    generation: u32,
+    config: &SecretTreeConfig,
+) -> Result<(), Error> {
+    if u64::from(generation).saturating_sub(next) > u64::from(config.max_forward_distance) {
+        return Err(Error::GenerationTooFarAhead {
+            leaf,
+            ratchet,
+            generation,
+            next_generation: next,
+        });
+    }
+    Ok(())
+}
+
+/// `ratchet_key_[N][g]` and `ratchet_nonce_[N][g]` from `ratchet_secret_[N][g]`.
+pub(crate) fn chain_key<S: CipherSuiteProvider + ?Sized>(
+    suite: &S,
+    len: Lengths,
+    secret: &[u8],
+    generation: u32,
+) -> Result<RatchetKey, Error> {
+    Ok(RatchetKey {
+        generation,
+        key: labeled::derive_tree_secret(suite, secret, b"key", generation, len.nk)?,
+        nonce: labeled::derive_tree_secret(suite, secret, b"nonce", generation, len.nn)?,
+    })
+}
+
+/// `ratchet_secret_[N][g+1]` from `ratchet_secret_[N][g]`; empty after
+/// the last generation.
+pub(crate) fn chain_step<S: CipherSuiteProvider + ?Sized>(
+    suite: &S,
+    len: Lengths,
+    secret: &[u8],
+    generation: u32,
+) -> Result<Secret, Error> {
+    if u64::from(generation) + 1 == END {
+        return Ok(Secret::default());
+    }
+    Ok(labeled::derive_tree_secret(
+        suite, secret, b"secret", generation, len.nh,
+    )?)
+}
+
+/// Values of one sender ratchet's chain derived ahead of it and not
+/// consumed: kept when a message that needed them is refused, so that the
+/// same message, replayed, costs no derivation and another one in the
+/// window at most [`Lookahead::spacing`] steps. Not part of the tree's
+/// state: every value is a function of the epoch's secrets, the same
+/// whether it is derived now or was derived before, so keeping one
+/// changes neither what is accepted nor what is persisted. Every value
+/// below the ratchet's next generation is deleted as the ratchet passes
+/// it (RFC 9420 §9.2), so nothing kept opens a consumed generation.
+#[derive(Default)]
+pub(crate) struct Lookahead {
+    /// `ratchet_secret_[N][g]` for checkpoint generations `g`, ascending.
+    checkpoints: BTreeMap<u32, Secret>,
+    /// The key of the generation last derived ahead (by a refused message).
+    last: Option<RatchetKey>,
+    /// When it was last used (for evicting the least recently used).
+    pub(crate) used: u64,
+}
+
+impl Lookahead {
+    /// The checkpoint spacing for `config`: at most
+    /// [`MAX_LOOKAHEAD_CHECKPOINTS`](crate::limits::MAX_LOOKAHEAD_CHECKPOINTS)
+    /// checkpoints span the forward distance.
+    pub(crate) fn spacing(config: &SecretTreeConfig) -> u32 {
+        config
+            .max_forward_distance
+            .div_ceil(crate::limits::MAX_LOOKAHEAD_CHECKPOINTS)
+            .max(1)
+    }
+
+    /// The last checkpoint at or below `generation`.
+    pub(crate) fn checkpoint_at_most(&self, generation: u64) -> Option<(u32, &Secret)> {
+        let g = u32::try_from(generation).unwrap_or(u32::MAX);
+        self.checkpoints
+            .range(..=g)
+            .next_back()
+            .map(|(at, s)| (*at, s))
+    }
+
+    /// The key of `generation`, if it is the one kept.
+    pub(crate) fn key(&self, generation: u32) -> Option<&RatchetKey> {
+        self.last.as_ref().filter(|k| k.generation == generation)
+    }
+
+    /// Adds checkpoints and makes `key` the one kept.
+    pub(crate) fn absorb(&mut self, checkpoints: Vec<(u32, Secret)>, key: RatchetKey) {
+        self.checkpoints.extend(checkpoints);
+        self.last = Some(key);
+    }
+
+    /// Deletes everything below `next_generation`.
+    pub(crate) fn prune(&mut self, next_generation: u64) {
+        let keep = u32::try_from(next_generation).ok();
+        match keep {
+            Some(g) => self.checkpoints = self.checkpoints.split_off(&g),
+            None => self.checkpoints.clear(),
+        }
+        if self
+            .last
+            .as_ref()
+            .is_some_and(|k| u64::from(k.generation) < next_generation)
+        {
+            self.last = None;
+        }
+    }
+
+    /// Whether nothing is kept.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.checkpoints.is_empty() && self.last.is_none()
+    }
+
+    /// A copy (of secrets: zeroized on drop like the originals).
+    pub(crate) fn duplicate(&self) -> Self {
+        Lookahead {
+            checkpoints: self.checkpoints.clone(),
+            last: self.last.clone(),
+            used: self.used,
+        }
     }
 }
 
@@ -328,10 +485,15 @@ mod tests {
         let mut r = near_end(u64::from(last) - 2);
         assert_eq!(r.next(&suite, LEN).unwrap().generation, last - 2);
         // Skip last - 1, take the last generation.
-        assert_eq!(r.get(&suite, LEN, last, &config).unwrap().generation, last);
+        assert_eq!(
+            r.get(&suite, LEN, last, &config, None).unwrap().generation,
+            last
+        );
         assert!(r.secret.is_empty());
         assert_eq!(
-            r.get(&suite, LEN, last - 1, &config).unwrap().generation,
+            r.get(&suite, LEN, last - 1, &config, None)
+                .unwrap()
+                .generation,
             last - 1
         );
         let exhausted = Err(Error::RatchetExhausted {
@@ -340,7 +502,7 @@ mod tests {
         });
         assert_eq!(r.next(&suite, LEN), exhausted);
         assert!(matches!(
-            r.get(&suite, LEN, last, &config),
+            r.get(&suite, LEN, last, &config, None),
             Err(Error::KeyConsumed { .. })
         ));
 

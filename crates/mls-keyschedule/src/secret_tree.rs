@@ -8,7 +8,9 @@ use mls_types::tree_math::{self, LeafIndex, NodeIndex};
 use zeroize::Zeroizing;
 
 use crate::lengths::{check_nh, check_suite, nh, nk, nn};
-use crate::ratchet::{HashRatchet, LeafRatchets, Lengths};
+use crate::ratchet::{
+    chain_key, chain_step, check_distance, HashRatchet, LeafRatchets, Lengths, Lookahead,
+};
 use crate::{EpochSecrets, Error, RatchetKey, RatchetType, SecretTreeConfig};
 
 /// An epoch's secret tree (RFC 9420 §9): `encryption_secret` at the root,
@@ -51,6 +53,13 @@ pub struct SecretTree {
     nodes: BTreeMap<u32, Secret>,
     /// The ratchets of the leaves used so far, by leaf index.
     leaves: BTreeMap<u32, LeafRatchets>,
+    /// Chain values derived ahead of a ratchet for a refused message (at
+    /// most [`MAX_LOOKAHEAD_RATCHETS`](crate::limits::MAX_LOOKAHEAD_RATCHETS)
+    /// ratchets, least recently used evicted). Not state: never persisted,
+    /// and the same values would be derived again without it.
+    lookahead: BTreeMap<(u32, RatchetType), Lookahead>,
+    /// The clock of `Lookahead::used`.
+    clock: u64,
 }
 
 impl core::fmt::Debug for SecretTree {
@@ -61,6 +70,7 @@ impl core::fmt::Debug for SecretTree {
             .field("config", &self.config)
             .field("held_node_secrets", &self.nodes.len())
             .field("leaves_in_use", &self.leaves.len())
+            .field("lookahead_ratchets", &self.lookahead.len())
             .finish()
     }
 }
@@ -85,6 +95,8 @@ impl SecretTree {
             config,
             nodes,
             leaves: BTreeMap::new(),
+            lookahead: BTreeMap::new(),
+            clock: 0,
         })
     }
 
@@ -112,6 +124,12 @@ impl SecretTree {
         })
     }
 
+    /// How many sender ratchets have chain values kept from refused
+    /// messages (memory accounting; not part of the tree's state).
+    pub fn lookahead_ratchets(&self) -> usize {
+        self.lookahead.len()
+    }
+
     /// The key and nonce of the next generation of `leaf`'s `ratchet`, for
     /// encrypting a message as that leaf. The key is deleted from the tree.
     pub fn next_key<S: CipherSuiteProvider + ?Sized>(
@@ -121,7 +139,9 @@ impl SecretTree {
         ratchet: RatchetType,
     ) -> Result<RatchetKey, Error> {
         let len = self.lengths(suite)?;
-        self.ratchet(suite, len, leaf, ratchet)?.next(suite, len)
+        let key = self.ratchet(suite, len, leaf, ratchet)?.next(suite, len);
+        self.prune_lookahead(leaf.0, ratchet);
+        key
     }
 
     /// The key and nonce of `generation` of `leaf`'s `ratchet`, for
@@ -138,15 +158,26 @@ impl SecretTree {
     ) -> Result<RatchetKey, Error> {
         let len = self.lengths(suite)?;
         let config = self.config;
-        self.ratchet(suite, len, leaf, ratchet)?
-            .get(suite, len, generation, &config)
+        let lookahead = self.lookahead.remove(&(leaf.0, ratchet));
+        let key = self
+            .ratchet(suite, len, leaf, ratchet)
+            .and_then(|r| r.get(suite, len, generation, &config, lookahead.as_ref()));
+        if let Some(l) = lookahead {
+            self.keep_lookahead(leaf.0, ratchet, l);
+        }
+        key
     }
 
     /// Like [`SecretTree::key`], but the tree changes only if `open`
     /// succeeds (RFC 9420 §9.2: a key is consumed by a *successful*
     /// decryption); otherwise it is left exactly as it was, so that a
     /// forged message can neither destroy the key of a genuine one nor
-    /// step any ratchet.
+    /// step any ratchet. The key is found without changing the tree; if
+    /// `open` fails, the chain values derived to find it are kept aside,
+    /// outside the tree's state (see [`limits`](crate::limits)), so that
+    /// the same message again costs no derivation and another one in the
+    /// sender's window a few steps: a refused message cannot make the
+    /// receiver walk the window again and again.
     ///
     /// ```
     /// use mls_crypto::{CipherSuite, CryptoProvider, Secret};
@@ -217,29 +248,215 @@ impl SecretTree {
         F: FnOnce(&RatchetKey) -> Result<T, E>,
     {
         let len = self.lengths(suite)?;
+        // The key, derived without changing the tree: a refused message
+        // leaves it as it was (what it derived is kept aside, not as state).
+        let peeked = self.peek(suite, len, leaf, ratchet, generation)?;
+        match open(&peeked.key) {
+            Ok(t) => {
+                let undo = self.consume(suite, len, leaf, ratchet, generation, peeked)?;
+                Ok((t, undo))
+            }
+            Err(e) => {
+                self.remember(leaf.0, ratchet, peeked);
+                Err(e)
+            }
+        }
+    }
+
+    /// The key of `generation` of `leaf`'s `ratchet`, with the checks of
+    /// [`SecretTree::key`] but without changing the tree: from a retained
+    /// key, from the lookahead kept for the ratchet, or derived from the
+    /// nearest chain secret (the ratchet's, a kept checkpoint, or for a
+    /// leaf not used yet its first ratchet secret from the node above it).
+    fn peek<S: CipherSuiteProvider + ?Sized>(
+        &self,
+        suite: &S,
+        len: Lengths,
+        leaf: LeafIndex,
+        ratchet: RatchetType,
+        generation: u32,
+    ) -> Result<Peeked, Error> {
+        if leaf.0 >= self.n_leaves {
+            return Err(Error::LeafOutOfRange {
+                leaf: leaf.0,
+                n_leaves: self.n_leaves,
+            });
+        }
+        let config = &self.config;
+        let state = self.leaves.get(&leaf.0).map(|r| r.get(ratchet));
+        let next = match state {
+            Some(r) => {
+                if !r.check_generation(generation, config)? {
+                    let key = r
+                        .retained_key(generation)
+                        .ok_or(Error::TreeSecretMissing { leaf: leaf.0 })?;
+                    return Ok(Peeked::found(key.clone()));
+                }
+                r.next_generation()
+            }
+            None => {
+                check_distance(leaf.0, ratchet, 0, generation, config)?;
+                0
+            }
+        };
+        let kept = self.lookahead.get(&(leaf.0, ratchet));
+        if let Some(key) = kept.and_then(|l| l.key(generation)) {
+            return Ok(Peeked::found(key.clone()));
+        }
+        let mut checkpoints = Vec::new();
+        let (mut at, mut secret) = match kept
+            .and_then(|l| l.checkpoint_at_most(u64::from(generation)))
+            .filter(|(at, _)| u64::from(*at) >= next)
+        {
+            Some((at, s)) => (at, s.clone()),
+            None => match state {
+                Some(r) => (u32::try_from(next).unwrap_or(u32::MAX), r.secret().clone()),
+                None => {
+                    let first = self.first_ratchet_secret(suite, len, leaf, ratchet)?;
+                    checkpoints.push((0, first.clone()));
+                    (0, first)
+                }
+            },
+        };
+        let spacing = Lookahead::spacing(config);
+        while at < generation {
+            secret = chain_step(suite, len, secret.as_bytes(), at)?;
+            at += 1;
+            if at % spacing == 0 {
+                checkpoints.push((at, secret.clone()));
+            }
+        }
+        Ok(Peeked {
+            key: chain_key(suite, len, secret.as_bytes(), generation)?,
+            checkpoints,
+            derived: true,
+        })
+    }
+
+    /// `leaf`'s first `ratchet` secret, from the held node above it,
+    /// without changing the tree (the leaf is not in use yet).
+    fn first_ratchet_secret<S: CipherSuiteProvider + ?Sized>(
+        &self,
+        suite: &S,
+        len: Lengths,
+        leaf: LeafIndex,
+        ratchet: RatchetType,
+    ) -> Result<Secret, Error> {
+        let target = leaf.node();
+        let missing = Error::TreeSecretMissing { leaf: leaf.0 };
+        let mut node = target;
+        while !self.nodes.contains_key(&node.0) {
+            node = tree_math::parent(node, self.n_leaves).ok_or(missing)?;
+        }
+        let mut secret = self.nodes.get(&node.0).ok_or(missing)?.clone();
+        while node != target {
+            let (label, child) = if target < node {
+                (&b"left"[..], tree_math::left(node))
+            } else {
+                (&b"right"[..], tree_math::right_in(node, self.n_leaves))
+            };
+            secret = labeled::expand_with_label(suite, secret.as_bytes(), b"tree", label, len.nh)?;
+            node = child.ok_or(missing)?;
+        }
+        let label: &[u8] = match ratchet {
+            RatchetType::Handshake => b"handshake",
+            RatchetType::Application => b"application",
+        };
+        Ok(labeled::expand_with_label(
+            suite,
+            secret.as_bytes(),
+            label,
+            b"",
+            len.nh,
+        )?)
+    }
+
+    /// Consumes the key `peeked` found, as [`SecretTree::key`] would, using
+    /// what it derived; the [`KeyUndo`] restores the tree. On error the
+    /// tree is as it was.
+    fn consume<S: CipherSuiteProvider + ?Sized>(
+        &mut self,
+        suite: &S,
+        len: Lengths,
+        leaf: LeafIndex,
+        ratchet: RatchetType,
+        generation: u32,
+        peeked: Peeked,
+    ) -> Result<KeyUndo, Error> {
         let config = self.config;
+        let mut lookahead = self
+            .lookahead
+            .remove(&(leaf.0, ratchet))
+            .unwrap_or_default();
+        if peeked.derived {
+            lookahead.absorb(peeked.checkpoints, peeked.key);
+        }
         let mut undo = KeyUndo {
             leaf: leaf.0,
             ratchet,
             previous: self.leaves.get(&leaf.0).map(|r| r.get(ratchet).clone()),
             nodes: Vec::new(),
+            lookahead: None,
         };
-        let key = match self
+        let got = self
             .ratchet_logged(suite, len, leaf, ratchet, &mut undo.nodes)
-            .and_then(|r| r.get(suite, len, generation, &config))
-        {
-            Ok(key) => key,
-            Err(e) => {
-                self.undo(undo);
-                return Err(e.into());
-            }
-        };
-        match open(&key) {
-            Ok(t) => Ok((t, undo)),
+            .and_then(|r| r.get(suite, len, generation, &config, Some(&lookahead)));
+        // Undoing puts the lookahead back as it was before the key was consumed.
+        undo.lookahead = (!lookahead.is_empty()).then(|| lookahead.duplicate());
+        self.keep_lookahead(leaf.0, ratchet, lookahead);
+        match got {
+            Ok(_) => Ok(undo),
             Err(e) => {
                 self.undo(undo);
                 Err(e)
             }
+        }
+    }
+
+    /// Keeps what `peeked` derived for a message that was refused.
+    fn remember(&mut self, leaf: u32, ratchet: RatchetType, peeked: Peeked) {
+        if !peeked.derived {
+            return;
+        }
+        let mut lookahead = self.lookahead.remove(&(leaf, ratchet)).unwrap_or_default();
+        lookahead.absorb(peeked.checkpoints, peeked.key);
+        self.keep_lookahead(leaf, ratchet, lookahead);
+    }
+
+    /// Puts `lookahead` back for `leaf`'s `ratchet`, without what lies
+    /// below the ratchet's next generation, evicting the least recently
+    /// used beyond the limit.
+    fn keep_lookahead(&mut self, leaf: u32, ratchet: RatchetType, mut lookahead: Lookahead) {
+        let next = self
+            .leaves
+            .get(&leaf)
+            .map_or(0, |r| r.get(ratchet).next_generation());
+        lookahead.prune(next);
+        if lookahead.is_empty() {
+            return;
+        }
+        self.clock += 1;
+        lookahead.used = self.clock;
+        while self.lookahead.len() >= crate::limits::MAX_LOOKAHEAD_RATCHETS {
+            let oldest = self
+                .lookahead
+                .iter()
+                .min_by_key(|(_, l)| l.used)
+                .map(|(k, _)| *k);
+            match oldest {
+                Some(k) => {
+                    self.lookahead.remove(&k);
+                }
+                None => break,
+            }
+        }
+        self.lookahead.insert((leaf, ratchet), lookahead);
+    }
+
+    /// Deletes what is kept for `leaf`'s `ratchet` below its next generation.
+    fn prune_lookahead(&mut self, leaf: u32, ratchet: RatchetType) {
+        if let Some(l) = self.lookahead.remove(&(leaf, ratchet)) {
+            self.keep_lookahead(leaf, ratchet, l);
         }
     }
 
@@ -251,6 +468,7 @@ impl SecretTree {
             ratchet,
             previous,
             nodes,
+            lookahead,
         } = undo;
         match previous {
             Some(r) => {
@@ -271,6 +489,10 @@ impl SecretTree {
                     self.nodes.insert(i, secret);
                 }
             }
+        }
+        self.lookahead.remove(&(leaf, ratchet));
+        if let Some(l) = lookahead {
+            self.keep_lookahead(leaf, ratchet, l);
         }
     }
 
@@ -382,6 +604,29 @@ pub struct KeyUndo {
     previous: Option<HashRatchet>,
     /// The node secret changes, in the order they happened.
     nodes: Vec<NodeOp>,
+    /// The ratchet's lookahead before the key was consumed (not state).
+    lookahead: Option<Lookahead>,
+}
+
+/// A key found without changing the tree, and the chain values derived to
+/// find it.
+struct Peeked {
+    key: RatchetKey,
+    /// Chain secrets at checkpoint generations, ascending.
+    checkpoints: Vec<(u32, Secret)>,
+    /// Whether anything was derived (else the key was kept already).
+    derived: bool,
+}
+
+impl Peeked {
+    /// A key that was kept (retained or looked ahead): nothing derived.
+    fn found(key: RatchetKey) -> Self {
+        Peeked {
+            key,
+            checkpoints: Vec::new(),
+            derived: false,
+        }
+    }
 }
 
 impl core::fmt::Debug for KeyUndo {
@@ -546,6 +791,8 @@ impl SecretTree {
             },
             nodes,
             leaves,
+            lookahead: BTreeMap::new(),
+            clock: 0,
         })
     }
 }

@@ -8,6 +8,9 @@
 //!   (SplitMix64). Predictable by design: never use it for real keys.
 //! * Test doubles with a fixed behaviour: [`FailingRng`] (every call fails)
 //!   and [`ZeroRng`] (only zero bytes, a broken source).
+//! * [`CountingSuite`]: a provider wrapper counting KDF expansions,
+//!   hashes, signature verifications and AEAD opens, for tests that bound
+//!   work by counting it.
 //! * [`framing`]: signers, KeyPackages and a GroupContext for the examples
 //!   and tests of `mls-framing`.
 //! * [`treekem`]: a placeholder leaf for the examples of `mls-treekem`.
@@ -20,8 +23,10 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod counting;
 pub mod framing;
 mod rng;
 pub mod treekem;
 
+pub use counting::{CountingSuite, Counts};
 pub use rng::{FailingRng, TestRng, ZeroRng};

@@ -1,9 +1,13 @@
 //! Leaf node validation (RFC 9420 §7.3).
 
+use alloc::borrow::Cow;
 use mls_crypto::CipherSuiteProvider;
 
 use crate::tree_math::LeafIndex;
-use crate::{LeafNode, LeafNodeSource, RatchetTree, RequiredCapabilities, TreeError};
+use crate::{
+    CapabilityRequirements, CodePointSet, LeafNode, LeafNodeSource, RatchetTree, TreeError,
+    UnsupportedCapability,
+};
 
 /// Where a LeafNode appears, which fixes the `leaf_node_source` it must
 /// have and the context its signature binds (RFC 9420 §7.2, §7.3).
@@ -106,7 +110,8 @@ impl LeafValidationOptions {
 ///
 /// * the signature, with the `LeafNodeTBS` the context calls for;
 /// * `leaf_node_source` matches the context;
-/// * `required` (a group's `required_capabilities`) is supported;
+/// * `required` (a group's `required_capabilities`, prepared once with
+///   [`CapabilityRequirements::new`]) is supported;
 /// * the credential type and every non-default extension are in the capabilities;
 /// * the lifetime, if `options` say so and the source is `key_package`;
 /// * with `tree`: every member supports this credential type and this leaf
@@ -128,7 +133,7 @@ pub fn validate_leaf_node<S: CipherSuiteProvider + ?Sized>(
     cs: &S,
     leaf: &LeafNode,
     context: LeafNodeContext<'_>,
-    required: Option<&RequiredCapabilities>,
+    required: Option<&CapabilityRequirements>,
     tree: Option<&RatchetTree>,
     options: &LeafValidationOptions,
 ) -> Result<(), TreeError> {
@@ -143,7 +148,9 @@ pub fn validate_leaf_node<S: CipherSuiteProvider + ?Sized>(
 /// signature is verified elsewhere: the leaf of a KeyPackage that was
 /// validated on its own, or an UpdatePath's leaf, which
 /// [`RatchetTree::merge_update_path`] verifies. Work with `tree`:
-/// O(log N) (per-type counts and the key index of the tree).
+/// O(log N) (per-type counts and the key index of the tree), plus
+/// O(C log C) in the entries C the leaf lists in its capabilities and
+/// extensions, whatever the size of `required`.
 ///
 /// ```
 /// use mls_treekem::{validate_leaf_node_contents, LeafNodeContext, LeafValidationOptions, RatchetTree};
@@ -158,7 +165,7 @@ pub fn validate_leaf_node<S: CipherSuiteProvider + ?Sized>(
 pub fn validate_leaf_node_contents(
     leaf: &LeafNode,
     context: LeafNodeContext<'_>,
-    required: Option<&RequiredCapabilities>,
+    required: Option<&CapabilityRequirements>,
     tree: Option<&RatchetTree>,
     options: &LeafValidationOptions,
 ) -> Result<(), TreeError> {
@@ -187,7 +194,7 @@ pub fn validate_leaf_node_contents(
 /// `required_capabilities` and the time: capabilities and lifetime.
 pub(crate) fn check_leaf_after_signature(
     leaf: &LeafNode,
-    required: Option<&RequiredCapabilities>,
+    required: Option<&CapabilityRequirements>,
     options: &LeafValidationOptions,
 ) -> Result<(), TreeError> {
     check_capabilities(leaf, required)?;
@@ -208,47 +215,33 @@ pub(crate) fn check_leaf_after_signature(
 }
 
 /// The capability checks of RFC 9420 §7.3 that involve only the leaf and
-/// the group's `required_capabilities`.
+/// the group's `required_capabilities`. O(C log C) in the entries C the
+/// leaf lists (capabilities and extensions) when it passes, since a leaf
+/// lists at least as many entries as the distinct types it must support.
 pub(crate) fn check_capabilities(
     leaf: &LeafNode,
-    required: Option<&RequiredCapabilities>,
+    required: Option<&CapabilityRequirements>,
 ) -> Result<(), TreeError> {
     let caps = &leaf.capabilities;
     let ct = leaf.credential.credential_type();
     if !caps.supports_credential(ct) {
         return Err(TreeError::CredentialTypeNotInCapabilities(ct));
     }
-    if let Some(ext) = leaf
-        .extensions
-        .iter()
-        .find(|e| !caps.supports_extension(e.extension_type))
+    if let Some(t) =
+        CodePointSet::of_extensions(&leaf.extensions).first_missing_from(&caps.extensions)
     {
-        return Err(TreeError::ExtensionNotInCapabilities(ext.extension_type));
+        return Err(TreeError::ExtensionNotInCapabilities(t));
     }
-    if let Some(req) = required {
-        if let Some(t) = req
-            .extension_types
-            .iter()
-            .find(|t| !caps.supports_extension(**t))
-        {
-            return Err(TreeError::RequiredExtensionUnsupported(*t));
+    match required.and_then(|req| req.first_unsupported(caps)) {
+        None => Ok(()),
+        Some(UnsupportedCapability::Extension(t)) => {
+            Err(TreeError::RequiredExtensionUnsupported(t))
         }
-        if let Some(t) = req
-            .proposal_types
-            .iter()
-            .find(|t| !caps.supports_proposal(**t))
-        {
-            return Err(TreeError::RequiredProposalUnsupported(*t));
-        }
-        if let Some(t) = req
-            .credential_types
-            .iter()
-            .find(|t| !caps.supports_credential(**t))
-        {
-            return Err(TreeError::RequiredCredentialUnsupported(*t));
+        Some(UnsupportedCapability::Proposal(t)) => Err(TreeError::RequiredProposalUnsupported(t)),
+        Some(UnsupportedCapability::Credential(t)) => {
+            Err(TreeError::RequiredCredentialUnsupported(t))
         }
     }
-    Ok(())
 }
 
 /// Every other member supports `leaf`'s credential type, and `leaf` supports
@@ -283,17 +276,35 @@ fn check_against_members(
             });
         }
     }
+    // The types in use by the others (ascending) against this leaf's list,
+    // sorted: a merge that stops at the first type the leaf lacks, so
+    // O(C log C) for the C types the leaf lists however many are in use.
     let replaced_type = replaced.map(|r| r.credential.credential_type());
-    for (t, users) in tree.credential_types_in_use() {
-        let others_using = users.saturating_sub(u32::from(replaced_type == Some(t)));
-        if others_using > 0 && !leaf.capabilities.supports_credential(t) {
-            return Err(TreeError::CredentialTypeUnsupported {
-                leaf: own.map(|l| l.0),
-                credential_type: t,
-            });
-        }
+    let mut in_use = tree
+        .credential_types_in_use()
+        .filter(|(t, users)| *users > u32::from(replaced_type == Some(*t)));
+    let listed = sorted(&leaf.capabilities.credentials);
+    let mut rest = listed.iter().copied().peekable();
+    if let Some((t, _)) = in_use.find(|(t, _)| {
+        while rest.next_if(|l| l < t).is_some() {}
+        rest.peek() != Some(t)
+    }) {
+        return Err(TreeError::CredentialTypeUnsupported {
+            leaf: own.map(|l| l.0),
+            credential_type: t,
+        });
     }
     Ok(())
+}
+
+/// `items`, sorted: borrowed when it already is (the usual case).
+fn sorted<T: Copy + Ord>(items: &[T]) -> Cow<'_, [T]> {
+    if items.is_sorted() {
+        return Cow::Borrowed(items);
+    }
+    let mut v = items.to_vec();
+    v.sort_unstable();
+    Cow::Owned(v)
 }
 
 /// `leaf`'s signature and encryption keys appear nowhere else in `tree` (RFC 9420 §7.3). O(log N).

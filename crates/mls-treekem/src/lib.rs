@@ -30,8 +30,8 @@ extern crate alloc;
 
 // The shared vocabulary (mls-types), under the paths this crate uses.
 use mls_types::{
-    tree_math, Capabilities, Credential, CredentialType, Extension, ExtensionType, Lifetime,
-    ProposalType, RequiredCapabilities,
+    tree_math, Capabilities, CapabilityRequirements, CodePointSet, Credential, CredentialType,
+    Extension, ExtensionType, Lifetime, ProposalType, RequiredCapabilities, UnsupportedCapability,
 };
 
 mod error;

@@ -2,17 +2,16 @@
 //! tree received when joining (§12.4.3.1).
 
 use alloc::boxed::Box;
-use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
 use mls_codec::decode_exact;
 use mls_crypto::{labeled, CipherSuiteProvider, SignatureItem};
 
 use crate::leaf_node::LEAF_NODE_TBS_LABEL;
-use crate::leaf_validation::{check_capabilities, LeafNodeContext};
+use crate::leaf_validation::LeafNodeContext;
 use crate::tree_math::{self, LeafIndex, NodeIndex};
 use crate::{
-    CredentialType, LeafNode, LeafValidationOptions, Node, RatchetTree, RequiredCapabilities,
-    TreeError,
+    CapabilityRequirements, CodePointSet, LeafNode, LeafValidationOptions, Node, RatchetTree,
+    RequiredCapabilities, TreeError,
 };
 
 /// What a joiner knows about the group whose tree it imports (RFC 9420 §12.4.3.1).
@@ -52,7 +51,7 @@ impl RatchetTree {
     /// Decodes a `ratchet_tree` (RFC 9420 §12.4.3.3): the last node must be
     /// non-blank, node types must match positions, keys must be unique; the
     /// tree is padded with blanks to a power of two leaves. No other check:
-    /// see [`RatchetTree::import`]. At most
+    /// see [`RatchetTree::import`] and its phases. At most
     /// [`MAX_TREE_LEAVES`](crate::limits::MAX_TREE_LEAVES) leaves
     /// ([`TreeError::TreeTooLarge`]).
     pub fn from_extension_bytes(bytes: &[u8]) -> Result<Self, TreeError> {
@@ -82,26 +81,91 @@ impl RatchetTree {
     /// §12.4.3.1): tree hash, parent hashes, every leaf (§7.3, signature
     /// with its leaf index and the group id), unique HPKE and signature
     /// keys, sorted and consistent unmerged leaves.
+    ///
+    /// The composition of the two phases a caller can also run apart, with
+    /// its own cheap checks in between: [`import_structure`](Self::import_structure)
+    /// then [`validate_members`](Self::validate_members).
     pub fn import<S: CipherSuiteProvider + ?Sized>(
         cs: &S,
         bytes: &[u8],
         params: &TreeImportParams<'_>,
     ) -> Result<Self, TreeError> {
-        let mut tree = RatchetTree::from_extension_bytes(bytes)?;
-        tree.validate(cs, params)?;
+        let mut tree = RatchetTree::import_structure(cs, bytes, params.expected_tree_hash)?;
+        tree.validate_members(cs, params)?;
         Ok(tree)
     }
 
-    /// The checks of [`import`](Self::import) on a tree already built.
+    /// Phase 1 of [`import`](Self::import): decodes the tree and checks
+    /// its structure ([`from_extension_bytes`](Self::from_extension_bytes):
+    /// node types and positions, size, unique keys), its unmerged leaves
+    /// and its tree hash against `expected_tree_hash` (the GroupInfo's).
+    /// O(N) decoding and hashing, no signature verified: a joiner can then
+    /// verify the GroupInfo's signature with the signer's key from this
+    /// tree and find its own leaf in it before phase 2,
+    /// [`validate_members`](Self::validate_members), verifies a signature
+    /// per member. The tree is not to be used before phase 2 succeeds.
+    ///
+    /// ```
+    /// use mls_crypto::{CipherSuite, CryptoProvider};
+    /// use mls_rustcrypto::RustCrypto;
+    /// use mls_treekem::{RatchetTree, TreeError};
+    /// let cs = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
+    /// let mut tree = RatchetTree::new(mls_test_support::treekem::leaf(1));
+    /// let (bytes, hash) = (tree.to_extension_bytes().unwrap(), tree.tree_hash(&cs).unwrap());
+    /// // Structure and hash hold (the placeholder leaf's signature is not looked at)...
+    /// let received = RatchetTree::import_structure(&cs, &bytes, &hash).unwrap();
+    /// assert_eq!(received.member_count(), 1);
+    /// // ...or not, before any signature is verified.
+    /// let err = RatchetTree::import_structure(&cs, &bytes, &[0; 32]).unwrap_err();
+    /// assert_eq!(err, TreeError::TreeHashMismatch);
+    /// ```
+    pub fn import_structure<S: CipherSuiteProvider + ?Sized>(
+        cs: &S,
+        bytes: &[u8],
+        expected_tree_hash: &[u8],
+    ) -> Result<Self, TreeError> {
+        let mut tree = RatchetTree::from_extension_bytes(bytes)?;
+        tree.validate_structure(cs, expected_tree_hash)?;
+        Ok(tree)
+    }
+
+    /// The checks of [`import`](Self::import) on a tree already built (the
+    /// two phases, [`validate_structure`](Self::validate_structure) then
+    /// [`validate_members`](Self::validate_members)).
     pub fn validate<S: CipherSuiteProvider + ?Sized>(
         &mut self,
         cs: &S,
         params: &TreeImportParams<'_>,
     ) -> Result<(), TreeError> {
-        if self.tree_hash(cs)? != params.expected_tree_hash {
+        self.validate_structure(cs, params.expected_tree_hash)?;
+        self.validate_members(cs, params)
+    }
+
+    /// Phase 1 on a tree already built (decoded with
+    /// [`from_extension_bytes`](Self::from_extension_bytes), or supplied
+    /// out of band): the tree hash against `expected_tree_hash`, then the
+    /// unmerged leaves. No signature. See [`import_structure`](Self::import_structure).
+    pub fn validate_structure<S: CipherSuiteProvider + ?Sized>(
+        &mut self,
+        cs: &S,
+        expected_tree_hash: &[u8],
+    ) -> Result<(), TreeError> {
+        if self.tree_hash(cs)? != expected_tree_hash {
             return Err(TreeError::TreeHashMismatch);
         }
-        self.check_unmerged_leaves()?;
+        self.check_unmerged_leaves()
+    }
+
+    /// Phase 2 of [`import`](Self::import), after
+    /// [`validate_structure`](Self::validate_structure): every leaf valid
+    /// per §7.3 (its signature among them, all verified in one batch) and
+    /// supporting the credential types in use, then the parent hashes
+    /// (§7.9.2). `params.expected_tree_hash` is not looked at again.
+    pub fn validate_members<S: CipherSuiteProvider + ?Sized>(
+        &mut self,
+        cs: &S,
+        params: &TreeImportParams<'_>,
+    ) -> Result<(), TreeError> {
         self.validate_leaves(cs, params)?;
         self.verify_parent_hashes(cs)
     }
@@ -122,31 +186,31 @@ impl RatchetTree {
     ) -> Result<(), TreeError> {
         let members: Vec<(LeafIndex, &LeafNode)> = self.members().collect();
         let verified = verified_prefix(cs, &members, params.group_id);
-        let mut in_use = BTreeSet::<CredentialType>::new();
+        // Prepared once: each leaf then costs O(C log C) in what it lists,
+        // however long the required lists are.
+        let required = params
+            .required_capabilities
+            .map(CapabilityRequirements::new);
         for (pos, &(i, leaf)) in members.iter().enumerate() {
             let context = LeafNodeContext::Tree {
                 group_id: params.group_id,
                 leaf_index: i,
             };
-            let required = params.required_capabilities;
+            let required = required.as_ref();
             if pos < verified {
                 crate::validate_leaf_node_contents(leaf, context, required, None, &params.options)?;
             } else {
                 crate::validate_leaf_node(cs, leaf, context, required, None, &params.options)?;
             }
-            in_use.insert(leaf.credential.credential_type());
         }
+        let in_use = CodePointSet::new(self.credential_types_in_use().map(|(t, _)| t));
         for (i, leaf) in self.members() {
-            if let Some(t) = in_use
-                .iter()
-                .find(|t| !leaf.capabilities.supports_credential(**t))
-            {
+            if let Some(t) = in_use.first_missing_from(&leaf.capabilities.credentials) {
                 return Err(TreeError::CredentialTypeUnsupported {
                     leaf: Some(i.0),
-                    credential_type: *t,
+                    credential_type: t,
                 });
             }
-            check_capabilities(leaf, params.required_capabilities)?;
         }
         Ok(())
     }

@@ -10,8 +10,8 @@ use mls_treekem::{
 };
 use mls_types::tree_math::{LeafIndex, NodeIndex};
 use mls_types::{
-    Certificate, Credential, CredentialType, Extension, ExtensionType, Lifetime,
-    RequiredCapabilities,
+    CapabilityRequirements, Certificate, Credential, CredentialType, Extension, ExtensionType,
+    Lifetime, RequiredCapabilities,
 };
 
 const KP: LeafNodeContext<'static> = LeafNodeContext::KeyPackage;
@@ -143,10 +143,10 @@ fn capability_checks() {
         ))
     );
 
-    let required = RequiredCapabilities {
+    let required = CapabilityRequirements::new(&RequiredCapabilities {
         extension_types: vec![ExtensionType(0xff01)],
         ..Default::default()
-    };
+    });
     assert_eq!(
         validate_leaf_node(&cs, &c.leaf, KP, Some(&required), None, &no_lifetime()),
         Err(TreeError::RequiredExtensionUnsupported(ExtensionType(

@@ -35,7 +35,9 @@ mod lifetime;
 mod suite;
 pub mod tree_math;
 
-pub use capabilities::{Capabilities, RequiredCapabilities};
+pub use capabilities::{
+    Capabilities, CapabilityRequirements, CodePointSet, RequiredCapabilities, UnsupportedCapability,
+};
 pub use codepoints::{CredentialType, ExtensionType, ProposalType, ProtocolVersion};
 pub use credential::{Certificate, Credential};
 pub use extension::Extension;

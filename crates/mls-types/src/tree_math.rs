@@ -24,10 +24,19 @@ pub struct LeafIndex(pub u32);
 
 impl LeafIndex {
     /// The node index of this leaf: `2 * leaf`. Leaf indices fit in 31 bits
-    /// in any tree whose node count fits in a `u32`; larger values wrap, so
-    /// callers bound leaf indices by the tree's width first.
+    /// in any tree whose node count fits in a `u32`; a larger one (which no
+    /// tree has) saturates to `u32::MAX`, an odd index outside every tree,
+    /// so a lookup with it finds nothing. See [`LeafIndex::checked_node`].
     pub const fn node(self) -> NodeIndex {
-        NodeIndex(self.0.wrapping_mul(2))
+        NodeIndex(self.0.saturating_mul(2))
+    }
+
+    /// `2 * leaf`, or `None` if it does not fit in a `u32`.
+    pub const fn checked_node(self) -> Option<NodeIndex> {
+        match self.0.checked_mul(2) {
+            Some(x) => Some(NodeIndex(x)),
+            None => None,
+        }
     }
 }
 
@@ -73,13 +82,15 @@ pub const fn node_width(n_leaves: u32) -> Option<u32> {
     }
 }
 
-/// The root of a tree with `n_leaves` leaves (`n_leaves` ≥ 1, at most 2^31).
+/// The root of a tree with `n_leaves` leaves (`n_leaves` ≥ 1, at most
+/// 2^31; 0 gives node 0 and more than 2^31 the root of a 2^31-leaf tree).
 pub const fn root(n_leaves: u32) -> NodeIndex {
     let w = match node_width(n_leaves) {
         Some(w) => w,
         None => u32::MAX,
     };
-    NodeIndex((1u32 << log2(w)).wrapping_sub(1))
+    // 1 <= 2^log2(w) <= 2^31 for w >= 1; w = 0 gives 2^0 - 1 = 0.
+    NodeIndex((1u32 << log2(w)) - 1)
 }
 
 /// The left child of a parent node; `None` for a leaf.
@@ -92,21 +103,27 @@ pub const fn left(x: NodeIndex) -> Option<NodeIndex> {
     }
 }
 
-/// The right child of a parent node in a full tree; `None` for a leaf.
-/// In a tree with `n_leaves` leaves use [`right_in`].
+/// The right child of a parent node in a full tree: `x + 2^(level - 1)`;
+/// `None` for a leaf, and for `u32::MAX` (level 32), whose right child
+/// does not fit in a `u32`.
 pub const fn right(x: NodeIndex) -> Option<NodeIndex> {
     let k = x.level();
-    if k == 0 {
+    if k == 0 || k >= 32 {
         None
     } else {
+        // A node of level k < 32 has bit k clear: the xor adds 2^(k-1).
         Some(NodeIndex(x.0 ^ (3 << (k - 1))))
     }
 }
 
 /// The right child of `x` in a (possibly truncated) tree with `n_leaves`
 /// leaves: descend left while the child lies beyond the tree's width.
+/// `None` for a leaf or a node outside the tree.
 pub fn right_in(x: NodeIndex, n_leaves: u32) -> Option<NodeIndex> {
     let width = node_width(n_leaves)?;
+    if x.0 >= width {
+        return None;
+    }
     let mut r = right(x)?;
     while r.0 >= width {
         r = left(r)?;
@@ -114,11 +131,15 @@ pub fn right_in(x: NodeIndex, n_leaves: u32) -> Option<NodeIndex> {
     Some(r)
 }
 
-/// One step up in a full tree (may land outside a truncated tree).
-const fn parent_step(x: NodeIndex) -> NodeIndex {
+/// One step up in a full tree (may land outside a truncated tree); `None`
+/// when the parent does not fit in a `u32` (for nodes of level 31 and 32).
+const fn parent_step(x: NodeIndex) -> Option<NodeIndex> {
     let k = x.level();
+    if k >= 31 {
+        return None;
+    }
     let b = (x.0 >> (k + 1)) & 1;
-    NodeIndex((x.0 | (1 << k)) ^ (b << (k + 1)))
+    Some(NodeIndex((x.0 | (1 << k)) ^ (b << (k + 1))))
 }
 
 /// The parent of `x` in a tree with `n_leaves` leaves; `None` for the root
@@ -129,9 +150,11 @@ pub fn parent(x: NodeIndex, n_leaves: u32) -> Option<NodeIndex> {
     if x == r || x.0 >= width {
         return None;
     }
-    let mut p = parent_step(x);
+    // x < width and the root, an ancestor of x, is below width: the
+    // climb ends at the root at the latest, before any overflow.
+    let mut p = parent_step(x)?;
     while p.0 >= width {
-        p = parent_step(p);
+        p = parent_step(p)?;
     }
     Some(p)
 }
@@ -172,23 +195,23 @@ pub fn copath(x: NodeIndex, n_leaves: u32) -> Vec<NodeIndex> {
     out
 }
 
-/// The lowest node that is `x`, `y`, or an ancestor of both.
+/// The lowest node that is `x`, `y`, or an ancestor of both, in the
+/// infinite full tree (for nodes of one tree: their lowest common ancestor
+/// there). Total: the result always fits in a `u32`, since every `u32` node
+/// lies in the subtree of `u32::MAX` (level 32).
 pub fn common_ancestor(x: NodeIndex, y: NodeIndex) -> NodeIndex {
-    let (lx, ly) = (x.level() + 1, y.level() + 1);
-    if lx <= ly && x.0.checked_shr(ly) == y.0.checked_shr(ly) {
-        return y;
-    }
-    if ly <= lx && x.0.checked_shr(lx) == y.0.checked_shr(lx) {
-        return x;
-    }
-    let (mut xn, mut yn, mut k) = (x.0, y.0, 0u32);
-    while xn != yn {
-        xn >>= 1;
-        yn >>= 1;
+    // The ancestor of level k of a node n (level <= k) is the node whose
+    // bits above k equal n's, bit k is 0 and bits below k are 1. So x and y
+    // share the ancestor of level k iff they agree above bit k and both
+    // have level <= k: the lowest such k is the answer.
+    let (x64, y64) = (u64::from(x.0), u64::from(y.0));
+    let mut k = x.level().max(y.level());
+    while k < 32 && (x64 >> (k + 1)) != (y64 >> (k + 1)) {
         k += 1;
     }
-    // k >= 1 here since x != y.
-    NodeIndex((xn << k) + (1 << (k - 1)) - 1)
+    let ancestor = ((x64 >> (k + 1)) << (k + 1)) | ((1u64 << k) - 1);
+    // k <= 32 and the bits above k agree with a u32: at most u32::MAX.
+    NodeIndex(u32::try_from(ancestor).unwrap_or(u32::MAX))
 }
 
 #[cfg(test)]

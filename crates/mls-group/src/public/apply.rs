@@ -13,7 +13,9 @@ use mls_treekem::{
 };
 use mls_types::tree_math::LeafIndex;
 use mls_types::GroupContext;
-use mls_types::{Extension, RequiredCapabilities};
+use mls_types::{
+    CapabilityRequirements, CodePointSet, Extension, ExtensionType, RequiredCapabilities,
+};
 
 use super::store::Resolved;
 use crate::{validate_key_package, GroupError, GroupPolicy};
@@ -92,10 +94,11 @@ pub(crate) fn apply<S: CipherSuiteProvider>(
         .as_deref()
         .unwrap_or(env.context.extensions.as_slice());
     let required = find_extension::<RequiredCapabilities>(extensions)?;
+    // Prepared once for every leaf this commit brings in.
     let leaves = LeafRules {
         env,
-        extensions,
-        required: required.as_ref(),
+        extensions: CodePointSet::of_extensions(extensions),
+        required: required.as_ref().map(CapabilityRequirements::new),
         options: leaf_options(env.now),
     };
     for r in list {
@@ -162,24 +165,28 @@ fn check_group_context_extensions(
             _ => None,
         })
         .collect();
+    // Prepared once: each member then costs O(C log C) in what it lists.
+    let new_extensions = CodePointSet::of_extensions(extensions);
+    let required = required.as_ref().map(CapabilityRequirements::new);
     for (i, leaf) in tree.members() {
         if removed.contains(&i.0) {
             continue;
         }
-        if extensions
-            .iter()
-            .any(|e| !leaf.capabilities.supports_extension(e.extension_type))
+        if new_extensions
+            .first_missing_from(&leaf.capabilities.extensions)
+            .is_some()
         {
             return Err(GroupError::InvalidProposal(
                 "GroupContextExtensions: extension unsupported by a member",
             ));
         }
-        if let Some(req) = &required {
-            if !supports_required(leaf, req) {
-                return Err(GroupError::InvalidProposal(
-                    "GroupContextExtensions: required capabilities unsupported by a member",
-                ));
-            }
+        if required
+            .as_ref()
+            .is_some_and(|req| !req.supported_by(&leaf.capabilities))
+        {
+            return Err(GroupError::InvalidProposal(
+                "GroupContextExtensions: required capabilities unsupported by a member",
+            ));
         }
     }
     Ok(())
@@ -190,9 +197,10 @@ fn check_group_context_extensions(
 /// commit changes them), the policy, and lifetimes if a time is given.
 struct LeafRules<'a, S: CipherSuiteProvider> {
     env: &'a ApplyEnv<'a, S>,
-    /// The GroupContext extensions of the new epoch.
-    extensions: &'a [Extension],
-    required: Option<&'a RequiredCapabilities>,
+    /// The non-default types of the GroupContext extensions of the new epoch.
+    extensions: CodePointSet<ExtensionType>,
+    /// The new epoch's required capabilities.
+    required: Option<CapabilityRequirements>,
     options: LeafValidationOptions,
 }
 
@@ -240,7 +248,7 @@ impl<S: CipherSuiteProvider> LeafRules<'_, S> {
                 group_id: &self.env.context.group_id,
                 leaf_index: leaf,
             },
-            self.required,
+            self.required.as_ref(),
             against_members.then_some(tree),
             &self.options,
         )?;
@@ -271,11 +279,10 @@ impl<S: CipherSuiteProvider> LeafRules<'_, S> {
         }
         // §13.4: a new member supports every extension of the GroupContext.
         // Cheap, so before the signatures.
-        let caps = &kp.leaf_node.capabilities;
         if self
             .extensions
-            .iter()
-            .any(|e| !caps.supports_extension(e.extension_type))
+            .first_missing_from(&kp.leaf_node.capabilities.extensions)
+            .is_some()
         {
             return Err(GroupError::InvalidKeyPackage(
                 "leaf does not support a GroupContext extension",
@@ -287,7 +294,7 @@ impl<S: CipherSuiteProvider> LeafRules<'_, S> {
         validate_leaf_node_contents(
             &kp.leaf_node,
             LeafNodeContext::KeyPackage,
-            self.required,
+            self.required.as_ref(),
             against_members.then_some(tree),
             &self.options,
         )?;
@@ -312,8 +319,8 @@ pub(crate) fn check_alone<S: CipherSuiteProvider>(
     let required = find_extension::<RequiredCapabilities>(&env.context.extensions)?;
     let leaves = LeafRules {
         env,
-        extensions: &env.context.extensions,
-        required: required.as_ref(),
+        extensions: CodePointSet::of_extensions(&env.context.extensions),
+        required: required.as_ref().map(CapabilityRequirements::new),
         options: leaf_options(env.now),
     };
     match proposal {
@@ -423,19 +430,4 @@ pub(crate) fn check_auth(policy: &dyn GroupPolicy, leaf: &LeafNode) -> Result<()
     } else {
         Err(GroupError::CredentialRejected)
     }
-}
-
-fn supports_required(leaf: &LeafNode, req: &RequiredCapabilities) -> bool {
-    let caps = &leaf.capabilities;
-    req.extension_types
-        .iter()
-        .all(|t| caps.supports_extension(*t))
-        && req
-            .proposal_types
-            .iter()
-            .all(|t| caps.supports_proposal(*t))
-        && req
-            .credential_types
-            .iter()
-            .all(|t| caps.supports_credential(*t))
 }

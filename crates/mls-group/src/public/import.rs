@@ -72,10 +72,10 @@ pub(crate) fn check_joiner_supports(
     capabilities: &mls_types::Capabilities,
     context: &mls_types::GroupContext,
 ) -> Result<(), GroupError> {
-    if context
-        .extensions
-        .iter()
-        .all(|e| capabilities.supports_extension(e.extension_type))
+    // O((E + C) log) rather than a scan of the C listed types per extension.
+    if mls_types::CodePointSet::of_extensions(&context.extensions)
+        .first_missing_from(&capabilities.extensions)
+        .is_none()
     {
         Ok(())
     } else {

@@ -14,7 +14,7 @@ use mls_treekem::{
     TreeChanges, UpdatePath,
 };
 use mls_types::tree_math::LeafIndex;
-use mls_types::{GroupContext, RequiredCapabilities};
+use mls_types::{CapabilityRequirements, GroupContext, RequiredCapabilities};
 
 use super::apply::{apply, check_auth, leaf_options, ApplyEnv, Effects};
 use super::staged::PublicStagedCommit;
@@ -241,7 +241,8 @@ impl<S: CipherSuiteProvider> PublicGroup<S> {
                 .extensions
                 .as_deref()
                 .unwrap_or(&self.context.extensions);
-            let required = mls_framing::find_extension::<RequiredCapabilities>(extensions)?;
+            let required = mls_framing::find_extension::<RequiredCapabilities>(extensions)?
+                .map(|r| CapabilityRequirements::new(&r));
             validate_leaf_node_contents(
                 leaf,
                 LeafNodeContext::Commit {
