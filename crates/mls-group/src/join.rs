@@ -82,7 +82,20 @@ impl<S: CipherSuiteProvider> Group<S> {
             return Err(GroupError::InvalidWelcome("GroupInfo version"));
         }
         check_joiner_supports(&kp.leaf_node.capabilities, &info.group_context)?;
-        let public = PublicGroup::from_group_info(
+        // The confirmation tag needs no tree: checked before it is imported.
+        let epoch_secrets = joiner.epoch_secrets(&suite, &psk, &info.group_context.to_bytes()?)?;
+        // The same variant as a commit's bad confirmation tag.
+        info.verify_confirmation_tag(&suite, &epoch_secrets)
+            .map_err(|e| match e {
+                mls_framing::FramingError::InvalidConfirmationTag => {
+                    GroupError::InvalidConfirmationTag
+                }
+                other => GroupError::Framing(other),
+            })?;
+        // Cheapest first: the tree's hash, the GroupInfo's signature, our
+        // leaf in the tree, and only then every member's signature.
+        let mut my_leaf = None;
+        let public = PublicGroup::from_group_info_checked(
             suite,
             &info,
             PublicGroupOptions {
@@ -90,13 +103,18 @@ impl<S: CipherSuiteProvider> Group<S> {
                 policy,
                 now: now.filter(|_| config.lifetimes != crate::LifetimeCheck::Off),
             },
+            |_, tree| {
+                my_leaf = tree
+                    .members()
+                    .find(|(_, l)| *l == &kp.leaf_node)
+                    .map(|(i, _)| i);
+                my_leaf
+                    .map(|_| ())
+                    .ok_or(GroupError::InvalidWelcome("our leaf is not in the tree"))
+            },
         )?;
+        let my_leaf = my_leaf.ok_or(GroupError::Internal("our leaf was found"))?;
         let (suite, tree) = (&public.suite, &public.tree);
-        let my_leaf = tree
-            .members()
-            .find(|(_, l)| *l == &kp.leaf_node)
-            .map(|(i, _)| i)
-            .ok_or(GroupError::InvalidWelcome("our leaf is not in the tree"))?;
         let mut private_keys = TreePrivateKeys::new(
             my_leaf,
             kp.leaf_node.encryption_key.clone(),
@@ -114,15 +132,6 @@ impl<S: CipherSuiteProvider> Group<S> {
                 &Secret::from(path_secret.path_secret.clone()),
             )?;
         }
-        let epoch_secrets = joiner.epoch_secrets(suite, &psk, &info.group_context.to_bytes()?)?;
-        // The same variant as a commit's bad confirmation tag.
-        info.verify_confirmation_tag(suite, &epoch_secrets)
-            .map_err(|e| match e {
-                mls_framing::FramingError::InvalidConfirmationTag => {
-                    GroupError::InvalidConfirmationTag
-                }
-                other => GroupError::Framing(other),
-            })?;
         check_resumption(special, &secrets.psks, resumption, &info, tree)?;
         let signer = bundle.identity.signer(suite)?;
         Group::enter_first_epoch(FirstEpoch {

@@ -443,3 +443,41 @@ fn item7_a_key_package_not_listing_its_own_suite_is_accepted() {
     .unwrap();
     assert_eq!(joined.epoch_authenticator(), g[0].epoch_authenticator());
 }
+
+/// Item 5: a GroupInfo with a bad tree hash or a bad signature costs at
+/// most one signature check, not one per member: the cheap checks run
+/// before the leaves' signatures.
+#[test]
+fn item5_a_bad_group_info_costs_one_signature_not_one_per_member() {
+    use mls_test_support::CountingSuite;
+    let names: Vec<String> = (0..24).map(|i| format!("m{i}")).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let g = group_of(1, &names, HandshakeFormat::Public);
+    let info = g[0].group_info(true, false).unwrap();
+    let follow = |info: &GroupInfo| {
+        let counting = CountingSuite::new(suite(1));
+        let r = PublicGroup::from_group_info(counting.clone(), info, Default::default());
+        (r.map(|_| ()), counting.counts().signature_verifications)
+    };
+    let (ok, honest) = follow(&info);
+    ok.unwrap();
+    assert!(honest >= 24, "every leaf's signature is checked: {honest}");
+
+    let mut bad_signature = info.clone();
+    bad_signature.signature[3] ^= 1;
+    let (r, checks) = follow(&bad_signature);
+    assert_eq!(
+        r.unwrap_err(),
+        GroupError::Framing(mls_framing::FramingError::InvalidSignature)
+    );
+    assert!(checks <= 1, "{checks} signature checks");
+
+    let mut bad_hash = info.clone();
+    bad_hash.group_context.tree_hash[0] ^= 1;
+    let (r, checks) = follow(&bad_hash);
+    assert_eq!(
+        r.unwrap_err(),
+        GroupError::Tree(mls_treekem::TreeError::TreeHashMismatch)
+    );
+    assert_eq!(checks, 0);
+}

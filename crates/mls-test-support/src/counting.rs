@@ -3,6 +3,7 @@
 //! than by timing them.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use mls_crypto::{
     BatchVerifyError, CipherSuite, CipherSuiteProvider, Error, HpkeCiphertext, HpkeKeyPair,
@@ -37,9 +38,17 @@ pub struct Counts {
 /// assert_eq!(suite.counts().kdf_expand, 1);
 /// # }
 /// ```
-#[derive(Debug, Default)]
+///
+/// Clones share their counters, so a clone handed to a group (which owns
+/// its provider) is counted where the test can see it.
+#[derive(Debug, Default, Clone)]
 pub struct CountingSuite<S> {
     inner: S,
+    counters: Arc<Counters>,
+}
+
+#[derive(Debug, Default)]
+struct Counters {
     kdf_expand: AtomicU64,
     hash: AtomicU64,
     signature_verifications: AtomicU64,
@@ -51,10 +60,7 @@ impl<S> CountingSuite<S> {
     pub fn new(inner: S) -> Self {
         CountingSuite {
             inner,
-            kdf_expand: AtomicU64::new(0),
-            hash: AtomicU64::new(0),
-            signature_verifications: AtomicU64::new(0),
-            aead_open: AtomicU64::new(0),
+            counters: Arc::new(Counters::default()),
         }
     }
 
@@ -66,20 +72,26 @@ impl<S> CountingSuite<S> {
     /// The counts so far.
     pub fn counts(&self) -> Counts {
         Counts {
-            kdf_expand: self.kdf_expand.load(Ordering::Relaxed),
-            hash: self.hash.load(Ordering::Relaxed),
-            signature_verifications: self.signature_verifications.load(Ordering::Relaxed),
-            aead_open: self.aead_open.load(Ordering::Relaxed),
+            kdf_expand: self.counters.kdf_expand.load(Ordering::Relaxed),
+            hash: self.counters.hash.load(Ordering::Relaxed),
+            signature_verifications: self
+                .counters
+                .signature_verifications
+                .load(Ordering::Relaxed),
+            aead_open: self.counters.aead_open.load(Ordering::Relaxed),
         }
     }
 
     /// The counts so far, then every count back to zero.
     pub fn take_counts(&self) -> Counts {
         Counts {
-            kdf_expand: self.kdf_expand.swap(0, Ordering::Relaxed),
-            hash: self.hash.swap(0, Ordering::Relaxed),
-            signature_verifications: self.signature_verifications.swap(0, Ordering::Relaxed),
-            aead_open: self.aead_open.swap(0, Ordering::Relaxed),
+            kdf_expand: self.counters.kdf_expand.swap(0, Ordering::Relaxed),
+            hash: self.counters.hash.swap(0, Ordering::Relaxed),
+            signature_verifications: self
+                .counters
+                .signature_verifications
+                .swap(0, Ordering::Relaxed),
+            aead_open: self.counters.aead_open.swap(0, Ordering::Relaxed),
         }
     }
 }
@@ -96,7 +108,7 @@ impl<S: CipherSuiteProvider> CipherSuiteProvider for CountingSuite<S> {
     }
 
     fn hash_parts(&self, parts: &[&[u8]]) -> Vec<u8> {
-        bump(&self.hash, 1);
+        bump(&self.counters.hash, 1);
         self.inner.hash_parts(parts)
     }
 
@@ -113,7 +125,7 @@ impl<S: CipherSuiteProvider> CipherSuiteProvider for CountingSuite<S> {
     }
 
     fn kdf_expand(&self, prk: &[u8], info: &[u8], len: usize) -> Result<Secret, Error> {
-        bump(&self.kdf_expand, 1);
+        bump(&self.counters.kdf_expand, 1);
         self.inner.kdf_expand(prk, info, len)
     }
 
@@ -146,7 +158,7 @@ impl<S: CipherSuiteProvider> CipherSuiteProvider for CountingSuite<S> {
         aad: &[u8],
         ciphertext: &[u8],
     ) -> Result<Vec<u8>, Error> {
-        bump(&self.aead_open, 1);
+        bump(&self.counters.aead_open, 1);
         self.inner.aead_open(key, nonce, aad, ciphertext)
     }
 
@@ -254,12 +266,12 @@ impl<S: CipherSuiteProvider> CipherSuiteProvider for CountingSuite<S> {
         parts: &[&[u8]],
         signature: &[u8],
     ) -> Result<(), Error> {
-        bump(&self.signature_verifications, 1);
+        bump(&self.counters.signature_verifications, 1);
         self.inner.verify_parts(public_key, parts, signature)
     }
 
     fn verify_batch(&self, items: &[SignatureItem<'_>]) -> Result<(), BatchVerifyError> {
-        bump(&self.signature_verifications, items.len());
+        bump(&self.counters.signature_verifications, items.len());
         self.inner.verify_batch(items)
     }
 

@@ -11,12 +11,13 @@ use mls_types::{ExtensionType, RequiredCapabilities};
 use crate::GroupError;
 
 /// The tree from the GroupInfo's `ratchet_tree` extension or `supplied`,
-/// with every §12.4.3.1 integrity check.
-pub(crate) fn import_tree<S: CipherSuiteProvider>(
+/// with the §12.4.3.1 checks that cost no signature: its structure and its
+/// hash against the GroupContext's (O(N) hashing). The expensive ones,
+/// [`validate_members`], come after the caller's cheap checks.
+pub(crate) fn import_structure<S: CipherSuiteProvider>(
     suite: &S,
     info: &GroupInfo,
     supplied: Option<RatchetTree>,
-    now: Option<u64>,
 ) -> Result<RatchetTree, GroupError> {
     mls_framing::check_unique_extensions(&info.extensions)?;
     let from_ext = info
@@ -37,12 +38,25 @@ pub(crate) fn import_tree<S: CipherSuiteProvider>(
         (None, Some(t)) => t,
         (None, None) => return Err(GroupError::MissingRatchetTree),
     };
+    tree.validate_structure(suite, &info.group_context.tree_hash)?;
+    Ok(tree)
+}
+
+/// The rest of §12.4.3.1 on a tree [`import_structure`] accepted: every
+/// leaf valid (§7.3, lifetimes at `now` if given, required capabilities),
+/// their signatures (batched), parent hashes.
+pub(crate) fn validate_members<S: CipherSuiteProvider>(
+    suite: &S,
+    info: &GroupInfo,
+    tree: &mut RatchetTree,
+    now: Option<u64>,
+) -> Result<(), GroupError> {
     let required = find_extension::<RequiredCapabilities>(&info.group_context.extensions)?;
     let options = match now {
         Some(t) => LeafValidationOptions::at(t),
         None => LeafValidationOptions::without_lifetime(),
     };
-    tree.validate(
+    tree.validate_members(
         suite,
         &TreeImportParams {
             group_id: &info.group_context.group_id,
@@ -51,7 +65,7 @@ pub(crate) fn import_tree<S: CipherSuiteProvider>(
             options,
         },
     )?;
-    Ok(tree)
+    Ok(())
 }
 
 pub(crate) fn verify_group_info_signature<S: CipherSuiteProvider>(

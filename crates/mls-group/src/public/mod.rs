@@ -24,7 +24,7 @@ use mls_types::tree_math::LeafIndex;
 use mls_types::{Credential, Extension, ExtensionType, GroupContext};
 
 pub(crate) use apply::{check_auth, Effects};
-pub(crate) use import::{check_joiner_supports, import_tree};
+pub(crate) use import::check_joiner_supports;
 pub(crate) use pipeline::{CommitContent, CommitSecrets, Committer, PathLeaf};
 pub use staged::PublicStagedCommit;
 pub(crate) use store::ProposalStore;
@@ -134,17 +134,34 @@ impl<S: CipherSuiteProvider> PublicGroup<S> {
         &[SecretCheck::MembershipTag, SecretCheck::ConfirmationTag];
 
     /// Starts following a group from a GroupInfo, with every §12.4.3.1
-    /// check that needs no secret: the tree's integrity (hashes, parent
-    /// hashes, leaf signatures and §7.3 validity), every member's
-    /// credential through the policy, and the GroupInfo's signature.
+    /// check that needs no secret, cheapest first: the tree's structure and
+    /// hash, the GroupInfo's signature, then every leaf (§7.3 validity and
+    /// signatures, parent hashes) and every member's credential through
+    /// the policy. A GroupInfo with a bad hash or signature costs one
+    /// signature check, not one per member.
     pub fn from_group_info(
         suite: S,
         info: &GroupInfo,
         options: PublicGroupOptions,
     ) -> Result<Self, GroupError> {
+        Self::from_group_info_checked(suite, info, options, |_, _| Ok(()))
+    }
+
+    /// [`from_group_info`](Self::from_group_info) with the caller's own
+    /// cheap checks (`cheap`) run on the tree after its hash and the
+    /// GroupInfo's signature and before the per-leaf signatures: a joiner
+    /// looks for its own leaf and checks the confirmation tag there.
+    pub(crate) fn from_group_info_checked(
+        suite: S,
+        info: &GroupInfo,
+        options: PublicGroupOptions,
+        cheap: impl FnOnce(&S, &RatchetTree) -> Result<(), GroupError>,
+    ) -> Result<Self, GroupError> {
         let policy = options.policy.unwrap_or_else(crate::policy::default_policy);
-        let tree = import_tree(&suite, info, options.ratchet_tree, options.now)?;
+        let mut tree = import::import_structure(&suite, info, options.ratchet_tree)?;
         import::verify_group_info_signature(&suite, info, &tree)?;
+        cheap(&suite, &tree)?;
+        import::validate_members(&suite, info, &mut tree, options.now)?;
         for (_, leaf) in tree.members() {
             check_auth(policy.as_ref(), leaf)?;
         }
