@@ -211,7 +211,7 @@ pub(crate) fn check_resumed_group(
                 "GroupInfo does not match the ReInit",
             ));
         }
-        if !from.members.iter().all(|m| members.contains(m)) {
+        if !all_in(&from.members, members)? {
             return Err(GroupError::InvalidWelcome(
                 "a member of the old group is missing from the new one",
             ));
@@ -222,11 +222,27 @@ pub(crate) fn check_resumed_group(
                 "branch changes the version or cipher suite",
             ));
         }
-        if !members.iter().all(|m| from.members.contains(m)) {
+        if !all_in(members, &from.members)? {
             return Err(GroupError::InvalidWelcome(
                 "the branch has members that were not in the old group",
             ));
         }
     }
     Ok(())
+}
+
+/// Whether every credential of `these` is among `those`: O((n + m) log m)
+/// on their encodings, not a scan of `those` per credential.
+fn all_in(these: &[Credential], those: &[Credential]) -> Result<bool, GroupError> {
+    let encode = |c: &Credential| mls_codec::Encode::to_bytes(c);
+    let set = those
+        .iter()
+        .map(encode)
+        .collect::<Result<alloc::collections::BTreeSet<_>, _>>()?;
+    for c in these {
+        if !set.contains(&encode(c)?) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
