@@ -8,24 +8,24 @@ use mls_group::*;
 
 const UNLISTED: ExtensionType = ExtensionType(0xff42);
 
+/// A KeyPackage of `id` whose leaf lists `UNLISTED`.
+fn listing_unlisted(id: &ClientIdentity) -> KeyPackageBundle {
+    let options = KeyPackageOptions {
+        capabilities: Capabilities {
+            extensions: vec![UNLISTED],
+            ..Capabilities::default()
+        },
+        ..KeyPackageOptions::default()
+    };
+    KeyPackageBundle::create(&suite(1), id, options, &mut OsRng).unwrap()
+}
+
 /// A group whose GroupContext carries the non-default extension `UNLISTED`
 /// (its creator supports it), at epoch 0.
 fn group_with_extension() -> Group<RustCryptoSuite> {
     let s = suite(1);
     let id = identity(&s, "alice");
-    let bundle = KeyPackageBundle::create(
-        &s,
-        &id,
-        KeyPackageOptions {
-            capabilities: Capabilities {
-                extensions: vec![UNLISTED],
-                ..Capabilities::default()
-            },
-            ..KeyPackageOptions::default()
-        },
-        &mut OsRng,
-    )
-    .unwrap();
+    let bundle = listing_unlisted(&id);
     let mut g = Group::create_with_leaf(
         s,
         bundle,
@@ -59,19 +59,7 @@ fn item6_add_of_a_leaf_without_a_group_context_extension_is_refused() {
     );
     assert_eq!(alice.to_state_bytes().unwrap(), before);
     // A KeyPackage that lists it is added.
-    let carol = KeyPackageBundle::create(
-        &s,
-        &identity(&s, "carol"),
-        KeyPackageOptions {
-            capabilities: Capabilities {
-                extensions: vec![UNLISTED],
-                ..Capabilities::default()
-            },
-            ..KeyPackageOptions::default()
-        },
-        &mut OsRng,
-    )
-    .unwrap();
+    let carol = listing_unlisted(&identity(&s, "carol"));
     let add = Proposal::Add(Add {
         key_package: carol.key_package().clone(),
     });
