@@ -54,9 +54,9 @@ impl CryptoProvider for RustCrypto {
 
 /// One RFC 9420 cipher suite on RustCrypto primitives.
 ///
-/// [`verify_batch`](CipherSuiteProvider::verify_batch) verifies Ed25519
-/// signatures in batches (see its documentation for how the result
-/// relates to one-by-one verification); other schemes one by one. With
+/// [`verify_batch`](CipherSuiteProvider::verify_batch) gives the result of
+/// one-by-one verification on every input (Ed25519 signatures share their
+/// final field inversions in chunks; other schemes one by one). With
 /// the `parallel` feature, `with_threads` spreads
 /// batch verification and [`hpke_seal_batch_parts`](CipherSuiteProvider::hpke_seal_batch_parts)
 /// over several threads, with results identical to one thread.
@@ -464,17 +464,15 @@ impl CipherSuiteProvider for RustCryptoSuite {
         self.sig.verify(&public_key.0, parts, signature)
     }
 
-    /// Ed25519: in chunks of 256 signatures, each checked with one
-    /// multiscalar multiplication after the per-signature checks of
-    /// `verify_strict` (key and `R` not of small order, canonical `R` and
-    /// `S`); a chunk whose equation fails is verified one by one, so the
-    /// error and index are those of [`batch::verify_each`]. The result
-    /// equals one-by-one verification whenever every `R` and key lies in
-    /// the prime-order subgroup (all honestly generated ones, up to a
-    /// 2^-127 chance); a signature deliberately built on a mixed-order key
-    /// or `R` that satisfies only the cofactored equation of RFC 8032
-    /// §5.1.7 may pass the batch although `verify_strict` rejects it.
-    /// Other schemes: one by one.
+    /// Ed25519: every signature is checked exactly as
+    /// [`verify_parts`](Self::verify_parts) checks it (`verify_strict`),
+    /// in chunks of 256 whose recomputed `R` points share one field
+    /// inversion; a signature that fails is re-verified alone, so the
+    /// result, error and index are those of [`batch::verify_each`] on every
+    /// input. (No random-linear-combination equation: without a torsion
+    /// check of every key and `R`, which costs more than it saves, it
+    /// accepts signatures on mixed-order points that `verify_strict`
+    /// refuses; see `ed25519_batch.rs`.) Other schemes: one by one.
     fn verify_batch(&self, items: &[SignatureItem<'_>]) -> Result<(), BatchVerifyError> {
         match self.sig {
             #[cfg(any(feature = "suite-1", feature = "suite-3"))]
