@@ -8,7 +8,7 @@ use mls_codec::decode_exact;
 use mls_crypto::{labeled, CipherSuiteProvider, SignatureItem};
 
 use crate::leaf_node::LEAF_NODE_TBS_LABEL;
-use crate::leaf_validation::{check_capabilities, LeafNodeContext};
+use crate::leaf_validation::{check_capabilities, check_encryption_key, LeafNodeContext};
 use crate::tree_math::{self, LeafIndex, NodeIndex};
 use crate::{
     CredentialType, LeafNode, LeafValidationOptions, Node, RatchetTree, RequiredCapabilities,
@@ -81,7 +81,9 @@ impl RatchetTree {
     /// Decodes and fully validates a tree received when joining (RFC 9420
     /// §12.4.3.1): tree hash, parent hashes, every leaf (§7.3, signature
     /// with its leaf index and the group id), unique HPKE and signature
-    /// keys, sorted and consistent unmerged leaves.
+    /// keys, every HPKE key (leaf or parent) valid for the suite
+    /// ([`TreeError::InvalidEncryptionKey`], O(1) per key), sorted and
+    /// consistent unmerged leaves.
     pub fn import<S: CipherSuiteProvider + ?Sized>(
         cs: &S,
         bytes: &[u8],
@@ -102,6 +104,7 @@ impl RatchetTree {
             return Err(TreeError::TreeHashMismatch);
         }
         self.check_unmerged_leaves()?;
+        self.check_encryption_keys(cs)?;
         self.validate_leaves(cs, params)?;
         self.verify_parent_hashes(cs)
     }
@@ -147,6 +150,21 @@ impl RatchetTree {
                 });
             }
             check_capabilities(leaf, params.required_capabilities)?;
+        }
+        Ok(())
+    }
+
+    /// Every node's `encryption_key` is a valid HPKE public key of the
+    /// suite (for X25519/X448, not a low-order encoding), in node order.
+    fn check_encryption_keys<S: CipherSuiteProvider + ?Sized>(
+        &self,
+        cs: &S,
+    ) -> Result<(), TreeError> {
+        for (i, node) in self.nodes.iter().enumerate() {
+            if let Some(node) = node {
+                let index = NodeIndex(u32::try_from(i).map_err(|_| TreeError::TreeTooLarge)?);
+                check_encryption_key(cs, node.encryption_key(), Some(index))?;
+            }
         }
         Ok(())
     }
