@@ -174,6 +174,10 @@ pub trait CipherSuiteProvider: Send + Sync {
     ) -> Result<(Vec<u8>, Secret), Error>;
 
     /// `SetupBaseR(enc, sk, info)` then `context.export(exporter_context, len)`.
+    /// `public_key` must be `private_key`'s public key: it enters the KEM
+    /// context, and nothing (no AEAD tag) would catch a wrong one, which
+    /// would silently give a wrong secret; implementations check it
+    /// ([`Error::KeyPairMismatch`]).
     fn hpke_export_receiver(
         &self,
         kem_output: &[u8],

@@ -112,7 +112,7 @@ impl KemAlg {
             }
         };
         Ok(HpkeKeyPair {
-            private: HpkePrivateKey(sk.as_bytes().to_vec()),
+            private: HpkePrivateKey::from_bytes(sk.as_bytes().to_vec()),
             public: HpkePublicKey(pk),
         })
     }
@@ -392,7 +392,7 @@ impl KemAlg {
         pk_r: &[u8],
         ephemeral: &HpkeKeyPair,
     ) -> Result<(Secret, Vec<u8>), Error> {
-        let dh = self.dh(&ephemeral.private.0, pk_r)?;
+        let dh = self.dh(ephemeral.private.as_bytes(), pk_r)?;
         let enc = ephemeral.public.0.clone();
         let shared = self.extract_and_expand(&dh, &enc, pk_r)?;
         Ok((shared, enc))

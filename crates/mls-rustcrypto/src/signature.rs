@@ -149,7 +149,7 @@ impl SigAlg {
             SigAlg::EcdsaP521 => self.generate_ecdsa(&mut bytes, p521_impl::BITMASK, rng)?,
         };
         Ok(SignatureKeyPair {
-            private: SignaturePrivateKey(bytes.to_vec()),
+            private: SignaturePrivateKey::from_bytes(bytes.to_vec()),
             public: key.public,
         })
     }

@@ -509,6 +509,32 @@ mod parallel {
         }
     }
 
+    /// Issue 15, item 18: `with_threads(k)` is capped (at the cores and
+    /// at `MAX_THREADS`), and a huge `k` changes no result.
+    #[test]
+    fn item18_with_threads_is_capped() {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let mut rng = TestRng::new(22);
+        for cs in suites() {
+            for k in [0, 1, 2, 1000, usize::MAX] {
+                let par = cs.clone().with_threads(k);
+                assert!(par.threads() >= 1);
+                assert!(par.threads() <= k.max(1));
+                assert!(par.threads() <= cores.min(mls_rustcrypto::MAX_THREADS));
+            }
+            let par = cs.clone().with_threads(usize::MAX);
+            let v = signed(&cs, 40, &mut rng);
+            assert_eq!(par.verify_batch(&items(&v)), Ok(()));
+            let keys: Vec<HpkePublicKey> = (0..40)
+                .map(|_| cs.hpke_generate_key_pair(&mut rng).unwrap().public)
+                .collect();
+            let it: Vec<(&HpkePublicKey, &[u8])> = keys.iter().map(|k| (k, &b"x"[..])).collect();
+            let one = cs.hpke_seal_batch(b"i", b"", &it, &mut TestRng::new(3));
+            let many = par.hpke_seal_batch(b"i", b"", &it, &mut TestRng::new(3));
+            assert!(one == many);
+        }
+    }
+
     #[test]
     fn parallel_seal_errors_are_those_of_the_first_failing_seal() {
         let cs = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();

@@ -28,18 +28,23 @@ fn item17_short_nist_private_keys_are_refused() {
         // kinds); without its leading zero bytes it is refused.
         let mut one = vec![0u8; nsk];
         one[nsk - 1] = 1;
-        assert!(cs.hpke_public_key(&HpkePrivateKey(one.clone())).is_ok());
-        assert!(cs.signing_key(&SignaturePrivateKey(one.clone())).is_ok());
+        assert!(cs
+            .hpke_public_key(&HpkePrivateKey::from_bytes(one.clone()))
+            .is_ok());
+        assert!(cs
+            .signing_key(&SignaturePrivateKey::from_bytes(one.clone()))
+            .is_ok());
         for short in [vec![1u8], one[1..].to_vec(), one[nsk / 2..].to_vec()] {
             assert_eq!(
-                cs.hpke_public_key(&HpkePrivateKey(short.clone())),
+                cs.hpke_public_key(&HpkePrivateKey::from_bytes(short.clone())),
                 Err(Error::InvalidPrivateKey),
                 "suite {:?}, {} bytes",
                 cs.cipher_suite(),
                 short.len()
             );
             assert_eq!(
-                cs.signing_key(&SignaturePrivateKey(short.clone())).err(),
+                cs.signing_key(&SignaturePrivateKey::from_bytes(short.clone()))
+                    .err(),
                 Some(Error::InvalidPrivateKey)
             );
         }
@@ -47,7 +52,7 @@ fn item17_short_nist_private_keys_are_refused() {
         // though the full key opens the ciphertext.
         let kp = loop {
             let kp = cs.hpke_generate_key_pair(&mut rng).unwrap();
-            if kp.private.0[0] == 0 || cs.cipher_suite().0 != 5 {
+            if kp.private.as_bytes()[0] == 0 || cs.cipher_suite().0 != 5 {
                 break kp;
             }
             // P-521 keys start with 0 or 1; take one whose first byte is 0.
@@ -60,8 +65,8 @@ fn item17_short_nist_private_keys_are_refused() {
                 .unwrap(),
             b"pt"
         );
-        if kp.private.0[0] == 0 {
-            let stripped = HpkePrivateKey(kp.private.0[1..].to_vec());
+        if kp.private.as_bytes()[0] == 0 {
+            let stripped = HpkePrivateKey::from_bytes(kp.private.as_bytes()[1..].to_vec());
             assert_eq!(
                 cs.hpke_open(&stripped, &kp.public, b"info", b"aad", &ct),
                 Err(Error::InvalidPrivateKey)
@@ -71,7 +76,7 @@ fn item17_short_nist_private_keys_are_refused() {
         let mut long = one.clone();
         long.insert(0, 0);
         assert_eq!(
-            cs.hpke_public_key(&HpkePrivateKey(long)),
+            cs.hpke_public_key(&HpkePrivateKey::from_bytes(long)),
             Err(Error::InvalidPrivateKey)
         );
     }

@@ -215,7 +215,7 @@ fn hpke_keys() {
     for s in suites() {
         let e = expect(s.cipher_suite());
         let kp = s.hpke_generate_key_pair(&mut rng).unwrap();
-        assert_eq!(kp.private.0.len(), e.hpke_sk_len);
+        assert_eq!(kp.private.as_bytes().len(), e.hpke_sk_len);
         assert_eq!(kp.public.0.len(), e.hpke_pk_len);
         if e.nist {
             assert_eq!(kp.public.0[0], 0x04);
@@ -243,21 +243,23 @@ fn hpke_keys() {
             Err(Error::InvalidPublicKey)
         );
         assert_eq!(
-            s.hpke_public_key(&HpkePrivateKey(kp.private.0[1..].to_vec())),
+            s.hpke_public_key(&HpkePrivateKey::from_bytes(
+                kp.private.as_bytes()[1..].to_vec()
+            )),
             Err(Error::InvalidPrivateKey)
         );
         assert_eq!(
-            s.hpke_public_key(&HpkePrivateKey(vec![])),
+            s.hpke_public_key(&HpkePrivateKey::from_bytes(vec![])),
             Err(Error::InvalidPrivateKey)
         );
         if e.nist {
             // Zero and out-of-range scalars.
             assert_eq!(
-                s.hpke_public_key(&HpkePrivateKey(vec![0; e.hpke_sk_len])),
+                s.hpke_public_key(&HpkePrivateKey::from_bytes(vec![0; e.hpke_sk_len])),
                 Err(Error::InvalidPrivateKey)
             );
             assert_eq!(
-                s.hpke_public_key(&HpkePrivateKey(vec![0xff; e.hpke_sk_len])),
+                s.hpke_public_key(&HpkePrivateKey::from_bytes(vec![0xff; e.hpke_sk_len])),
                 Err(Error::InvalidPrivateKey)
             );
             // Identity, compressed form, off-curve point.
@@ -380,7 +382,7 @@ fn hpke_round_trip_and_rejections() {
             Err(Error::InvalidKemOutput)
         );
         let wrong_key = open(
-            &HpkePrivateKey(vec![1, 2, 3]),
+            &HpkePrivateKey::from_bytes(vec![1, 2, 3]),
             &kp.public,
             b"info",
             b"aad",
@@ -464,12 +466,12 @@ fn signatures() {
     for s in suites() {
         let e = expect(s.cipher_suite());
         let kp = s.signature_generate(&mut rng).unwrap();
-        assert_eq!(kp.private.0.len(), e.sig_sk_len);
+        assert_eq!(kp.private.as_bytes().len(), e.sig_sk_len);
         assert_eq!(kp.public.0.len(), e.sig_pk_len);
         let key = s.signing_key(&kp.private).unwrap();
         assert_eq!(s.signing_public_key(&key), kp.public);
         s.signature_validate_public_key(&kp.public).unwrap();
-        assert!(!format!("{key:?}").contains(&hex::encode(&kp.private.0)));
+        assert!(!format!("{key:?}").contains(&hex::encode(kp.private.as_bytes())));
 
         let msg = rng.bytes(77);
         let sig = s.sign(&key, &msg).unwrap();
@@ -522,14 +524,17 @@ fn signatures() {
             Err(Error::InvalidPublicKey)
         );
         assert_eq!(
-            s.signing_key(&SignaturePrivateKey(kp.private.0[1..].to_vec()))
-                .map(|_| ()),
+            s.signing_key(&SignaturePrivateKey::from_bytes(
+                kp.private.as_bytes()[1..].to_vec()
+            ))
+            .map(|_| ()),
             Err(Error::InvalidPrivateKey)
         );
         if e.nist {
             for bad in [vec![0u8; e.sig_sk_len], vec![0xffu8; e.sig_sk_len]] {
                 assert_eq!(
-                    s.signing_key(&SignaturePrivateKey(bad)).map(|_| ()),
+                    s.signing_key(&SignaturePrivateKey::from_bytes(bad))
+                        .map(|_| ()),
                     Err(Error::InvalidPrivateKey)
                 );
             }
@@ -585,7 +590,7 @@ fn garbage_inputs_do_not_panic() {
                     *first = fill;
                 }
                 let _ = s.hpke_validate_public_key(&HpkePublicKey(g.clone()));
-                let _ = s.hpke_public_key(&HpkePrivateKey(g.clone()));
+                let _ = s.hpke_public_key(&HpkePrivateKey::from_bytes(g.clone()));
                 let _ = s.hpke_seal(&HpkePublicKey(g.clone()), b"", b"", b"", &mut rng);
                 let c = HpkeCiphertext {
                     kem_output: g.clone(),
@@ -593,14 +598,14 @@ fn garbage_inputs_do_not_panic() {
                 };
                 let _ = s.hpke_open(&kp.private, &kp.public, b"", b"", &c);
                 let _ = s.hpke_open(
-                    &HpkePrivateKey(g.clone()),
+                    &HpkePrivateKey::from_bytes(g.clone()),
                     &HpkePublicKey(g.clone()),
                     b"",
                     b"",
                     &c,
                 );
                 let _ = s.hpke_export_receiver(&g, &kp.private, &kp.public, b"", b"", 10);
-                let _ = s.signing_key(&SignaturePrivateKey(g.clone()));
+                let _ = s.signing_key(&SignaturePrivateKey::from_bytes(g.clone()));
                 let _ = s.signature_validate_public_key(&SignaturePublicKey(g.clone()));
                 let _ = s.verify(&SignaturePublicKey(g.clone()), b"m", &g);
                 let _ = s.verify(&skp.public, b"m", &g);
@@ -629,20 +634,51 @@ fn nist_private_keys_must_have_exactly_nsk_bytes() {
         full[1] = 0x42;
         let short = full[1..].to_vec();
         suite
-            .signing_key(&SignaturePrivateKey(full.clone()))
+            .signing_key(&SignaturePrivateKey::from_bytes(full.clone()))
             .unwrap();
         let mut long = vec![0u8];
         long.extend_from_slice(&full);
         for bad in [short.clone(), long.clone(), Vec::new()] {
             assert_eq!(
-                suite.signing_key(&SignaturePrivateKey(bad.clone())).err(),
+                suite
+                    .signing_key(&SignaturePrivateKey::from_bytes(bad.clone()))
+                    .err(),
                 Some(Error::InvalidPrivateKey)
             );
             assert_eq!(
-                suite.hpke_public_key(&HpkePrivateKey(bad)),
+                suite.hpke_public_key(&HpkePrivateKey::from_bytes(bad)),
                 Err(Error::InvalidPrivateKey)
             );
         }
-        suite.hpke_public_key(&HpkePrivateKey(full)).unwrap();
+        suite
+            .hpke_public_key(&HpkePrivateKey::from_bytes(full))
+            .unwrap();
+    }
+}
+
+/// Issue 15, item 18: `hpke_export_receiver` checks the recipient public
+/// key against the private key (a wrong one would silently give another
+/// exporter secret, as external init uses it).
+#[test]
+fn item18_export_receiver_checks_the_public_key() {
+    let mut rng = TestRng::new(18);
+    for s in suites() {
+        let kp = s.hpke_generate_key_pair(&mut rng).unwrap();
+        let other = s.hpke_generate_key_pair(&mut rng).unwrap();
+        let nh = s.kdf_extract_len();
+        let (enc, secret) = s
+            .hpke_export_sender(&kp.public, b"info", b"ctx", nh, &mut rng)
+            .unwrap();
+        let got = s
+            .hpke_export_receiver(&enc, &kp.private, &kp.public, b"info", b"ctx", nh)
+            .unwrap();
+        assert_eq!(got.as_bytes(), secret.as_bytes());
+        assert_eq!(
+            s.hpke_export_receiver(&enc, &kp.private, &other.public, b"info", b"ctx", nh)
+                .map(|_| ()),
+            Err(Error::KeyPairMismatch),
+            "suite {:?}",
+            s.cipher_suite()
+        );
     }
 }

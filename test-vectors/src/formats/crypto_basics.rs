@@ -85,7 +85,7 @@ fn sign_with_label(suite: &RustCryptoSuite, v: &Value) -> Result<(), String> {
         .map_err(|e| format!("given signature: {e}"))?;
 
     let key = suite
-        .signing_key(&SignaturePrivateKey(private_key(
+        .signing_key(&SignaturePrivateKey::from_bytes(private_key(
             suite.cipher_suite(),
             v,
             "priv",
@@ -105,7 +105,7 @@ fn encrypt_with_label(suite: &RustCryptoSuite, v: &Value) -> Result<(), String> 
     let label = string(v, "label")?.as_bytes();
     let context = bytes(v, "context")?;
     let plaintext = bytes(v, "plaintext")?;
-    let private = HpkePrivateKey(private_key(suite.cipher_suite(), v, "priv")?);
+    let private = HpkePrivateKey::from_bytes(private_key(suite.cipher_suite(), v, "priv")?);
     let public = HpkePublicKey(bytes(v, "pub")?);
     let given = HpkeCiphertext {
         kem_output: bytes(v, "kem_output")?,

@@ -170,7 +170,7 @@ pub fn check(case: &Value) -> Result<(), String> {
     let signature_pub = bytes(case, "signature_pub")?;
     let signature_priv = private_key(suite.cipher_suite(), case, "signature_priv")?;
     let signing_key = suite
-        .signing_key(&SignaturePrivateKey(signature_priv))
+        .signing_key(&SignaturePrivateKey::from_bytes(signature_priv))
         .map_err(|e| format!("signature_priv: {e}"))?;
     let c = Case {
         context,

@@ -37,14 +37,14 @@ pub fn check(case: &Value) -> Result<(), String> {
     let identity = ClientIdentity::from_private_key(
         &suite,
         kp.leaf_node.credential.clone(),
-        SignaturePrivateKey(private_key(cs, case, "signature_priv")?),
+        SignaturePrivateKey::from_bytes(private_key(cs, case, "signature_priv")?),
     )
     .map_err(|e| format!("signature_priv: {e}"))?;
     let bundle = KeyPackageBundle::from_parts(
         &suite,
         kp,
-        HpkePrivateKey(private_key(cs, case, "init_priv")?),
-        HpkePrivateKey(private_key(cs, case, "encryption_priv")?),
+        HpkePrivateKey::from_bytes(private_key(cs, case, "init_priv")?),
+        HpkePrivateKey::from_bytes(private_key(cs, case, "encryption_priv")?),
         identity,
     )
     .map_err(|e| format!("key package private keys: {e}"))?;

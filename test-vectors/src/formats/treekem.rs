@@ -74,7 +74,8 @@ pub fn check(case: &Value) -> Result<(), String> {
             .ok_or(format!("leaf {} blank", leaf.0))?
             .encryption_key
             .clone();
-        let private = HpkePrivateKey(private_key(cs.cipher_suite(), lp, "encryption_priv")?);
+        let private =
+            HpkePrivateKey::from_bytes(private_key(cs.cipher_suite(), lp, "encryption_priv")?);
         if cs.hpke_public_key(&private).map_err(|e| e.to_string())? != public {
             return Err(format!(
                 "leaf {}: encryption_priv does not match the tree",
@@ -91,7 +92,7 @@ pub fn check(case: &Value) -> Result<(), String> {
         privates.insert(leaf, keys);
         signers.insert(
             leaf,
-            SignaturePrivateKey(private_key(cs.cipher_suite(), lp, "signature_priv")?),
+            SignaturePrivateKey::from_bytes(private_key(cs.cipher_suite(), lp, "signature_priv")?),
         );
     }
 

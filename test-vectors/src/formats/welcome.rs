@@ -22,7 +22,8 @@ pub fn check(case: &Value) -> Result<(), String> {
     let kp_ref = kp
         .reference(&suite)
         .map_err(|e| format!("KeyPackageRef: {e}"))?;
-    let init_priv = HpkePrivateKey(private_key(suite.cipher_suite(), case, "init_priv")?);
+    let init_priv =
+        HpkePrivateKey::from_bytes(private_key(suite.cipher_suite(), case, "init_priv")?);
     let secrets = welcome
         .decrypt_group_secrets(&suite, &kp_ref, &init_priv, &kp.init_key)
         .map_err(|e| format!("group secrets: {e}"))?;
