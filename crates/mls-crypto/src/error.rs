@@ -31,6 +31,10 @@ pub enum Error {
     InvalidKdfLength,
     /// The caller's random source failed.
     RandomFailure,
+    /// A public key given with a private key is not that key's public key
+    /// (e.g. to `hpke_export_receiver`, where a wrong one would silently
+    /// give a wrong secret).
+    KeyPairMismatch,
     /// A label or context could not be encoded (longer than 2^30 - 1 bytes).
     Encoding(mls_codec::Error),
 }
@@ -50,6 +54,7 @@ impl fmt::Display for Error {
             Error::DeriveKeyPairFailed => f.write_str("DeriveKeyPair failed"),
             Error::InvalidKdfLength => f.write_str("invalid KDF output length or MAC key"),
             Error::RandomFailure => f.write_str("random source failed"),
+            Error::KeyPairMismatch => f.write_str("public key does not match the private key"),
             Error::Encoding(e) => write!(f, "encoding failed: {e}"),
         }
     }

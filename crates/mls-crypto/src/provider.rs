@@ -174,6 +174,10 @@ pub trait CipherSuiteProvider: Send + Sync {
     ) -> Result<(Vec<u8>, Secret), Error>;
 
     /// `SetupBaseR(enc, sk, info)` then `context.export(exporter_context, len)`.
+    /// `public_key` must be `private_key`'s public key: it enters the KEM
+    /// context, and nothing (no AEAD tag) would catch a wrong one, which
+    /// would silently give a wrong secret; implementations check it
+    /// ([`Error::KeyPairMismatch`]).
     fn hpke_export_receiver(
         &self,
         kem_output: &[u8],
@@ -190,7 +194,13 @@ pub trait CipherSuiteProvider: Send + Sync {
     /// A fresh HPKE key pair.
     fn hpke_generate_key_pair(&self, rng: &mut dyn Rng) -> Result<HpkeKeyPair, Error>;
 
-    /// Check that `public_key` is a valid KEM public key for this suite.
+    /// Check that `public_key` is a valid KEM public key for this suite,
+    /// one that can be encrypted to: for the NIST curves an uncompressed
+    /// point on the curve; for X25519 and X448 not one of the low-order
+    /// encodings, with which every DH output is all zero and so every
+    /// Encap fails (RFC 9180 §7.1.4). The protocol crates call it on every
+    /// HPKE key a peer brings (KeyPackage `init_key`, leaf and UpdatePath
+    /// keys, imported trees); it must be cheap (O(1)).
     fn hpke_validate_public_key(&self, public_key: &HpkePublicKey) -> Result<(), Error>;
 
     /// The public key of an HPKE private key (also validates the private key).

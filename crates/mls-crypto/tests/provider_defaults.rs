@@ -153,7 +153,7 @@ impl CipherSuiteProvider for Transparent {
         Err(UNUSED)
     }
     fn signing_key(&self, sk: &SignaturePrivateKey) -> Result<Vec<u8>, Error> {
-        Ok(sk.0.clone())
+        Ok(sk.as_bytes().to_vec())
     }
     fn signing_public_key(&self, key: &Vec<u8>) -> SignaturePublicKey {
         SignaturePublicKey(key.clone())
@@ -283,7 +283,9 @@ fn single_message_forms_are_one_call_of_the_parts_operation() {
     assert_eq!(p.hash(b"abc"), b"abc");
     assert_eq!(p.take(), [("hash_parts", 1)]);
 
-    let key = p.signing_key(&SignaturePrivateKey(vec![7])).unwrap();
+    let key = p
+        .signing_key(&SignaturePrivateKey::from_bytes(vec![7]))
+        .unwrap();
     let pk = p.signing_public_key(&key);
     let sig = p.sign(&key, b"msg").unwrap();
     assert_eq!(sig, b"msg");
@@ -302,7 +304,7 @@ fn single_message_forms_are_one_call_of_the_parts_operation() {
         (ct.kem_output.as_slice(), ct.ciphertext.as_slice()),
         (&[5u8][..], &b"infopt"[..])
     );
-    let sk = HpkePrivateKey(vec![]);
+    let sk = HpkePrivateKey::from_bytes(vec![]);
     assert_eq!(p.hpke_open(&sk, &hpk, b"info", b"", &ct).unwrap(), b"pt");
     assert_eq!(
         p.hpke_open(&sk, &hpk, b"infx", b"", &ct),
@@ -376,7 +378,7 @@ fn labeled_operations_pass_the_rfc_encodings_as_parts() {
     .unwrap();
     assert_eq!(out.len(), 1);
     assert_eq!(out[0], ct);
-    let sk = HpkePrivateKey(vec![]);
+    let sk = HpkePrivateKey::from_bytes(vec![]);
     assert_eq!(
         labeled::decrypt_with_label(&p, &sk, &hpk, b"Welcome", b"ctx", &ct).unwrap(),
         b"pt"

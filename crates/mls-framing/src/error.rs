@@ -155,6 +155,11 @@ pub enum FramingError {
     KeyPackageLeafSourceNotKeyPackage,
     /// A KeyPackage whose `init_key` equals its leaf's `encryption_key` (RFC 9420 §10.1).
     InitKeyEqualsEncryptionKey,
+    /// A KeyPackage whose `init_key` the suite refuses
+    /// ([`hpke_validate_public_key`](mls_crypto::CipherSuiteProvider::hpke_validate_public_key):
+    /// for X25519/X448 a low-order encoding, to which no Welcome can be
+    /// encrypted).
+    InvalidInitKey,
     /// A KeyPackage whose version does not match (RFC 9420 §10, §10.1).
     KeyPackageVersionMismatch {
         /// The version required.
@@ -238,6 +243,7 @@ impl fmt::Display for FramingError {
             E::InitKeyEqualsEncryptionKey => {
                 f.write_str("KeyPackage init_key equals the leaf encryption_key")
             }
+            E::InvalidInitKey => f.write_str("KeyPackage init_key is not a valid HPKE public key"),
             E::KeyPackageVersionMismatch { expected, got } => write!(
                 f,
                 "KeyPackage version {} where {} was required",

@@ -109,8 +109,10 @@ impl KeyPackage {
 
     /// The checks of RFC 9420 §10.1 this crate can make: version and cipher
     /// suite as expected (and `suite` is that suite), leaf source
-    /// `key_package`, the signature, and `init_key` distinct from the leaf's
-    /// `encryption_key`. Leaf node validation (§7.3) is
+    /// `key_package`, the signature, `init_key` a valid HPKE public key of
+    /// the suite ([`FramingError::InvalidInitKey`]: for X25519/X448 not a
+    /// low-order encoding) and distinct from the leaf's `encryption_key`.
+    /// Leaf node validation (§7.3, the leaf's `encryption_key` included) is
     /// [`mls_treekem::validate_leaf_node`]'s.
     pub fn validate<S: CipherSuiteProvider + ?Sized>(
         &self,
@@ -139,6 +141,9 @@ impl KeyPackage {
             return Err(FramingError::KeyPackageLeafSourceNotKeyPackage);
         }
         self.verify_signature(suite)?;
+        suite
+            .hpke_validate_public_key(&self.init_key)
+            .map_err(|_| FramingError::InvalidInitKey)?;
         if self.init_key == self.leaf_node.encryption_key {
             return Err(FramingError::InitKeyEqualsEncryptionKey);
         }

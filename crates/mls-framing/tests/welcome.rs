@@ -11,6 +11,34 @@ use mls_test_support::TestRng;
 use mls_treekem::{LeafNodeSource, RatchetTree};
 use mls_types::{Extension, ExtensionType, ProtocolVersion, RequiredCapabilities};
 
+/// Issue 15, item 15: a KeyPackage whose `init_key` is a low-order
+/// X25519/X448 encoding (no Welcome can be encrypted to it) is refused.
+#[test]
+fn item15_low_order_init_keys_are_refused() {
+    for (id, npk) in [(1u16, 32usize), (3, 32), (4, 56), (6, 56)] {
+        let suite = suite(id);
+        let cs = CipherSuite(id);
+        let (key, _, kp) = key_package(&suite, 15);
+        kp.validate(&suite, ProtocolVersion::MLS10, cs).unwrap();
+        let low = mls_test_support::hpke::low_order_public_keys(npk);
+        assert!(low.len() >= 5);
+        for init in low {
+            let mut bad = kp.clone();
+            bad.init_key = init;
+            bad.sign(&suite, &key).unwrap();
+            assert_eq!(
+                bad.validate(&suite, ProtocolVersion::MLS10, cs),
+                Err(FramingError::InvalidInitKey),
+                "suite {id}"
+            );
+        }
+    }
+    assert_eq!(
+        FramingError::InvalidInitKey.to_string(),
+        "KeyPackage init_key is not a valid HPKE public key"
+    );
+}
+
 #[test]
 fn key_package_checks() {
     let suite = suite(1);

@@ -238,7 +238,10 @@ impl GroupError {
     pub fn fault(&self) -> Fault {
         use GroupError as G;
         match self {
-            G::Crypto(mls_crypto::Error::RandomFailure) | G::Internal(_) => Fault::Internal,
+            // A key pair that does not match is the group's own external
+            // key pair (derived locally), never a peer's.
+            G::Crypto(mls_crypto::Error::RandomFailure | mls_crypto::Error::KeyPairMismatch)
+            | G::Internal(_) => Fault::Internal,
             G::Tree(e) => tree_fault(e),
             G::Codec(_)
             | G::Crypto(_)

@@ -2,6 +2,10 @@
 
 use aead::{Aead, AeadInOut, KeyInit, Nonce, Payload};
 use alloc::vec::Vec;
+// The AEAD states (round keys, GHASH key, ChaCha20 state) must be cleared
+// on drop: the `zeroize` features of aes-gcm and chacha20poly1305 (workspace
+// Cargo.toml) provide this bound, so the crate does not build without them.
+use zeroize::ZeroizeOnDrop;
 
 #[cfg(any(
     feature = "suite-1",
@@ -116,13 +120,13 @@ impl AeadAlg {
     }
 }
 
-fn cipher<A: KeyInit + Aead>(key: &[u8], nonce: &[u8]) -> Result<(A, Nonce<A>), Error> {
+fn cipher<A: KeyInit + Aead + ZeroizeOnDrop>(key: &[u8], nonce: &[u8]) -> Result<(A, Nonce<A>), Error> {
     let cipher = A::new_from_slice(key).map_err(|_| Error::InvalidAeadKeyOrNonce)?;
     let nonce = Nonce::<A>::try_from(nonce).map_err(|_| Error::InvalidAeadKeyOrNonce)?;
     Ok((cipher, nonce))
 }
 
-fn seal<A: KeyInit + Aead>(
+fn seal<A: KeyInit + Aead + ZeroizeOnDrop>(
     key: &[u8],
     nonce: &[u8],
     aad: &[u8],
@@ -142,7 +146,7 @@ fn seal<A: KeyInit + Aead>(
         .map_err(|_| Error::InvalidAeadKeyOrNonce)
 }
 
-fn seal_in_place<A: KeyInit + AeadInOut>(
+fn seal_in_place<A: KeyInit + AeadInOut + ZeroizeOnDrop>(
     key: &[u8],
     nonce: &[u8],
     aad: &[u8],
@@ -157,7 +161,7 @@ fn seal_in_place<A: KeyInit + AeadInOut>(
         .map_err(|_| Error::InvalidAeadKeyOrNonce)
 }
 
-fn open<A: KeyInit + Aead>(
+fn open<A: KeyInit + Aead + ZeroizeOnDrop>(
     key: &[u8],
     nonce: &[u8],
     aad: &[u8],
@@ -176,4 +180,35 @@ fn open<A: KeyInit + Aead>(
             },
         )
         .map_err(|_| Error::AeadOpenFailed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 15, item 16: every AEAD type used here is zeroized on drop
+    /// (a compile-time check: it does not build without the features).
+    #[test]
+    fn item16_aead_states_are_zeroized_on_drop() {
+        fn zeroized_on_drop<T: ZeroizeOnDrop>() {}
+        #[cfg(any(feature = "suite-1", feature = "suite-2"))]
+        zeroized_on_drop::<aes_gcm::Aes128Gcm>();
+        #[cfg(any(feature = "suite-4", feature = "suite-5", feature = "suite-7"))]
+        zeroized_on_drop::<aes_gcm::Aes256Gcm>();
+        #[cfg(any(feature = "suite-3", feature = "suite-6"))]
+        zeroized_on_drop::<chacha20poly1305::ChaCha20Poly1305>();
+        // And sealing still works.
+        for alg in [
+            #[cfg(any(feature = "suite-1", feature = "suite-2"))]
+            AeadAlg::Aes128Gcm,
+            #[cfg(any(feature = "suite-4", feature = "suite-5", feature = "suite-7"))]
+            AeadAlg::Aes256Gcm,
+            #[cfg(any(feature = "suite-3", feature = "suite-6"))]
+            AeadAlg::ChaCha20Poly1305,
+        ] {
+            let key = alloc::vec![7u8; alg.key_len()];
+            let ct = alg.seal(&key, &[1; 12], b"aad", b"pt").unwrap();
+            assert_eq!(alg.open(&key, &[1; 12], b"aad", &ct).unwrap(), b"pt");
+        }
+    }
 }

@@ -112,7 +112,7 @@ impl KemAlg {
             }
         };
         Ok(HpkeKeyPair {
-            private: HpkePrivateKey(sk.as_bytes().to_vec()),
+            private: HpkePrivateKey::from_bytes(sk.as_bytes().to_vec()),
             public: HpkePublicKey(pk),
         })
     }
@@ -211,15 +211,34 @@ impl KemAlg {
         }
     }
 
-    /// Check that `pk` deserializes: 32 / 56 bytes for X25519 / X448 (every
-    /// such string is a valid public key, RFC 9180 §7.1.1); a valid
-    /// uncompressed point other than the identity for the NIST curves.
+    /// Check that `pk` is a public key that can be encrypted to: for
+    /// X25519 / X448, 32 / 56 bytes that are not one of the low-order
+    /// encodings ([`X25519_LOW_ORDER`], [`X448_LOW_ORDER`]), with which
+    /// every DH gives the all-zero output that RFC 9180 §7.1.4 makes an
+    /// error (so every Encap to such a key fails); for the NIST curves, an
+    /// uncompressed point on the curve (which is not the identity, the
+    /// only point of small order). O(1): a few comparisons, or one point
+    /// decoding.
     pub(crate) fn validate_public_key(self, pk: &[u8]) -> Result<(), Error> {
         match self {
             #[cfg(any(feature = "suite-1", feature = "suite-3"))]
-            KemAlg::X25519 => x25519_public(pk).map(|_| ()),
+            KemAlg::X25519 => {
+                let mut u: [u8; 32] = pk.try_into().map_err(|_| Error::InvalidPublicKey)?;
+                // RFC 7748 §5: the top bit is ignored.
+                u[31] &= 0x7f;
+                if X25519_LOW_ORDER.contains(&u) {
+                    return Err(Error::InvalidPublicKey);
+                }
+                Ok(())
+            }
             #[cfg(any(feature = "suite-4", feature = "suite-6"))]
-            KemAlg::X448 => x448_public(pk).map(|_| ()),
+            KemAlg::X448 => {
+                let u: [u8; 56] = pk.try_into().map_err(|_| Error::InvalidPublicKey)?;
+                if X448_LOW_ORDER.contains(&u) {
+                    return Err(Error::InvalidPublicKey);
+                }
+                Ok(())
+            }
             #[cfg(feature = "suite-2")]
             KemAlg::P256 => p256_impl::public_key(pk).map(|_| ()),
             #[cfg(feature = "suite-7")]
@@ -373,7 +392,7 @@ impl KemAlg {
         pk_r: &[u8],
         ephemeral: &HpkeKeyPair,
     ) -> Result<(Secret, Vec<u8>), Error> {
-        let dh = self.dh(&ephemeral.private.0, pk_r)?;
+        let dh = self.dh(ephemeral.private.as_bytes(), pk_r)?;
         let enc = ephemeral.public.0.clone();
         let shared = self.extract_and_expand(&dh, &enc, pk_r)?;
         Ok((shared, enc))
@@ -390,6 +409,82 @@ impl KemAlg {
     }
 }
 
+/// The X25519 public keys of low order, with the top bit (which RFC 7748
+/// §5 ignores) cleared: the u-coordinates, little-endian, whose X25519
+/// output is all zero for every clamped scalar (a multiple of the
+/// cofactor 8). They are the points of order 1, 2, 4 and 8 of the curve
+/// — the identity and (0, 0) share u = 0, then u = 1 and the two order-8
+/// values — and the order-4 point of the twist, u = p − 1; then the two
+/// non-canonical encodings of those values, u = p (≡ 0) and u = p + 1
+/// (≡ 1) (p + u exceeds 2^255 for the others). Each of the seven with the
+/// top bit clear or set: 14 encodings of 32 bytes. The tests derive the
+/// list from the curve's torsion points and check it against the ladder.
+#[cfg(any(feature = "suite-1", feature = "suite-3"))]
+pub(crate) const X25519_LOW_ORDER: [[u8; 32]; 7] = [
+    // 0
+    [0; 32],
+    // 1
+    [
+        1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0,
+    ],
+    // order 8
+    [
+        0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae, 0x16, 0x56, 0xe3, 0xfa, 0xf1, 0x9f, 0xc4,
+        0x6a, 0xda, 0x09, 0x8d, 0xeb, 0x9c, 0x32, 0xb1, 0xfd, 0x86, 0x62, 0x05, 0x16, 0x5f, 0x49,
+        0xb8, 0x00,
+    ],
+    // order 8
+    [
+        0x5f, 0x9c, 0x95, 0xbc, 0xa3, 0x50, 0x8c, 0x24, 0xb1, 0xd0, 0xb1, 0x55, 0x9c, 0x83, 0xef,
+        0x5b, 0x04, 0x44, 0x5c, 0xc4, 0x58, 0x1c, 0x8e, 0x86, 0xd8, 0x22, 0x4e, 0xdd, 0xd0, 0x9f,
+        0x11, 0x57,
+    ],
+    // p − 1
+    [
+        0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0x7f,
+    ],
+    // p
+    [
+        0xed, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0x7f,
+    ],
+    // p + 1
+    [
+        0xee, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0x7f,
+    ],
+];
+
+/// The X448 public keys of low order (all 56 bytes significant, RFC 7748
+/// §5): u = 0 (order 2), 1 and p − 1 (order 4, one on the curve and one
+/// on the twist), and the non-canonical p (≡ 0) and p + 1 (≡ 1) — the only
+/// u below 2^448 whose X448 output is all zero for every clamped scalar
+/// (a multiple of the cofactor 4). 5 encodings, checked in the tests.
+#[cfg(any(feature = "suite-4", feature = "suite-6"))]
+pub(crate) const X448_LOW_ORDER: [[u8; 56]; 5] = {
+    // p = 2^448 − 2^224 − 1, little-endian: 28 bytes 0xff, 0xfe, 27 bytes 0xff.
+    let mut p = [0xffu8; 56];
+    p[28] = 0xfe;
+    let mut p_minus_1 = p;
+    p_minus_1[0] = 0xfe;
+    // p + 1 = 2^448 − 2^224: zero up to byte 27, 0xff from byte 28.
+    let mut p_plus_1 = p;
+    let mut i = 0;
+    while i < 28 {
+        p_plus_1[i] = 0;
+        i += 1;
+    }
+    p_plus_1[28] = 0xff;
+    let mut one = [0u8; 56];
+    one[0] = 1;
+    [[0u8; 56], one, p_minus_1, p, p_plus_1]
+};
+
 #[cfg(any(feature = "suite-1", feature = "suite-3"))]
 fn x25519_secret(sk: &[u8]) -> Result<x25519_dalek::StaticSecret, Error> {
     let mut bytes = Zeroizing::new([0u8; 32]);
@@ -398,12 +493,6 @@ fn x25519_secret(sk: &[u8]) -> Result<x25519_dalek::StaticSecret, Error> {
     }
     bytes.copy_from_slice(sk);
     Ok(x25519_dalek::StaticSecret::from(*bytes))
-}
-
-#[cfg(any(feature = "suite-1", feature = "suite-3"))]
-fn x25519_public(pk: &[u8]) -> Result<x25519_dalek::PublicKey, Error> {
-    let bytes: [u8; 32] = pk.try_into().map_err(|_| Error::InvalidPublicKey)?;
-    Ok(x25519_dalek::PublicKey::from(bytes))
 }
 
 #[cfg(any(feature = "suite-4", feature = "suite-6"))]
@@ -420,4 +509,102 @@ fn x448_secret(sk: &[u8]) -> Result<ed448_goldilocks_plus::x448::StaticSecret, E
 fn x448_public(pk: &[u8]) -> Result<ed448_goldilocks_plus::x448::PublicKey, Error> {
     let bytes: [u8; 56] = pk.try_into().map_err(|_| Error::InvalidPublicKey)?;
     Ok(ed448_goldilocks_plus::x448::PublicKey::from(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mls_test_support::TestRng;
+
+    /// Adds 1 to a little-endian integer (no overflow in the uses here).
+    #[allow(dead_code)]
+    fn plus_one<const N: usize>(mut x: [u8; N]) -> [u8; N] {
+        for b in x.iter_mut() {
+            let (v, carry) = b.overflowing_add(1);
+            *b = v;
+            if !carry {
+                break;
+            }
+        }
+        x
+    }
+
+    #[cfg(any(feature = "suite-1", feature = "suite-3"))]
+    #[test]
+    fn x25519_low_order_list_is_derived_from_the_curve() {
+        use curve25519_dalek::constants::EIGHT_TORSION;
+        use curve25519_dalek::montgomery::MontgomeryPoint;
+        // The curve's points of order dividing 8, in Montgomery form.
+        let mut derived: Vec<[u8; 32]> = Vec::new();
+        for t in EIGHT_TORSION {
+            let u = t.to_montgomery().to_bytes();
+            if !derived.contains(&u) {
+                derived.push(u);
+            }
+        }
+        assert_eq!(derived.len(), 4); // 0 (identity and (0, 0)), 1, two of order 8
+        // The twist's point of order 4, u = −1 = p − 1.
+        let p_minus_1 = X25519_LOW_ORDER[4];
+        derived.push(p_minus_1);
+        // Non-canonical encodings below 2^255 of those: p + u for u < 19.
+        let p = plus_one(p_minus_1);
+        derived.push(p);
+        derived.push(plus_one(p));
+        let mut listed = X25519_LOW_ORDER.to_vec();
+        listed.sort();
+        derived.sort();
+        assert_eq!(listed, derived);
+        // Each of the 14 encodings gives an all-zero DH output for any
+        // scalar, on the ladder; their neighbours do not.
+        let mut rng = TestRng::new(15);
+        for u in X25519_LOW_ORDER {
+            for top in [0u8, 0x80] {
+                let mut enc = u;
+                enc[31] |= top;
+                assert_eq!(KemAlg::X25519.validate_public_key(&enc), Err(Error::InvalidPublicKey));
+                for _ in 0..4 {
+                    let mut k = [0u8; 32];
+                    rng.fill(&mut k);
+                    assert_eq!(MontgomeryPoint(enc).mul_clamped(k).to_bytes(), [0; 32]);
+                }
+            }
+            let next = plus_one(u);
+            assert!(
+                X25519_LOW_ORDER.contains(&next)
+                    || KemAlg::X25519.validate_public_key(&next).is_ok()
+            );
+            let mut k = [0u8; 32];
+            rng.fill(&mut k);
+            if !X25519_LOW_ORDER.contains(&next) {
+                assert_ne!(MontgomeryPoint(next).mul_clamped(k).to_bytes(), [0; 32]);
+            }
+        }
+    }
+
+    #[cfg(any(feature = "suite-4", feature = "suite-6"))]
+    #[test]
+    fn x448_low_order_list_gives_non_contributory_dh() {
+        use ed448_goldilocks_plus::x448::{PublicKey, StaticSecret};
+        let mut rng = TestRng::new(448);
+        let p_minus_1 = X448_LOW_ORDER[2];
+        assert_eq!(plus_one(p_minus_1), X448_LOW_ORDER[3]);
+        assert_eq!(plus_one(X448_LOW_ORDER[3]), X448_LOW_ORDER[4]);
+        for u in X448_LOW_ORDER {
+            assert_eq!(KemAlg::X448.validate_public_key(&u), Err(Error::InvalidPublicKey));
+            for _ in 0..4 {
+                let mut k = [0u8; 56];
+                rng.fill(&mut k);
+                let shared = StaticSecret::from(k).diffie_hellman(&PublicKey::from(u));
+                assert!(!shared.was_contributory());
+            }
+            let next = plus_one(u);
+            if !X448_LOW_ORDER.contains(&next) {
+                assert_eq!(KemAlg::X448.validate_public_key(&next), Ok(()));
+                let mut k = [0u8; 56];
+                rng.fill(&mut k);
+                let shared = StaticSecret::from(k).diffie_hellman(&PublicKey::from(next));
+                assert!(shared.was_contributory());
+            }
+        }
+    }
 }

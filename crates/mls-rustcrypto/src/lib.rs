@@ -76,3 +76,16 @@ mod x25519;
 
 #[cfg(feature = "std")]
 pub use os_rng::OsRng;
+#[cfg(all(
+    feature = "parallel",
+    any(
+        feature = "suite-1",
+        feature = "suite-2",
+        feature = "suite-3",
+        feature = "suite-4",
+        feature = "suite-5",
+        feature = "suite-6",
+        feature = "suite-7"
+    )
+))]
+pub use parallel::MAX_THREADS;

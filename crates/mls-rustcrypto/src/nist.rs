@@ -29,20 +29,17 @@ macro_rules! nist_curve {
             /// The ECDSA signing key type of this curve.
             pub(crate) type EcdsaKey = SigningKey;
 
-            /// Deserialize a private key (HPKE or ECDSA): big-endian,
-            /// `0 < sk < n`. `Nsk` bytes is the canonical form (RFC 9180
-            /// §7.1.2); shorter encodings (leading zero bytes stripped, as
-            /// the official vectors write some P-521 keys) are left-padded.
+            /// Deserialize a private key (HPKE or ECDSA): exactly `Nsk`
+            /// bytes, big-endian (RFC 9180 §7.1.2, SEC 1 §2.3.7), with
+            /// `0 < sk < n`. A shorter string is refused, as the `hpke`
+            /// crate refuses it: `[0x01]` is not a P-256 key. (Some official
+            /// test vectors write P-521 keys with their leading zero bytes
+            /// stripped; the vector runner pads them explicitly.)
             fn secret_key(sk: &[u8]) -> Result<SecretKey, Error> {
-                let pad = NSK.checked_sub(sk.len()).ok_or(Error::InvalidPrivateKey)?;
-                if sk.is_empty() {
+                if sk.len() != NSK {
                     return Err(Error::InvalidPrivateKey);
                 }
-                let mut full = Zeroizing::new([0u8; NSK]);
-                full.get_mut(pad..)
-                    .ok_or(Error::InvalidPrivateKey)?
-                    .copy_from_slice(sk);
-                SecretKey::from_slice(&*full).map_err(|_| Error::InvalidPrivateKey)
+                SecretKey::from_slice(sk).map_err(|_| Error::InvalidPrivateKey)
             }
 
             /// Deserialize a public key: an uncompressed SEC1 point on the

@@ -149,7 +149,7 @@ impl SigAlg {
             SigAlg::EcdsaP521 => self.generate_ecdsa(&mut bytes, p521_impl::BITMASK, rng)?,
         };
         Ok(SignatureKeyPair {
-            private: SignaturePrivateKey(bytes.to_vec()),
+            private: SignaturePrivateKey::from_bytes(bytes.to_vec()),
             public: key.public,
         })
     }
@@ -358,9 +358,20 @@ fn concat(parts: &[&[u8]]) -> Vec<u8> {
     parts.concat()
 }
 
+/// An Ed448 public key: 57 bytes that decode to a point of the prime-order
+/// subgroup other than the identity, in the canonical encoding (RFC 8032
+/// §5.2.2: `y < p`, the seven bits below the sign bit clear). The crate's
+/// decoding ignores those bits and reduces `y`, so several strings would
+/// name one key (bit 448 set, or `y + p`); they are refused by comparing
+/// with the point's own encoding.
 #[cfg(any(feature = "suite-4", feature = "suite-6"))]
 fn ed448_public(pk: &[u8]) -> Result<ed448_goldilocks_plus::VerifyingKey, Error> {
     let bytes: [u8; ed448_goldilocks_plus::PUBLIC_KEY_LENGTH] =
         pk.try_into().map_err(|_| Error::InvalidPublicKey)?;
-    ed448_goldilocks_plus::VerifyingKey::from_bytes(&bytes).map_err(|_| Error::InvalidPublicKey)
+    let vk = ed448_goldilocks_plus::VerifyingKey::from_bytes(&bytes)
+        .map_err(|_| Error::InvalidPublicKey)?;
+    if vk.to_edwards().compress().to_bytes() != bytes {
+        return Err(Error::InvalidPublicKey);
+    }
+    Ok(vk)
 }

@@ -54,9 +54,9 @@ impl CryptoProvider for RustCrypto {
 
 /// One RFC 9420 cipher suite on RustCrypto primitives.
 ///
-/// [`verify_batch`](CipherSuiteProvider::verify_batch) verifies Ed25519
-/// signatures in batches (see its documentation for how the result
-/// relates to one-by-one verification); other schemes one by one. With
+/// [`verify_batch`](CipherSuiteProvider::verify_batch) gives the result of
+/// one-by-one verification on every input (Ed25519 signatures share their
+/// final field inversions in chunks; other schemes one by one). With
 /// the `parallel` feature, `with_threads` spreads
 /// batch verification and [`hpke_seal_batch_parts`](CipherSuiteProvider::hpke_seal_batch_parts)
 /// over several threads, with results identical to one thread.
@@ -153,14 +153,19 @@ impl RustCryptoSuite {
     }
 
     /// The number of threads the batch operations use (1 unless set with
-    /// `with_threads`, `parallel` feature).
+    /// `with_threads`, `parallel` feature, and then capped).
     pub fn threads(&self) -> usize {
         self.threads
     }
 
     /// The same suite, running [`verify_batch`](CipherSuiteProvider::verify_batch)
     /// and [`hpke_seal_batch_parts`](CipherSuiteProvider::hpke_seal_batch_parts) on up
-    /// to `threads` threads (`std::thread::scope`; 0 counts as 1). Every
+    /// to `threads` threads (`std::thread::scope`), capped: 0 counts as 1,
+    /// and no more than the machine's cores (`available_parallelism`) nor
+    /// [`MAX_THREADS`](crate::MAX_THREADS) (64) — [`threads`](Self::threads)
+    /// tells what was granted. Each thread takes a contiguous chunk of the
+    /// items (for seals, at least 8 per thread); a thread that cannot be
+    /// spawned is no error: its chunk runs on the calling thread. Every
     /// result is identical to that of one thread: batch verification
     /// chunks have fixed boundaries, and the seals' randomness is drawn
     /// from the caller's `Rng` in order before the threads start.
@@ -169,11 +174,13 @@ impl RustCryptoSuite {
     /// use mls_crypto::CipherSuite;
     /// use mls_rustcrypto::RustCryptoSuite;
     /// let suite = RustCryptoSuite::new(CipherSuite(1)).unwrap().with_threads(2);
-    /// assert_eq!(suite.threads(), 2);
+    /// assert!((1..=2).contains(&suite.threads()));
+    /// let many = RustCryptoSuite::new(CipherSuite(1)).unwrap().with_threads(usize::MAX);
+    /// assert!(many.threads() <= mls_rustcrypto::MAX_THREADS);
     /// ```
     #[cfg(feature = "parallel")]
     pub fn with_threads(mut self, threads: usize) -> Self {
-        self.threads = threads.max(1);
+        self.threads = parallel::cap_threads(threads);
         self
     }
 
@@ -206,7 +213,8 @@ impl RustCryptoSuite {
         let items = items.get(..ikms.len()).unwrap_or(&[]);
         #[cfg(feature = "parallel")]
         if self.threads > 1 && items.len() >= 2 * MIN_SEALS_PER_THREAD {
-            let parts = parallel::in_ranges(items.len(), self.threads, |r| {
+            let threads = self.threads.min(items.len() / MIN_SEALS_PER_THREAD);
+            let parts = parallel::in_ranges(items.len(), threads, |r| {
                 let these = items.get(r.clone()).unwrap_or(&[]);
                 self.seal_with_ikms(these, ikms.get(r).unwrap_or(&[]), context, aad)
             });
@@ -373,7 +381,7 @@ impl CipherSuiteProvider for RustCryptoSuite {
     ) -> Result<Vec<u8>, Error> {
         self.hpke.open(
             &ciphertext.kem_output,
-            &private_key.0,
+            private_key.as_bytes(),
             &public_key.0,
             info_parts,
             aad,
@@ -402,10 +410,17 @@ impl CipherSuiteProvider for RustCryptoSuite {
         exporter_context: &[u8],
         len: usize,
     ) -> Result<Secret, Error> {
+        // The public key enters the KEM context; a wrong one would give a
+        // wrong exporter secret that nothing detects. One base-point
+        // multiplication per call (external init only).
+        let derived = self.hpke.kem.public_key(private_key.as_bytes())?;
+        if derived != public_key.0 {
+            return Err(Error::KeyPairMismatch);
+        }
         self.hpke.export_receiver(
             kem_output,
-            &private_key.0,
-            &public_key.0,
+            private_key.as_bytes(),
+            &derived,
             info,
             exporter_context,
             len,
@@ -427,7 +442,7 @@ impl CipherSuiteProvider for RustCryptoSuite {
     }
 
     fn hpke_public_key(&self, private_key: &HpkePrivateKey) -> Result<HpkePublicKey, Error> {
-        self.hpke.kem.public_key(&private_key.0).map(HpkePublicKey)
+        self.hpke.kem.public_key(private_key.as_bytes()).map(HpkePublicKey)
     }
 
     fn signature_generate(&self, rng: &mut dyn Rng) -> Result<SignatureKeyPair, Error> {
@@ -438,7 +453,7 @@ impl CipherSuiteProvider for RustCryptoSuite {
         &self,
         private_key: &SignaturePrivateKey,
     ) -> Result<RustCryptoSigningKey, Error> {
-        self.sig.signing_key(&private_key.0)
+        self.sig.signing_key(private_key.as_bytes())
     }
 
     fn signing_public_key(&self, key: &RustCryptoSigningKey) -> SignaturePublicKey {
@@ -464,17 +479,15 @@ impl CipherSuiteProvider for RustCryptoSuite {
         self.sig.verify(&public_key.0, parts, signature)
     }
 
-    /// Ed25519: in chunks of 256 signatures, each checked with one
-    /// multiscalar multiplication after the per-signature checks of
-    /// `verify_strict` (key and `R` not of small order, canonical `R` and
-    /// `S`); a chunk whose equation fails is verified one by one, so the
-    /// error and index are those of [`batch::verify_each`]. The result
-    /// equals one-by-one verification whenever every `R` and key lies in
-    /// the prime-order subgroup (all honestly generated ones, up to a
-    /// 2^-127 chance); a signature deliberately built on a mixed-order key
-    /// or `R` that satisfies only the cofactored equation of RFC 8032
-    /// §5.1.7 may pass the batch although `verify_strict` rejects it.
-    /// Other schemes: one by one.
+    /// Ed25519: every signature is checked exactly as
+    /// [`verify_parts`](Self::verify_parts) checks it (`verify_strict`),
+    /// in chunks of 256 whose recomputed `R` points share one field
+    /// inversion; a signature that fails is re-verified alone, so the
+    /// result, error and index are those of [`batch::verify_each`] on every
+    /// input. (No random-linear-combination equation: without a torsion
+    /// check of every key and `R`, which costs more than it saves, it
+    /// accepts signatures on mixed-order points that `verify_strict`
+    /// refuses; see `ed25519_batch.rs`.) Other schemes: one by one.
     fn verify_batch(&self, items: &[SignatureItem<'_>]) -> Result<(), BatchVerifyError> {
         match self.sig {
             #[cfg(any(feature = "suite-1", feature = "suite-3"))]

@@ -21,15 +21,24 @@ use zeroize::{Zeroize, Zeroizing};
 /// `X25519(k, u)` (RFC 7748 §5): the scalar is clamped, the result is the
 /// 32-byte u-coordinate (all zero for a small-order `u`; callers check).
 /// Checked against the RFC 7748 §5.2 vectors and the plain Montgomery
-/// ladder in the tests below.
+/// ladder in the tests below. The secret-derived point is zeroized (the
+/// field arithmetic's own temporaries live on the stack only).
 pub(crate) fn x25519(k: &[u8; 32], u: &[u8; 32]) -> [u8; 32] {
     let point = MontgomeryPoint(*u);
     if is_canonical(u) {
         if let Some(edwards) = point.to_edwards(0) {
-            return edwards.mul_clamped(*k).to_montgomery().to_bytes();
+            let mut shared = edwards.mul_clamped(*k);
+            let mut montgomery = shared.to_montgomery();
+            let out = montgomery.to_bytes();
+            shared.zeroize();
+            montgomery.zeroize();
+            return out;
         }
     }
-    point.mul_clamped(*k).to_bytes()
+    let mut shared = point.mul_clamped(*k);
+    let out = shared.to_bytes();
+    shared.zeroize();
+    out
 }
 
 /// For each `(k, u)`: the public key `X25519(k, 9)` and the shared secret
@@ -37,46 +46,25 @@ pub(crate) fn x25519(k: &[u8; 32], u: &[u8; 32]) -> [u8; 32] {
 /// ephemeral private key `k` (RFC 9180 §4.1) — for a whole batch at once.
 ///
 /// Same values as [`x25519`] and `MontgomeryPoint::mul_base_clamped`; the
-/// saving is that the Edwards → Montgomery maps of every point (one field
-/// inversion each) share one batched inversion.
+/// saving is that the Edwards → Montgomery maps of the ephemeral public
+/// points (one field inversion each) share one batched inversion. Only
+/// public values go through the batch: curve25519-dalek's batch map keeps
+/// its inputs' denominators in scratch vectors that it frees without
+/// zeroizing, so the secret shared points are mapped one at a time by
+/// [`x25519`], which zeroizes them.
 pub(crate) fn encap_batch(
     items: &[(&[u8; 32], &[u8; 32])],
 ) -> Vec<([u8; 32], Zeroizing<[u8; 32]>)> {
-    // Points to map: every ephemeral public point, then the shared points
-    // computed on the Edwards form (the others go to the ladder).
-    let mut points: Vec<EdwardsPoint> = Vec::with_capacity(2 * items.len());
-    let mut on_edwards: Vec<bool> = Vec::with_capacity(items.len());
-    for (k, _) in items {
-        points.push(EdwardsPoint::mul_base_clamped(**k));
-    }
-    for (k, u) in items {
-        let edwards = if is_canonical(u) {
-            MontgomeryPoint(**u).to_edwards(0)
-        } else {
-            None
-        };
-        on_edwards.push(edwards.is_some());
-        if let Some(p) = edwards {
-            points.push(p.mul_clamped(**k));
-        }
-    }
-    let mut mapped = EdwardsPoint::to_montgomery_batch(&points);
-    points.zeroize();
-    let (public, shared) = mapped.split_at(items.len().min(mapped.len()));
-    let mut shared = shared.iter();
-    let out = items
+    let publics: Vec<EdwardsPoint> = items
         .iter()
-        .zip(public)
-        .zip(on_edwards)
-        .map(|(((k, u), pk), fast)| {
-            let dh = if fast { shared.next() } else { None }
-                .map(|s| s.to_bytes())
-                .unwrap_or_else(|| MontgomeryPoint(**u).mul_clamped(**k).to_bytes());
-            (pk.to_bytes(), Zeroizing::new(dh))
-        })
+        .map(|(k, _)| EdwardsPoint::mul_base_clamped(**k))
         .collect();
-    mapped.zeroize();
-    out
+    let mapped = EdwardsPoint::to_montgomery_batch(&publics);
+    items
+        .iter()
+        .zip(mapped)
+        .map(|((k, u), pk)| (pk.to_bytes(), Zeroizing::new(x25519(k, u))))
+        .collect()
 }
 
 /// `u` is below p = 2^255 − 19 with the top bit clear (the encoding the

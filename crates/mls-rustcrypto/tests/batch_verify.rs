@@ -1,7 +1,8 @@
 //! `verify_batch` and `hpke_seal_batch`: the same answers as one-by-one
 //! verification and sequential seals, for every suite; Ed25519 signatures
-//! that satisfy the batch equation but break a per-signature rule of
-//! `verify_strict` are rejected as `verify` rejects them.
+//! that satisfy `[S]B = R + [k]A` (up to torsion) but break a rule of
+//! `verify_strict` are rejected as `verify` rejects them (the hostile
+//! cases of issue 15 item 14 are in `ed25519_batch_agreement.rs`).
 
 mod common;
 
@@ -295,8 +296,8 @@ fn batch_seals_fail_like_sequential_seals() {
 
 #[cfg(any(feature = "suite-1", feature = "suite-3"))]
 mod ed25519 {
-    //! Signatures built by hand on curve25519-dalek: each satisfies the
-    //! batch equation `[S]B = R + [k]A` but breaks one rule of
+    //! Signatures built by hand on curve25519-dalek: each satisfies
+    //! `[S]B = R + [k]A` up to torsion but breaks one rule of
     //! `verify_strict`.
 
     use super::*;
@@ -452,8 +453,7 @@ mod ed25519 {
     fn a_lone_torsion_discrepancy_in_r_is_rejected() {
         // R = [r]B + T with T a non-zero torsion point, S = r + k·a: the
         // discrepancy R − [S]B + [k]A is T, so `verify_strict` rejects
-        // while the cofactored equation holds. Its batch coefficient z is
-        // odd, so [z]T ≠ 0 and the batch rejects too.
+        // while the cofactored equation holds; so does the batch.
         let mut rng = TestRng::new(14);
         let cs = suite();
         for t in EIGHT_TORSION.iter().skip(1) {
@@ -506,6 +506,32 @@ mod parallel {
                 .hpke_seal_batch(b"i", b"", &it, &mut TestRng::new(5))
                 .unwrap();
             assert!(one == many, "suite {:?}", cs.cipher_suite());
+        }
+    }
+
+    /// Issue 15, item 18: `with_threads(k)` is capped (at the cores and
+    /// at `MAX_THREADS`), and a huge `k` changes no result.
+    #[test]
+    fn item18_with_threads_is_capped() {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let mut rng = TestRng::new(22);
+        for cs in suites() {
+            for k in [0, 1, 2, 1000, usize::MAX] {
+                let par = cs.clone().with_threads(k);
+                assert!(par.threads() >= 1);
+                assert!(par.threads() <= k.max(1));
+                assert!(par.threads() <= cores.min(mls_rustcrypto::MAX_THREADS));
+            }
+            let par = cs.clone().with_threads(usize::MAX);
+            let v = signed(&cs, 40, &mut rng);
+            assert_eq!(par.verify_batch(&items(&v)), Ok(()));
+            let keys: Vec<HpkePublicKey> = (0..40)
+                .map(|_| cs.hpke_generate_key_pair(&mut rng).unwrap().public)
+                .collect();
+            let it: Vec<(&HpkePublicKey, &[u8])> = keys.iter().map(|k| (k, &b"x"[..])).collect();
+            let one = cs.hpke_seal_batch(b"i", b"", &it, &mut TestRng::new(3));
+            let many = par.hpke_seal_batch(b"i", b"", &it, &mut TestRng::new(3));
+            assert!(one == many);
         }
     }
 

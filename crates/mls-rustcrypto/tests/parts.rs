@@ -116,14 +116,14 @@ fn reference_signature(cs: CipherSuite, sk: &SignaturePrivateKey, msg: &[u8]) ->
         #[cfg(any(feature = "suite-1", feature = "suite-3"))]
         1 | 3 => {
             use ed25519_dalek::Signer;
-            let seed: [u8; 32] = sk.0.as_slice().try_into().unwrap();
+            let seed: [u8; 32] = sk.as_bytes().try_into().unwrap();
             ed25519_dalek::SigningKey::from_bytes(&seed)
                 .sign(msg)
                 .to_bytes()
                 .to_vec()
         }
         #[cfg(any(feature = "suite-4", feature = "suite-6"))]
-        4 | 6 => ed448_goldilocks_plus::SigningKey::try_from(sk.0.as_slice())
+        4 | 6 => ed448_goldilocks_plus::SigningKey::try_from(sk.as_bytes())
             .unwrap()
             .sign_raw(msg)
             .to_bytes()
@@ -131,21 +131,21 @@ fn reference_signature(cs: CipherSuite, sk: &SignaturePrivateKey, msg: &[u8]) ->
         #[cfg(feature = "suite-2")]
         2 => {
             use p256::ecdsa::signature::Signer;
-            let key = p256::ecdsa::SigningKey::from_slice(&sk.0).unwrap();
+            let key = p256::ecdsa::SigningKey::from_slice(sk.as_bytes()).unwrap();
             let sig: p256::ecdsa::DerSignature = key.sign(msg);
             sig.as_bytes().to_vec()
         }
         #[cfg(feature = "suite-7")]
         7 => {
             use p384::ecdsa::signature::Signer;
-            let key = p384::ecdsa::SigningKey::from_slice(&sk.0).unwrap();
+            let key = p384::ecdsa::SigningKey::from_slice(sk.as_bytes()).unwrap();
             let sig: p384::ecdsa::DerSignature = key.sign(msg);
             sig.as_bytes().to_vec()
         }
         #[cfg(feature = "suite-5")]
         5 => {
             use p521::ecdsa::signature::Signer;
-            let key = p521::ecdsa::SigningKey::from_slice(&sk.0).unwrap();
+            let key = p521::ecdsa::SigningKey::from_slice(sk.as_bytes()).unwrap();
             let sig: p521::ecdsa::DerSignature = key.sign(msg);
             sig.as_bytes().to_vec()
         }

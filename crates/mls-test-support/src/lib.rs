@@ -14,6 +14,8 @@
 //! * [`framing`]: signers, KeyPackages and a GroupContext for the examples
 //!   and tests of `mls-framing`.
 //! * [`treekem`]: a placeholder leaf for the examples of `mls-treekem`.
+//! * [`hpke`]: the low-order X25519/X448 public keys, for the tests of
+//!   HPKE key validation.
 //!
 //! The crate depends on the protocol crates up to `mls-framing` but on
 //! neither `mls-rustcrypto` nor `mls-group`. A doc example or an
@@ -25,6 +27,7 @@
 
 mod counting;
 pub mod framing;
+pub mod hpke;
 mod rng;
 pub mod treekem;
 

@@ -105,6 +105,15 @@ pub enum TreeError {
         /// KeyPackage's leaf, which is not in the tree yet.
         node: Option<u32>,
     },
+    /// An HPKE public key the suite refuses
+    /// ([`hpke_validate_public_key`](mls_crypto::CipherSuiteProvider::hpke_validate_public_key)):
+    /// for X25519 and X448 a low-order encoding, to which every encryption
+    /// fails, so that every commit that must encrypt to it would fail.
+    InvalidEncryptionKey {
+        /// The node holding it (a leaf's node, or an UpdatePath's or
+        /// imported tree's parent node); `None` for a KeyPackage's leaf.
+        node: Option<u32>,
+    },
     /// A signature public key appears in two leaves.
     DuplicateSignatureKey {
         /// The leaf that would hold the second copy; `None` for a
@@ -221,6 +230,12 @@ impl fmt::Display for TreeError {
             }
             DuplicateEncryptionKey { node: None } => {
                 write!(f, "duplicate encryption key in {}", Leaf(None))
+            }
+            InvalidEncryptionKey { node: Some(node) } => {
+                write!(f, "invalid encryption key at node {node}")
+            }
+            InvalidEncryptionKey { node: None } => {
+                write!(f, "invalid encryption key in {}", Leaf(None))
             }
             DuplicateSignatureKey { leaf } => {
                 write!(f, "duplicate signature key in {}", Leaf(*leaf))

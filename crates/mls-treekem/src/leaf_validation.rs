@@ -1,9 +1,9 @@
 //! Leaf node validation (RFC 9420 §7.3).
 
 use alloc::borrow::Cow;
-use mls_crypto::CipherSuiteProvider;
+use mls_crypto::{CipherSuiteProvider, HpkePublicKey};
 
-use crate::tree_math::LeafIndex;
+use crate::tree_math::{LeafIndex, NodeIndex};
 use crate::{
     CapabilityRequirements, CodePointSet, LeafNode, LeafNodeSource, RatchetTree, TreeError,
     UnsupportedCapability,
@@ -110,6 +110,9 @@ impl LeafValidationOptions {
 ///
 /// * the signature, with the `LeafNodeTBS` the context calls for;
 /// * `leaf_node_source` matches the context;
+/// * the `encryption_key` is a valid HPKE public key of the suite
+///   ([`TreeError::InvalidEncryptionKey`]: for X25519/X448, not a
+///   low-order encoding);
 /// * `required` (a group's `required_capabilities`, prepared once with
 ///   [`CapabilityRequirements::new`]) is supported;
 /// * the credential type and every non-default extension are in the capabilities;
@@ -141,16 +144,33 @@ pub fn validate_leaf_node<S: CipherSuiteProvider + ?Sized>(
         return Err(TreeError::WrongLeafNodeSource);
     }
     leaf.verify_signature(cs, context.group())?;
+    let node = context.group().map(|(_, l)| l.node());
+    check_encryption_key(cs, &leaf.encryption_key, node)?;
     validate_leaf_node_contents(leaf, context, required, tree, options)
 }
 
-/// [`validate_leaf_node`] without the signature check, for a leaf whose
-/// signature is verified elsewhere: the leaf of a KeyPackage that was
-/// validated on its own, or an UpdatePath's leaf, which
-/// [`RatchetTree::merge_update_path`] verifies. Work with `tree`:
-/// O(log N) (per-type counts and the key index of the tree), plus
-/// O(C log C) in the entries C the leaf lists in its capabilities and
-/// extensions, whatever the size of `required`.
+/// `key`, held at `node` (`None`: a KeyPackage's leaf), is a valid HPKE
+/// public key of the suite: [`TreeError::InvalidEncryptionKey`] if not.
+/// O(1) (a few comparisons, or one point decoding for the NIST curves).
+pub(crate) fn check_encryption_key<S: CipherSuiteProvider + ?Sized>(
+    cs: &S,
+    key: &HpkePublicKey,
+    node: Option<NodeIndex>,
+) -> Result<(), TreeError> {
+    cs.hpke_validate_public_key(key)
+        .map_err(|_| TreeError::InvalidEncryptionKey {
+            node: node.map(|n| n.0),
+        })
+}
+
+/// [`validate_leaf_node`] without the signature and `encryption_key`
+/// checks, for a leaf that had them elsewhere: the leaf of a KeyPackage
+/// that was validated on its own, an UpdatePath's leaf, which
+/// [`RatchetTree::merge_update_path`] checks, or an imported tree's leaf
+/// ([`RatchetTree::validate`]). Work with `tree`: O(log N) (per-type
+/// counts and the key index of the tree), plus O(C log C) in the entries
+/// C the leaf lists in its capabilities and extensions, whatever the size
+/// of `required`.
 ///
 /// ```
 /// use mls_treekem::{validate_leaf_node_contents, LeafNodeContext, LeafValidationOptions, RatchetTree};

@@ -17,7 +17,7 @@ use crate::{RatchetTree, TreeError};
 /// use mls_crypto::{HpkePrivateKey, HpkePublicKey};
 /// use mls_treekem::TreePrivateKeys;
 /// use mls_types::tree_math::LeafIndex;
-/// let keys = TreePrivateKeys::new(LeafIndex(3), HpkePublicKey(vec![1]), HpkePrivateKey(vec![2]));
+/// let keys = TreePrivateKeys::new(LeafIndex(3), HpkePublicKey(vec![1]), HpkePrivateKey::from_bytes(vec![2]));
 /// assert_eq!(keys.own_leaf(), LeafIndex(3));
 /// ```
 #[derive(Clone, PartialEq, Eq, Encode)]

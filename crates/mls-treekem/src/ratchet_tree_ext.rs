@@ -7,7 +7,7 @@ use mls_codec::decode_exact;
 use mls_crypto::{labeled, CipherSuiteProvider, SignatureItem};
 
 use crate::leaf_node::LEAF_NODE_TBS_LABEL;
-use crate::leaf_validation::LeafNodeContext;
+use crate::leaf_validation::{check_encryption_key, LeafNodeContext};
 use crate::tree_math::{self, LeafIndex, NodeIndex};
 use crate::{
     CapabilityRequirements, CodePointSet, LeafNode, LeafValidationOptions, Node, RatchetTree,
@@ -80,7 +80,9 @@ impl RatchetTree {
     /// Decodes and fully validates a tree received when joining (RFC 9420
     /// §12.4.3.1): tree hash, parent hashes, every leaf (§7.3, signature
     /// with its leaf index and the group id), unique HPKE and signature
-    /// keys, sorted and consistent unmerged leaves.
+    /// keys, every HPKE key (leaf or parent) valid for the suite
+    /// ([`TreeError::InvalidEncryptionKey`], O(1) per key), sorted and
+    /// consistent unmerged leaves.
     ///
     /// The composition of the two phases a caller can also run apart, with
     /// its own cheap checks in between: [`import_structure`](Self::import_structure)
@@ -157,15 +159,17 @@ impl RatchetTree {
     }
 
     /// Phase 2 of [`import`](Self::import), after
-    /// [`validate_structure`](Self::validate_structure): every leaf valid
-    /// per §7.3 (its signature among them, all verified in one batch) and
-    /// supporting the credential types in use, then the parent hashes
-    /// (§7.9.2). `params.expected_tree_hash` is not looked at again.
+    /// [`validate_structure`](Self::validate_structure): every HPKE key
+    /// valid for the suite, every leaf valid per §7.3 (its signature among
+    /// them, all verified in one batch) and supporting the credential types
+    /// in use, then the parent hashes (§7.9.2). `params.expected_tree_hash`
+    /// is not looked at again.
     pub fn validate_members<S: CipherSuiteProvider + ?Sized>(
         &mut self,
         cs: &S,
         params: &TreeImportParams<'_>,
     ) -> Result<(), TreeError> {
+        self.check_encryption_keys(cs)?;
         self.validate_leaves(cs, params)?;
         self.verify_parent_hashes(cs)
     }
@@ -210,6 +214,21 @@ impl RatchetTree {
                     leaf: Some(i.0),
                     credential_type: t,
                 });
+            }
+        }
+        Ok(())
+    }
+
+    /// Every node's `encryption_key` is a valid HPKE public key of the
+    /// suite (for X25519/X448, not a low-order encoding), in node order.
+    fn check_encryption_keys<S: CipherSuiteProvider + ?Sized>(
+        &self,
+        cs: &S,
+    ) -> Result<(), TreeError> {
+        for (i, node) in self.nodes.iter().enumerate() {
+            if let Some(node) = node {
+                let index = NodeIndex(u32::try_from(i).map_err(|_| TreeError::TreeTooLarge)?);
+                check_encryption_key(cs, node.encryption_key(), Some(index))?;
             }
         }
         Ok(())

@@ -8,7 +8,7 @@ use mls_rustcrypto::{RustCrypto, RustCryptoSuite};
 use mls_test_support::TestRng;
 use serde_json::Value;
 
-use crate::hexjson::{bytes, expect_eq, object, string, uint};
+use crate::hexjson::{bytes, expect_eq, object, private_key, string, uint};
 
 /// Every verification step of the format, for the case's suite.
 pub fn check(case: &Value) -> Result<(), String> {
@@ -85,7 +85,11 @@ fn sign_with_label(suite: &RustCryptoSuite, v: &Value) -> Result<(), String> {
         .map_err(|e| format!("given signature: {e}"))?;
 
     let key = suite
-        .signing_key(&SignaturePrivateKey(bytes(v, "priv")?))
+        .signing_key(&SignaturePrivateKey::from_bytes(private_key(
+            suite.cipher_suite(),
+            v,
+            "priv",
+        )?))
         .map_err(|e| format!("priv: {e}"))?;
     expect_eq(
         "public key of priv",
@@ -101,7 +105,7 @@ fn encrypt_with_label(suite: &RustCryptoSuite, v: &Value) -> Result<(), String> 
     let label = string(v, "label")?.as_bytes();
     let context = bytes(v, "context")?;
     let plaintext = bytes(v, "plaintext")?;
-    let private = HpkePrivateKey(bytes(v, "priv")?);
+    let private = HpkePrivateKey::from_bytes(private_key(suite.cipher_suite(), v, "priv")?);
     let public = HpkePublicKey(bytes(v, "pub")?);
     let given = HpkeCiphertext {
         kem_output: bytes(v, "kem_output")?,

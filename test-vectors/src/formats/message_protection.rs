@@ -16,7 +16,7 @@ use mls_types::GroupContext;
 use serde_json::Value;
 
 use super::key_schedule::suite_of;
-use crate::hexjson::{bytes, uint};
+use crate::hexjson::{bytes, private_key, uint};
 
 /// What one case provides.
 struct Case {
@@ -168,9 +168,9 @@ pub fn check(case: &Value) -> Result<(), String> {
         bytes(case, "confirmed_transcript_hash")?,
     );
     let signature_pub = bytes(case, "signature_pub")?;
-    let signature_priv = bytes(case, "signature_priv")?;
+    let signature_priv = private_key(suite.cipher_suite(), case, "signature_priv")?;
     let signing_key = suite
-        .signing_key(&SignaturePrivateKey(signature_priv))
+        .signing_key(&SignaturePrivateKey::from_bytes(signature_priv))
         .map_err(|e| format!("signature_priv: {e}"))?;
     let c = Case {
         context,

@@ -3,7 +3,7 @@
 //! commit (with the proposals it references) and compare the epoch
 //! authenticators (RFC 9420 §12.4.3.1, §12.4.2, §8.7).
 
-use mls_crypto::{HpkePrivateKey, Secret, SignaturePrivateKey};
+use mls_crypto::{CipherSuiteProvider, HpkePrivateKey, Secret, SignaturePrivateKey};
 use mls_framing::MlsMessage;
 use mls_group::{
     ClientIdentity, Group, GroupConfig, JoinOptions, KeyPackageBundle, ProcessedMessage,
@@ -13,7 +13,7 @@ use mls_treekem::RatchetTree;
 use serde_json::Value;
 
 use super::key_schedule::suite_of;
-use crate::hexjson::{bytes, expect_eq};
+use crate::hexjson::{bytes, expect_eq, private_key};
 
 fn hex_field(v: &Value, key: &str) -> Result<Vec<u8>, String> {
     bytes(v, key)
@@ -30,20 +30,21 @@ fn message(hex: &Value, what: &str) -> Result<MlsMessage, String> {
 /// Every verification step of the format.
 pub fn check(case: &Value) -> Result<(), String> {
     let suite = suite_of(case)?;
+    let cs = suite.cipher_suite();
     let kp = MlsMessage::from_bytes(&bytes(case, "key_package")?)
         .and_then(MlsMessage::into_key_package)
         .map_err(|e| format!("key_package: {e}"))?;
     let identity = ClientIdentity::from_private_key(
         &suite,
         kp.leaf_node.credential.clone(),
-        SignaturePrivateKey(bytes(case, "signature_priv")?),
+        SignaturePrivateKey::from_bytes(private_key(cs, case, "signature_priv")?),
     )
     .map_err(|e| format!("signature_priv: {e}"))?;
     let bundle = KeyPackageBundle::from_parts(
         &suite,
         kp,
-        HpkePrivateKey(bytes(case, "init_priv")?),
-        HpkePrivateKey(bytes(case, "encryption_priv")?),
+        HpkePrivateKey::from_bytes(private_key(cs, case, "init_priv")?),
+        HpkePrivateKey::from_bytes(private_key(cs, case, "encryption_priv")?),
         identity,
     )
     .map_err(|e| format!("key package private keys: {e}"))?;

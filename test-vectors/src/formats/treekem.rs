@@ -13,7 +13,7 @@ use mls_treekem::{RatchetTree, TreePrivateKeys, UpdatePath};
 use mls_types::tree_math::{LeafIndex, NodeIndex};
 use serde_json::Value;
 
-use crate::hexjson::{bytes, expect_eq, uint};
+use crate::hexjson::{bytes, expect_eq, private_key, uint};
 
 /// The fixed GroupContext fields of a case.
 struct Context {
@@ -74,7 +74,8 @@ pub fn check(case: &Value) -> Result<(), String> {
             .ok_or(format!("leaf {} blank", leaf.0))?
             .encryption_key
             .clone();
-        let private = HpkePrivateKey(bytes(lp, "encryption_priv")?);
+        let private =
+            HpkePrivateKey::from_bytes(private_key(cs.cipher_suite(), lp, "encryption_priv")?);
         if cs.hpke_public_key(&private).map_err(|e| e.to_string())? != public {
             return Err(format!(
                 "leaf {}: encryption_priv does not match the tree",
@@ -89,7 +90,10 @@ pub fn check(case: &Value) -> Result<(), String> {
                 .map_err(|e| format!("leaf {}: {e}", leaf.0))?;
         }
         privates.insert(leaf, keys);
-        signers.insert(leaf, SignaturePrivateKey(bytes(lp, "signature_priv")?));
+        signers.insert(
+            leaf,
+            SignaturePrivateKey::from_bytes(private_key(cs.cipher_suite(), lp, "signature_priv")?),
+        );
     }
 
     for (n, up) in array(case, "update_paths")?.iter().enumerate() {

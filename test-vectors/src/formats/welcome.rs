@@ -2,13 +2,13 @@
 //! group secrets and the GroupInfo, verify its signature and confirmation tag.
 
 use mls_codec::Encode;
-use mls_crypto::{HpkePrivateKey, Secret, SignaturePublicKey};
+use mls_crypto::{CipherSuiteProvider, HpkePrivateKey, Secret, SignaturePublicKey};
 use mls_framing::MlsMessage;
 use mls_keyschedule::{JoinerSecret, PskSecret};
 use serde_json::Value;
 
 use super::key_schedule::suite_of;
-use crate::hexjson::bytes;
+use crate::hexjson::{bytes, private_key};
 
 /// Every verification step of the format.
 pub fn check(case: &Value) -> Result<(), String> {
@@ -22,7 +22,8 @@ pub fn check(case: &Value) -> Result<(), String> {
     let kp_ref = kp
         .reference(&suite)
         .map_err(|e| format!("KeyPackageRef: {e}"))?;
-    let init_priv = HpkePrivateKey(bytes(case, "init_priv")?);
+    let init_priv =
+        HpkePrivateKey::from_bytes(private_key(suite.cipher_suite(), case, "init_priv")?);
     let secrets = welcome
         .decrypt_group_secrets(&suite, &kp_ref, &init_priv, &kp.init_key)
         .map_err(|e| format!("group secrets: {e}"))?;

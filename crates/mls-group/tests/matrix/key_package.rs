@@ -33,6 +33,17 @@ fn key_package(
     kp
 }
 
+/// Low-order X25519 keys (the fixture's suite 1): `u = 0`, and the
+/// non-canonical `u = p + 1` with the ignored top bit set.
+fn low_order_key(which: usize) -> mls_crypto::HpkePublicKey {
+    let mut key = [0u8; 32];
+    if which == 1 {
+        key = [0xff; 32];
+        key[0] = 0xee;
+    }
+    mls_crypto::HpkePublicKey(key.to_vec())
+}
+
 fn forever() -> Lifetime {
     Lifetime {
         not_before: 0,
@@ -106,6 +117,19 @@ pub(crate) fn key_package_rows() -> Vec<Row> {
             },
             G::Framing(F::InitKeyEqualsEncryptionKey),
             G::Framing(F::InitKeyEqualsEncryptionKey),
+        ),
+        (
+            "init key of low order (u = 0)",
+            || key_package(forever(), |_| {}, |kp| kp.init_key = low_order_key(0)),
+            G::Framing(F::InvalidInitKey),
+            G::Framing(F::InvalidInitKey),
+        ),
+        (
+            "leaf encryption key of low order (u = p + 1)",
+            || key_package(forever(), |l| l.encryption_key = low_order_key(1), |_| {}),
+            // Not in the tree yet: the leaf has no node.
+            G::Tree(TreeError::InvalidEncryptionKey { node: None }),
+            G::Tree(TreeError::InvalidEncryptionKey { node: None }),
         ),
         (
             "expired lifetime",

@@ -7,6 +7,7 @@ use alloc::vec::Vec;
 use mls_crypto::{labeled, CipherSuiteProvider, Secret};
 
 use super::{sorted, UPDATE_PATH_NODE_LABEL};
+use crate::leaf_validation::check_encryption_key;
 use crate::path_secret::{next_path_secret, node_key_pair};
 use crate::tree_math::{LeafIndex, NodeIndex};
 use crate::{
@@ -45,8 +46,10 @@ impl RatchetTree {
     /// `commit`, a valid signature over `group_id` and `sender`, a new
     /// encryption key, and the parent hash of the path; that the path has
     /// one node per filtered direct path node, each with one ciphertext per
-    /// copath resolution node except `new_members`; and that no key of the
-    /// path is already in the tree. Then blanks the direct path, sets the
+    /// copath resolution node except `new_members`; that every HPKE key of
+    /// the path, the leaf's included, is valid for the suite
+    /// ([`TreeError::InvalidEncryptionKey`]) and not already in the tree.
+    /// Then blanks the direct path, sets the
     /// new keys and parent hashes, and replaces the leaf.
     ///
     /// The leaf's other §7.3 checks (capabilities, credential) are the
@@ -75,6 +78,7 @@ impl RatchetTree {
             return Err(TreeError::EncryptionKeyUnchanged);
         }
         leaf.verify_signature(cs, Some((group_id, sender)))?;
+        check_encryption_key(cs, &leaf.encryption_key, Some(sender.node()))?;
         if self
             .leaf_with_signature_key(&leaf.signature_key.0)
             .is_some_and(|l| l != sender)
@@ -103,6 +107,7 @@ impl RatchetTree {
             });
         }
         for (&(p, s), node) in fdp.iter().zip(&path.nodes) {
+            check_encryption_key(cs, &node.encryption_key, Some(p))?;
             if self
                 .node_with_encryption_key(&node.encryption_key)
                 .is_some()
