@@ -1785,11 +1785,21 @@ async fn external_proposals_family() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deep_random_family() {
-    run_family(
-        "deep_random",
-        vec![("random", deep_random(0x5EED_0019, 4, 30))],
-    )
-    .await;
+    let script = deep_random(0x5EED_0019, 4, 30);
+    // The seed gives every kind of random step.
+    let count = |f: &dyn Fn(&Step) -> bool| script.iter().filter(|s| f(s)).count();
+    let joins = count(&|s| matches!(s, Step::ExternalJoin(j) if !j.remove_prior));
+    let resyncs = count(&|s| matches!(s, Step::ExternalJoin(j) if j.remove_prior));
+    let updates = count(&|s| matches!(s, Step::UpdateProposal(_)));
+    let removes = count(
+        &|s| matches!(s, Step::FullCommit(c) if c.by_value.iter().any(|d| matches!(d, Desc::Remove(_)))),
+    );
+    let adds = count(&|s| matches!(s, Step::FullCommit(c) if !c.joiners.is_empty()));
+    assert!(
+        joins > 0 && resyncs > 0 && updates > 0 && removes > 0 && adds > 1,
+        "joins {joins} resyncs {resyncs} updates {updates} removes {removes} adds {adds}"
+    );
+    run_family("deep_random", vec![("random", script)]).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
