@@ -427,11 +427,19 @@ fn next_epoch_tree(group: &Group<Suite>) -> Result<Vec<u8>, Status> {
 }
 
 /// `HandleCommit` and `HandleReInitCommit`: processes the proposals and
-/// the commit and merges it. Our own commit (the runner may hand a
-/// committer its own commit) merges the pending one.
+/// the commit and merges it. Our own pending commit handed back to us
+/// (as the runner's older scripts do) is merged as `HandlePendingCommit`.
 fn handle_commit(state: &mut State, req: &HandleCommitRequest) -> Result<Vec<u8>, Status> {
     let m = state.member(req.state_id)?;
     let group = &mut m.group;
+    let own = group
+        .pending_commit()
+        .and_then(|p| p.message().to_bytes().ok())
+        .is_some_and(|bytes| bytes == req.commit);
+    if own {
+        group.merge_pending_commit().map_err(mls_err)?;
+        return Ok(group.epoch_authenticator().to_vec());
+    }
     let failures = process_proposals(group, &req.proposal);
     let msg = message(&req.commit)?;
     match group.process_message(&msg) {
@@ -439,9 +447,6 @@ fn handle_commit(state: &mut State, req: &HandleCommitRequest) -> Result<Vec<u8>
             .merge_staged_commit(staged)
             .map_err(|e| with_failures(e, &failures))?,
         Ok(_) => return Err(Status::invalid_argument("not a commit")),
-        Err(GroupError::OwnCommit) if group.has_pending_commit() => {
-            group.merge_pending_commit().map_err(mls_err)?
-        }
         Err(e) => return Err(with_failures(e, &failures)),
     }
     Ok(group.epoch_authenticator().to_vec())

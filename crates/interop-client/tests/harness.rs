@@ -1824,6 +1824,54 @@ async fn name_suites_and_unknown_states() {
     }
 }
 
+/// A committer handed its own commit merges its pending commit (the
+/// runner's older `stateProperties` step did that).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn committer_handles_its_own_commit() {
+    let clients = start_clients().await;
+    for (mut c, encrypt) in clients.clients.into_iter().zip([false, true]) {
+        let state_id = c
+            .create_group(CreateGroupRequest {
+                group_id: b"own".to_vec(),
+                cipher_suite: 1,
+                encrypt_handshake: encrypt,
+                identity: b"alice".to_vec(),
+            })
+            .await
+            .expect("CreateGroup")
+            .into_inner()
+            .state_id;
+        let commit = c
+            .commit(CommitRequest {
+                state_id,
+                force_path: true,
+                ..CommitRequest::default()
+            })
+            .await
+            .expect("Commit")
+            .into_inner()
+            .commit;
+        let handled = c
+            .handle_commit(HandleCommitRequest {
+                state_id,
+                proposal: Vec::new(),
+                commit,
+            })
+            .await
+            .expect("HandleCommit of our own commit")
+            .into_inner();
+        let auth = c
+            .state_auth(StateAuthRequest { state_id })
+            .await
+            .expect("StateAuth")
+            .into_inner();
+        assert_eq!(handled.epoch_authenticator, auth.state_auth_secret);
+        c.handle_pending_commit(HandlePendingCommitRequest { state_id })
+            .await
+            .expect_err("the pending commit was merged");
+    }
+}
+
 #[test]
 fn cli_help_and_busy_port() {
     let bin = env!("CARGO_BIN_EXE_interop-client");
