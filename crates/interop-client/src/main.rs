@@ -1,6 +1,7 @@
 //! `interop-client`: the MLS interop harness client (gRPC `MLSClient`
 //! service) over `mls-group`. See the crate documentation and README.md.
 
+use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
 
@@ -17,6 +18,23 @@ OPTIONS:
 
 Prints `listening on ADDR:PORT` once it accepts connections. Point the
 harness' test-runner at it with `-client localhost:PORT`.";
+
+/// Prints to stdout; a closed stdout (say, piped into `head`) is no
+/// reason to stop serving.
+macro_rules! out {
+    ($($t:tt)*) => {{
+        let mut o = std::io::stdout();
+        let _ = writeln!(o, $($t)*);
+        let _ = o.flush();
+    }};
+}
+
+/// Prints to stderr, ignoring a closed stderr.
+macro_rules! err {
+    ($($t:tt)*) => {{
+        let _ = writeln!(std::io::stderr(), $($t)*);
+    }};
+}
 
 struct Options {
     host: IpAddr,
@@ -65,18 +83,18 @@ fn main() -> ExitCode {
     let options = match parse(std::env::args().skip(1)) {
         Ok(Some(options)) => options,
         Ok(None) => {
-            println!("{USAGE}");
+            out!("{USAGE}");
             return ExitCode::SUCCESS;
         }
         Err(e) => {
-            eprintln!("error: {e}\n\n{USAGE}");
+            err!("error: {e}\n\n{USAGE}");
             return ExitCode::from(2);
         }
     };
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            err!("error: cannot start the async runtime: {e}");
             return ExitCode::FAILURE;
         }
     };
@@ -85,18 +103,18 @@ fn main() -> ExitCode {
         let listener = match tokio::net::TcpListener::bind(addr).await {
             Ok(l) => l,
             Err(e) => {
-                eprintln!("error: cannot listen on {addr}: {e}");
+                err!("error: cannot listen on {addr}: {e}");
                 return ExitCode::FAILURE;
             }
         };
         match listener.local_addr() {
-            Ok(local) => println!("listening on {local}"),
-            Err(_) => println!("listening on {addr}"),
+            Ok(local) => out!("listening on {local}"),
+            Err(_) => out!("listening on {addr}"),
         }
         match interop_client::serve(listener).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
-                eprintln!("error: server stopped: {e}");
+                err!("error: server stopped: {e}");
                 ExitCode::FAILURE
             }
         }
