@@ -25,7 +25,6 @@ use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
 use mls_group::codec::decode_exact;
-use mls_group::crypto::{HpkePrivateKey, SignaturePrivateKey};
 use mls_group::framing::{find_extension, ExtensionBody, ExternalSender, ExternalSenders};
 use mls_group::*;
 use tonic::{Request, Response, Status};
@@ -267,23 +266,17 @@ struct PrivateKeys {
     signature: Vec<u8>,
 }
 
-/// `KeyPackageBundle` has no accessors for its HPKE private keys: they are
-/// read from its saved form ([`KeyPackageBundle::to_bytes`]: a 2-byte
-/// version, then the KeyPackage, the init and encryption private keys and
-/// the identity).
-fn private_keys(bundle: &KeyPackageBundle) -> Result<PrivateKeys, Status> {
-    let saved = bundle.to_bytes().map_err(mls_err)?;
-    let body = saved
-        .get(2..)
-        .ok_or_else(|| Status::internal("saved bundle"))?;
-    let (_, init, enc, _): (KeyPackage, HpkePrivateKey, HpkePrivateKey, ClientIdentity) =
-        decode_exact(body).map_err(|e| Status::internal(format!("saved bundle: {e:?}")))?;
-    let sig: &SignaturePrivateKey = bundle.identity().signature_private_key();
-    Ok(PrivateKeys {
-        init: init.0.clone(),
-        encryption: enc.0.clone(),
-        signature: sig.0.clone(),
-    })
+/// The bundle's private keys, as the harness reports them.
+fn private_keys(bundle: &KeyPackageBundle) -> PrivateKeys {
+    PrivateKeys {
+        init: bundle.init_private_key().as_bytes().to_vec(),
+        encryption: bundle.encryption_private_key().as_bytes().to_vec(),
+        signature: bundle
+            .identity()
+            .signature_private_key()
+            .as_bytes()
+            .to_vec(),
+    }
 }
 
 fn leaf_of(members: &[Member], identity: &[u8]) -> Result<LeafIndex, Status> {
@@ -655,7 +648,7 @@ impl MlsClient for InteropClient {
         let identity = new_identity(&suite, &req.identity)?;
         let bundle = new_bundle(&suite, &identity)?;
         let key_package = bundle.to_message_bytes().map_err(mls_err)?;
-        let keys = private_keys(&bundle)?;
+        let keys = private_keys(&bundle);
         let mut state = self.state();
         let transaction_id = state.id();
         state.transactions.insert(
@@ -1161,7 +1154,7 @@ impl MlsClient for InteropClient {
         let bundle = new_bundle(&suite, &identity)?;
         let msg =
             new_member_add_proposal(&suite, &bundle, &gc.group_id, gc.epoch).map_err(mls_err)?;
-        let keys = private_keys(&bundle)?;
+        let keys = private_keys(&bundle);
         let mut state = self.state();
         let transaction_id = state.id();
         state.transactions.insert(
@@ -1310,18 +1303,18 @@ mod tests {
             let suite = suite(cs).unwrap();
             let identity = new_identity(&suite, b"bob").unwrap();
             let bundle = new_bundle(&suite, &identity).unwrap();
-            let keys = private_keys(&bundle).unwrap();
+            let keys = private_keys(&bundle);
             let from_key = ClientIdentity::from_private_key(
                 &suite,
                 Credential::Basic(b"bob".to_vec()),
-                SignaturePrivateKey(keys.signature),
+                mls_group::crypto::SignaturePrivateKey::from_bytes(keys.signature),
             )
             .unwrap();
             KeyPackageBundle::from_parts(
                 &suite,
                 bundle.key_package().clone(),
-                HpkePrivateKey(keys.init),
-                HpkePrivateKey(keys.encryption),
+                mls_group::crypto::HpkePrivateKey::from_bytes(keys.init),
+                mls_group::crypto::HpkePrivateKey::from_bytes(keys.encryption),
                 from_key,
             )
             .unwrap();

@@ -159,6 +159,17 @@ impl KeyPackageBundle {
             .any(|e| e.extension_type == LAST_RESORT)
     }
 
+    /// The private key of the KeyPackage's `init_key` (secret: it opens
+    /// the Welcome's group secrets).
+    pub fn init_private_key(&self) -> &HpkePrivateKey {
+        &self.init_private
+    }
+
+    /// The private key of the leaf's `encryption_key` (secret).
+    pub fn encryption_private_key(&self) -> &HpkePrivateKey {
+        &self.encryption_private
+    }
+
     /// The identity the KeyPackage belongs to.
     pub fn identity(&self) -> &ClientIdentity {
         &self.identity
