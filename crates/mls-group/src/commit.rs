@@ -38,6 +38,9 @@ pub struct CommitOptions {
     /// Commit (by reference) every proposal received this epoch, except
     /// our own Updates (§12.2 forbids them).
     pub include_stored_proposals: bool,
+    /// Instead: commit exactly these stored proposals by reference (in
+    /// this order); `include_stored_proposals` is then not looked at.
+    pub stored_proposals: Option<Vec<ProposalRef>>,
     /// Override [`crate::GroupConfig::handshake_format`] for this commit.
     pub wire_format: Option<HandshakeFormat>,
     /// Override [`crate::GroupConfig::ratchet_tree_in_welcome`].
@@ -51,6 +54,7 @@ impl Default for CommitOptions {
         CommitOptions {
             force_path: false,
             include_stored_proposals: true,
+            stored_proposals: None,
             wire_format: None,
             ratchet_tree_in_welcome: None,
             authenticated_data: Vec::new(),
@@ -116,10 +120,13 @@ impl<S: CipherSuiteProvider> Group<S> {
         if self.lifecycle.pending().is_some() {
             return Err(GroupError::CommitPending);
         }
-        let (mut refs, left_out) = if options.include_stored_proposals {
-            self.stored_proposals_to_commit(&proposals)
-        } else {
-            (Vec::new(), Vec::new())
+        let (mut refs, left_out) = match &options.stored_proposals {
+            Some(chosen) => (
+                chosen.iter().cloned().map(ProposalOrRef::Reference).collect(),
+                Vec::new(),
+            ),
+            None if options.include_stored_proposals => self.stored_proposals_to_commit(&proposals),
+            None => (Vec::new(), Vec::new()),
         };
         refs.extend(proposals.into_iter().map(ProposalOrRef::Proposal));
         self.check_time_for(refs.iter().filter_map(|r| match r {

@@ -277,6 +277,33 @@ impl<S: CipherSuiteProvider> Group<S> {
         Ok(info)
     }
 
+    /// The ratchet tree of the epoch our pending commit starts, if one is
+    /// pending: what a Welcome sent without the tree needs out of band.
+    /// O(N): the current tree is copied and the commit's changes applied.
+    pub fn pending_ratchet_tree(&self) -> Result<Option<RatchetTree>, GroupError> {
+        let Some(pending) = self.lifecycle.pending() else {
+            return Ok(None);
+        };
+        let mut tree = self.public.tree.clone();
+        tree.apply_changes(pending.staged.public.changes.clone())?;
+        Ok(Some(tree))
+    }
+
+    /// The position of `key` in the group's `external_senders` extension
+    /// (§12.1.8.1): the `sender_index` of its external proposals.
+    pub fn external_sender_index(
+        &self,
+        key: &mls_crypto::SignaturePublicKey,
+    ) -> Result<Option<u32>, GroupError> {
+        let senders =
+            find_extension::<mls_framing::ExternalSenders>(&self.public.context.extensions)?;
+        Ok(senders.and_then(|s| {
+            s.0.iter()
+                .position(|e| &e.signature_key == key)
+                .and_then(|i| u32::try_from(i).ok())
+        }))
+    }
+
     /// The `external_pub` of a GroupInfo, if it carries one.
     pub fn external_pub_of(info: &GroupInfo) -> Result<Option<ExternalPub>, GroupError> {
         Ok(find_extension::<ExternalPub>(&info.extensions)?)

@@ -53,6 +53,9 @@ pub struct ResumeOptions {
     /// The time (Unix seconds) for the lifetime checks of the added
     /// KeyPackages (see [`crate::LifetimeCheck`]).
     pub now: Option<u64>,
+    /// Give the first commit an UpdatePath even though only Adds and a
+    /// PSK require none.
+    pub force_path: bool,
 }
 
 impl ResumeOptions {
@@ -65,6 +68,7 @@ impl ResumeOptions {
             key_packages: Vec::new(),
             config: GroupConfig::default(),
             now: None,
+            force_path: false,
         }
     }
 
@@ -131,6 +135,7 @@ impl<S: CipherSuiteProvider> Group<S> {
             key_packages,
             config,
             now,
+            force_path,
         } = options;
         let (group_id, extensions) = if usage == ResumptionPskUsage::REINIT {
             let ri = from
@@ -170,7 +175,11 @@ impl<S: CipherSuiteProvider> Group<S> {
             .map(|key_package| Proposal::Add(Add { key_package }))
             .collect();
         proposals.push(Proposal::PreSharedKey(PreSharedKey { psk: id }));
-        let out = group.commit(proposals, &CommitOptions::default(), rng)?;
+        let options = CommitOptions {
+            force_path,
+            ..CommitOptions::default()
+        };
+        let out = group.commit(proposals, &options, rng)?;
         group.merge_pending_commit()?;
         Ok((group, out))
     }

@@ -46,6 +46,7 @@ fn reinit_to_another_suite() {
             key_packages: vec![kp_b.key_package().clone(), kp_c.key_package().clone()],
             config: GroupConfig::default(),
             now: Some(unix_time_now()),
+            force_path: false,
         },
         &mut OsRng,
     )

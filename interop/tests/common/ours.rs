@@ -408,6 +408,7 @@ impl Member for OurMember {
                 key_packages: key_packages.iter().map(|kp| key_package_of(kp)).collect(),
                 config: config(self.setup),
                 now: Some(mls_group::unix_time_now()),
+                force_path: false,
             },
             &mut OsRng,
         )
