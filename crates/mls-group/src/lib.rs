@@ -92,6 +92,7 @@ mod public;
 mod resumption;
 mod send;
 mod staged;
+mod storage;
 
 pub use commit::{CommitOptions, CommitOutput};
 pub use config::{GroupConfig, HandshakeFormat, LifetimeCheck};
@@ -114,6 +115,11 @@ pub use public::{
 };
 pub use resumption::{ResumeOptions, ResumptionInfo};
 pub use staged::{CommitOrigin, StagedCommit};
+#[cfg(feature = "sqlite")]
+pub use storage::SqliteStorage;
+pub use storage::{
+    Encrypted, GroupWrite, ItemKind, MemoryStorage, Storage, StorageError, StoredRecords,
+};
 
 #[cfg(feature = "std")]
 extern crate std;
