@@ -95,7 +95,7 @@ pub enum DsError {
 
 /// Who is at fault when a request is refused ([`DsError::fault`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Fault {
+pub enum DsFault {
     /// The sending client sent what MLS or the protocol forbids: drop it.
     Sender,
     /// The client is behind or ahead (another commit won the epoch, a
@@ -117,17 +117,17 @@ impl DsError {
     /// Who is at fault.
     ///
     /// ```
-    /// use mls_ds::{DsError, Fault};
-    /// assert_eq!(DsError::StaleEpoch { current: 4 }.fault(), Fault::OutOfSync);
-    /// assert_eq!(DsError::RateLimited { retry_after: 3 }.fault(), Fault::RateLimited);
+    /// use mls_ds::{DsError, DsFault};
+    /// assert_eq!(DsError::StaleEpoch { current: 4 }.fault(), DsFault::OutOfSync);
+    /// assert_eq!(DsError::RateLimited { retry_after: 3 }.fault(), DsFault::RateLimited);
     /// ```
-    pub fn fault(&self) -> Fault {
+    pub fn fault(&self) -> DsFault {
         use DsError as E;
         match self {
             E::Invalid(e) => match e.fault() {
-                mls_group::Fault::OutOfSync => Fault::OutOfSync,
-                mls_group::Fault::Internal | mls_group::Fault::LocalState => Fault::Server,
-                _ => Fault::Sender,
+                mls_group::Fault::OutOfSync => DsFault::OutOfSync,
+                mls_group::Fault::Internal | mls_group::Fault::LocalState => DsFault::Server,
+                _ => DsFault::Sender,
             },
             E::Malformed(_)
             | E::WireFormat(_)
@@ -136,20 +136,20 @@ impl DsError {
             | E::InvalidKeyPackage(_)
             | E::KeyPackageLifetime(_)
             | E::UnsupportedCipherSuite(_)
-            | E::LimitExceeded(_) => Fault::Sender,
+            | E::LimitExceeded(_) => DsFault::Sender,
             E::StaleEpoch { .. }
             | E::FutureEpoch { .. }
             | E::EpochTooOld { .. }
-            | E::UnknownProposal => Fault::OutOfSync,
+            | E::UnknownProposal => DsFault::OutOfSync,
             E::NotAMember
             | E::SenderMismatch
             | E::NotOwner
             | E::PolicyRefused(_)
             | E::GroupFrozen
-            | E::GroupExists => Fault::Unauthorized,
-            E::RateLimited { .. } => Fault::RateLimited,
-            E::UnknownGroup | E::UnknownKeyPackage | E::NotFound(_) => Fault::NotFound,
-            E::Contention | E::Store(_) | E::Internal(_) => Fault::Server,
+            | E::GroupExists => DsFault::Unauthorized,
+            E::RateLimited { .. } => DsFault::RateLimited,
+            E::UnknownGroup | E::UnknownKeyPackage | E::NotFound(_) => DsFault::NotFound,
+            E::Contention | E::Store(_) | E::Internal(_) => DsFault::Server,
         }
     }
 }

@@ -81,7 +81,7 @@ pub mod store;
 pub use config::{DsConfig, DsIdentity, HandshakeWireFormat, Who};
 pub use delivery::{Delivery, Fetched, GroupInfoResponse, WelcomeDelivery};
 pub use engine::DeliveryService;
-pub use error::{DsError, Fault};
+pub use error::{DsError, DsFault};
 pub use groups::{
     Accepted, CommitAccepted, Evicted, GroupCreated, GroupUpdate, NewGroup, PartialGroupInfo,
 };
