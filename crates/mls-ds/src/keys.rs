@@ -233,11 +233,13 @@ impl<St: Store, C: CryptoProvider> DeliveryService<St, C> {
     pub fn key_package_stock(&self, client: &ClientId, now: u64) -> Result<Vec<Stock>, DsError> {
         let mut tx = self.store.begin()?;
         let all = tx.key_packages(client)?;
-        Ok(self.stock_of(&all, now))
+        Ok(self.stock_of(&all, now, &[]))
     }
 
-    fn stock_of(&self, all: &[KeyPackageRecord], now: u64) -> Vec<Stock> {
+    /// The stock of every suite of `all`, and of `also`.
+    fn stock_of(&self, all: &[KeyPackageRecord], now: u64, also: &[u16]) -> Vec<Stock> {
         let mut suites: Vec<u16> = all.iter().map(|k| k.cipher_suite).collect();
+        suites.extend_from_slice(also);
         suites.sort_unstable();
         suites.dedup();
         suites
@@ -286,7 +288,7 @@ impl<St: Store, C: CryptoProvider> DeliveryService<St, C> {
                                 reference: k.reference.clone(),
                             });
                         }
-                        let before = self.stock_of(&all, now);
+                        let before = self.stock_of(&all, now, &[]);
                         owners.push((q.client.clone(), all, before));
                         owners.len() - 1
                     }
@@ -323,7 +325,12 @@ impl<St: Store, C: CryptoProvider> DeliveryService<St, C> {
             }
             let mut low_stock = Vec::new();
             for (client, left, before) in &owners {
-                for s in self.stock_of(left, now) {
+                let asked: Vec<u16> = queries
+                    .iter()
+                    .filter(|q| &q.client == client)
+                    .map(|q| q.cipher_suite.0)
+                    .collect();
+                for s in self.stock_of(left, now, &asked) {
                     let was_low = before
                         .iter()
                         .any(|b| b.cipher_suite == s.cipher_suite && b.low);
