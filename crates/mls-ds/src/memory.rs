@@ -1,6 +1,7 @@
 //! [`MemoryStore`]: the [`Store`] in one process's memory.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use crate::ids::ClientId;
@@ -35,6 +36,7 @@ struct State {
 #[derive(Default)]
 pub struct MemoryStore {
     state: Mutex<State>,
+    conflicts: AtomicU64,
 }
 
 impl MemoryStore {
@@ -44,10 +46,16 @@ impl MemoryStore {
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
-        // A panic while holding the lock cannot leave a half-applied
-        // batch (writes are applied to a copy-free, check-first path), so
-        // a poisoned lock is still consistent.
+        // Preconditions are checked before any write is applied and
+        // applying cannot fail, so a lock poisoned by a panicking reader
+        // guards a consistent state.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// How many commits failed a precondition ([`StoreError::Conflict`])
+    /// so far (tests: races between instances really raced).
+    pub fn conflicts(&self) -> u64 {
+        self.conflicts.load(Ordering::Relaxed)
     }
 
     /// How many messages the store holds for a group (tests: fan-out by
@@ -181,16 +189,19 @@ impl Transaction for MemoryTx<'_> {
                 } => {
                     let stored = s.groups.get(&record.group_id).map(|g| g.version);
                     if stored != *expected_version {
+                        self.store.conflicts.fetch_add(1, Ordering::Relaxed);
                         return Err(StoreError::Conflict);
                     }
                 }
                 Write::TakeKeyPackage { reference } => {
                     if !s.key_packages.contains_key(reference) {
+                        self.store.conflicts.fetch_add(1, Ordering::Relaxed);
                         return Err(StoreError::Conflict);
                     }
                 }
                 Write::AppendMessage(m) => {
                     if s.messages.contains_key(&(m.group_id.clone(), m.seq)) {
+                        self.store.conflicts.fetch_add(1, Ordering::Relaxed);
                         return Err(StoreError::Conflict);
                     }
                 }

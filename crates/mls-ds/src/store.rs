@@ -331,6 +331,19 @@ pub trait Store: Send + Sync {
     fn begin(&self) -> Result<Self::Tx<'_>, StoreError>;
 }
 
+/// A shared store (several engines in one process over one store, as
+/// several DS instances over one database).
+impl<S: Store> Store for std::sync::Arc<S> {
+    type Tx<'a>
+        = S::Tx<'a>
+    where
+        Self: 'a;
+
+    fn begin(&self) -> Result<Self::Tx<'_>, StoreError> {
+        (**self).begin()
+    }
+}
+
 /// The reads of one request, then its one commit. Dropping it without
 /// `commit` writes nothing.
 pub trait Transaction {

@@ -243,16 +243,8 @@ fn too_many_key_packages_are_refused() {
 #[test]
 fn two_engines_on_one_store_never_serve_a_key_package_twice() {
     let rng = &mut TestRng::new(18);
-    let store = std::sync::Arc::new(MemoryStore::new());
-    struct Shared(std::sync::Arc<MemoryStore>);
-    impl Store for Shared {
-        type Tx<'a> = MemoryTx<'a>;
-        fn begin(&self) -> Result<MemoryTx<'_>, StoreError> {
-            self.0.begin()
-        }
-    }
-    let a = DeliveryService::new(Shared(store.clone()), RustCrypto, DsConfig::default());
-    let b = DeliveryService::new(Shared(store.clone()), RustCrypto, DsConfig::default());
+    let a = ds();
+    let b = instance_of(&a);
     let mut bob = Client::new("bob", rng);
     let kps: Vec<Vec<u8>> = (0..20).map(|_| bob.key_package(rng, false)).collect();
     a.upload_key_packages(&bob.id(), NOW, &kps).unwrap();

@@ -11,7 +11,7 @@ pub const DAY: u64 = 24 * 3600;
 pub const GROUP: &[u8] = b"test group";
 
 pub type Suite = RustCryptoSuite;
-pub type Ds = DeliveryService<MemoryStore, RustCrypto>;
+pub type Ds = DeliveryService<std::sync::Arc<MemoryStore>, RustCrypto>;
 
 pub fn suite() -> Suite {
     RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap()
@@ -27,7 +27,28 @@ pub fn ds_identity(rng: &mut TestRng) -> ClientIdentity {
 }
 
 pub fn ds_with(config: DsConfig) -> Ds {
-    DeliveryService::new(MemoryStore::new(), RustCrypto, config)
+    DeliveryService::new(std::sync::Arc::new(MemoryStore::new()), RustCrypto, config)
+}
+
+/// Another engine (another DS instance) over the same store.
+pub fn instance_of(ds: &Ds) -> Ds {
+    DeliveryService::new(ds.store().clone(), RustCrypto, ds.config().clone())
+}
+
+/// A DS without rate limits (tests that send many messages at one time).
+pub fn unlimited() -> DsConfig {
+    let unlimited = Rate {
+        max: u32::MAX,
+        window: 60,
+    };
+    DsConfig {
+        limits: Limits {
+            client_rate: unlimited,
+            group_rate: unlimited,
+            ..Limits::default()
+        },
+        ..DsConfig::default()
+    }
 }
 
 pub fn ds() -> Ds {
