@@ -181,32 +181,18 @@ impl Transaction for MemoryTx<'_> {
     fn commit(self, writes: Vec<Write>) -> Result<(), StoreError> {
         let mut s = self.store.lock();
         // Every precondition first: nothing is applied unless all hold.
-        for w in &writes {
-            match w {
-                Write::PutGroup {
-                    record,
-                    expected_version,
-                } => {
-                    let stored = s.groups.get(&record.group_id).map(|g| g.version);
-                    if stored != *expected_version {
-                        self.store.conflicts.fetch_add(1, Ordering::Relaxed);
-                        return Err(StoreError::Conflict);
-                    }
-                }
-                Write::TakeKeyPackage { reference } => {
-                    if !s.key_packages.contains_key(reference) {
-                        self.store.conflicts.fetch_add(1, Ordering::Relaxed);
-                        return Err(StoreError::Conflict);
-                    }
-                }
-                Write::AppendMessage(m) => {
-                    if s.messages.contains_key(&(m.group_id.clone(), m.seq)) {
-                        self.store.conflicts.fetch_add(1, Ordering::Relaxed);
-                        return Err(StoreError::Conflict);
-                    }
-                }
-                _ => {}
-            }
+        let holds = |w: &Write| match w {
+            Write::PutGroup {
+                record,
+                expected_version,
+            } => s.groups.get(&record.group_id).map(|g| g.version) == *expected_version,
+            Write::TakeKeyPackage { reference } => s.key_packages.contains_key(reference),
+            Write::AppendMessage(m) => !s.messages.contains_key(&(m.group_id.clone(), m.seq)),
+            _ => true,
+        };
+        if !writes.iter().all(holds) {
+            self.store.conflicts.fetch_add(1, Ordering::Relaxed);
+            return Err(StoreError::Conflict);
         }
         for w in writes {
             apply(&mut s, w);

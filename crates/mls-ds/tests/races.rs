@@ -47,7 +47,7 @@ fn run_races(seed: u64, races: usize) {
         who.truncate(k);
         // Sometimes one of them proposed an update first (through the DS,
         // everyone has it): commits then include it by reference.
-        if rng.next_u64() % 4 == 0 {
+        if rng.next_u64().is_multiple_of(4) {
             let proposer = who[0];
             let m = clients[proposer].g().propose_update(rng).unwrap();
             ds.send_proposal(&clients[proposer].id(), NOW, &msg_bytes(&m))
@@ -62,7 +62,7 @@ fn run_races(seed: u64, races: usize) {
             .iter()
             .map(|&i| {
                 let options = CommitOptions {
-                    force_path: rng.next_u64() % 2 == 0,
+                    force_path: rng.next_u64().is_multiple_of(2),
                     ..CommitOptions::default()
                 };
                 (i, clients[i].commit(vec![], &options, true, rng))

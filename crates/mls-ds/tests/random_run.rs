@@ -79,7 +79,7 @@ impl Run {
         rng: &mut TestRng,
     ) -> CommitAccepted {
         let options = CommitOptions {
-            force_path: rng.next_u64() % 2 == 0,
+            force_path: rng.next_u64().is_multiple_of(2),
             ..CommitOptions::default()
         };
         let p = self.members[committer].commit(proposals, &options, true, rng);
