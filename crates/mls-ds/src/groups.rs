@@ -439,6 +439,25 @@ impl<St: Store, C: CryptoProvider> DeliveryService<St, C> {
                 }
                 None => {}
             }
+            if self.config.require_ds_external_sender {
+                if let (Some(extensions), Some(ds)) =
+                    (staged.new_extensions(), self.config.ds_identity.as_ref())
+                {
+                    let senders = mls_group::framing::find_extension::<
+                        mls_group::framing::ExternalSenders,
+                    >(extensions)
+                    .map_err(|e| DsError::Invalid(e.into()))?;
+                    let listed = senders.is_some_and(|s| {
+                        s.0.iter()
+                            .any(|e| &e.signature_key == ds.identity.signature_key())
+                    });
+                    if !listed {
+                        return Err(DsError::PolicyRefused(
+                            "the group must keep the DS in external_senders",
+                        ));
+                    }
+                }
+            }
             let membership_changes =
                 external || !staged.added().is_empty() || !staged.removed().is_empty();
             let before = if membership_changes {

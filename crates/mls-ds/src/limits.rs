@@ -40,9 +40,12 @@ pub struct Limits {
     /// Ratchet trees kept per group for clients added in a past epoch
     /// (MIMI §7); the oldest is dropped past this.
     pub max_retained_trees: usize,
-    /// Requests per client (every operation that names a client).
+    /// Requests per client (every operation that names a client but
+    /// [`crate::DeliveryService::key_package_stock`]), counted when made,
+    /// refused or not.
     pub client_rate: Rate,
-    /// Messages accepted per group.
+    /// Messages submitted per group (proposals, commits, application
+    /// messages), counted when submitted, refused or not.
     pub group_rate: Rate,
     /// How often a request that lost a store race ([`crate::StoreError::Conflict`])
     /// is run again before the caller gets [`crate::DsError::Contention`].

@@ -212,6 +212,27 @@ fn apply(s: &mut State, w: Write) {
         Write::AppendMessage(m) => {
             s.messages.insert((m.group_id.clone(), m.seq), m);
         }
+        Write::DeleteMessages {
+            group_id,
+            below_seq,
+        } => {
+            let doomed: Vec<(Vec<u8>, u64)> = s
+                .messages
+                .range((group_id.clone(), 0)..(group_id, below_seq))
+                .map(|(k, _)| k.clone())
+                .collect();
+            for k in doomed {
+                s.messages.remove(&k);
+            }
+        }
+        Write::DeleteEndedMembers {
+            group_id,
+            below_seq,
+        } => {
+            s.members.retain(|(g, _), m| {
+                g != &group_id || !matches!(m.until_seq, Some(u) if u < below_seq && m.cursor > u)
+            });
+        }
         Write::PutMember(m) => {
             s.members.insert((m.group_id.clone(), m.client.clone()), m);
         }

@@ -250,6 +250,22 @@ pub enum Write {
     /// Appends a message to its group's log (always with a `PutGroup`
     /// that moved `next_seq` past it).
     AppendMessage(MessageRecord),
+    /// Deletes the messages of a group's log below `below_seq`
+    /// (acknowledged by every client that receives them).
+    DeleteMessages {
+        /// The group.
+        group_id: Vec<u8>,
+        /// The first sequence number kept.
+        below_seq: u64,
+    },
+    /// Deletes the memberships of a group that ended before `below_seq`
+    /// and whose cursor passed their end (nothing left to deliver).
+    DeleteEndedMembers {
+        /// The group.
+        group_id: Vec<u8>,
+        /// Memberships with `until_seq < below_seq` and `cursor > until_seq`.
+        below_seq: u64,
+    },
     /// Creates or replaces a membership (the client is added, again or
     /// for the first time).
     PutMember(MemberRecord),

@@ -223,3 +223,52 @@ fn a_removed_client_reads_up_to_its_removal_then_nothing() {
         DsError::NotAMember
     );
 }
+
+#[test]
+fn welcomes_reach_their_joiners_only() {
+    let rng = &mut TestRng::new(27);
+    let ds = ds();
+    let (_alice, bob, carol) = three(&ds, rng);
+    // bob and carol acknowledged theirs when joining; alice never had one.
+    for c in [&bob, &carol] {
+        assert!(ds.fetch_welcomes(&c.id(), NOW).unwrap().is_empty());
+    }
+    assert!(ds.fetch_welcomes(&id("alice"), NOW).unwrap().is_empty());
+}
+
+#[test]
+fn acknowledged_messages_are_pruned_unread_ones_kept() {
+    let rng = &mut TestRng::new(28);
+    let ds = ds();
+    let (mut alice, mut bob, mut carol) = three(&ds, rng);
+    for i in 0..5 {
+        let m = app(&mut alice, &format!("{i}"), rng);
+        ds.send_application(&alice.id(), NOW, &m).unwrap();
+    }
+    // Alice's cursor never moved (she sent everything); everyone must
+    // have acknowledged a message before it goes.
+    alice.sync(&ds);
+    bob.sync(&ds);
+    let keep = ds.prune(GROUP).unwrap();
+    assert_eq!(keep, 1, "carol has read nothing after the commit");
+    assert_eq!(ds.store().message_count(GROUP), 5);
+    assert_eq!(carol.sync(&ds).len(), 5);
+    // A commit: the new epoch starts after it, and everything before is
+    // acknowledged by all.
+    let p = alice.commit(vec![], &CommitOptions::default(), true, rng);
+    alice.send(&ds, &p).unwrap();
+    bob.sync(&ds);
+    carol.sync(&ds);
+    // Alice's own commit is not delivered to her, but her cursor moves
+    // past it only when she next reads.
+    assert_eq!(ds.prune(GROUP).unwrap(), 6);
+    alice.sync(&ds);
+    assert_eq!(ds.prune(GROUP).unwrap(), 7);
+    assert_eq!(ds.store().message_count(GROUP), 0);
+    // Nothing is lost for anyone.
+    let m = app(&mut bob, "after", rng);
+    ds.send_application(&bob.id(), NOW, &m).unwrap();
+    assert_eq!(carol.sync(&ds), vec![b"after".to_vec()]);
+    assert_eq!(alice.sync(&ds), vec![b"after".to_vec()]);
+    assert_converged(&ds, &[&alice, &bob, &carol]);
+}

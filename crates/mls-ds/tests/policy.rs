@@ -244,3 +244,28 @@ fn group_rate_limits_apply_to_every_sender() {
         Err(DsError::RateLimited { .. })
     ));
 }
+
+#[test]
+fn the_ds_stays_an_external_sender_when_required() {
+    let rng = &mut TestRng::new(46);
+    let ds_id = ds_identity(rng);
+    let ds = ds_with(DsConfig {
+        ds_identity: Some(DsIdentity {
+            identity: ds_id.clone(),
+        }),
+        require_ds_external_sender: true,
+        ..DsConfig::default()
+    });
+    let (mut alice, _bob) = pair(&ds, Some(&ds_id), rng);
+    let drop_ds = Proposal::GroupContextExtensions(GroupContextExtensions { extensions: vec![] });
+    let p = alice.commit(vec![drop_ds], &CommitOptions::default(), true, rng);
+    assert_eq!(
+        alice.send(&ds, &p).unwrap_err(),
+        DsError::PolicyRefused("the group must keep the DS in external_senders")
+    );
+    let keep_ds = Proposal::GroupContextExtensions(GroupContextExtensions {
+        extensions: alice.g().extensions().to_vec(),
+    });
+    let p = alice.commit(vec![keep_ds], &CommitOptions::default(), true, rng);
+    alice.send(&ds, &p).unwrap();
+}
