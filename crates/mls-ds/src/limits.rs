@@ -26,7 +26,7 @@ pub struct Limits {
     /// uploaded KeyPackage (RFC 9750 §7).
     pub max_key_package_lifetime: u64,
     /// Below this many regular KeyPackages of a suite, the owner is told
-    /// its stock is low ([`crate::LowStock`]).
+    /// its stock is low ([`crate::Stock::low`], [`crate::FetchedKeyPackages::low_stock`]).
     pub key_package_low_stock: usize,
     /// (client, suite) pairs in one KeyPackage query.
     pub max_key_package_queries: usize,
