@@ -74,6 +74,7 @@
 #![warn(missing_docs)]
 
 mod config;
+pub mod conformance;
 mod delivery;
 mod engine;
 mod error;

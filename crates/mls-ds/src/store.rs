@@ -8,7 +8,8 @@
 //! of the request as a list of [`Write`]s — or a drop (a refused request:
 //! nothing was written, since writes are only ever given to `commit`).
 //!
-//! `commit` applies **all of its writes atomically, or none**, and fails
+//! `commit` applies **all of its writes atomically, in the order given,
+//! or none**, and fails
 //! with [`StoreError::Conflict`] (writing nothing) when a precondition
 //! does not hold at commit time:
 //!
@@ -405,6 +406,7 @@ pub trait Transaction {
     fn epoch_tree_epochs(&mut self, group_id: &[u8]) -> Result<Vec<u64>, StoreError>;
     /// A rate counter.
     fn rate(&mut self, key: &RateKey) -> Result<Option<RateRecord>, StoreError>;
-    /// Applies every write atomically, or none (see the module's contract).
+    /// Applies every write atomically, in order, or none (see the module's
+    /// contract; [`crate::conformance::check`] tests it).
     fn commit(self, writes: Vec<Write>) -> Result<(), StoreError>;
 }
