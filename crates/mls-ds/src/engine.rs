@@ -25,10 +25,6 @@ pub(crate) struct CachedView<S: mls_group::CipherSuiteProvider> {
 
 pub(crate) type Slot<S> = Arc<Mutex<Option<CachedView<S>>>>;
 
-/// Most group views kept in memory by one engine instance; past this the
-/// cache is emptied (views are rebuilt from the store on demand).
-const MAX_CACHED_VIEWS: usize = 4096;
-
 /// The Delivery Service engine (RFC 9750 §5–§7, MIMI DS): sans-IO over a
 /// [`Store`], with a [`CryptoProvider`] to verify what it is given. Every
 /// operation takes the authenticated client (from the caller's
@@ -132,7 +128,7 @@ impl<St: Store, C: CryptoProvider> DeliveryService<St, C> {
     /// The lock on a group's cached view.
     pub(crate) fn slot(&self, group_id: &[u8]) -> Slot<C::Suite> {
         let mut views = self.views.lock().unwrap_or_else(|e| e.into_inner());
-        if views.len() >= MAX_CACHED_VIEWS && !views.contains_key(group_id) {
+        if views.len() >= crate::limits::MAX_CACHED_VIEWS && !views.contains_key(group_id) {
             views.clear();
         }
         views.entry(group_id.to_vec()).or_default().clone()

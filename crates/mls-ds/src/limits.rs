@@ -52,6 +52,11 @@ pub struct Limits {
     pub store_retries: u32,
 }
 
+/// Group views (`PublicGroup`s) one engine instance keeps in memory;
+/// past this the cache is emptied and views are rebuilt from the store on
+/// demand (O(members) signature checks each).
+pub const MAX_CACHED_VIEWS: usize = 4096;
+
 /// 90 days.
 pub const DEFAULT_MAX_KEY_PACKAGE_LIFETIME: u64 = 90 * 24 * 3600;
 
