@@ -277,6 +277,48 @@ impl<S: CipherSuiteProvider> Group<S> {
         Ok(info)
     }
 
+    /// A signed GroupInfo for the epoch our pending commit starts, if one
+    /// is pending (what the MIMI Delivery Service wants with every commit
+    /// so it can publish the new epoch's GroupInfo), optionally with the
+    /// `ratchet_tree` (O(N): see [`Group::pending_ratchet_tree`]) and
+    /// `external_pub` extensions. Signed by our leaf, which is the same
+    /// leaf in the new epoch.
+    pub fn pending_group_info(
+        &self,
+        with_ratchet_tree: bool,
+        with_external_pub: bool,
+    ) -> Result<Option<GroupInfo>, GroupError> {
+        let Some(pending) = self.lifecycle.pending() else {
+            return Ok(None);
+        };
+        let staged = &pending.staged;
+        let next = staged
+            .next
+            .as_ref()
+            .ok_or(GroupError::Internal("our pending commit has no next epoch"))?;
+        let mut extensions = Vec::new();
+        if let (true, Some(tree)) = (with_ratchet_tree, self.pending_ratchet_tree()?) {
+            extensions.push(Extension::new(
+                mls_types::ExtensionType::RATCHET_TREE,
+                tree.to_extension_bytes()?,
+            ));
+        }
+        if with_external_pub {
+            let secrets = &next.key_schedule.epoch_secrets;
+            let external_pub = secrets.external_pub(&self.public.suite)?;
+            extensions.push(ExternalPub { external_pub }.to_extension()?);
+        }
+        let mut info = GroupInfo {
+            group_context: staged.public.context.clone(),
+            extensions,
+            confirmation_tag: staged.public.confirmation_tag.clone(),
+            signer: self.own_leaf(),
+            signature: Vec::new(),
+        };
+        info.sign(&self.public.suite, &self.signer)?;
+        Ok(Some(info))
+    }
+
     /// The ratchet tree of the epoch our pending commit starts, if one is
     /// pending: what a Welcome sent without the tree needs out of band.
     /// O(N): the current tree is copied and the commit's changes applied.
@@ -295,13 +337,7 @@ impl<S: CipherSuiteProvider> Group<S> {
         &self,
         key: &mls_crypto::SignaturePublicKey,
     ) -> Result<Option<u32>, GroupError> {
-        let senders =
-            find_extension::<mls_framing::ExternalSenders>(&self.public.context.extensions)?;
-        Ok(senders.and_then(|s| {
-            s.0.iter()
-                .position(|e| &e.signature_key == key)
-                .and_then(|i| u32::try_from(i).ok())
-        }))
+        self.public.external_sender_index(key)
     }
 
     /// The `external_pub` of a GroupInfo, if it carries one.

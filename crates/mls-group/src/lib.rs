@@ -111,7 +111,7 @@ pub use policy::{AcceptAll, BasicCredentialAuth, DefaultPolicy, GroupPolicy};
 pub use process::ProcessedMessage;
 pub use public::{
     Member, PublicEvent, PublicGroup, PublicGroupOptions, PublicStagedCommit, SecretCheck,
-    StoredProposal,
+    StoredProposal, PUBLIC_STATE_VERSION,
 };
 pub use resumption::{ResumeOptions, ResumptionInfo};
 pub use staged::{CommitOrigin, StagedCommit};

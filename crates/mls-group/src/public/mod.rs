@@ -6,6 +6,7 @@
 
 mod apply;
 mod import;
+mod persist;
 pub(crate) mod pipeline;
 mod staged;
 mod store;
@@ -25,6 +26,7 @@ use mls_types::{Credential, Extension, ExtensionType, GroupContext};
 
 pub(crate) use apply::{check_auth, Effects};
 pub(crate) use import::check_joiner_supports;
+pub use persist::PUBLIC_STATE_VERSION;
 pub(crate) use pipeline::{CommitContent, CommitSecrets, Committer, PathLeaf};
 pub use staged::PublicStagedCommit;
 pub(crate) use store::ProposalStore;
@@ -115,6 +117,9 @@ pub struct PublicGroup<S: CipherSuiteProvider> {
     pub(crate) policy: Box<dyn GroupPolicy>,
     /// The caller's time for lifetime checks (never persisted).
     pub(crate) now: Option<u64>,
+    /// The hash of the public record last returned by
+    /// [`PublicGroup::take_state_changes`] (or restored from); not state.
+    pub(crate) taken_record: Option<Vec<u8>>,
 }
 
 impl<S: CipherSuiteProvider> core::fmt::Debug for PublicGroup<S> {
@@ -199,7 +204,23 @@ impl<S: CipherSuiteProvider> PublicGroup<S> {
             proposals: ProposalStore::default(),
             policy,
             now,
+            taken_record: None,
         })
+    }
+
+    /// The position of `key` in the group's `external_senders` extension
+    /// (§12.1.8.1): the `sender_index` of its external proposals.
+    pub fn external_sender_index(
+        &self,
+        key: &SignaturePublicKey,
+    ) -> Result<Option<u32>, GroupError> {
+        let senders =
+            mls_framing::find_extension::<mls_framing::ExternalSenders>(&self.context.extensions)?;
+        Ok(senders.and_then(|s| {
+            s.0.iter()
+                .position(|e| &e.signature_key == key)
+                .and_then(|i| u32::try_from(i).ok())
+        }))
     }
 
     /// Installs the policy / authentication hook.

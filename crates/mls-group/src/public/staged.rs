@@ -32,6 +32,12 @@ pub struct PublicStagedCommit {
 }
 
 impl PublicStagedCommit {
+    /// The commit's confirmation tag (§6.1), the new epoch's: what a
+    /// GroupInfo of that epoch carries.
+    pub fn confirmation_tag(&self) -> &[u8] {
+        &self.confirmation_tag
+    }
+
     /// The epoch the commit was made in.
     pub fn from_epoch(&self) -> u64 {
         self.from_epoch
