@@ -58,6 +58,7 @@
 //!     _ => unreachable!(),
 //! }
 //! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -116,6 +117,7 @@ pub use public::{
 pub use resumption::{ResumeOptions, ResumptionInfo};
 pub use staged::{CommitOrigin, StagedCommit};
 #[cfg(feature = "sqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use storage::SqliteStorage;
 pub use storage::{
     Encrypted, GroupWrite, ItemKind, MemoryStorage, Storage, StorageError, StoredRecords,
@@ -126,6 +128,7 @@ extern crate std;
 
 /// The operating system's RNG (`std` and `rustcrypto` features).
 #[cfg(all(feature = "std", feature = "rustcrypto"))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "std", feature = "rustcrypto"))))]
 pub use mls_rustcrypto::OsRng;
 
 // The layers below, for what is not re-exported by name.
@@ -135,6 +138,7 @@ pub use mls_framing as framing;
 pub use mls_keyschedule as keyschedule;
 /// The RustCrypto provider (`rustcrypto` feature).
 #[cfg(feature = "rustcrypto")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rustcrypto")))]
 pub use mls_rustcrypto as rustcrypto;
 pub use mls_treekem as treekem;
 pub use mls_types as types;
@@ -155,6 +159,7 @@ pub use mls_keyschedule::{
     InMemoryPskStore, PreSharedKeyID, Psk, PskStore, ResumptionPskUsage, SecretTreeConfig,
 };
 #[cfg(feature = "rustcrypto")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rustcrypto")))]
 pub use mls_rustcrypto::{RustCrypto, RustCryptoSuite};
 pub use mls_treekem::{LeafNode, RatchetTree};
 pub use mls_types::{
@@ -170,6 +175,7 @@ pub use mls_types::{
 /// assert!(mls_group::unix_time_now() > 1_600_000_000);
 /// ```
 #[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub fn unix_time_now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
