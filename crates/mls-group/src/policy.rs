@@ -61,6 +61,10 @@ pub enum CredentialContext {
     /// An entry of the `external_senders` extension a
     /// GroupContextExtensions proposal installs (§12.1.7).
     GroupContextExtensions,
+    /// A member's credential checked again later, outside any message:
+    /// an application's or Authentication Service's periodic review (for
+    /// example `mls_as::review_members`). The library never asks this.
+    Revalidation,
 }
 
 /// What a validator is asked: is `credential`, presented with
@@ -133,6 +137,9 @@ pub enum CredentialError {
     /// A successor credential asserts another identity than the one it
     /// replaces (§5.3.1: it must be the same client).
     IdentityChanged,
+    /// The credential asserts another identity than the reference
+    /// identifier it was checked against (RFC 9750 §4).
+    IdentityMismatch,
     /// An application rule refused it.
     Refused(&'static str),
 }
@@ -160,6 +167,7 @@ impl core::fmt::Display for CredentialError {
             E::NoIdentity => f.write_str("no identity in the credential"),
             E::UnknownIdentity => f.write_str("unknown identity"),
             E::IdentityChanged => f.write_str("successor credential of another identity"),
+            E::IdentityMismatch => f.write_str("identity differs from the reference identifier"),
             E::Refused(r) => write!(f, "refused: {r}"),
         }
     }
