@@ -151,9 +151,21 @@ impl Authority {
         validity: u64,
         path_len: Option<u8>,
     ) -> Result<Authority, IssueError> {
+        let params = ca_params(name, now, validity, path_len)?;
+        self.subordinate_with(params, algorithm)
+    }
+
+    /// A subordinate CA of the caller's own `params` (name constraints,
+    /// say), with a fresh key of `algorithm`.
+    pub fn subordinate_with(
+        &mut self,
+        mut params: CertificateParams,
+        algorithm: &'static SignatureAlgorithm,
+    ) -> Result<Authority, IssueError> {
         let key = KeyPair::generate_for(algorithm)?;
-        let mut params = ca_params(name, now, validity, path_len)?;
-        params.serial_number = Some(self.serial());
+        if params.serial_number.is_none() {
+            params.serial_number = Some(self.serial());
+        }
         let cert = params.signed_by(&key, &Issuer::from_params(&self.params, &self.key))?;
         let mut chain = vec![cert.der().to_vec()];
         chain.extend(self.chain.iter().cloned());
@@ -235,7 +247,7 @@ impl Authority {
         not_before: u64,
         not_after: u64,
     ) -> Result<Vec<u8>, IssueError> {
-        let algorithm = leaf_algorithm(suite)?;
+        leaf_algorithm(suite)?;
         let mut params = CertificateParams::default();
         let mut dn = DistinguishedName::new();
         dn.push(DnType::CommonName, identity);
@@ -255,12 +267,33 @@ impl Authority {
         params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
         params.use_authority_key_identifier_extension = true;
+        self.certify_params(params, suite, public_key)
+    }
+
+    /// Signs a certificate of the caller's own `params` for `public_key`
+    /// of `suite`'s scheme (a serial number is assigned if it has none):
+    /// for profiles other than [`certify`](Self::certify)'s.
+    pub fn certify_params(
+        &mut self,
+        mut params: CertificateParams,
+        suite: mls_group::CipherSuite,
+        public_key: &SignaturePublicKey,
+    ) -> Result<Vec<u8>, IssueError> {
         let key = MlsKey {
             raw: &public_key.0,
-            algorithm,
+            algorithm: leaf_algorithm(suite)?,
         };
+        if params.serial_number.is_none() {
+            params.serial_number = Some(self.serial());
+        }
         let cert = params.signed_by(&key, &Issuer::from_params(&self.params, &self.key))?;
         Ok(cert.der().to_vec())
+    }
+
+    /// The chain issued credentials carry after their leaf: this CA's
+    /// certificate and its ancestors below the root (empty for a root).
+    pub fn chain(&self) -> &[Vec<u8>] {
+        &self.chain
     }
 
     /// A CRL (DER) of this CA listing `serials` (as DER encodes them: a
@@ -294,7 +327,10 @@ impl Authority {
     }
 }
 
-fn ca_params(
+/// The parameters of a CA certificate: CN `name`, basic constraints
+/// (CA, `path_len`), keyCertSign and cRLSign, valid from `now` for
+/// `validity` seconds.
+pub fn ca_params(
     name: &str,
     now: u64,
     validity: u64,

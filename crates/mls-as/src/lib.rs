@@ -70,7 +70,11 @@ mod x509;
 
 pub use directory::Directory;
 #[cfg(feature = "issuance")]
-pub use issue::{prove_possession, Authority, Challenge, IssueError, POSSESSION_LABEL};
+pub use issue::{ca_params, prove_possession, Authority, Challenge, IssueError, POSSESSION_LABEL};
+/// `rcgen`, whose parameter types [`Authority::certify_params`] and
+/// [`Authority::subordinate_with`] take.
+#[cfg(feature = "issuance")]
+pub use rcgen;
 pub use review::{
     review_members, rotation_status, Action, InvalidCredentialPolicy, Rotation, Verdict,
 };

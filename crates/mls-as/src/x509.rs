@@ -257,7 +257,7 @@ impl CredentialValidator for X509Validator {
         let time = UnixTime::since_unix_epoch(Duration::from_secs(now));
         let usage = match self.eku {
             Eku::ClientAuthIfPresent => KeyUsage::required_if_present(ID_KP_CLIENT_AUTH),
-            Eku::ClientAuth => KeyUsage::client_auth(),
+            Eku::ClientAuth => KeyUsage::required(ID_KP_CLIENT_AUTH),
             Eku::Required(oid) => KeyUsage::required(oid),
         };
         end_entity
