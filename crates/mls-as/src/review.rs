@@ -92,11 +92,9 @@ pub struct Verdict {
 impl Verdict {
     /// The Remove proposal of an evicted member, if it is to go now.
     pub fn remove_proposal(&self) -> Option<Proposal> {
-        (self.action == Action::Remove).then(|| {
-            Proposal::Remove(Remove {
-                removed: self.index.0,
-            })
-        })
+        (self.action == Action::Remove).then_some(Proposal::Remove(Remove {
+            removed: self.index.0,
+        }))
     }
 }
 
