@@ -132,13 +132,16 @@ impl GroupPolicy for SharedPolicy {
 
     fn authenticate(
         &self,
-        credential: &mls_group::Credential,
-        signature_key: &mls_group::SignaturePublicKey,
-    ) -> bool {
-        self.0.authenticate(credential, signature_key)
+        input: &mls_group::CredentialInput<'_>,
+    ) -> Result<(), mls_group::CredentialError> {
+        self.0.authenticate(input)
     }
 
-    fn valid_successor(&self, old: &mls_group::Credential, new: &mls_group::Credential) -> bool {
+    fn valid_successor(
+        &self,
+        old: &mls_group::Credential,
+        new: &mls_group::CredentialInput<'_>,
+    ) -> Result<(), mls_group::CredentialError> {
         self.0.valid_successor(old, new)
     }
 }

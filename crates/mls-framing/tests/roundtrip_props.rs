@@ -81,6 +81,11 @@ fn credential() -> impl Strategy<Value = Credential> {
             0..3
         )
         .prop_map(Credential::X509),
+        // §13.3: any other type, as type + opaque bytes.
+        (3u16.., opaque()).prop_map(|(t, data)| Credential::Other {
+            credential_type: CredentialType(t),
+            data,
+        }),
     ]
 }
 

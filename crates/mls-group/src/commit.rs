@@ -397,6 +397,13 @@ fn our_path<S: CipherSuiteProvider>(
         .leaf(m.me)
         .cloned()
         .ok_or(GroupError::GroupInactive)?;
+    // What receivers will check of the path leaf (admit_committer): the
+    // policy at the current time, as the successor of our leaf.
+    g.auth().successor(
+        &leaf.credential,
+        &leaf,
+        crate::CredentialContext::CommitPath,
+    )?;
     let group_id = g.context.group_id.clone();
     let pending = g
         .tree

@@ -85,8 +85,15 @@ pub enum GroupError {
     EpochTooOld(u64),
     /// The application's policy hook refused the operation.
     PolicyRejected(&'static str),
-    /// The authentication service refused a credential.
-    CredentialRejected,
+    /// The authentication service (the group's policy, see
+    /// [`crate::CredentialValidator`]) refused a credential where it
+    /// entered the group.
+    CredentialRejected {
+        /// The entry point.
+        context: crate::CredentialContext,
+        /// Why.
+        reason: crate::CredentialError,
+    },
     /// An argument given by the caller is invalid.
     InvalidArgument(&'static str),
     /// Lifetimes must be checked (§7.3) but no time is set: call
@@ -160,7 +167,9 @@ impl fmt::Display for GroupError {
             }
             GroupError::EpochTooOld(e) => write!(f, "epoch {e} not retained"),
             GroupError::PolicyRejected(r) => write!(f, "rejected by policy: {r}"),
-            GroupError::CredentialRejected => f.write_str("credential rejected"),
+            GroupError::CredentialRejected { context, reason } => {
+                write!(f, "credential rejected ({context:?}): {reason}")
+            }
             GroupError::InvalidArgument(r) => write!(f, "invalid argument: {r}"),
             GroupError::TimeRequired => f.write_str("no time set for the lifetime checks"),
             GroupError::InvalidState(r) => write!(f, "invalid state: {r}"),
@@ -257,7 +266,7 @@ impl GroupError {
             | G::InvalidWelcome(_)
             | G::MissingRatchetTree
             | G::PolicyRejected(_)
-            | G::CredentialRejected
+            | G::CredentialRejected { .. }
             | G::TooManyProposals => Fault::Peer,
             G::UnsupportedCipherSuite(_) | G::UnsupportedProposal(_) => Fault::Unsupported,
             G::WrongGroupId

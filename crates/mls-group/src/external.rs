@@ -38,6 +38,11 @@ pub struct ExternalJoinOptions<'a> {
     pub policy: Option<alloc::boxed::Box<dyn GroupPolicy>>,
     /// The commit's `authenticated_data`.
     pub authenticated_data: Vec<u8>,
+    /// The current time (Unix seconds), for the policy's credential
+    /// validation of the imported tree and our leaf, and for lifetime
+    /// checks of the imported tree (unless `config.lifetimes` is off);
+    /// also the new group state's time.
+    pub now: Option<u64>,
 }
 
 impl<S: CipherSuiteProvider> Group<S> {
@@ -58,14 +63,16 @@ impl<S: CipherSuiteProvider> Group<S> {
             return Err(GroupError::UnsupportedCipherSuite(gc.cipher_suite.0));
         }
         check_joiner_supports(&options.leaf.capabilities, gc)?;
-        let mut public = PublicGroup::from_group_info(
+        let mut public = PublicGroup::from_group_info_checked(
             suite,
             group_info,
             PublicGroupOptions {
                 ratchet_tree: options.ratchet_tree,
                 policy: options.policy,
-                now: None,
+                now: options.now,
             },
+            options.config.lifetimes != crate::LifetimeCheck::Off,
+            |_, _| Ok(()),
         )?;
         let external_pub = mls_framing::find_extension::<ExternalPub>(&group_info.extensions)?
             .ok_or(GroupError::InvalidWelcome("GroupInfo has no external_pub"))?;

@@ -189,13 +189,12 @@ impl<S: CipherSuiteProvider> Group<S> {
 
     /// Sets the current time (Unix seconds) for lifetime checks of the
     /// leaves this member validates (unless
-    /// [`GroupConfig::lifetimes`] is [`LifetimeCheck::Off`](crate::LifetimeCheck::Off)).
+    /// [`GroupConfig::lifetimes`] is [`LifetimeCheck::Off`](crate::LifetimeCheck::Off))
+    /// and for the policy's credential validation ([`crate::CredentialInput::now`]).
     /// The one source of time is the caller's: it is not persisted, and a
     /// restored group has none until this is called again.
     pub fn set_time(&mut self, now: u64) {
-        if self.config.lifetimes != crate::LifetimeCheck::Off {
-            self.public.set_time(now);
-        }
+        self.public.set_time(now);
     }
 
     /// Fails with [`GroupError::TimeRequired`] if `proposals` add a member
@@ -207,7 +206,7 @@ impl<S: CipherSuiteProvider> Group<S> {
     ) -> Result<(), GroupError> {
         let required = self.config.lifetimes == crate::LifetimeCheck::Required;
         if required
-            && self.public.now.is_none()
+            && self.public.lifetime_now().is_none()
             && proposals.any(|p| matches!(p, mls_framing::Proposal::Add(_)))
         {
             return Err(GroupError::TimeRequired);
@@ -218,6 +217,7 @@ impl<S: CipherSuiteProvider> Group<S> {
     /// Changes the configuration (saved with the state from now on). The
     /// secret tree's window applies from the next epoch.
     pub fn set_config(&mut self, config: GroupConfig) {
+        self.public.check_lifetimes = config.lifetimes != crate::LifetimeCheck::Off;
         self.config = config;
     }
 
@@ -374,6 +374,7 @@ impl<S: CipherSuiteProvider> Group<S> {
         } = first;
         // A new state: its first save writes every record.
         public.tree.mark_all_changed();
+        public.check_lifetimes = config.lifetimes != crate::LifetimeCheck::Off;
         let epoch = EpochState::new(
             &public.suite,
             epoch_secrets,

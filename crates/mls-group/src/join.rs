@@ -28,7 +28,8 @@ pub struct JoinOptions<'a> {
     pub ratchet_tree: Option<RatchetTree>,
     /// External and resumption PSKs named by the Welcome.
     pub psks: Option<&'a dyn PskStore>,
-    /// The current time, for lifetime checks.
+    /// The current time, for lifetime checks and the policy's credential
+    /// validation.
     pub now: Option<u64>,
     /// Configuration of the new group state.
     pub config: GroupConfig,
@@ -101,8 +102,9 @@ impl<S: CipherSuiteProvider> Group<S> {
             PublicGroupOptions {
                 ratchet_tree,
                 policy,
-                now: now.filter(|_| config.lifetimes != crate::LifetimeCheck::Off),
+                now,
             },
+            config.lifetimes != crate::LifetimeCheck::Off,
             |_, tree| {
                 my_leaf = tree
                     .members()

@@ -204,3 +204,22 @@ pub fn validate_key_package<S: CipherSuiteProvider + ?Sized>(
     // without it exist in the wild (we list it in ours).
     Ok(())
 }
+
+/// [`validate_key_package`], then the application's authentication
+/// service: `policy` asked about the leaf's credential at `now`
+/// ([`crate::CredentialContext::KeyPackage`]) — what a Delivery Service
+/// checks on a KeyPackage upload, or a client before adding it.
+pub fn validate_key_package_with<S: CipherSuiteProvider + ?Sized>(
+    suite: &S,
+    key_package: &KeyPackage,
+    now: Option<u64>,
+    policy: &dyn crate::GroupPolicy,
+) -> Result<(), GroupError> {
+    validate_key_package(suite, key_package, now)?;
+    crate::policy::Auth {
+        policy,
+        cipher_suite: key_package.cipher_suite,
+        now,
+    }
+    .leaf(&key_package.leaf_node, crate::CredentialContext::KeyPackage)
+}

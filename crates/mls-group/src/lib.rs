@@ -16,7 +16,12 @@
 //!   record and one record per tree node, O(log N) bytes per commit) and
 //!   [`Group::from_state_records`].
 //! * Hooks: [`GroupPolicy`] for application rules and authentication
-//!   (RFC 9750 §4), [`BasicCredentialAuth`].
+//!   (RFC 9750 §4); the credential-validation interface
+//!   [`CredentialValidator`] (time, credential, signature key, entry point
+//!   [`CredentialContext`] in; a [`CredentialError`] out), asked wherever a
+//!   credential enters a group (see the `policy` module's table),
+//!   [`ValidatorPolicy`], [`BasicCredentialAuth`]. X.509 chains and a
+//!   directory of basic identities are in the `mls-as` crate.
 //!
 //! Sans-IO: every operation takes the randomness it needs and returns the
 //! messages to send. A failed operation leaves the group unchanged: tree
@@ -103,12 +108,18 @@ pub use group::Group;
 pub use identity::ClientIdentity;
 pub use join::JoinOptions;
 pub use key_material::{welcome_bundle, KEY_MATERIAL_VERSION};
-pub use key_package::{validate_key_package, KeyPackageBundle, KeyPackageOptions, LAST_RESORT};
+pub use key_package::{
+    validate_key_package, validate_key_package_with, KeyPackageBundle, KeyPackageOptions,
+    LAST_RESORT,
+};
 pub use lifecycle::{GroupStatus, PendingCommit};
 pub use persist::STATE_VERSION;
 pub use persist_records::{StateChange, StateKey};
 pub use persist_seal::{StateSealer, StateSlot};
-pub use policy::{AcceptAll, BasicCredentialAuth, DefaultPolicy, GroupPolicy};
+pub use policy::{
+    AcceptAll, BasicCredentialAuth, CredentialContext, CredentialError, CredentialInput,
+    CredentialValidator, DefaultPolicy, GroupPolicy, ValidatorPolicy,
+};
 pub use process::ProcessedMessage;
 pub use public::{
     Member, PublicEvent, PublicGroup, PublicGroupOptions, PublicStagedCommit, SecretCheck,

@@ -155,6 +155,7 @@ impl<S: CipherSuiteProvider> Group<S> {
             None,
         )?;
         public.proposals = s.proposals;
+        public.check_lifetimes = config.lifetimes != crate::LifetimeCheck::Off;
         let mut group = Group {
             public,
             config,

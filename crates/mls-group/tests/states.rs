@@ -216,10 +216,12 @@ fn a_public_group_authenticates_the_imported_tree() {
     impl GroupPolicy for RefuseBob {
         fn authenticate(
             &self,
-            credential: &Credential,
-            _: &mls_crypto::SignaturePublicKey,
-        ) -> bool {
-            credential != &Credential::Basic(b"bob".to_vec())
+            input: &mls_group::CredentialInput<'_>,
+        ) -> Result<(), mls_group::CredentialError> {
+            if input.credential == &Credential::Basic(b"bob".to_vec()) {
+                return Err(mls_group::CredentialError::UnknownIdentity);
+            }
+            Ok(())
         }
     }
     let g = group_of(1, &["alice", "bob"], HandshakeFormat::Public);
@@ -235,7 +237,10 @@ fn a_public_group_authenticates_the_imported_tree() {
             options(Some(Box::new(RefuseBob)))
         )
         .unwrap_err(),
-        GroupError::CredentialRejected
+        GroupError::CredentialRejected {
+            context: mls_group::CredentialContext::TreeImport,
+            reason: mls_group::CredentialError::UnknownIdentity
+        }
     );
     PublicGroup::from_group_info(g[0].suite().clone(), &info, options(None)).unwrap();
 }

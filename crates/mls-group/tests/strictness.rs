@@ -156,14 +156,20 @@ fn item9_the_default_policy_keeps_identities() {
     let mut update = g[1].own_leaf_node().unwrap().clone();
     update.credential = imposter.key_package().leaf_node.credential.clone();
     let policy = DefaultPolicy;
-    assert!(!policy.valid_successor(
-        &g[1].own_leaf_node().unwrap().credential,
-        &update.credential
-    ));
-    assert!(AcceptAll.valid_successor(
-        &g[1].own_leaf_node().unwrap().credential,
-        &update.credential
-    ));
+    let input = mls_group::CredentialInput {
+        credential: &update.credential,
+        signature_key: &update.signature_key,
+        cipher_suite: CipherSuite(1),
+        now: None,
+        context: mls_group::CredentialContext::Update,
+    };
+    assert_eq!(
+        policy.valid_successor(&g[1].own_leaf_node().unwrap().credential, &input),
+        Err(mls_group::CredentialError::IdentityChanged)
+    );
+    assert!(AcceptAll
+        .valid_successor(&g[1].own_leaf_node().unwrap().credential, &input)
+        .is_ok());
     // What a group applies by default.
     let proposal = Proposal::Update(Update { leaf_node: update });
     let before = g[0].to_state_bytes().unwrap();

@@ -5,7 +5,7 @@
 //!   [`SignatureScheme`]), [`ExtensionType`], [`ProposalType`],
 //!   [`CredentialType`] — open newtypes: unknown and GREASE values
 //!   decode and re-encode unchanged.
-//! * [`Credential`] (§5.3), [`Capabilities`] and [`RequiredCapabilities`]
+//! * [`Credential`] (§5.3; a custom type as type + opaque bytes, §13.3), [`Capabilities`] and [`RequiredCapabilities`]
 //!   (§7.2, §11.1), [`Extension`] (§7.2), [`Lifetime`] (§7.2).
 //! * [`tree_math`] (§4.1, Appendix C): [`LeafIndex`], [`NodeIndex`] and
 //!   the array-tree arithmetic used by the ratchet tree and the secret tree.

@@ -18,7 +18,8 @@ use mls_types::{
 };
 
 use super::store::Resolved;
-use crate::{validate_key_package, GroupError, GroupPolicy};
+use crate::policy::Auth;
+use crate::{validate_key_package, CredentialContext, GroupError, GroupPolicy};
 
 /// What a valid proposal list does: the public effects of a commit.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Encode, Decode)]
@@ -45,10 +46,24 @@ impl Effects {
 pub(crate) struct ApplyEnv<'a, S: CipherSuiteProvider> {
     pub suite: &'a S,
     pub context: &'a GroupContext,
+    /// The caller's time, for the policy.
     pub now: Option<u64>,
+    /// The time lifetimes are checked at, if they are.
+    pub lifetime_now: Option<u64>,
     pub policy: &'a dyn GroupPolicy,
     /// Whether this is the first commit of a new group (ReInit/branch PSKs allowed).
     pub new_group: bool,
+}
+
+impl<S: CipherSuiteProvider> ApplyEnv<'_, S> {
+    /// The policy, asked at the caller's time in the group's suite.
+    pub fn auth(&self) -> Auth<'_> {
+        Auth {
+            policy: self.policy,
+            cipher_suite: self.context.cipher_suite,
+            now: self.now,
+        }
+    }
 }
 
 /// Lifetimes are checked when the caller gave a time.
@@ -85,7 +100,7 @@ pub(crate) fn apply<S: CipherSuiteProvider>(
     }
     for r in list {
         if let Proposal::GroupContextExtensions(gce) = &r.proposal {
-            check_group_context_extensions(tree, &gce.extensions, list)?;
+            check_group_context_extensions(env, tree, &gce.extensions, list)?;
             fx.extensions = Some(gce.extensions.clone());
         }
     }
@@ -99,7 +114,7 @@ pub(crate) fn apply<S: CipherSuiteProvider>(
         env,
         extensions: CodePointSet::of_extensions(extensions),
         required: required.as_ref().map(CapabilityRequirements::new),
-        options: leaf_options(env.now),
+        options: leaf_options(env.lifetime_now),
     };
     for r in list {
         if let Proposal::Update(u) = &r.proposal {
@@ -130,13 +145,17 @@ pub(crate) fn apply<S: CipherSuiteProvider>(
 
 /// §12.1.7: every member that stays supports the new extensions and the
 /// new required capabilities. O(log N) from the tree's capability counts
-/// when everyone does; otherwise each member is looked at.
-fn check_group_context_extensions(
+/// when everyone does; otherwise each member is looked at. The policy
+/// accepts every external sender the extensions list.
+fn check_group_context_extensions<S: CipherSuiteProvider>(
+    env: &ApplyEnv<'_, S>,
     tree: &RatchetTree,
     extensions: &[Extension],
     list: &[Resolved],
 ) -> Result<(), GroupError> {
     mls_framing::check_unique_extensions(extensions)?;
+    env.auth()
+        .external_senders(extensions, CredentialContext::GroupContextExtensions)?;
     let required = find_extension::<RequiredCapabilities>(extensions)?;
     let all = tree.member_count();
     let everyone = extensions
@@ -233,14 +252,9 @@ impl<S: CipherSuiteProvider> LeafRules<'_, S> {
         let old = tree
             .leaf(leaf)
             .ok_or(GroupError::InvalidProposal("Update from a blank leaf"))?;
-        if !self
-            .env
-            .policy
-            .valid_successor(&old.credential, &leaf_node.credential)
-        {
-            return Err(GroupError::CredentialRejected);
-        }
-        check_auth(self.env.policy, leaf_node)?;
+        self.env
+            .auth()
+            .successor(&old.credential, leaf_node, CredentialContext::Update)?;
         validate_leaf_node(
             self.env.suite,
             leaf_node,
@@ -289,8 +303,10 @@ impl<S: CipherSuiteProvider> LeafRules<'_, S> {
             ));
         }
         // Verifies both signatures, the leaf's included.
-        validate_key_package(self.env.suite, kp, self.env.now)?;
-        check_auth(self.env.policy, &kp.leaf_node)?;
+        validate_key_package(self.env.suite, kp, self.env.lifetime_now)?;
+        self.env
+            .auth()
+            .leaf(&kp.leaf_node, CredentialContext::KeyPackage)?;
         validate_leaf_node_contents(
             &kp.leaf_node,
             LeafNodeContext::KeyPackage,
@@ -321,7 +337,7 @@ pub(crate) fn check_alone<S: CipherSuiteProvider>(
         env,
         extensions: CodePointSet::of_extensions(&env.context.extensions),
         required: required.as_ref().map(CapabilityRequirements::new),
-        options: leaf_options(env.now),
+        options: leaf_options(env.lifetime_now),
     };
     match proposal {
         Proposal::Add(add) => leaves.check_add(tree, &add.key_package, false),
@@ -338,7 +354,9 @@ pub(crate) fn check_alone<S: CipherSuiteProvider>(
             "ExternalInit in a regular commit",
         )),
         Proposal::GroupContextExtensions(gce) => {
-            Ok(mls_framing::check_unique_extensions(&gce.extensions)?)
+            mls_framing::check_unique_extensions(&gce.extensions)?;
+            env.auth()
+                .external_senders(&gce.extensions, CredentialContext::GroupContextExtensions)
         }
         Proposal::Custom(c) => check_custom_type(c),
     }
@@ -422,12 +440,4 @@ fn apply_tree_neutral<S: CipherSuiteProvider>(
         }
     }
     Ok(())
-}
-
-pub(crate) fn check_auth(policy: &dyn GroupPolicy, leaf: &LeafNode) -> Result<(), GroupError> {
-    if policy.authenticate(&leaf.credential, &leaf.signature_key) {
-        Ok(())
-    } else {
-        Err(GroupError::CredentialRejected)
-    }
 }

@@ -24,7 +24,7 @@ use mls_treekem::{LeafNode, RatchetTree};
 use mls_types::tree_math::LeafIndex;
 use mls_types::{Credential, Extension, ExtensionType, GroupContext};
 
-pub(crate) use apply::{check_auth, Effects};
+pub(crate) use apply::Effects;
 pub(crate) use import::check_joiner_supports;
 pub use persist::PUBLIC_STATE_VERSION;
 pub(crate) use pipeline::{CommitContent, CommitSecrets, Committer, PathLeaf};
@@ -32,7 +32,8 @@ pub use staged::PublicStagedCommit;
 pub(crate) use store::ProposalStore;
 pub use store::StoredProposal;
 
-use crate::{GroupError, GroupPolicy};
+use crate::policy::Auth;
+use crate::{CredentialContext, GroupError, GroupPolicy};
 
 /// What [`PublicGroup::process_message`] saw.
 #[derive(Debug, Clone)]
@@ -83,7 +84,8 @@ pub struct PublicGroupOptions {
     /// The policy / authentication service (default
     /// [`DefaultPolicy`](crate::DefaultPolicy)).
     pub policy: Option<Box<dyn GroupPolicy>>,
-    /// The current time (Unix seconds) for lifetime checks; none without it.
+    /// The current time (Unix seconds) for lifetime checks and the
+    /// policy; none without it.
     pub now: Option<u64>,
 }
 
@@ -115,11 +117,15 @@ pub struct PublicGroup<S: CipherSuiteProvider> {
     pub(crate) confirmation_tag: Vec<u8>,
     pub(crate) proposals: ProposalStore,
     pub(crate) policy: Box<dyn GroupPolicy>,
-    /// The caller's time for lifetime checks (never persisted).
+    /// The caller's time for lifetime checks and the policy (never
+    /// persisted).
     pub(crate) now: Option<u64>,
     /// The hash of the public record last returned by
     /// [`PublicGroup::take_state_changes`] (or restored from); not state.
     pub(crate) taken_record: Option<Vec<u8>>,
+    /// Whether lifetimes are checked at `now` (a member's
+    /// [`LifetimeCheck`](crate::LifetimeCheck) may turn them off).
+    pub(crate) check_lifetimes: bool,
 }
 
 impl<S: CipherSuiteProvider> core::fmt::Debug for PublicGroup<S> {
@@ -149,35 +155,53 @@ impl<S: CipherSuiteProvider> PublicGroup<S> {
         info: &GroupInfo,
         options: PublicGroupOptions,
     ) -> Result<Self, GroupError> {
-        Self::from_group_info_checked(suite, info, options, |_, _| Ok(()))
+        Self::from_group_info_checked(suite, info, options, true, |_, _| Ok(()))
     }
 
     /// [`from_group_info`](Self::from_group_info) with the caller's own
     /// cheap checks (`cheap`) run on the tree after its hash and the
     /// GroupInfo's signature and before the per-leaf signatures: a joiner
     /// looks for its own leaf and checks the confirmation tag there.
+    /// Lifetimes are checked at `options.now` if `check_lifetimes`.
     pub(crate) fn from_group_info_checked(
         suite: S,
         info: &GroupInfo,
         options: PublicGroupOptions,
+        check_lifetimes: bool,
         cheap: impl FnOnce(&S, &RatchetTree) -> Result<(), GroupError>,
     ) -> Result<Self, GroupError> {
         let policy = options.policy.unwrap_or_else(crate::policy::default_policy);
         let mut tree = import::import_structure(&suite, info, options.ratchet_tree)?;
         import::verify_group_info_signature(&suite, info, &tree)?;
         cheap(&suite, &tree)?;
-        import::validate_members(&suite, info, &mut tree, options.now)?;
+        import::validate_members(
+            &suite,
+            info,
+            &mut tree,
+            options.now.filter(|_| check_lifetimes),
+        )?;
+        let auth = Auth {
+            policy: policy.as_ref(),
+            cipher_suite: info.group_context.cipher_suite,
+            now: options.now,
+        };
         for (_, leaf) in tree.members() {
-            check_auth(policy.as_ref(), leaf)?;
+            auth.leaf(leaf, CredentialContext::TreeImport)?;
         }
-        Self::from_parts(
+        auth.external_senders(
+            &info.group_context.extensions,
+            CredentialContext::ExternalSender,
+        )?;
+        let mut public = Self::from_parts(
             suite,
             tree,
             info.group_context.clone(),
             info.confirmation_tag.clone(),
             policy,
             options.now,
-        )
+        )?;
+        public.check_lifetimes = check_lifetimes;
+        Ok(public)
     }
 
     /// The public state of an epoch entered with `context`, `tree` and the
@@ -205,6 +229,7 @@ impl<S: CipherSuiteProvider> PublicGroup<S> {
             policy,
             now,
             taken_record: None,
+            check_lifetimes: true,
         })
     }
 
@@ -228,10 +253,25 @@ impl<S: CipherSuiteProvider> PublicGroup<S> {
         self.policy = policy;
     }
 
-    /// Sets the time (Unix seconds) for lifetime checks of new leaves.
-    /// Not persisted: a restored group has none until it is set again.
+    /// Sets the time (Unix seconds) for lifetime checks of new leaves and
+    /// for the policy's credential validation. Not persisted: a restored
+    /// group has none until it is set again.
     pub fn set_time(&mut self, now: u64) {
         self.now = Some(now);
+    }
+
+    /// The time lifetimes are checked at, if they are.
+    pub(crate) fn lifetime_now(&self) -> Option<u64> {
+        self.now.filter(|_| self.check_lifetimes)
+    }
+
+    /// The policy, asked at the caller's time in the group's suite.
+    pub(crate) fn auth(&self) -> Auth<'_> {
+        Auth {
+            policy: self.policy.as_ref(),
+            cipher_suite: self.context.cipher_suite,
+            now: self.now,
+        }
     }
 
     /// The cipher suite provider.
@@ -367,6 +407,23 @@ impl<S: CipherSuiteProvider> PublicGroup<S> {
         if self.proposals.is_full() {
             return Err(GroupError::TooManyProposals);
         }
+        if let mls_framing::Sender::External(index) = ac.content.sender {
+            // Its signature verified against the listed key: the listed
+            // credential must still be acceptable now.
+            let senders = mls_framing::find_extension::<mls_framing::ExternalSenders>(
+                &self.context.extensions,
+            )?
+            .ok_or(GroupError::Internal("external sender verified"))?;
+            let sender = usize::try_from(index)
+                .ok()
+                .and_then(|i| senders.0.get(i))
+                .ok_or(GroupError::Internal("external sender verified"))?;
+            self.auth().credential(
+                &sender.credential,
+                &sender.signature_key,
+                CredentialContext::ExternalSender,
+            )?;
+        }
         self.check_proposal_alone(p, ac.content.sender)?;
         let stored = StoredProposal {
             reference: ac.proposal_ref(&self.suite)?,
@@ -389,6 +446,7 @@ impl<S: CipherSuiteProvider> PublicGroup<S> {
             suite: &self.suite,
             context: &self.context,
             now: self.now,
+            lifetime_now: self.lifetime_now(),
             policy: self.policy.as_ref(),
             new_group: self.context.epoch == 0,
         };

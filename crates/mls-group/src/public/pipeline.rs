@@ -16,12 +16,12 @@ use mls_treekem::{
 use mls_types::tree_math::LeafIndex;
 use mls_types::{CapabilityRequirements, GroupContext, RequiredCapabilities};
 
-use super::apply::{apply, check_auth, leaf_options, ApplyEnv, Effects};
+use super::apply::{apply, leaf_options, ApplyEnv, Effects};
 use super::staged::PublicStagedCommit;
 use super::store::resolve;
 use super::validate::validate_list;
 use super::PublicGroup;
-use crate::GroupError;
+use crate::{CredentialContext, GroupError};
 
 /// The encryption key of the placeholder leaf an external joiner occupies
 /// while its UpdatePath is merged (replaced by the path's leaf).
@@ -184,6 +184,7 @@ impl<S: CipherSuiteProvider> PublicGroup<S> {
             suite: &self.suite,
             context: &self.context,
             now: self.now,
+            lifetime_now: self.lifetime_now(),
             policy: self.policy.as_ref(),
             new_group: self.context.epoch == 0,
         };
@@ -221,15 +222,15 @@ impl<S: CipherSuiteProvider> PublicGroup<S> {
             Committer::Member(l) => self.tree.leaf(l),
             Committer::External => applied.fx.removed.first().map(|(_, old)| old),
         };
-        if let Some(old) = replaced {
-            if !self
-                .policy
-                .valid_successor(&old.credential, &leaf.credential)
-            {
-                return Err(GroupError::CredentialRejected);
-            }
+        let context = if external {
+            CredentialContext::ExternalJoin
+        } else {
+            CredentialContext::CommitPath
+        };
+        match replaced {
+            Some(old) => self.auth().successor(&old.credential, leaf, context)?,
+            None => self.auth().leaf(leaf, context)?,
         }
-        check_auth(self.policy.as_ref(), leaf)?;
         if external {
             let mut placeholder = leaf.clone();
             placeholder.encryption_key = HpkePublicKey(EXTERNAL_PLACEHOLDER_KEY.to_vec());
@@ -251,7 +252,7 @@ impl<S: CipherSuiteProvider> PublicGroup<S> {
                 },
                 required.as_ref(),
                 Some(&self.tree),
-                &leaf_options(self.now),
+                &leaf_options(self.lifetime_now()),
             )?;
         }
         Ok(())

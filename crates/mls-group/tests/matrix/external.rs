@@ -177,7 +177,10 @@ pub(crate) fn external_commit_rows() -> Vec<Row> {
             });
             bob_with(msg, || Box::new(mls_group::BasicCredentialAuth))
         },
-        is(G::CredentialRejected),
+        is(G::CredentialRejected {
+            context: mls_group::CredentialContext::ExternalJoin,
+            reason: mls_group::CredentialError::IdentityChanged,
+        }),
     ));
     // Item 9 (issue 15): the default policy keeps identities too.
     rows.push(row(
@@ -190,7 +193,10 @@ pub(crate) fn external_commit_rows() -> Vec<Row> {
                 ..ExternalJoinOptions::default()
             }))
         },
-        is(G::CredentialRejected),
+        is(G::CredentialRejected {
+            context: mls_group::CredentialContext::ExternalJoin,
+            reason: mls_group::CredentialError::IdentityChanged,
+        }),
     ));
     rows.push(row(
         "external commit",

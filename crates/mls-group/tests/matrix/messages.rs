@@ -366,14 +366,20 @@ pub(crate) fn commit_rows() -> Vec<Row> {
                     Box::new(mls_group::BasicCredentialAuth)
                 })
             },
-            is(G::CredentialRejected),
+            is(G::CredentialRejected {
+                context: mls_group::CredentialContext::CommitPath,
+                reason: mls_group::CredentialError::IdentityChanged,
+            }),
         ),
         // Item 9 (issue 15): the default policy keeps identities too.
         row(
             k,
             "path leaf renames the committer (default policy)",
             || bob(renamed_committer()),
-            is(G::CredentialRejected),
+            is(G::CredentialRejected {
+                context: mls_group::CredentialContext::CommitPath,
+                reason: mls_group::CredentialError::IdentityChanged,
+            }),
         ),
         row(
             k,
