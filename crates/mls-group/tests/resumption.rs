@@ -92,6 +92,7 @@ fn branch_with_a_subset() {
             key_packages: vec![kp_b.key_package().clone()],
             config: GroupConfig::default(),
             now: Some(unix_time_now()),
+            force_path: false,
         },
         &mut OsRng,
     )
@@ -124,6 +125,7 @@ fn branch_with_a_subset() {
             key_packages: vec![kp_b2.key_package().clone(), kp_x.key_package().clone()],
             config: GroupConfig::default(),
             now: Some(unix_time_now()),
+            force_path: false,
         },
         &mut OsRng,
     )
