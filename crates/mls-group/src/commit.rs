@@ -122,7 +122,11 @@ impl<S: CipherSuiteProvider> Group<S> {
         }
         let (mut refs, left_out) = match &options.stored_proposals {
             Some(chosen) => (
-                chosen.iter().cloned().map(ProposalOrRef::Reference).collect(),
+                chosen
+                    .iter()
+                    .cloned()
+                    .map(ProposalOrRef::Reference)
+                    .collect(),
                 Vec::new(),
             ),
             None if options.include_stored_proposals => self.stored_proposals_to_commit(&proposals),
