@@ -10,7 +10,9 @@
 //! ```
 //!
 //! It prints one markdown table: entry point, input, encoded size, the
-//! receiver's median time (decoding included: it starts from the bytes),
+//! receiver's median time (decoding included: it starts from the bytes;
+//! the CPU time of the receiving thread where Linux says it, so that
+//! other work on a shared machine does not count),
 //! the time per KiB, the public-key operations the input forces (the work
 //! a receiver cannot avoid: N leaf signatures in a tree of N members are
 //! genuine), and the outcome. The target is time linear in the input
@@ -34,8 +36,8 @@ use mls_framing::{
 use mls_fuzz_targets::fixture::{reconfirm, seal};
 use mls_group::{
     validate_key_package, ClientIdentity, CommitOptions, ExternalJoinOptions, Group, GroupConfig,
-    HandshakeFormat, JoinOptions, KeyPackageBundle, KeyPackageOptions, LifetimeCheck,
-    PublicGroup, PublicGroupOptions,
+    HandshakeFormat, JoinOptions, KeyPackageBundle, KeyPackageOptions, LifetimeCheck, PublicGroup,
+    PublicGroupOptions,
 };
 use mls_keyschedule::{JoinerSecret, PskSecret};
 use mls_rustcrypto::{RustCryptoSigningKey, RustCryptoSuite};
@@ -43,8 +45,8 @@ use mls_test_support::TestRng;
 use mls_treekem::{LeafNode, LeafNodeSource, Node, RatchetTree};
 use mls_types::tree_math::LeafIndex;
 use mls_types::{
-    Capabilities, Certificate, Credential, CredentialType, Extension, ExtensionType,
-    GroupContext, Lifetime, ProposalType, RequiredCapabilities,
+    Capabilities, Certificate, Credential, CredentialType, Extension, ExtensionType, GroupContext,
+    Lifetime, ProposalType, RequiredCapabilities,
 };
 
 use benches::{suite, GROUP_ID};
@@ -79,6 +81,30 @@ fn sizes() -> Vec<usize> {
         .collect()
 }
 
+/// The CPU time this thread has run (Linux: `/proc/thread-self/schedstat`,
+/// nanoseconds), so that other processes on a shared machine do not count.
+fn thread_cpu() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns = stat.split_whitespace().next()?.parse::<u64>().ok()?;
+    Some(Duration::from_nanos(ns))
+}
+
+/// A stopwatch of this thread's CPU time, or of wall time where that is
+/// not available.
+struct Stopwatch(Option<Duration>, Instant);
+
+impl Stopwatch {
+    fn start() -> Self {
+        Stopwatch(thread_cpu(), Instant::now())
+    }
+    fn elapsed(&self) -> Duration {
+        match (self.0, thread_cpu()) {
+            (Some(a), Some(b)) => b.saturating_sub(a),
+            _ => self.1.elapsed(),
+        }
+    }
+}
+
 /// The median time of `run` over fresh states from `prepare` (not timed):
 /// up to 9 samples within about 3 s, at least 3 (1 above 10 s).
 fn measure<T, R>(mut prepare: impl FnMut() -> T, mut run: impl FnMut(T) -> R) -> (Duration, R) {
@@ -88,7 +114,7 @@ fn measure<T, R>(mut prepare: impl FnMut() -> T, mut run: impl FnMut(T) -> R) ->
     let mut last;
     loop {
         let state = prepare();
-        let start = Instant::now();
+        let start = Stopwatch::start();
         last = run(state);
         let t = start.elapsed();
         samples.push(t);
@@ -387,9 +413,8 @@ fn tree_rows(report: &mut Report, input: &TreeInput) {
         }
         if input.valid {
             let mut rng = TestRng::new(12);
-            let eve =
-                ClientIdentity::generate(&cs, Credential::Basic(b"eve".to_vec()), &mut rng)
-                    .expect("eve");
+            let eve = ClientIdentity::generate(&cs, Credential::Basic(b"eve".to_vec()), &mut rng)
+                .expect("eve");
             let (time, r) = measure(
                 || (eve.clone(), TestRng::new(13)),
                 |(eve, mut rng)| {
@@ -436,11 +461,8 @@ fn sparse_trees(report: &mut Report, pool: &mut LeafPool) {
     for size in sizes() {
         let n = (size - 512) / leaf_len;
         pool.ensure(n);
-        let mut leaves: Vec<(usize, LeafNode)> = pool.leaves[..n - 1]
-            .iter()
-            .cloned()
-            .enumerate()
-            .collect();
+        let mut leaves: Vec<(usize, LeafNode)> =
+            pool.leaves[..n - 1].iter().cloned().enumerate().collect();
         leaves.push((n - 1, joiner.key_package().leaf_node.clone()));
         let mut tree = tree_of(&leaves);
         let key = pool.keys[0].clone();
@@ -591,7 +613,13 @@ fn required_capability_trees(report: &mut Report, pool: &mut LeafPool) {
         leaves.push((members - 1, joiner.key_package().leaf_node.clone()));
         let mut tree = tree_of(&leaves);
         let key = pool.keys[0].clone();
-        let info = group_info(&cs, &mut tree, &pool.keys[0], vec![big_required(r)], &ext_pub);
+        let info = group_info(
+            &cs,
+            &mut tree,
+            &pool.keys[0],
+            vec![big_required(r)],
+            &ext_pub,
+        );
         let input = TreeInput {
             name: format!(
                 "required_capabilities of {r} entries, {members} members listing {c} proposal types each"
@@ -711,8 +739,12 @@ impl Live {
     }
 
     fn ds(&self) -> PublicGroup<RustCryptoSuite> {
-        PublicGroup::from_group_info(self.cs.clone(), &self.ds_info, PublicGroupOptions::default())
-            .expect("ds")
+        PublicGroup::from_group_info(
+            self.cs.clone(),
+            &self.ds_info,
+            PublicGroupOptions::default(),
+        )
+        .expect("ds")
     }
 
     fn key_package(&mut self, options: KeyPackageOptions) -> KeyPackage {
@@ -1093,10 +1125,7 @@ fn state_amplification(report: &mut Report) {
     live.ds_info = live.alice.group_info(true, false).expect("info");
     let m = live
         .alice
-        .propose(
-            Proposal::Remove(Remove { removed: 2 }),
-            &mut live.rng,
-        )
+        .propose(Proposal::Remove(Remove { removed: 2 }), &mut live.rng)
         .expect("propose");
     let msg = bytes(m);
     live.rows(
@@ -1123,8 +1152,14 @@ fn main() {
         ("blank", Box::new(blank_trees)),
         ("unmerged", Box::new(|r, _| unmerged_trees(r))),
         ("required", Box::new(required_capability_trees)),
-        ("adds", Box::new(|r, _| commits_of_adds(r, HandshakeFormat::Public))),
-        ("private adds", Box::new(|r, _| commits_of_adds(r, HandshakeFormat::Private))),
+        (
+            "adds",
+            Box::new(|r, _| commits_of_adds(r, HandshakeFormat::Public)),
+        ),
+        (
+            "private adds",
+            Box::new(|r, _| commits_of_adds(r, HandshakeFormat::Private)),
+        ),
         ("refs", Box::new(|r, _| commits_by_reference(r))),
         ("gce", Box::new(|r, _| gce_commits(r))),
         ("key packages", Box::new(|r, _| big_key_packages(r))),

@@ -568,19 +568,19 @@ mod large {
             case(
                 "2^18-leaf tree of blanks: decode the tree",
                 &tree_bytes,
-                64.0,
+                44.0,
                 |b| RatchetTree::from_extension_bytes(b).is_ok(),
             ),
             case(
                 "2^18-leaf tree of blanks: GroupInfo import",
                 &gi,
-                100.0,
+                90.0,
                 |b| import(&p, b).is_ok(),
             ),
             case(
                 "2^18-leaf tree of blanks: join from the Welcome",
                 &w,
-                100.0,
+                90.0,
                 |b| join(&p, b).is_ok(),
             ),
         ]);
@@ -609,7 +609,7 @@ mod large {
             case(
                 "2^18 minimal parents: decode the tree",
                 &tree_bytes,
-                64.0,
+                60.0,
                 |b| RatchetTree::from_extension_bytes(b).is_ok(),
             ),
             case("2^18 minimal parents: GroupInfo import", &gi, 80.0, |b| {
