@@ -11,7 +11,7 @@
 //!
 //! It prints one markdown table: entry point, input, encoded size, the
 //! receiver's median time (decoding included: it starts from the bytes;
-//! the CPU time of the receiving thread where Linux says it, so that
+//! the CPU time of the receiving thread, so that
 //! other work on a shared machine does not count),
 //! the time per KiB, the public-key operations the input forces (the work
 //! a receiver cannot avoid: N leaf signatures in a tree of N members are
@@ -81,12 +81,16 @@ fn sizes() -> Vec<usize> {
         .collect()
 }
 
-/// The CPU time this thread has run (Linux: `/proc/thread-self/schedstat`,
-/// nanoseconds), so that other processes on a shared machine do not count.
+/// The CPU time this thread has run (`CLOCK_THREAD_CPUTIME_ID`), so that
+/// other processes on a shared machine do not count.
 fn thread_cpu() -> Option<Duration> {
-    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    let ns = stat.split_whitespace().next()?.parse::<u64>().ok()?;
-    Some(Duration::from_nanos(ns))
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec for the call.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    (rc == 0).then(|| Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32))
 }
 
 /// A stopwatch of this thread's CPU time, or of wall time where that is
