@@ -6,7 +6,7 @@
 //! ```sh
 //! cargo run -p benches --release --bin hostile            # everything (~10 min)
 //! HOSTILE_MAX_KIB=600 cargo run -p benches --release --bin hostile   # up to 512 KiB inputs
-//! HOSTILE_SECTION=blank cargo run -p benches --release --bin hostile # one section (see main)
+//! HOSTILE_SECTION=blank,refs cargo run -p benches --release --bin hostile # some sections (see main)
 //! ```
 //!
 //! It prints one markdown table: entry point, input, encoded size, the
@@ -602,11 +602,13 @@ fn required_capability_trees(report: &mut Report, pool: &mut LeafPool) {
     let joiner = joiner_bundle(&cs, &mut rng);
     let ext_pub = cs.hpke_generate_key_pair(&mut rng).expect("hpke").public;
     for size in sizes() {
-        // Half the input in the required list, half in 256 members' lists.
-        let r = size / 4;
+        // Half the input in the required list, half in 256 members' lists
+        // (less room for the leaves themselves).
+        let room = size - 64 * KIB;
+        let r = room / 4;
         let members = 256usize;
         pool.ensure(members);
-        let c = size / 4 / members;
+        let c = room / 4 / members;
         let mut leaves = Vec::new();
         for i in 0..members - 1 {
             let mut leaf = pool.leaves[i].clone();
@@ -934,19 +936,21 @@ fn big_key_packages(report: &mut Report) {
         for (what, options) in [
             ("capabilities listing", {
                 let c = (size - 512) / 2;
-                let mut caps = Capabilities::default();
-                caps.proposals = vec![ProposalType(0xff00); c];
                 KeyPackageOptions {
-                    capabilities: caps,
+                    capabilities: Capabilities {
+                        proposals: vec![ProposalType(0xff00); c],
+                        ..Capabilities::default()
+                    },
                     ..KeyPackageOptions::default()
                 }
             }),
             ("extensions (64 unknown) of", {
                 let body = (size - 1024) / 64;
-                let mut caps = Capabilities::default();
-                caps.extensions = (0..64).map(|i| ExtensionType(0xff00 + i)).collect();
                 KeyPackageOptions {
-                    capabilities: caps,
+                    capabilities: Capabilities {
+                        extensions: (0..64).map(|i| ExtensionType(0xff00 + i)).collect(),
+                        ..Capabilities::default()
+                    },
                     leaf_extensions: (0..64)
                         .map(|i| Extension::new(ExtensionType(0xff00 + i), vec![0; body]))
                         .collect(),
@@ -1173,7 +1177,10 @@ fn main() {
     ];
     let only = std::env::var("HOSTILE_SECTION").ok();
     for (name, section) in sections {
-        if only.as_deref().is_some_and(|o| !name.contains(o)) {
+        if only
+            .as_deref()
+            .is_some_and(|o| !o.split(',').any(|o| name.contains(o)))
+        {
             continue;
         }
         eprintln!("== {name}");
