@@ -921,9 +921,11 @@ fn gce_commits(report: &mut Report) {
         let msg = live.commit(vec![gce], &CommitOptions::default());
         live.rows(
             report,
-            &format!("GroupContextExtensions: required_capabilities of {r} entries, 1,000 members"),
+            &format!(
+                "GroupContextExtensions: required_capabilities of {r} entries, 1,000 members (its path encrypted to 999)"
+            ),
             &msg,
-            "1 sig",
+            "2 sig (commit, path leaf) + 1 HPKE open (member)",
         );
     }
 }
