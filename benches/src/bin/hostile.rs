@@ -914,7 +914,8 @@ fn commits_by_reference(report: &mut Report) {
 fn gce_commits(report: &mut Report) {
     let mut live = Live::new(998, HandshakeFormat::Public);
     for size in sizes() {
-        let r = (size - 256) / 2;
+        // Less room for the path, encrypted to the 999 others (~80 KiB).
+        let r = size.saturating_sub(128 * KIB).max(size / 2) / 2;
         let gce = Proposal::GroupContextExtensions(GroupContextExtensions {
             extensions: vec![big_required(r)],
         });
