@@ -691,3 +691,24 @@ mod large {
         )]);
     }
 }
+
+/// The most elements per byte any received structure holds: an X.509
+/// credential of empty certificates, one byte each on the wire and a
+/// 24-byte `Vec` each in memory, in a 16 MiB KeyPackage message (or a
+/// leaf of a tree: the same decoding).
+#[test]
+fn largest_x509_chain_of_empty_certificates() {
+    use mls_types::Credential;
+    let count = mls_framing::limits::MAX_MESSAGE_SIZE - 64;
+    let mut input = vec![0, 2]; // credential type x509
+    input.extend(varint(count));
+    input.resize(input.len() + count, 0);
+    let (_, peak) = measure(|| decode_exact::<Credential>(&input).is_ok());
+    let ratio = peak as f64 / input.len() as f64;
+    eprintln!(
+        "X.509 chain of {count} empty certificates: {} bytes, peak {peak} ({ratio:.1}x, bound 36x)",
+        input.len()
+    );
+    assert!(decode_exact::<Credential>(&input).is_ok());
+    assert!(ratio <= 36.0, "peak {peak}");
+}
