@@ -346,3 +346,369 @@ fn random_1kib_inputs_allocate_a_small_bound() {
     }
     eprintln!("random inputs: at most {worst} bytes allocated");
 }
+
+// ---------------------------------------------------------------------
+// The largest inputs the limits allow, decoded and taken through the
+// whole import or join path: peak heap per input byte.
+// ---------------------------------------------------------------------
+
+mod large {
+    use super::measure;
+    use mls_codec::Encode;
+    use mls_crypto::{CipherSuiteProvider, HpkePublicKey, SignaturePublicKey};
+    use mls_framing::{GroupInfo, GroupSecrets, MlsMessage, ProposalOrRef, ProposalRef};
+    use mls_fuzz_targets::fixture::{reconfirm, seal, signing_key, suite, Suite, TestRng};
+    use mls_group::{
+        ClientIdentity, Group, GroupConfig, JoinOptions, KeyPackageBundle, KeyPackageOptions,
+        LifetimeCheck, PublicGroup, PublicGroupOptions,
+    };
+    use mls_keyschedule::{JoinerSecret, PskSecret};
+    use mls_treekem::{LeafNode, LeafNodeSource, Node, ParentNode, RatchetTree};
+    use mls_types::tree_math::LeafIndex;
+    use mls_types::{Capabilities, Credential, Extension, ExtensionType, GroupContext};
+
+    /// `mls_framing::limits::MAX_MESSAGE_SIZE`.
+    const MAX_MESSAGE: usize = mls_framing::limits::MAX_MESSAGE_SIZE;
+
+    /// The signer (leaf 0) and the joiner (the last leaf) of every tree.
+    struct Parties {
+        suite: Suite,
+        signer: KeyPackageBundle,
+        joiner: KeyPackageBundle,
+    }
+
+    fn parties() -> Parties {
+        let suite = suite();
+        let rng = &mut TestRng::new(77);
+        let bundle = |name: &[u8], rng: &mut TestRng| {
+            let id = ClientIdentity::generate(&suite, Credential::Basic(name.to_vec()), rng)
+                .expect("identity");
+            KeyPackageBundle::create(&suite, &id, KeyPackageOptions::default(), rng).expect("kp")
+        };
+        Parties {
+            signer: bundle(b"signer", rng),
+            joiner: bundle(b"joiner", rng),
+            suite,
+        }
+    }
+
+    /// A leaf with unique made-up keys and an empty signature: the tree's
+    /// import reaches the leaf signatures (and fails there), after every
+    /// structure is built.
+    fn fake_leaf(i: u32) -> LeafNode {
+        let mut key = [0u8; 32];
+        key[..4].copy_from_slice(&i.to_be_bytes());
+        key[31] = 0x40;
+        let mut enc = key;
+        enc[30] = 0x11;
+        LeafNode {
+            encryption_key: HpkePublicKey(enc.to_vec()),
+            signature_key: SignaturePublicKey(key.to_vec()),
+            credential: Credential::Basic(i.to_be_bytes().to_vec()),
+            capabilities: Capabilities::default(),
+            leaf_node_source: LeafNodeSource::Update,
+            extensions: Vec::new(),
+            signature: vec![0; 64],
+        }
+    }
+
+    /// A tree of `nodes` (array order; padded), the signer's leaf first and
+    /// the joiner's last.
+    fn tree(p: &Parties, mut nodes: Vec<Option<Node>>) -> RatchetTree {
+        nodes[0] = Some(Node::Leaf(p.signer.key_package().leaf_node.clone()));
+        let last = nodes.len() - 1;
+        assert_eq!(last % 2, 0);
+        nodes[last] = Some(Node::Leaf(p.joiner.key_package().leaf_node.clone()));
+        RatchetTree::from_nodes(nodes).expect("tree")
+    }
+
+    /// The GroupInfo carrying `tree`, its hash in the GroupContext, signed
+    /// by leaf 0, with the confirmation tag of `joiner_secret`; and the
+    /// Welcome sealing it to the joiner.
+    fn messages(p: &Parties, tree: &mut RatchetTree) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+        let cs = &p.suite;
+        let tree_bytes = tree.to_extension_bytes().expect("tree");
+        let context = GroupContext::new(
+            cs.cipher_suite(),
+            b"large".to_vec(),
+            1,
+            tree.tree_hash(cs).expect("hash"),
+            vec![1; 32],
+        );
+        let mut info = GroupInfo {
+            group_context: context,
+            extensions: vec![Extension::new(
+                ExtensionType::RATCHET_TREE,
+                tree_bytes.clone(),
+            )],
+            confirmation_tag: Vec::new(),
+            signer: LeafIndex(0),
+            signature: Vec::new(),
+        };
+        let rng = &mut TestRng::new(78);
+        let joiner_secret = JoinerSecret::new(
+            cs,
+            mls_crypto::CipherSuiteProviderExt::random_secret(cs, cs.kdf_extract_len(), rng)
+                .expect("rng"),
+        )
+        .expect("joiner secret");
+        reconfirm(cs, &mut info, &joiner_secret, &PskSecret::zero(cs)).expect("tag");
+        info.sign(cs, &signing_key(cs, p.signer.identity()))
+            .expect("sign");
+        let secrets = GroupSecrets {
+            joiner_secret: joiner_secret.as_bytes().to_vec(),
+            path_secret: None,
+            psks: Vec::new(),
+        };
+        let welcome = seal(
+            cs,
+            &info,
+            &secrets,
+            &[p.joiner.key_package()],
+            &PskSecret::zero(cs),
+            rng,
+        )
+        .expect("seal");
+        let gi = MlsMessage::from(info).to_bytes().expect("encode");
+        let w = MlsMessage::from(welcome).to_bytes().expect("encode");
+        (tree_bytes, gi, w)
+    }
+
+    fn join(p: &Parties, welcome: &[u8]) -> Result<(), mls_group::GroupError> {
+        let w = MlsMessage::from_bytes(welcome)?.into_welcome()?;
+        Group::join(
+            p.suite.clone(),
+            &w,
+            &p.joiner,
+            JoinOptions {
+                config: GroupConfig {
+                    lifetimes: LifetimeCheck::WhenTimeSet,
+                    ..GroupConfig::default()
+                },
+                ..JoinOptions::default()
+            },
+        )
+        .map(drop)
+    }
+
+    fn import(p: &Parties, group_info: &[u8]) -> Result<(), mls_group::GroupError> {
+        let m = MlsMessage::from_bytes(group_info)?;
+        let mls_framing::MlsMessageBody::GroupInfo(info) = m.body else {
+            return Err(mls_group::GroupError::InvalidArgument("not a GroupInfo"));
+        };
+        PublicGroup::from_group_info(p.suite.clone(), &info, PublicGroupOptions::default())
+            .map(drop)
+    }
+
+    /// One input through one path: its peak heap must stay under
+    /// `max_ratio` times its length. Each bound is about 1.4 times the
+    /// peak measured when it was set (README "Resource limits", Memory),
+    /// so that a regression of 2x in memory per input byte fails.
+    struct Large {
+        name: &'static str,
+        len: usize,
+        peak: usize,
+        max_ratio: f64,
+        accepted: bool,
+    }
+
+    fn check(cases: &[Large]) {
+        let mut report = Vec::new();
+        for c in cases {
+            report.push(format!(
+                "{:58} {:>9} bytes  peak {:>10} ({:5.1}x, bound {:4.0}x) {}",
+                c.name,
+                c.len,
+                c.peak,
+                c.peak as f64 / c.len as f64,
+                c.max_ratio,
+                if c.accepted { "accepted" } else { "refused" }
+            ));
+        }
+        eprintln!("{}", report.join("\n"));
+        for c in cases {
+            assert!(
+                (c.peak as f64) <= c.max_ratio * c.len as f64,
+                "{}: peak {} for {} input bytes",
+                c.name,
+                c.peak,
+                c.len
+            );
+        }
+    }
+
+    fn case(
+        name: &'static str,
+        input: &[u8],
+        max_ratio: f64,
+        run: impl FnOnce(&[u8]) -> bool,
+    ) -> Large {
+        let mut accepted = false;
+        let (_, peak) = measure(|| accepted = run(input));
+        Large {
+            name,
+            len: input.len(),
+            peak,
+            max_ratio,
+            accepted,
+        }
+    }
+
+    /// The most nodes per input byte: 2^18 leaves (the limit), two of them
+    /// members, every other node blank (one byte each). A valid group, so
+    /// the import and the join go all the way.
+    #[test]
+    fn largest_tree_of_blanks() {
+        let p = parties();
+        let leaves = mls_treekem::limits::MAX_TREE_LEAVES as usize;
+        let mut tree = tree(&p, vec![None; 2 * leaves - 1]);
+        let (tree_bytes, gi, w) = messages(&p, &mut tree);
+        drop(tree);
+        check(&[
+            case(
+                "2^18-leaf tree of blanks: decode the tree",
+                &tree_bytes,
+                44.0,
+                |b| RatchetTree::from_extension_bytes(b).is_ok(),
+            ),
+            case(
+                "2^18-leaf tree of blanks: GroupInfo import",
+                &gi,
+                90.0,
+                |b| import(&p, b).is_ok(),
+            ),
+            case(
+                "2^18-leaf tree of blanks: join from the Welcome",
+                &w,
+                90.0,
+                |b| join(&p, b).is_ok(),
+            ),
+        ]);
+    }
+
+    /// The most present nodes per byte: a minimal parent (a 3-byte key)
+    /// above every pair of leaves, leaves blank but the two members.
+    /// Refused at the parents' keys (not X25519 keys), after the tree and
+    /// its hashes are built.
+    #[test]
+    fn largest_tree_of_minimal_parents() {
+        let p = parties();
+        let leaves = mls_treekem::limits::MAX_TREE_LEAVES as usize;
+        let mut nodes = vec![None; 2 * leaves - 1];
+        for (i, node) in nodes.iter_mut().enumerate().skip(1).step_by(2) {
+            *node = Some(Node::Parent(ParentNode {
+                encryption_key: HpkePublicKey(vec![(i >> 16) as u8, (i >> 8) as u8, i as u8]),
+                parent_hash: Vec::new(),
+                unmerged_leaves: Vec::new(),
+            }));
+        }
+        let mut tree = tree(&p, nodes);
+        let (tree_bytes, gi, w) = messages(&p, &mut tree);
+        drop(tree);
+        check(&[
+            case(
+                "2^18 minimal parents: decode the tree",
+                &tree_bytes,
+                60.0,
+                |b| RatchetTree::from_extension_bytes(b).is_ok(),
+            ),
+            case("2^18 minimal parents: GroupInfo import", &gi, 80.0, |b| {
+                import(&p, b).is_ok()
+            }),
+            case(
+                "2^18 minimal parents: join from the Welcome",
+                &w,
+                80.0,
+                |b| join(&p, b).is_ok(),
+            ),
+        ]);
+    }
+
+    /// A 16 MiB message (the limit) of as many leaves as fit, their
+    /// signatures bad: refused at the leaf signatures, once everything
+    /// the import builds is built.
+    #[test]
+    fn largest_message_of_leaves() {
+        let p = parties();
+        let per_leaf = fake_leaf(0).encoded_len() + 3;
+        let n = (MAX_MESSAGE - 4096) / per_leaf;
+        let mut nodes = vec![None; 2 * n - 1];
+        for (i, node) in nodes.iter_mut().enumerate().step_by(2) {
+            *node = Some(Node::Leaf(fake_leaf(i as u32 / 2)));
+        }
+        let mut tree = tree(&p, nodes);
+        let (tree_bytes, gi, w) = messages(&p, &mut tree);
+        drop(tree);
+        assert!(
+            w.len() <= MAX_MESSAGE && gi.len() <= MAX_MESSAGE,
+            "{}",
+            w.len()
+        );
+        assert!(w.len() > MAX_MESSAGE - 64 * 1024, "{}", w.len());
+        check(&[
+            case(
+                "16 MiB of leaves: decode the MLSMessage (Welcome)",
+                &w,
+                1.5,
+                |b| MlsMessage::from_bytes(b).is_ok(),
+            ),
+            case("16 MiB of leaves: decode the tree", &tree_bytes, 6.0, |b| {
+                RatchetTree::from_extension_bytes(b).is_ok()
+            }),
+            case("16 MiB of leaves: GroupInfo import", &gi, 14.0, |b| {
+                import(&p, b).is_ok()
+            }),
+            case("16 MiB of leaves: join from the Welcome", &w, 14.0, |b| {
+                join(&p, b).is_ok()
+            }),
+        ]);
+    }
+
+    /// The most proposals a commit may hold (16,384), each an empty
+    /// reference: the most elements per byte an MLSMessage decodes.
+    #[test]
+    fn largest_commit_of_references() {
+        let commit = mls_framing::Commit {
+            proposals: vec![
+                ProposalOrRef::Reference(ProposalRef(Vec::new()));
+                mls_framing::limits::MAX_PROPOSALS_PER_COMMIT
+            ],
+            path: None,
+        };
+        let mut msg = vec![0, 1, 0, 1]; // mls10, mls_public_message
+        msg.push(0); // group_id<V>
+        msg.extend([0; 8]); // epoch
+        msg.extend([1, 0, 0, 0, 0]); // sender member 0
+        msg.push(0); // authenticated_data<V>
+        msg.push(3); // commit
+        commit.encode(&mut msg).expect("encode");
+        msg.extend([0, 0, 0]); // signature, confirmation tag, membership tag
+        check(&[case(
+            "16,384 proposal references: decode the MLSMessage",
+            &msg,
+            256.0,
+            |b| MlsMessage::from_bytes(b).is_ok(),
+        )]);
+    }
+}
+
+/// The most elements per byte any received structure holds: an X.509
+/// credential of empty certificates, one byte each on the wire and a
+/// 24-byte `Vec` each in memory, in a 16 MiB KeyPackage message (or a
+/// leaf of a tree: the same decoding).
+#[test]
+fn largest_x509_chain_of_empty_certificates() {
+    use mls_types::Credential;
+    let count = mls_framing::limits::MAX_MESSAGE_SIZE - 64;
+    let mut input = vec![0, 2]; // credential type x509
+    input.extend(varint(count));
+    input.resize(input.len() + count, 0);
+    let (_, peak) = measure(|| decode_exact::<Credential>(&input).is_ok());
+    let ratio = peak as f64 / input.len() as f64;
+    eprintln!(
+        "X.509 chain of {count} empty certificates: {} bytes, peak {peak} ({ratio:.1}x, bound 36x)",
+        input.len()
+    );
+    assert!(decode_exact::<Credential>(&input).is_ok());
+    assert!(ratio <= 36.0, "peak {peak}");
+}

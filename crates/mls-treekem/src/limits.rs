@@ -8,14 +8,16 @@
 //! | leaves of any tree | 2^30 | [`RatchetTree::from_nodes`](crate::RatchetTree::from_nodes), adding leaves | [`TreeError::TreeTooLarge`](crate::TreeError::TreeTooLarge) |
 //!
 //! Memory: a tree stores one pointer-sized slot per node (nodes are boxed),
-//! so a received tree of `n` nodes costs about `17 n` bytes of bookkeeping
-//! plus its nodes' own contents, which are bounded by the input length. A
-//! mostly blank hostile tree therefore cannot amplify its one byte per blank
-//! node into a whole `Node` per node.
+//! so a mostly blank hostile tree cannot amplify its one byte per blank
+//! node into a whole `Node` per node; but every node, blank or not, has
+//! about 29 bytes of bookkeeping once decoded (slot, subtree counts,
+//! resolution length, dirty flag, encoding slot) and 32 more for its cached
+//! hash once hashed: 61 bytes a node, so a received tree costs up to about
+//! 64 times its encoded length (README "Resource limits", Memory).
 
 /// The most leaves a received `ratchet_tree` extension may describe:
 /// 262,144, well above the group sizes MLS deployments target, small enough
-/// that a tree of blanks costs at most a few MiB and a tree hash well under
-/// a second. Use [`RatchetTree::from_extension_bytes_with_max_leaves`](crate::RatchetTree::from_extension_bytes_with_max_leaves)
+/// that a tree of blanks (512 KiB) costs about 32 MiB once imported and its
+/// tree hash about a quarter of a second. Use [`RatchetTree::from_extension_bytes_with_max_leaves`](crate::RatchetTree::from_extension_bytes_with_max_leaves)
 /// for another bound.
 pub const MAX_TREE_LEAVES: u32 = 1 << 18;

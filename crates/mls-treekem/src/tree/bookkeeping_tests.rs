@@ -152,6 +152,31 @@ fn incremental_bookkeeping_matches_recomputation() {
     }
 }
 
+/// A tree decoded from its nodes (the received vector reused, nodes put
+/// back in array order) has the bookkeeping of one built by operations.
+#[test]
+fn decoded_trees_match_recomputation() {
+    let cs = RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap();
+    let mut rng = Xs(0x2545_f491_4f6c_dd1d);
+    for round in 0..40 {
+        let mut tree = RatchetTree::new(leaf(0));
+        let mut next_id = 0;
+        for _ in 0..(5 + round * 3) {
+            random_op(&mut tree, &mut rng, &mut next_id);
+        }
+        let bytes = tree.to_extension_bytes().unwrap();
+        let mut decoded = RatchetTree::from_extension_bytes(&bytes).unwrap();
+        check_bookkeeping(&decoded);
+        assert_eq!(decoded.counts, tree.counts);
+        assert_eq!(decoded.res_len, tree.res_len);
+        assert_eq!(
+            decoded.tree_hash(&cs).unwrap(),
+            tree.tree_hash(&cs).unwrap()
+        );
+        assert_eq!(decoded.to_extension_bytes().unwrap(), bytes);
+    }
+}
+
 #[test]
 fn recipient_count_and_slot_match_the_resolution() {
     let mut rng = Xs(0x9e37_79b9_7f4a_7c15);

@@ -21,8 +21,10 @@ pub(crate) struct HashCache {
     pub(crate) hash_len: usize,
     pub(crate) hashes: Vec<u8>,
     pub(crate) dirty: Vec<bool>,
-    /// Per node: its encoding, empty if unknown (or blank).
-    encodings: Vec<Box<[u8]>>,
+    /// Per node: its encoding, `None` if unknown (or blank). Boxed twice,
+    /// so that a node without one costs a thin pointer (8 bytes, not the
+    /// 16 of a `Box<[u8]>`): a received tree is mostly blank nodes.
+    encodings: Vec<Option<Box<Box<[u8]>>>>,
 }
 
 impl HashCache {
@@ -32,7 +34,7 @@ impl HashCache {
             hash_len: 0,
             hashes: Vec::new(),
             dirty: alloc::vec![true; width],
-            encodings: alloc::vec![Box::default(); width],
+            encodings: alloc::vec![None; width],
         }
     }
 
@@ -40,6 +42,7 @@ impl HashCache {
     pub(crate) fn encoding(&self, x: usize) -> Option<&[u8]> {
         self.encodings
             .get(x)
+            .and_then(|e| e.as_deref())
             .map(|e| &e[..])
             .filter(|e| !e.is_empty())
     }
@@ -47,8 +50,8 @@ impl HashCache {
     /// Caches the encoding of node `x` unless known already.
     pub(crate) fn keep_encoding(&mut self, x: NodeIndex, bytes: &[u8]) {
         if let Some(e) = self.encodings.get_mut(x.0 as usize) {
-            if e.is_empty() {
-                *e = bytes.into();
+            if e.is_none() {
+                *e = Some(Box::new(bytes.into()));
             }
         }
     }
@@ -56,7 +59,7 @@ impl HashCache {
     /// Marks `x`, whose content changed, and its ancestors dirty.
     pub(crate) fn mark(&mut self, x: NodeIndex, n_leaves: u32) {
         if let Some(e) = self.encodings.get_mut(x.0 as usize) {
-            *e = Box::default();
+            *e = None;
         }
         let mut cur = Some(x);
         while let Some(c) = cur {
@@ -73,7 +76,7 @@ impl HashCache {
     pub(crate) fn resize(&mut self, width: usize) {
         self.dirty.resize(width, true);
         self.hashes.resize(width.saturating_mul(self.hash_len), 0);
-        self.encodings.resize(width, Box::default());
+        self.encodings.resize(width, None);
     }
 
     /// Drops every node from `width` on.

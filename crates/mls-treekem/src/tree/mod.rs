@@ -93,8 +93,16 @@ impl RatchetTree {
     /// A tree of `width` blank nodes with empty indexes, every node counted
     /// as changed (a new tree is saved whole); the constructors fill it.
     pub(crate) fn all_blank(width: usize) -> Self {
+        Self::blank_over(alloc::vec![None; width])
+    }
+
+    /// [`all_blank`](Self::all_blank) over `nodes`, a vector reused rather
+    /// than allocated again: its bookkeeping is that of blank nodes, so
+    /// any node in it must be taken out and put back with `set_node_boxed`.
+    fn blank_over(nodes: Vec<Option<Box<Node>>>) -> Self {
+        let width = nodes.len();
         RatchetTree {
-            nodes: alloc::vec![None; width],
+            nodes,
             counts: alloc::vec![(0, 0); width],
             res_len: alloc::vec![0; width],
             hashes: HashCache::new(width),
@@ -117,8 +125,19 @@ impl RatchetTree {
             .filter(|n| *n <= 1 << 30)
             .ok_or(TreeError::TreeTooLarge)?;
         let width = tree_math::node_width(n_leaves).ok_or(TreeError::TreeTooLarge)? as usize;
-        let mut tree = Self::all_blank(width);
-        for (i, node) in nodes.into_iter().enumerate() {
+        // The received vector becomes the tree's rather than being copied
+        // into a new one (8 bytes a node at the peak of a decode): each
+        // node is taken out of its slot and put back through
+        // `set_node_boxed`, in array order, as into a blank tree. The
+        // nodes still waiting in their slots are in no index, and the
+        // counts leave them out; a resolution length computed meanwhile
+        // over one of them is the one it gets when put back.
+        let mut nodes = nodes;
+        let received = nodes.len();
+        nodes.resize_with(width, || None);
+        let mut tree = Self::blank_over(nodes);
+        for i in 0..received {
+            let node = tree.nodes.get_mut(i).and_then(Option::take);
             let x = NodeIndex(i as u32);
             match node.as_deref() {
                 Some(Node::Leaf(_)) if !x.is_leaf() => {
