@@ -388,8 +388,9 @@ fn check_custom_type(c: &CustomProposal) -> Result<(), GroupError> {
 
 /// The proposals that change neither the tree nor, but for PSKs and
 /// external init, the key schedule: custom proposals (§7.2, §12.2: only if
-/// every member of the resulting group, joiners included, lists the type;
-/// surfaced in the staged commit), PSKs (§8.4), ExternalInit and ReInit.
+/// every member that processes the commit lists the type — members it
+/// adds or removes need not; surfaced in the staged commit), PSKs (§8.4),
+/// ExternalInit and ReInit.
 fn apply_tree_neutral<S: CipherSuiteProvider>(
     env: &ApplyEnv<'_, S>,
     tree: &RatchetTree,
@@ -399,8 +400,20 @@ fn apply_tree_neutral<S: CipherSuiteProvider>(
     for r in list {
         if let Proposal::Custom(c) = &r.proposal {
             check_custom_type(c)?;
-            if tree.members_supporting_proposal(c.proposal_type) < tree.member_count() {
-                return Err(GroupError::UnsupportedProposal(c.proposal_type));
+            // The tree already holds the joiners and no longer the removed.
+            let t = c.proposal_type;
+            let joiners = fx.added.len() as u32;
+            let joiners_supporting = fx
+                .added
+                .iter()
+                .filter(|(_, kp)| kp.leaf_node.capabilities.supports_proposal(t))
+                .count() as u32;
+            let processing = tree.member_count().saturating_sub(joiners);
+            let supporting = tree
+                .members_supporting_proposal(t)
+                .saturating_sub(joiners_supporting);
+            if supporting < processing {
+                return Err(GroupError::UnsupportedProposal(t));
             }
             fx.custom.push((r.sender, c.clone()));
         }
