@@ -230,6 +230,22 @@ impl<S: CipherSuiteProvider> Group<S> {
         }
         chosen.reverse();
         left_out.reverse();
+        // Stored Adds and Updates were not checked against the GroupContext
+        // extensions (a GroupContextExtensions proposal may change them):
+        // those that do not meet the extensions this commit leaves the
+        // group with are left out.
+        let extensions = by_value
+            .iter()
+            .chain(chosen.iter().map(|e| &e.proposal))
+            .find_map(|p| match p {
+                Proposal::GroupContextExtensions(gce) => Some(gce.extensions.as_slice()),
+                _ => None,
+            })
+            .unwrap_or(&self.public.context.extensions);
+        let rules = crate::public::GroupLeafRules::new(extensions);
+        let (chosen, unfit): (Vec<_>, Vec<_>) =
+            chosen.into_iter().partition(|e| rules.admit(&e.proposal));
+        left_out.extend(unfit.into_iter().map(|e| e.reference.clone()));
         let others = chosen
             .iter()
             .filter(|e| !matches!(e.proposal, Proposal::ReInit(_)))

@@ -144,3 +144,61 @@ fn unsupported_proposal_check_does_not_count_joiners() {
         GroupError::UnsupportedProposal(CUSTOM)
     );
 }
+
+/// Check: a received Add (or Update) was refused when stored if its leaf
+/// did not meet the current GroupContext extensions
+/// (`InvalidKeyPackage("leaf does not support a GroupContext
+/// extension")`, required capabilities). §12.3: a GroupContextExtensions
+/// proposal in the same commit replaces them first, and "the new
+/// `extensions` MUST be used when evaluating other proposals". Stored
+/// now, and checked under the extensions of the commit that covers it; a
+/// commit that keeps the extensions leaves it out instead of failing.
+#[test]
+fn stored_proposal_group_extension_check_waits_for_the_commit() {
+    let s = suite(1);
+    let mut g = group(
+        with_extension(UNLISTED),
+        vec![Extension::new(UNLISTED, b"on".to_vec())],
+        &[("bob", with_extension(UNLISTED))],
+    );
+    // Carol does not support UNLISTED and asks to be added.
+    let carol = bundle(&s, "carol", Capabilities::default());
+    let ask = new_member_add_proposal(&s, &carol, &g[0].context().group_id, g[0].epoch()).unwrap();
+    let mut reference = None;
+    for m in g.iter_mut() {
+        match m.process_message(&ask).unwrap() {
+            ProcessedMessage::Proposal(p) => reference = Some(p.reference),
+            _ => panic!("not a proposal"),
+        }
+    }
+    let reference = reference.unwrap();
+
+    // A commit that keeps UNLISTED leaves her Add out rather than failing.
+    let out = g[1]
+        .commit(Vec::new(), &CommitOptions::default(), &mut OsRng)
+        .unwrap();
+    assert_eq!(out.left_out, vec![reference.clone()]);
+    assert!(out.welcome.is_none());
+    g[1].clear_pending_commit();
+
+    // One that drops UNLISTED covers it, and every member accepts it.
+    let out = g[1]
+        .commit(
+            vec![Proposal::GroupContextExtensions(GroupContextExtensions {
+                extensions: Vec::new(),
+            })],
+            &CommitOptions::default(),
+            &mut OsRng,
+        )
+        .unwrap();
+    assert!(out.left_out.is_empty());
+    assert!(commit_body(&out.commit)
+        .proposals
+        .iter()
+        .any(|p| matches!(p, mls_framing::ProposalOrRef::Reference(r) if *r == reference)));
+    g[1].merge_pending_commit().unwrap();
+    deliver(&mut [&mut g[0]], &out.commit);
+    let carol = join(out.welcome.as_ref().unwrap(), &carol);
+    assert_agree(&[&g[0], &g[1], &carol]);
+    assert_eq!(carol.members().len(), 3);
+}

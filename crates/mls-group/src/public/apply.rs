@@ -307,19 +307,33 @@ impl<S: CipherSuiteProvider> LeafRules<'_, S> {
 /// received (or sent), so that an invalid proposal is never stored and
 /// never blocks a commit. [`apply`] makes them again, with the rest, when
 /// the proposal is committed.
+///
+/// `group_extensions`: the GroupContext extensions an Add's or Update's
+/// leaf is checked against (support for each, §13.4, and the
+/// `required_capabilities`, §7.3), or `None` to leave that to the commit:
+/// a GroupContextExtensions proposal committed with it may change them
+/// (§12.3: "The new `extensions` MUST be used when evaluating other
+/// proposals in this list"), so a receiver cannot refuse it yet.
 pub(crate) fn check_alone<S: CipherSuiteProvider>(
     env: &ApplyEnv<'_, S>,
     tree: &RatchetTree,
     proposal: &Proposal,
     sender: Sender,
+    group_extensions: Option<&[Extension]>,
 ) -> Result<(), GroupError> {
     env.policy
         .check_proposal(proposal, &sender)
         .map_err(GroupError::PolicyRejected)?;
-    let required = find_extension::<RequiredCapabilities>(&env.context.extensions)?;
+    let (extensions, required) = match group_extensions {
+        Some(ext) => (
+            CodePointSet::of_extensions(ext),
+            find_extension::<RequiredCapabilities>(ext)?,
+        ),
+        None => (CodePointSet::default(), None),
+    };
     let leaves = LeafRules {
         env,
-        extensions: CodePointSet::of_extensions(&env.context.extensions),
+        extensions,
         required: required.as_ref().map(CapabilityRequirements::new),
         options: leaf_options(env.now),
     };
@@ -341,6 +355,55 @@ pub(crate) fn check_alone<S: CipherSuiteProvider>(
             Ok(mls_framing::check_unique_extensions(&gce.extensions)?)
         }
         Proposal::Custom(c) => check_custom_type(c),
+    }
+}
+
+/// What the GroupContext extensions of a commit ask of the leaves its Adds
+/// and Updates bring in (§13.4, §7.3), prepared once: for a committer
+/// choosing among stored proposals, which were stored without these checks
+/// (see [`check_alone`]).
+pub(crate) struct GroupLeafRules {
+    extensions: CodePointSet<ExtensionType>,
+    required: Option<CapabilityRequirements>,
+    malformed: bool,
+}
+
+impl GroupLeafRules {
+    pub(crate) fn new(extensions: &[Extension]) -> Self {
+        let (required, malformed) = match find_extension::<RequiredCapabilities>(extensions) {
+            Ok(r) => (r.as_ref().map(CapabilityRequirements::new), false),
+            Err(_) => (None, true),
+        };
+        GroupLeafRules {
+            extensions: CodePointSet::of_extensions(extensions),
+            required,
+            malformed,
+        }
+    }
+
+    /// Whether `proposal`'s leaf (an Add's or an Update's) meets them;
+    /// other proposals always do.
+    pub(crate) fn admit(&self, proposal: &Proposal) -> bool {
+        let leaf = match proposal {
+            Proposal::Add(add) => {
+                let leaf = &add.key_package.leaf_node;
+                if self
+                    .extensions
+                    .first_missing_from(&leaf.capabilities.extensions)
+                    .is_some()
+                {
+                    return false;
+                }
+                leaf
+            }
+            Proposal::Update(u) => &u.leaf_node,
+            _ => return true,
+        };
+        !self.malformed
+            && self
+                .required
+                .as_ref()
+                .is_none_or(|req| req.supported_by(&leaf.capabilities))
     }
 }
 
