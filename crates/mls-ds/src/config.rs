@@ -141,4 +141,8 @@ impl GroupPolicy for SharedPolicy {
     fn valid_successor(&self, old: &mls_group::Credential, new: &mls_group::Credential) -> bool {
         self.0.valid_successor(old, new)
     }
+
+    fn custom_proposal_requires_path(&self, proposal_type: mls_group::ProposalType) -> bool {
+        self.0.custom_proposal_requires_path(proposal_type)
+    }
 }

@@ -4,7 +4,7 @@
 
 use mls_crypto::SignaturePublicKey;
 use mls_framing::{Proposal, Sender};
-use mls_types::Credential;
+use mls_types::{Credential, ProposalType};
 
 /// The application's rules on top of the RFC's. Every method defaults to
 /// accepting. A refusal makes the operation fail with
@@ -45,6 +45,18 @@ pub trait GroupPolicy: Send + Sync {
     /// the old one. Defaults to "same identity" for basic credentials.
     fn valid_successor(&self, old: &Credential, new: &Credential) -> bool {
         BasicCredentialAuth.valid_successor(old, new)
+    }
+
+    /// Whether a commit covering a custom proposal of `proposal_type`
+    /// must carry a path: the "Path Required" column of the type's
+    /// registration (RFC 9420 §12.4, §17.4), which only the application
+    /// knows. Defaults to `true`: a path is always valid, a missing one
+    /// only if the type allows it. Answer `false` for a type registered
+    /// without one, or commits from peers that omit the path are refused
+    /// ([`crate::GroupError::PathRequired`]). Every member should answer
+    /// alike.
+    fn custom_proposal_requires_path(&self, _proposal_type: ProposalType) -> bool {
+        true
     }
 }
 

@@ -202,3 +202,43 @@ fn stored_proposal_group_extension_check_waits_for_the_commit() {
     assert_agree(&[&g[0], &g[1], &carol]);
     assert_eq!(carol.members().len(), 3);
 }
+
+/// A policy for which `CUSTOM` does not require a path (its "Path
+/// Required" registration, §12.4).
+struct NoPathForCustom;
+
+impl GroupPolicy for NoPathForCustom {
+    fn custom_proposal_requires_path(&self, t: ProposalType) -> bool {
+        t != CUSTOM
+    }
+}
+
+/// Check: a commit without a path covering a custom proposal was always
+/// refused (`GroupError::PathRequired`). §12.4: a type's registration
+/// says whether it requires a path; the application, which supports the
+/// type, says so through its policy (by default a path is required).
+#[test]
+fn path_required_check_follows_the_custom_types_registration() {
+    let mut g = group(with_proposal(CUSTOM), Vec::new(), &[("bob", with_proposal(CUSTOM))]);
+    let custom = || {
+        vec![Proposal::Custom(
+            CustomProposal::new(CUSTOM, b"no path".to_vec()).unwrap(),
+        )]
+    };
+    g[0].set_policy(Box::new(NoPathForCustom));
+    let out = g[0]
+        .commit(custom(), &CommitOptions::default(), &mut OsRng)
+        .unwrap();
+    assert!(commit_body(&out.commit).path.is_none());
+    // Bob, by default, requires a path for a type he knows nothing of...
+    assert_eq!(
+        g[1].process_message(&out.commit).unwrap_err(),
+        GroupError::PathRequired
+    );
+    // ...and accepts the commit once his policy says what the type's
+    // registration says.
+    g[1].set_policy(Box::new(NoPathForCustom));
+    deliver(&mut [&mut g[1]], &out.commit);
+    g[0].merge_pending_commit().unwrap();
+    assert_agree(&[&g[0], &g[1]]);
+}

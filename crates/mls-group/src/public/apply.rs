@@ -76,10 +76,14 @@ pub(crate) fn apply<S: CipherSuiteProvider>(
         env.policy
             .check_proposal(&r.proposal, &r.sender)
             .map_err(GroupError::PolicyRejected)?;
-        if !matches!(
-            r.proposal,
-            Proposal::Add(_) | Proposal::PreSharedKey(_) | Proposal::ReInit(_)
-        ) {
+        let needs_path = match &r.proposal {
+            Proposal::Add(_) | Proposal::PreSharedKey(_) | Proposal::ReInit(_) => false,
+            // §12.4: each new type's registration says; the application
+            // knows the types it supports (a path, by default).
+            Proposal::Custom(c) => env.policy.custom_proposal_requires_path(c.proposal_type),
+            _ => true,
+        };
+        if needs_path {
             fx.path_required = true;
         }
     }
