@@ -242,3 +242,82 @@ fn path_required_check_follows_the_custom_types_registration() {
     g[0].merge_pending_commit().unwrap();
     assert_agree(&[&g[0], &g[1]]);
 }
+
+/// `value` decodes from its encoding and encodes to the same bytes.
+fn round_trips<T: Encode + mls_codec::Decode + PartialEq + core::fmt::Debug>(value: &T) {
+    let bytes = value.to_bytes().unwrap();
+    let back: T = decode_exact(&bytes).unwrap();
+    assert_eq!(&back, value);
+    assert_eq!(back.to_bytes().unwrap(), bytes);
+}
+
+/// §13.5 (GREASE): unknown values — here GREASE values — in every field
+/// where the RFC says to ignore them round-trip unchanged and are not
+/// refused: a KeyPackage's `capabilities.cipher_suites`, `.extensions`,
+/// `.proposals`, `.credentials`, `leaf_node.extensions` and `extensions`
+/// (validated, added, its leaf imported by later joiners), and a
+/// GroupInfo's `extensions` (an external join and a Delivery Service's
+/// `PublicGroup` from it).
+#[test]
+fn grease_in_every_open_field_round_trips_and_is_ignored() {
+    let s = suite(1);
+    let now = unix_time_now();
+    let grease_caps = Capabilities {
+        cipher_suites: vec![CipherSuite(0x0a0a), CipherSuite(1)],
+        extensions: vec![ExtensionType(0x1a1a)],
+        proposals: vec![ProposalType(0x2a2a)],
+        credentials: vec![CredentialType::BASIC, CredentialType(0x3a3a)],
+        ..Capabilities::default()
+    };
+    let options = KeyPackageOptions {
+        capabilities: grease_caps,
+        leaf_extensions: vec![Extension::new(ExtensionType(0x1a1a), vec![0xa0; 7])],
+        extensions: vec![Extension::new(ExtensionType(0x4a4a), vec![0x5b; 33])],
+        ..KeyPackageOptions::default()
+    };
+    let bob = KeyPackageBundle::create(&s, &identity(&s, "bob"), options, &mut OsRng).unwrap();
+    round_trips::<KeyPackage>(bob.key_package());
+    let as_message = MlsMessage::from(bob.key_package().clone());
+    let decoded = MlsMessage::from_bytes(&as_message.to_bytes().unwrap()).unwrap();
+    assert_eq!(decoded, as_message);
+    validate_key_package(&s, bob.key_package(), Some(now)).unwrap();
+
+    // Added (the Add's KeyPackage validated by alice and by every
+    // receiver), then joined; carol's join imports bob's leaf.
+    let mut g = group(Capabilities::default(), Vec::new(), &[]);
+    add_and_join(&mut g, &bob, config(HandshakeFormat::Public));
+    add_and_join(&mut g, &key_package(&s, "carol"), config(HandshakeFormat::Public));
+    assert_agree(&[&g[0], &g[1], &g[2]]);
+    assert_eq!(
+        g[2].own_leaf_node().unwrap().capabilities.cipher_suites.len(),
+        1,
+        "carol lists only her own suite"
+    );
+
+    // A GroupInfo with a GREASE extension: round-trips, and is accepted
+    // for an external join and by a Delivery Service.
+    let mut info = g[0].group_info(true, true).unwrap();
+    info.extensions
+        .push(Extension::new(ExtensionType(0x5a5a), vec![0x77; 19]));
+    let key = s
+        .signing_key(g[0].identity().signature_private_key())
+        .unwrap();
+    info.sign(&s, &key).unwrap();
+    round_trips::<GroupInfo>(&info);
+    PublicGroup::from_group_info(s.clone(), &info, PublicGroupOptions::default()).unwrap();
+    let (dave, commit) = Group::join_external(
+        s.clone(),
+        &info,
+        identity(&s, "dave"),
+        ExternalJoinOptions::default(),
+        &mut OsRng,
+    )
+    .unwrap();
+    {
+        let (first, rest) = g.split_at_mut(1);
+        let mut all: Vec<&mut Group<RustCryptoSuite>> = vec![&mut first[0]];
+        all.extend(rest.iter_mut());
+        deliver(&mut all, &commit);
+    }
+    assert_agree(&[&g[0], &g[1], &g[2], &dave]);
+}
