@@ -96,7 +96,8 @@ fn custom_proposal_by_value() {
     }
     assert_agree(&[&g[0], &g[1], &g[2]]);
     assert_eq!(g[0].epoch(), 3);
-    // Custom types require a path (conservative), so the tree changed only
+    // Custom types require a path by default (the policy's
+    // `custom_proposal_requires_path`), so the tree changed only
     // by the committer's path.
     assert_ne!(g[0].context().tree_hash, before);
 }

@@ -101,7 +101,11 @@ fn join(welcome: &MlsMessage, who: &KeyPackageBundle) -> Group<RustCryptoSuite> 
 #[test]
 fn unsupported_proposal_check_does_not_count_joiners() {
     let s = suite(1);
-    let mut g = group(with_proposal(CUSTOM), Vec::new(), &[("bob", with_proposal(CUSTOM))]);
+    let mut g = group(
+        with_proposal(CUSTOM),
+        Vec::new(),
+        &[("bob", with_proposal(CUSTOM))],
+    );
     let dave = bundle(&s, "dave", Capabilities::default());
     let out = g[0]
         .commit(
@@ -219,7 +223,11 @@ impl GroupPolicy for NoPathForCustom {
 /// type, says so through its policy (by default a path is required).
 #[test]
 fn path_required_check_follows_the_custom_types_registration() {
-    let mut g = group(with_proposal(CUSTOM), Vec::new(), &[("bob", with_proposal(CUSTOM))]);
+    let mut g = group(
+        with_proposal(CUSTOM),
+        Vec::new(),
+        &[("bob", with_proposal(CUSTOM))],
+    );
     let custom = || {
         vec![Proposal::Custom(
             CustomProposal::new(CUSTOM, b"no path".to_vec()).unwrap(),
@@ -286,10 +294,18 @@ fn grease_in_every_open_field_round_trips_and_is_ignored() {
     // receiver), then joined; carol's join imports bob's leaf.
     let mut g = group(Capabilities::default(), Vec::new(), &[]);
     add_and_join(&mut g, &bob, config(HandshakeFormat::Public));
-    add_and_join(&mut g, &key_package(&s, "carol"), config(HandshakeFormat::Public));
+    add_and_join(
+        &mut g,
+        &key_package(&s, "carol"),
+        config(HandshakeFormat::Public),
+    );
     assert_agree(&[&g[0], &g[1], &g[2]]);
     assert_eq!(
-        g[2].own_leaf_node().unwrap().capabilities.cipher_suites.len(),
+        g[2].own_leaf_node()
+            .unwrap()
+            .capabilities
+            .cipher_suites
+            .len(),
         1,
         "carol lists only her own suite"
     );
