@@ -181,8 +181,10 @@ impl<S: CipherSuiteProvider> Group<S> {
     /// the most recent Update over older ones; one Remove per leaf; one
     /// Add per client, none of a client that stays in the group; one
     /// proposal per PSK; the most recent GroupContextExtensions unless one
-    /// is given by value; a ReInit only if nothing else is committed.
-    /// O(n log n) in the stored proposals.
+    /// is given by value; a ReInit only if nothing else is committed; an
+    /// Add or Update only if its leaf meets the GroupContext extensions
+    /// the commit leaves the group with (they were stored without that
+    /// check, §12.3). O(n log n) in the stored proposals.
     fn stored_proposals_to_commit(
         &self,
         by_value: &[Proposal],

@@ -27,7 +27,8 @@ pub trait GroupPolicy: Send + Sync {
     /// Called for every proposal of a commit being created or processed,
     /// after the RFC's checks. This is the validation hook for custom
     /// proposal types ([`Proposal::Custom`]): the library only checks that
-    /// every member supports the type (§7.2); whether the body is acceptable
+    /// every member that processes the commit supports the type (§7.2,
+    /// §12.2); whether the body is acceptable
     /// is the application's call. A refusal leaves the group unchanged.
     fn check_proposal(&self, _proposal: &Proposal, _sender: &Sender) -> Result<(), &'static str> {
         Ok(())
