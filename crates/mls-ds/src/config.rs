@@ -144,4 +144,8 @@ impl GroupPolicy for SharedPolicy {
     ) -> Result<(), mls_group::CredentialError> {
         self.0.valid_successor(old, new)
     }
+
+    fn custom_proposal_requires_path(&self, proposal_type: mls_group::ProposalType) -> bool {
+        self.0.custom_proposal_requires_path(proposal_type)
+    }
 }

@@ -229,6 +229,8 @@ impl Proposal {
     /// Custom types count as requiring a path: the registry entry of an
     /// unknown type cannot be consulted, and an unnecessary path is always
     /// valid while a missing required one is not (conservative).
+    /// `mls-group` asks the application instead
+    /// (`GroupPolicy::custom_proposal_requires_path`).
     pub fn requires_path(&self) -> bool {
         !matches!(
             self,

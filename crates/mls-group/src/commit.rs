@@ -181,8 +181,10 @@ impl<S: CipherSuiteProvider> Group<S> {
     /// the most recent Update over older ones; one Remove per leaf; one
     /// Add per client, none of a client that stays in the group; one
     /// proposal per PSK; the most recent GroupContextExtensions unless one
-    /// is given by value; a ReInit only if nothing else is committed.
-    /// O(n log n) in the stored proposals.
+    /// is given by value; a ReInit only if nothing else is committed; an
+    /// Add or Update only if its leaf meets the GroupContext extensions
+    /// the commit leaves the group with (they were stored without that
+    /// check, §12.3). O(n log n) in the stored proposals.
     fn stored_proposals_to_commit(
         &self,
         by_value: &[Proposal],
@@ -230,6 +232,22 @@ impl<S: CipherSuiteProvider> Group<S> {
         }
         chosen.reverse();
         left_out.reverse();
+        // Stored Adds and Updates were not checked against the GroupContext
+        // extensions (a GroupContextExtensions proposal may change them):
+        // those that do not meet the extensions this commit leaves the
+        // group with are left out.
+        let extensions = by_value
+            .iter()
+            .chain(chosen.iter().map(|e| &e.proposal))
+            .find_map(|p| match p {
+                Proposal::GroupContextExtensions(gce) => Some(gce.extensions.as_slice()),
+                _ => None,
+            })
+            .unwrap_or(&self.public.context.extensions);
+        let rules = crate::public::GroupLeafRules::new(extensions);
+        let (chosen, unfit): (Vec<_>, Vec<_>) =
+            chosen.into_iter().partition(|e| rules.admit(&e.proposal));
+        left_out.extend(unfit.into_iter().map(|e| e.reference.clone()));
         let others = chosen
             .iter()
             .filter(|e| !matches!(e.proposal, Proposal::ReInit(_)))

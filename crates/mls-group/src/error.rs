@@ -47,8 +47,9 @@ pub enum GroupError {
     /// §12.1: an individual proposal is invalid; the reason names the rule.
     InvalidProposal(&'static str),
     /// A proposal of this (custom) type is not listed in the
-    /// `capabilities.proposals` of some member of the resulting group,
-    /// joiners included (§7.2, §12.2): the proposal list is invalid.
+    /// `capabilities.proposals` of some member that processes the commit
+    /// (§7.2, §12.2; members the commit adds or removes need not list
+    /// it): the proposal list is invalid.
     UnsupportedProposal(ProposalType),
     /// §12.4.2: the commit must carry an UpdatePath but does not.
     PathRequired,

@@ -33,7 +33,7 @@
 use alloc::vec::Vec;
 use mls_crypto::SignaturePublicKey;
 use mls_framing::{Proposal, Sender};
-use mls_types::{CipherSuite, Credential, CredentialType};
+use mls_types::{CipherSuite, Credential, CredentialType, ProposalType};
 
 /// Where a credential enters a group: the entry point asking the validator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -261,7 +261,8 @@ pub trait GroupPolicy: Send + Sync {
     /// Called for every proposal of a commit being created or processed,
     /// after the RFC's checks. This is the validation hook for custom
     /// proposal types ([`Proposal::Custom`]): the library only checks that
-    /// every member supports the type (§7.2); whether the body is acceptable
+    /// every member that processes the commit supports the type (§7.2,
+    /// §12.2); whether the body is acceptable
     /// is the application's call. A refusal leaves the group unchanged.
     fn check_proposal(&self, _proposal: &Proposal, _sender: &Sender) -> Result<(), &'static str> {
         Ok(())
@@ -284,6 +285,18 @@ pub trait GroupPolicy: Send + Sync {
         new: &CredentialInput<'_>,
     ) -> Result<(), CredentialError> {
         CredentialValidator::valid_successor(&BasicCredentialAuth, old, new)
+    }
+
+    /// Whether a commit covering a custom proposal of `proposal_type`
+    /// must carry a path: the "Path Required" column of the type's
+    /// registration (RFC 9420 §12.4, §17.4), which only the application
+    /// knows. Defaults to `true`: a path is always valid, a missing one
+    /// only if the type allows it. Answer `false` for a type registered
+    /// without one, or commits from peers that omit the path are refused
+    /// ([`crate::GroupError::PathRequired`]). Every member should answer
+    /// alike.
+    fn custom_proposal_requires_path(&self, _proposal_type: ProposalType) -> bool {
+        true
     }
 }
 
@@ -328,6 +341,10 @@ impl<V: CredentialValidator, P: GroupPolicy> GroupPolicy for ValidatorPolicy<V, 
         new: &CredentialInput<'_>,
     ) -> Result<(), CredentialError> {
         self.validator.valid_successor(old, new)
+    }
+
+    fn custom_proposal_requires_path(&self, proposal_type: ProposalType) -> bool {
+        self.proposals.custom_proposal_requires_path(proposal_type)
     }
 }
 

@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use mls_codec::{decode_exact, Encode};
-use mls_framing::{Add, CustomProposal, MlsMessage, Proposal, Sender};
+use mls_framing::{CustomProposal, MlsMessage, Proposal, Sender};
 use mls_group::*;
 use mls_rustcrypto::{OsRng, RustCryptoSuite};
 use mls_types::tree_math::LeafIndex;
@@ -96,7 +96,8 @@ fn custom_proposal_by_value() {
     }
     assert_agree(&[&g[0], &g[1], &g[2]]);
     assert_eq!(g[0].epoch(), 3);
-    // Custom types require a path (conservative), so the tree changed only
+    // Custom types require a path by default (the policy's
+    // `custom_proposal_requires_path`), so the tree changed only
     // by the committer's path.
     assert_ne!(g[0].context().tree_hash, before);
 }
@@ -189,42 +190,6 @@ fn custom_proposal_needs_every_members_capability() {
     let st = staged(&mut g[1], &out.commit);
     g[1].merge_staged_commit(st).unwrap();
     assert_agree(&[&g[0], &g[1]]);
-}
-
-#[test]
-fn custom_proposal_needs_the_joiners_capability() {
-    let s = suite(1);
-    let mut g = group(&[("bob", true)]);
-    let state = g[0].to_state_bytes().unwrap();
-    let dave = kp(&s, "dave", false);
-    assert_eq!(
-        g[0].commit(
-            vec![
-                Proposal::Add(Add {
-                    key_package: dave.key_package().clone()
-                }),
-                Proposal::Custom(custom(b"z")),
-            ],
-            &CommitOptions::default(),
-            &mut OsRng
-        )
-        .unwrap_err(),
-        GroupError::UnsupportedProposal(CUSTOM)
-    );
-    assert_eq!(g[0].to_state_bytes().unwrap(), state);
-    // A capable joiner is fine.
-    let erin = kp(&s, "erin", true);
-    g[0].commit(
-        vec![
-            Proposal::Add(Add {
-                key_package: erin.key_package().clone(),
-            }),
-            Proposal::Custom(custom(b"z")),
-        ],
-        &CommitOptions::default(),
-        &mut OsRng,
-    )
-    .unwrap();
 }
 
 /// Refuses custom proposals whose body is not "ok".

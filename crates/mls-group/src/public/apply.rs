@@ -91,10 +91,14 @@ pub(crate) fn apply<S: CipherSuiteProvider>(
         env.policy
             .check_proposal(&r.proposal, &r.sender)
             .map_err(GroupError::PolicyRejected)?;
-        if !matches!(
-            r.proposal,
-            Proposal::Add(_) | Proposal::PreSharedKey(_) | Proposal::ReInit(_)
-        ) {
+        let needs_path = match &r.proposal {
+            Proposal::Add(_) | Proposal::PreSharedKey(_) | Proposal::ReInit(_) => false,
+            // §12.4: each new type's registration says; the application
+            // knows the types it supports (a path, by default).
+            Proposal::Custom(c) => env.policy.custom_proposal_requires_path(c.proposal_type),
+            _ => true,
+        };
+        if needs_path {
             fx.path_required = true;
         }
     }
@@ -323,19 +327,33 @@ impl<S: CipherSuiteProvider> LeafRules<'_, S> {
 /// received (or sent), so that an invalid proposal is never stored and
 /// never blocks a commit. [`apply`] makes them again, with the rest, when
 /// the proposal is committed.
+///
+/// `group_extensions`: the GroupContext extensions an Add's or Update's
+/// leaf is checked against (support for each, §13.4, and the
+/// `required_capabilities`, §7.3), or `None` to leave that to the commit:
+/// a GroupContextExtensions proposal committed with it may change them
+/// (§12.3: "The new `extensions` MUST be used when evaluating other
+/// proposals in this list"), so a receiver cannot refuse it yet.
 pub(crate) fn check_alone<S: CipherSuiteProvider>(
     env: &ApplyEnv<'_, S>,
     tree: &RatchetTree,
     proposal: &Proposal,
     sender: Sender,
+    group_extensions: Option<&[Extension]>,
 ) -> Result<(), GroupError> {
     env.policy
         .check_proposal(proposal, &sender)
         .map_err(GroupError::PolicyRejected)?;
-    let required = find_extension::<RequiredCapabilities>(&env.context.extensions)?;
+    let (extensions, required) = match group_extensions {
+        Some(ext) => (
+            CodePointSet::of_extensions(ext),
+            find_extension::<RequiredCapabilities>(ext)?,
+        ),
+        None => (CodePointSet::default(), None),
+    };
     let leaves = LeafRules {
         env,
-        extensions: CodePointSet::of_extensions(&env.context.extensions),
+        extensions,
         required: required.as_ref().map(CapabilityRequirements::new),
         options: leaf_options(env.lifetime_now),
     };
@@ -359,6 +377,55 @@ pub(crate) fn check_alone<S: CipherSuiteProvider>(
                 .external_senders(&gce.extensions, CredentialContext::GroupContextExtensions)
         }
         Proposal::Custom(c) => check_custom_type(c),
+    }
+}
+
+/// What the GroupContext extensions of a commit ask of the leaves its Adds
+/// and Updates bring in (§13.4, §7.3), prepared once: for a committer
+/// choosing among stored proposals, which were stored without these checks
+/// (see [`check_alone`]).
+pub(crate) struct GroupLeafRules {
+    extensions: CodePointSet<ExtensionType>,
+    required: Option<CapabilityRequirements>,
+    malformed: bool,
+}
+
+impl GroupLeafRules {
+    pub(crate) fn new(extensions: &[Extension]) -> Self {
+        let (required, malformed) = match find_extension::<RequiredCapabilities>(extensions) {
+            Ok(r) => (r.as_ref().map(CapabilityRequirements::new), false),
+            Err(_) => (None, true),
+        };
+        GroupLeafRules {
+            extensions: CodePointSet::of_extensions(extensions),
+            required,
+            malformed,
+        }
+    }
+
+    /// Whether `proposal`'s leaf (an Add's or an Update's) meets them;
+    /// other proposals always do.
+    pub(crate) fn admit(&self, proposal: &Proposal) -> bool {
+        let leaf = match proposal {
+            Proposal::Add(add) => {
+                let leaf = &add.key_package.leaf_node;
+                if self
+                    .extensions
+                    .first_missing_from(&leaf.capabilities.extensions)
+                    .is_some()
+                {
+                    return false;
+                }
+                leaf
+            }
+            Proposal::Update(u) => &u.leaf_node,
+            _ => return true,
+        };
+        !self.malformed
+            && self
+                .required
+                .as_ref()
+                .is_none_or(|req| req.supported_by(&leaf.capabilities))
     }
 }
 
@@ -406,8 +473,9 @@ fn check_custom_type(c: &CustomProposal) -> Result<(), GroupError> {
 
 /// The proposals that change neither the tree nor, but for PSKs and
 /// external init, the key schedule: custom proposals (§7.2, §12.2: only if
-/// every member of the resulting group, joiners included, lists the type;
-/// surfaced in the staged commit), PSKs (§8.4), ExternalInit and ReInit.
+/// every member that processes the commit lists the type — members it
+/// adds or removes need not; surfaced in the staged commit), PSKs (§8.4),
+/// ExternalInit and ReInit.
 fn apply_tree_neutral<S: CipherSuiteProvider>(
     env: &ApplyEnv<'_, S>,
     tree: &RatchetTree,
@@ -417,8 +485,20 @@ fn apply_tree_neutral<S: CipherSuiteProvider>(
     for r in list {
         if let Proposal::Custom(c) = &r.proposal {
             check_custom_type(c)?;
-            if tree.members_supporting_proposal(c.proposal_type) < tree.member_count() {
-                return Err(GroupError::UnsupportedProposal(c.proposal_type));
+            // The tree already holds the joiners and no longer the removed.
+            let t = c.proposal_type;
+            let joiners = fx.added.len() as u32;
+            let joiners_supporting = fx
+                .added
+                .iter()
+                .filter(|(_, kp)| kp.leaf_node.capabilities.supports_proposal(t))
+                .count() as u32;
+            let processing = tree.member_count().saturating_sub(joiners);
+            let supporting = tree
+                .members_supporting_proposal(t)
+                .saturating_sub(joiners_supporting);
+            if supporting < processing {
+                return Err(GroupError::UnsupportedProposal(t));
             }
             fx.custom.push((r.sender, c.clone()));
         }

@@ -24,7 +24,7 @@ use mls_treekem::{LeafNode, RatchetTree};
 use mls_types::tree_math::LeafIndex;
 use mls_types::{Credential, Extension, ExtensionType, GroupContext};
 
-pub(crate) use apply::Effects;
+pub(crate) use apply::{Effects, GroupLeafRules};
 pub(crate) use import::check_joiner_supports;
 pub use persist::PUBLIC_STATE_VERSION;
 pub(crate) use pipeline::{CommitContent, CommitSecrets, Committer, PathLeaf};
@@ -424,7 +424,9 @@ impl<S: CipherSuiteProvider> PublicGroup<S> {
                 CredentialContext::ExternalSender,
             )?;
         }
-        self.check_proposal_alone(p, ac.content.sender)?;
+        // Not yet against the GroupContext extensions: a
+        // GroupContextExtensions proposal committed with it may change them.
+        self.check_proposal_with(p, ac.content.sender, None)?;
         let stored = StoredProposal {
             reference: ac.proposal_ref(&self.suite)?,
             proposal: p.clone(),
@@ -435,12 +437,25 @@ impl<S: CipherSuiteProvider> PublicGroup<S> {
     }
 
     /// The checks of `proposal` from `sender` that do not depend on the
-    /// commit that will include it (see `apply::check_alone`): made before
-    /// a proposal is stored or sent.
+    /// commit that will include it (see `apply::check_alone`), an Add's or
+    /// Update's leaf also against the current GroupContext extensions:
+    /// made before a proposal is sent (a receiver leaves those to the
+    /// commit, whose GroupContextExtensions may change them).
     pub(crate) fn check_proposal_alone(
         &self,
         proposal: &mls_framing::Proposal,
         sender: mls_framing::Sender,
+    ) -> Result<(), GroupError> {
+        self.check_proposal_with(proposal, sender, Some(&self.context.extensions))
+    }
+
+    /// [`check_proposal_alone`](Self::check_proposal_alone) with the leaf
+    /// checked against `group_extensions` (`None`: not against any).
+    pub(crate) fn check_proposal_with(
+        &self,
+        proposal: &mls_framing::Proposal,
+        sender: mls_framing::Sender,
+        group_extensions: Option<&[Extension]>,
     ) -> Result<(), GroupError> {
         let env = apply::ApplyEnv {
             suite: &self.suite,
@@ -450,7 +465,7 @@ impl<S: CipherSuiteProvider> PublicGroup<S> {
             policy: self.policy.as_ref(),
             new_group: self.context.epoch == 0,
         };
-        apply::check_alone(&env, &self.tree, proposal, sender)
+        apply::check_alone(&env, &self.tree, proposal, sender, group_extensions)
     }
 
     /// The `ratchet_tree` extension of the current tree (§12.4.3.3).
