@@ -83,6 +83,7 @@ mod ids;
 mod keys;
 pub mod limits;
 mod memory;
+pub mod mimi;
 pub mod store;
 
 pub use config::{DsConfig, DsIdentity, HandshakeWireFormat, Who};
