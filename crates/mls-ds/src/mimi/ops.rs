@@ -481,9 +481,10 @@ impl<St: Store, C: CryptoProvider, M: MimiStore> MimiDs<St, C, M> {
             },
         )?;
         self.store.put_tokens(&group_id, &checked.tokens)?;
-        self.store.delete_tokens(&group_id, &accepted.removed)?;
         let mut out = Outcome::ok();
+        // The removed receive the commit that removes them, then nothing.
         self.fanout_of_logged(&group_id, accepted.seq, Some(&checked.client), &mut out)?;
+        self.store.delete_tokens(&group_id, &accepted.removed)?;
         if let Some(w) = welcome {
             let r = self.with_tokens(&group_id, accepted.welcomed.clone())?;
             out.undeliverable.extend(r.undeliverable.iter().cloned());
@@ -788,8 +789,30 @@ impl<St: Store, C: CryptoProvider, M: MimiStore> MimiDs<St, C, M> {
         r: &WelcomeInfoRequest,
         now: u64,
     ) -> Result<Outcome, MimiError> {
-        let (client, _) =
-            self.with_view(&r.group_id, now, |view| self.member_client(view, req, None))?;
+        // The joiner does not know its leaf index before it has the tree:
+        // it signs with its credential, whose credential and key must be
+        // a leaf of the group.
+        let client = self.with_view(&r.group_id, now, |view| {
+            let client = self.credential_client(req, view.context().cipher_suite.0)?;
+            let DsAuthData::ClientCredential {
+                credential,
+                signature_key,
+                ..
+            } = &req.authentication_data
+            else {
+                return Err(MimiError::Ds(DsError::Internal("authentication data")));
+            };
+            if !view
+                .tree()
+                .members()
+                .any(|(_, l)| &l.credential == credential && &l.signature_key == signature_key)
+            {
+                return Err(MimiError::Authentication(
+                    "no leaf of the group has this credential and key",
+                ));
+            }
+            Ok(client)
+        })?;
         let tree = self
             .ds
             .ratchet_tree(&client, &r.group_id, Some(r.epoch), now)?;
