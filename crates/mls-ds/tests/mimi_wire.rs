@@ -144,9 +144,12 @@ fn the_draft_code_points_are_positional_and_ours_private_use() {
     assert_eq!(DsAuthData::Anonymous.to_bytes().unwrap(), [0, 0]);
     assert_eq!(DsResponseBody::Ok.to_bytes().unwrap(), [0, 0]);
     assert_eq!(V.to_bytes().unwrap(), [0xF0, 0x05]);
-    assert!(extension_types::FANOUT_AUTH.0 >= 0xF000);
-    assert!(extension_types::DS_VERSIONS.0 >= 0xF000);
-    assert!(extension_types::DS_VERSION.0 >= 0xF000);
+    let ours = [
+        extension_types::FANOUT_AUTH.0,
+        extension_types::DS_VERSIONS.0,
+        extension_types::DS_VERSION.0,
+    ];
+    assert_eq!(ours, [0xF0D0, 0xF0D1, 0xF0D2]);
 }
 
 #[test]
