@@ -204,6 +204,19 @@ impl MClient {
         rng: &mut TestRng,
     ) -> Vec<u8> {
         let o = self.options(true, true, true);
+        self.create_request_with(hub, gid, list_ds, version, o, rng)
+    }
+
+    /// A create_group request with the creator's leaf from `o`.
+    pub fn create_request_with(
+        &mut self,
+        hub: &Mimi,
+        gid: Vec<u8>,
+        list_ds: bool,
+        version: bool,
+        o: KeyPackageOptions,
+        rng: &mut TestRng,
+    ) -> Vec<u8> {
         let kp = KeyPackageBundle::create(&suite(), &self.identity, o, rng).unwrap();
         let mut extensions = Vec::new();
         if list_ds {
@@ -430,4 +443,67 @@ pub fn alice_and_bob(hub: &Mimi, rng: &mut TestRng) -> (MClient, MClient, Vec<u8
     let epoch = alice.g().epoch();
     bob.join(hub, &welcome, &gid, epoch);
     (alice, bob, gid)
+}
+
+/// An external join request of `c` (leaf token optional; `sender_index`
+/// off by `delta` from the leaf it takes). `c.group` is the new state.
+pub fn external_join_request(
+    c: &mut MClient,
+    hub: &Mimi,
+    gid: &[u8],
+    leaf_token: bool,
+    delta: u32,
+    rng: &mut TestRng,
+) -> Vec<u8> {
+    let h = expect_ok(
+        hub,
+        &c.as_client(DsRequestBody::ExternalCommitInfo(
+            ExternalCommitInfoRequest {
+                group_id: gid.to_vec(),
+            },
+        )),
+    );
+    let DsResponseBody::ExternalCommitInfo {
+        group_info,
+        ratchet_tree,
+    } = response(&h)
+    else {
+        panic!()
+    };
+    let info = group_info.into_group_info().unwrap();
+    let (mut g, commit) = Group::join_external(
+        suite(),
+        &info,
+        c.identity.clone(),
+        ExternalJoinOptions {
+            ratchet_tree: Some(RatchetTree::from_extension_bytes(&ratchet_tree.0).unwrap()),
+            leaf: c.options(true, leaf_token, false),
+            ..ExternalJoinOptions::default()
+        },
+        rng,
+    )
+    .unwrap();
+    g.set_time(NOW);
+    let new_info = g.group_info(false, true).unwrap();
+    let leaf = g.own_leaf().0 + delta;
+    c.group = Some(g);
+    c.as_leaf(
+        DsRequestBody::ExternalJoin(ExternalJoinRequest {
+            group_update: MlsGroupUpdate {
+                commit,
+                partial_group_info: wire::PartialGroupInfo {
+                    group_info_extensions: new_info.extensions,
+                    signature: new_info.signature,
+                },
+            },
+        }),
+        leaf,
+    )
+}
+
+/// A request sending `m` as an application message.
+pub fn send_message_request(c: &MClient, m: MlsMessage) -> Vec<u8> {
+    c.as_member(DsRequestBody::SendMessage(SendMessageRequest {
+        application_message: m,
+    }))
 }
