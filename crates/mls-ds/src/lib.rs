@@ -48,11 +48,12 @@
 //! authenticated client ([`ClientId`]), whose mapping from credentials is
 //! the [`ClientDirectory`].
 //!
-//! Not here yet: SQL stores (the [`Store`] contract is written for them),
-//! the MIMI DS wire protocol (`DSRequest`/`DSResponse` encodings of these
-//! operations) and federation (`DSFanoutRequest` to guest DSs, fan-out
-//! auth tokens); handshake messages as PrivateMessages (an epoch-only
-//! ordering mode the engine does not have: it orders commits by validity).
+//! * The MIMI DS protocol and federation ([`mimi`]): `DSRequest` in,
+//!   `DSResponse` and `DSFanoutRequest`s out (`docs/mimi-ds.md`).
+//!
+//! Not here yet: SQL stores (the [`Store`] contract is written for them);
+//! handshake messages as PrivateMessages (an epoch-only ordering mode the
+//! engine does not have: it orders commits by validity).
 //!
 //! ```
 //! use mls_ds::*;
@@ -83,6 +84,7 @@ mod ids;
 mod keys;
 pub mod limits;
 mod memory;
+pub mod mimi;
 pub mod store;
 
 pub use config::{DsConfig, DsIdentity, HandshakeWireFormat, Who};
