@@ -202,7 +202,13 @@ impl<St: Store, C: CryptoProvider, M: MimiStore> MimiDs<St, C, M> {
 
     /// `client_credential` authentication, verified with `suite`'s
     /// signature scheme and the configured authentication hook.
-    fn credential_client(&self, req: &DsRequest, suite: u16) -> Result<ClientId, MimiError> {
+    fn credential_client(
+        &self,
+        req: &DsRequest,
+        suite: u16,
+        now: u64,
+    ) -> Result<ClientId, MimiError> {
+        let cipher_suite = mls_group::CipherSuite(suite);
         let suite = self.ds.suite(suite)?;
         auth::verify_credential(&suite, req)?;
         let DsAuthData::ClientCredential {
@@ -213,12 +219,14 @@ impl<St: Store, C: CryptoProvider, M: MimiStore> MimiDs<St, C, M> {
         else {
             return Err(MimiError::Ds(DsError::Internal("authentication data")));
         };
-        if !self
-            .ds
-            .config
-            .group_policy
-            .authenticate(credential, signature_key)
-        {
+        let input = mls_group::CredentialInput {
+            credential,
+            signature_key,
+            cipher_suite,
+            now: Some(now),
+            context: mls_group::CredentialContext::KeyPackage,
+        };
+        if self.ds.config.group_policy.authenticate(&input).is_err() {
             return Err(MimiError::Authentication(
                 "the credential is not accepted for this key",
             ));
@@ -612,7 +620,7 @@ impl<St: Store, C: CryptoProvider, M: MimiStore> MimiDs<St, C, M> {
         r: &KeyPackagesRequest,
         now: u64,
     ) -> Result<Outcome, MimiError> {
-        let requester = self.credential_client(req, r.cipher_suite.0)?;
+        let requester = self.credential_client(req, r.cipher_suite.0, now)?;
         if r.client_identifiers.is_empty() {
             return Err(MimiError::Malformed("key_packages: no client"));
         }
@@ -658,7 +666,7 @@ impl<St: Store, C: CryptoProvider, M: MimiStore> MimiDs<St, C, M> {
     /// Draft §9.1: a fresh group id `hex@domain`, reserved for the
     /// requester.
     fn request_group_id(&self, req: &DsRequest, now: u64) -> Result<Outcome, MimiError> {
-        let client = self.credential_client(req, self.config.default_suite.0)?;
+        let client = self.credential_client(req, self.config.default_suite.0, now)?;
         self.ds.rate_limit(&[self.ds.client_rate(&client)], now)?;
         let suite = self.ds.suite(self.config.default_suite.0)?;
         for n in 0u32..16 {
@@ -793,7 +801,7 @@ impl<St: Store, C: CryptoProvider, M: MimiStore> MimiDs<St, C, M> {
         // it signs with its credential, whose credential and key must be
         // a leaf of the group.
         let client = self.with_view(&r.group_id, now, |view| {
-            let client = self.credential_client(req, view.context().cipher_suite.0)?;
+            let client = self.credential_client(req, view.context().cipher_suite.0, now)?;
             let DsAuthData::ClientCredential {
                 credential,
                 signature_key,
@@ -836,7 +844,7 @@ impl<St: Store, C: CryptoProvider, M: MimiStore> MimiDs<St, C, M> {
             .group(&r.group_id)?
             .ok_or(DsError::UnknownGroup)?
             .cipher_suite;
-        let client = self.credential_client(req, suite)?;
+        let client = self.credential_client(req, suite, now)?;
         let info = self.ds.group_info(&client, &r.group_id, now)?;
         let group_info = MlsMessage::from_bytes(&info.group_info)
             .map_err(|_| MimiError::Ds(DsError::Internal("stored GroupInfo")))?;
