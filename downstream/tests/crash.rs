@@ -1,6 +1,6 @@
 //! Killed mid-write, many times: bob's client process follows a group
-//! through 400 commits and is killed (SIGKILL) at random moments,
-//! including in the middle of its SQLite transactions. After every kill
+//! through 400 commits and is killed (SIGKILL) at random moments timed
+//! from its progress, so that kills land while it processes and writes. After every kill
 //! his store must restore to a whole epoch — the epoch authenticator of
 //! that epoch is alice's — and the restarted process continues from there
 //! until it has them all.
@@ -9,6 +9,7 @@
 //! `DOWNSTREAM_CRASH_CHILD` naming the directory: it runs bob's side
 //! instead of the parent's.
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -101,6 +102,8 @@ fn child(dir: &Path) {
             return;
         };
         bob.receive(&group, commit).unwrap();
+        // Saved: tell the parent (which times its kill from these lines).
+        println!("saved epoch {}", epoch + 1);
     }
 }
 
@@ -192,7 +195,7 @@ fn killed_between_writes_the_store_restores_whole_epochs() {
     let mut seed = std::process::id() as u64;
     let (mut kills, mut runs) = (0, 0);
     let mut seen = Vec::new();
-    let mut stalled = 0;
+    let mut stalled = 0u32;
     loop {
         runs += 1;
         assert!(runs < 2_000, "no progress after {runs} runs");
@@ -200,17 +203,29 @@ fn killed_between_writes_the_store_restores_whole_epochs() {
             .args([
                 "killed_between_writes_the_store_restores_whole_epochs",
                 "--exact",
+                "--nocapture",
                 "--test-threads=1",
             ])
             .env(CHILD, &dir)
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        // Kill after 2–40 ms, process start included; longer after runs
-        // without progress (a loaded machine starts processes slowly).
-        let wait = 2 + next(&mut seed) % 38 + 20 * stalled;
-        std::thread::sleep(Duration::from_millis(wait));
+        // Let 0–7 saves through, then kill 0–2 ms later: timed from the
+        // child's progress, so the kills land among its writes whatever
+        // the machine's speed (a run that makes no progress waits for at
+        // least one save).
+        let target = next(&mut seed) % 8 + u64::from(stalled > 0);
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut saves = 0;
+        while saves < target {
+            match lines.next() {
+                Some(Ok(line)) if line.starts_with("saved epoch ") => saves += 1,
+                Some(_) => {}
+                None => break,
+            }
+        }
+        std::thread::sleep(Duration::from_micros(next(&mut seed) % 2_000));
         let finished = child.try_wait().unwrap();
         if finished.is_none() {
             child.kill().unwrap();
