@@ -83,6 +83,8 @@ mod ids;
 mod keys;
 pub mod limits;
 mod memory;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub mod sql;
 pub mod store;
 
 pub use config::{DsConfig, DsIdentity, HandshakeWireFormat, Who};
@@ -99,3 +101,8 @@ pub use keys::{
 pub use limits::{Limits, Rate};
 pub use memory::{MemoryStore, MemoryTx};
 pub use store::{MessageKind, Store, StoreError, Transaction};
+
+#[cfg(feature = "postgres")]
+pub use sql::postgres::{PostgresStore, PostgresTx};
+#[cfg(feature = "sqlite")]
+pub use sql::sqlite::{SqliteStore, SqliteTx};

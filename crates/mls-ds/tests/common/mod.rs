@@ -6,12 +6,19 @@ use mls_group::framing::{ExtensionBody, ExternalSender, ExternalSenders};
 use mls_group::*;
 use mls_test_support::TestRng;
 
+#[cfg(feature = "postgres")]
+pub mod pg;
+pub mod stores;
+
+use stores::AnyStore;
+
 pub const NOW: u64 = 1_700_000_000;
 pub const DAY: u64 = 24 * 3600;
 pub const GROUP: &[u8] = b"test group";
 
 pub type Suite = RustCryptoSuite;
-pub type Ds = DeliveryService<std::sync::Arc<MemoryStore>, RustCrypto>;
+/// A DS over the current test's store (see [`stores::on`]).
+pub type Ds = DeliveryService<std::sync::Arc<AnyStore>, RustCrypto>;
 
 pub fn suite() -> Suite {
     RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap()
@@ -27,7 +34,7 @@ pub fn ds_identity(rng: &mut TestRng) -> ClientIdentity {
 }
 
 pub fn ds_with(config: DsConfig) -> Ds {
-    DeliveryService::new(std::sync::Arc::new(MemoryStore::new()), RustCrypto, config)
+    DeliveryService::new(std::sync::Arc::new(AnyStore::new()), RustCrypto, config)
 }
 
 /// Another engine (another DS instance) over the same store.
