@@ -147,38 +147,17 @@ impl<St: Store, C: CryptoProvider> DeliveryService<St, C> {
         let current = matches!(&**slot, Some(v) if v.view_version == record.view_version);
         if !current {
             **slot = None;
-            let state = tx
-                .group_state(&record.group_id)?
-                .ok_or(StoreError::Corrupt("group without state"))?;
-            let info: GroupInfo = decode_exact(&state.group_info)
-                .map_err(|_| StoreError::Corrupt("stored GroupInfo"))?;
-            let tree = RatchetTree::from_extension_bytes(&state.tree)
-                .map_err(|_| StoreError::Corrupt("stored ratchet tree"))?;
-            // Lifetimes were checked when each leaf was accepted; a
-            // rebuilt view does not check them again.
-            let mut group = PublicGroup::from_group_info(
-                self.suite(record.cipher_suite)?,
-                &info,
-                PublicGroupOptions {
-                    ratchet_tree: Some(tree),
-                    policy: Some(Box::new(SharedPolicy(self.config.group_policy.clone()))),
-                    now: None,
-                },
-            )
-            .map_err(|_| StoreError::Corrupt("stored group state does not verify"))?;
-            let mut from = record.epoch_start_seq;
-            loop {
-                let batch = tx.messages(&record.group_id, from, 1024)?;
-                let Some(last) = batch.last() else { break };
-                from = last.seq + 1;
-                for m in batch.iter().filter(|m| m.kind == MessageKind::Proposal) {
-                    let msg = MlsMessage::from_bytes(&m.message)
-                        .map_err(|_| StoreError::Corrupt("stored proposal"))?;
-                    group
-                        .process_message(&msg)
-                        .map_err(|_| StoreError::Corrupt("stored proposal does not verify"))?;
+            let group = match self.rebuild_view(tx, record) {
+                Ok(g) => g,
+                // Reads are not a snapshot: a rebuild that fails on what
+                // a concurrent request changed meanwhile is a lost race.
+                Err(DsError::Store(StoreError::Corrupt(_)))
+                    if tx.group(&record.group_id)?.map(|g| g.version) != Some(record.version) =>
+                {
+                    return Err(StoreError::Conflict.into())
                 }
-            }
+                Err(e) => return Err(e),
+            };
             **slot = Some(CachedView {
                 view_version: record.view_version,
                 group,
@@ -187,6 +166,56 @@ impl<St: Store, C: CryptoProvider> DeliveryService<St, C> {
         let view = slot.as_mut().ok_or(DsError::Internal("view loaded"))?;
         view.group.set_time(now);
         Ok(&mut view.group)
+    }
+
+    /// The view of `record`'s group rebuilt from the stored GroupInfo and
+    /// tree, then the proposals of the epoch the record knows (its log
+    /// from `epoch_start_seq` to `next_seq`).
+    fn rebuild_view(
+        &self,
+        tx: &mut St::Tx<'_>,
+        record: &GroupRecord,
+    ) -> Result<PublicGroup<C::Suite>, DsError> {
+        let state = tx
+            .group_state(&record.group_id)?
+            .ok_or(StoreError::Corrupt("group without state"))?;
+        if state.epoch != record.epoch {
+            return Err(StoreError::Corrupt("group state of another epoch").into());
+        }
+        let info: GroupInfo =
+            decode_exact(&state.group_info).map_err(|_| StoreError::Corrupt("stored GroupInfo"))?;
+        let tree = RatchetTree::from_extension_bytes(&state.tree)
+            .map_err(|_| StoreError::Corrupt("stored ratchet tree"))?;
+        // Lifetimes were checked when each leaf was accepted; a
+        // rebuilt view does not check them again.
+        let mut group = PublicGroup::from_group_info(
+            self.suite(record.cipher_suite)?,
+            &info,
+            PublicGroupOptions {
+                ratchet_tree: Some(tree),
+                policy: Some(Box::new(SharedPolicy(self.config.group_policy.clone()))),
+                now: None,
+            },
+        )
+        .map_err(|_| StoreError::Corrupt("stored group state does not verify"))?;
+        let mut from = record.epoch_start_seq;
+        while from < record.next_seq {
+            let n = usize::try_from(record.next_seq - from).unwrap_or(usize::MAX);
+            let batch = tx.messages(&record.group_id, from, n.min(1024))?;
+            let Some(last) = batch.last() else { break };
+            from = last.seq + 1;
+            for m in batch.iter().filter(|m| m.kind == MessageKind::Proposal) {
+                if m.seq >= record.next_seq {
+                    break;
+                }
+                let msg = MlsMessage::from_bytes(&m.message)
+                    .map_err(|_| StoreError::Corrupt("stored proposal"))?;
+                group
+                    .process_message(&msg)
+                    .map_err(|_| StoreError::Corrupt("stored proposal does not verify"))?;
+            }
+        }
+        Ok(group)
     }
 
     /// The client of the member at `leaf`.

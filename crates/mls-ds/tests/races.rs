@@ -15,6 +15,7 @@ use mls_group::*;
 use mls_test_support::TestRng;
 
 fn run_races(seed: u64, races: usize) {
+    let started = std::time::Instant::now();
     let rng = &mut TestRng::new(seed);
     let ds = ds_with(unlimited());
     let names = ["alice", "bob", "carol", "dave"];
@@ -125,7 +126,12 @@ fn run_races(seed: u64, races: usize) {
     }
     assert!(stale >= races);
     // Threads through separate instances raced in the store itself.
-    println!("store conflicts: {}", ds.store().conflicts());
+    println!(
+        "{races} races on {:?} in {:?}; store conflicts: {}",
+        stores::store_kind(),
+        started.elapsed(),
+        ds.store().conflicts()
+    );
 }
 
 #[test]

@@ -1,5 +1,5 @@
 //! A throwaway PostgreSQL cluster for tests: `initdb` into a temporary
-//! directory, `pg_ctl start` listening only on a Unix socket in that
+//! directory (under [`test_dir`](super::stores::test_dir)), `pg_ctl start` listening only on a Unix socket in that
 //! directory, a fresh database per store, `pg_ctl stop` and the directory
 //! removed when the last user drops it (on panic too: [`PgCluster`]'s
 //! `Drop`).
@@ -88,7 +88,7 @@ impl PgCluster {
             )
         });
         let n = DATABASES.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("mls-ds-pg-{}-{n}", std::process::id()));
+        let dir = super::stores::test_dir().join(format!("mls-ds-pg-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("create the cluster directory");
         let as_postgres = is_root();

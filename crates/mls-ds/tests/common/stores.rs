@@ -87,6 +87,21 @@ macro_rules! on_every_store {
     };
 }
 
+/// Where the tests' databases live: `$MLS_DS_TEST_DIR` if set, else
+/// `/dev/shm` when there is one (memory: the stores keep their durability
+/// settings, but an fsync there costs nothing, and a test run makes
+/// thousands of commits), else the system's temporary directory.
+pub fn test_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("MLS_DS_TEST_DIR") {
+        return PathBuf::from(d);
+    }
+    let shm = std::path::Path::new("/dev/shm");
+    if shm.is_dir() && std::fs::metadata(shm).is_ok_and(|m| !m.permissions().readonly()) {
+        return shm.to_path_buf();
+    }
+    std::env::temp_dir()
+}
+
 /// A temporary directory, removed on drop.
 pub struct TempDir(pub PathBuf);
 
@@ -94,7 +109,7 @@ impl TempDir {
     pub fn new(what: &str) -> TempDir {
         static N: AtomicU64 = AtomicU64::new(0);
         let n = N.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("mls-ds-{what}-{}-{n}", std::process::id()));
+        let dir = test_dir().join(format!("mls-ds-{what}-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         TempDir(dir)
