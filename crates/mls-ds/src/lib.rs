@@ -73,6 +73,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod application;
+mod commit;
 mod config;
 pub mod conformance;
 mod delivery;
@@ -83,9 +85,11 @@ mod ids;
 mod keys;
 pub mod limits;
 mod memory;
+mod proposals;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub mod sql;
 pub mod store;
+mod view;
 
 pub use config::{DsConfig, DsIdentity, HandshakeWireFormat, Who};
 pub use delivery::{Delivery, Fetched, GroupInfoResponse, WelcomeDelivery};

@@ -11,7 +11,8 @@
 //! | --- | --- | --- |
 //! | `ds_schema_version` | `version` | the migrations applied |
 //! | `ds_groups` | `group_id` | [`GroupRecord`]: the compare-and-swap row |
-//! | `ds_group_states` | `group_id` | [`GroupStateRecord`] |
+//! | `ds_group_states` | `group_id` | [`GroupStateRecord`]: the current GroupInfo |
+//! | `ds_view_records` | `group_id, record` | the view's records ([`ViewKey`]: `-1` the public record, else a node index) |
 //! | `ds_messages` | `group_id, seq` | [`MessageRecord`]: each group's log |
 //! | `ds_members` | `group_id, client` | [`MemberRecord`] |
 //! | `ds_key_packages` | `reference` (index on `owner`) | [`KeyPackageRecord`] |
@@ -54,7 +55,7 @@ use crate::store::{
     EpochTreeRecord, GroupRecord, GroupStateRecord, KeyPackageRecord, MemberRecord, MessageRecord,
     RateRecord, WelcomeRecord,
 };
-use crate::store::{MessageKind, RateKey, StoreError};
+use crate::store::{MessageKind, RateKey, StoreError, ViewKey};
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = 1;
@@ -67,6 +68,25 @@ pub(crate) fn enc(v: u64) -> i64 {
 /// The inverse of [`enc`].
 pub(crate) fn dec(v: i64) -> u64 {
     (v as u64) ^ (1 << 63)
+}
+
+/// A view record's key as an integer: `-1` for the public record, else
+/// the node index.
+pub(crate) fn view_key_code(key: ViewKey) -> i64 {
+    match key {
+        ViewKey::Public => -1,
+        ViewKey::Node(i) => i64::from(i),
+    }
+}
+
+/// The inverse of [`view_key_code`].
+pub(crate) fn view_key_of(code: i64) -> Result<ViewKey, StoreError> {
+    match code {
+        -1 => Ok(ViewKey::Public),
+        i => u32::try_from(i)
+            .map(ViewKey::Node)
+            .map_err(|_| StoreError::Corrupt("view record key")),
+    }
 }
 
 pub(crate) fn kind_code(kind: MessageKind) -> i16 {

@@ -29,8 +29,13 @@ CREATE TABLE ds_groups (
 CREATE TABLE ds_group_states (
     group_id BYTEA PRIMARY KEY,
     epoch BIGINT NOT NULL,
-    group_info BYTEA NOT NULL,
-    tree BYTEA NOT NULL
+    group_info BYTEA NOT NULL
+);
+CREATE TABLE ds_view_records (
+    group_id BYTEA NOT NULL,
+    record BIGINT NOT NULL,
+    value BYTEA NOT NULL,
+    PRIMARY KEY (group_id, record)
 );
 CREATE TABLE ds_messages (
     group_id BYTEA NOT NULL,
@@ -312,15 +317,24 @@ impl Transaction for PostgresTx<'_> {
 
     fn group_state(&mut self, group_id: &[u8]) -> Result<Option<GroupStateRecord>, StoreError> {
         let row = self.query_opt(
-            "SELECT epoch, group_info, tree FROM ds_group_states WHERE group_id = $1",
+            "SELECT epoch, group_info FROM ds_group_states WHERE group_id = $1",
             &[&group_id],
         )?;
         Ok(row.map(|r| GroupStateRecord {
             group_id: group_id.to_vec(),
             epoch: u64_at(&r, 0),
             group_info: r.get(1),
-            tree: r.get(2),
         }))
+    }
+
+    fn view_records(&mut self, group_id: &[u8]) -> Result<Vec<(ViewKey, Vec<u8>)>, StoreError> {
+        let rows = self.query(
+            "SELECT record, value FROM ds_view_records WHERE group_id = $1 ORDER BY record",
+            &[&group_id],
+        )?;
+        rows.iter()
+            .map(|r| Ok((view_key_of(r.get(0))?, r.get(1))))
+            .collect()
     }
 
     fn messages(
@@ -520,10 +534,31 @@ fn apply(tx: &mut ::postgres::Transaction<'_>, w: Write) -> Result<bool, ::postg
         }
         Write::PutGroupState(s) => {
             tx.execute(
-                "INSERT INTO ds_group_states (group_id, epoch, group_info, tree) \
-                 VALUES ($1, $2, $3, $4) ON CONFLICT (group_id) DO UPDATE SET \
-                 epoch = EXCLUDED.epoch, group_info = EXCLUDED.group_info, tree = EXCLUDED.tree",
-                &[&s.group_id, &enc(s.epoch), &s.group_info, &s.tree],
+                "INSERT INTO ds_group_states (group_id, epoch, group_info) VALUES ($1, $2, $3) \
+                 ON CONFLICT (group_id) DO UPDATE SET \
+                 epoch = EXCLUDED.epoch, group_info = EXCLUDED.group_info",
+                &[&s.group_id, &enc(s.epoch), &s.group_info],
+            )?;
+        }
+        Write::PutViewRecord {
+            group_id,
+            key,
+            value: Some(value),
+        } => {
+            tx.execute(
+                "INSERT INTO ds_view_records (group_id, record, value) VALUES ($1, $2, $3) \
+                 ON CONFLICT (group_id, record) DO UPDATE SET value = EXCLUDED.value",
+                &[&group_id, &view_key_code(key), &value],
+            )?;
+        }
+        Write::PutViewRecord {
+            group_id,
+            key,
+            value: None,
+        } => {
+            tx.execute(
+                "DELETE FROM ds_view_records WHERE group_id = $1 AND record = $2",
+                &[&group_id, &view_key_code(key)],
             )?;
         }
         Write::AppendMessage(m) => {

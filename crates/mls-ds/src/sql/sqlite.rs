@@ -28,8 +28,13 @@ CREATE TABLE ds_groups (
 CREATE TABLE ds_group_states (
     group_id BLOB PRIMARY KEY,
     epoch INTEGER NOT NULL,
-    group_info BLOB NOT NULL,
-    tree BLOB NOT NULL
+    group_info BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE ds_view_records (
+    group_id BLOB NOT NULL,
+    record INTEGER NOT NULL,
+    value BLOB NOT NULL,
+    PRIMARY KEY (group_id, record)
 ) WITHOUT ROWID;
 CREATE TABLE ds_messages (
     group_id BLOB NOT NULL,
@@ -311,21 +316,38 @@ impl Transaction for SqliteTx<'_> {
 
     fn group_state(&mut self, group_id: &[u8]) -> Result<Option<GroupStateRecord>, StoreError> {
         self.conn()
-            .prepare_cached(
-                "SELECT epoch, group_info, tree FROM ds_group_states WHERE group_id = ?",
-            )
+            .prepare_cached("SELECT epoch, group_info FROM ds_group_states WHERE group_id = ?")
             .and_then(|mut s| {
                 s.query_row([group_id], |r| {
                     Ok(GroupStateRecord {
                         group_id: group_id.to_vec(),
                         epoch: dec(r.get(0)?),
                         group_info: r.get(1)?,
-                        tree: r.get(2)?,
                     })
                 })
                 .optional()
             })
             .map_err(err)
+    }
+
+    fn view_records(&mut self, group_id: &[u8]) -> Result<Vec<(ViewKey, Vec<u8>)>, StoreError> {
+        let mut s = self
+            .conn()
+            .prepare_cached(
+                "SELECT record, value FROM ds_view_records WHERE group_id = ? ORDER BY record",
+            )
+            .map_err(err)?;
+        let rows = s
+            .query_map([group_id], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+            })
+            .map_err(err)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (key, value) = row.map_err(err)?;
+            out.push((view_key_of(key)?, value));
+        }
+        Ok(out)
     }
 
     fn messages(
@@ -576,10 +598,31 @@ fn apply(tx: &::rusqlite::Transaction<'_>, w: Write) -> ::rusqlite::Result<bool>
         }
         Write::PutGroupState(s) => {
             run(
-                "INSERT INTO ds_group_states (group_id, epoch, group_info, tree) \
-                 VALUES (?, ?, ?, ?) ON CONFLICT (group_id) DO UPDATE SET \
-                 epoch = excluded.epoch, group_info = excluded.group_info, tree = excluded.tree",
-                params![s.group_id, enc(s.epoch), s.group_info, s.tree],
+                "INSERT INTO ds_group_states (group_id, epoch, group_info) VALUES (?, ?, ?) \
+                 ON CONFLICT (group_id) DO UPDATE SET \
+                 epoch = excluded.epoch, group_info = excluded.group_info",
+                params![s.group_id, enc(s.epoch), s.group_info],
+            )?;
+        }
+        Write::PutViewRecord {
+            group_id,
+            key,
+            value: Some(value),
+        } => {
+            run(
+                "INSERT INTO ds_view_records (group_id, record, value) VALUES (?, ?, ?) \
+                 ON CONFLICT (group_id, record) DO UPDATE SET value = excluded.value",
+                params![group_id, view_key_code(key), value],
+            )?;
+        }
+        Write::PutViewRecord {
+            group_id,
+            key,
+            value: None,
+        } => {
+            run(
+                "DELETE FROM ds_view_records WHERE group_id = ? AND record = ?",
+                params![group_id, view_key_code(key)],
             )?;
         }
         Write::AppendMessage(m) => {

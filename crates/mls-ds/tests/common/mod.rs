@@ -173,7 +173,10 @@ impl Client {
     ) -> Pending {
         let g = self.g();
         let out = g.commit(proposals, options, rng).unwrap();
-        let info = new_epoch_group_info(g, external_pub);
+        let info = g
+            .pending_group_info(false, external_pub)
+            .unwrap()
+            .expect("a pending commit");
         Pending {
             commit: msg_bytes(&out.commit),
             partial: PartialGroupInfo::of(&info),
@@ -313,17 +316,6 @@ impl Pending {
 
 pub fn msg_bytes(m: &MlsMessage) -> Vec<u8> {
     m.to_bytes().unwrap()
-}
-
-/// The signed GroupInfo of the epoch `g`'s pending commit starts.
-/// `mls-group` gives one only with a Welcome (`CommitOutput::group_info`,
-/// without `external_pub`), so a copy of the state merges the commit and
-/// signs it.
-pub fn new_epoch_group_info(g: &Group<Suite>, external_pub: bool) -> GroupInfo {
-    let bytes = g.to_state_bytes().unwrap();
-    let mut copy = Group::from_state_bytes(suite(), &bytes, *g.config(), None).unwrap();
-    copy.merge_pending_commit().unwrap();
-    copy.group_info(false, external_pub).unwrap()
 }
 
 /// The tree hash of a tree.

@@ -226,6 +226,9 @@ impl Transaction for AnyTx<'_> {
     fn group_state(&mut self, group_id: &[u8]) -> Result<Option<GroupStateRecord>, StoreError> {
         each!(self, t => t.group_state(group_id))
     }
+    fn view_records(&mut self, group_id: &[u8]) -> Result<Vec<(ViewKey, Vec<u8>)>, StoreError> {
+        each!(self, t => t.view_records(group_id))
+    }
     fn messages(
         &mut self,
         group_id: &[u8],
