@@ -18,6 +18,8 @@ use super::pg::{self, PgCluster};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StoreKind {
     Memory,
+    /// The memory store, recording every committed batch of writes.
+    Recording,
     #[cfg(feature = "sqlite")]
     Sqlite,
     #[cfg(feature = "postgres")]
@@ -126,6 +128,7 @@ impl Drop for TempDir {
 /// cluster).
 pub enum AnyStore {
     Memory(MemoryStore),
+    Recording(MemoryStore, std::sync::Mutex<Vec<Vec<Write>>>),
     #[cfg(feature = "sqlite")]
     Sqlite(SqliteStore, TempDir),
     #[cfg(feature = "postgres")]
@@ -141,6 +144,7 @@ impl AnyStore {
     pub fn of(kind: StoreKind) -> AnyStore {
         match kind {
             StoreKind::Memory => AnyStore::Memory(MemoryStore::new()),
+            StoreKind::Recording => AnyStore::Recording(MemoryStore::new(), Default::default()),
             #[cfg(feature = "sqlite")]
             StoreKind::Sqlite => {
                 let dir = TempDir::new("sqlite");
@@ -159,7 +163,7 @@ impl AnyStore {
     /// Commits that lost a race in the store itself.
     pub fn conflicts(&self) -> u64 {
         match self {
-            AnyStore::Memory(s) => s.conflicts(),
+            AnyStore::Memory(s) | AnyStore::Recording(s, _) => s.conflicts(),
             #[cfg(feature = "sqlite")]
             AnyStore::Sqlite(s, _) => s.conflicts(),
             #[cfg(feature = "postgres")]
@@ -170,11 +174,21 @@ impl AnyStore {
     /// How many messages the store holds for a group.
     pub fn message_count(&self, group_id: &[u8]) -> usize {
         match self {
-            AnyStore::Memory(s) => s.message_count(group_id),
+            AnyStore::Memory(s) | AnyStore::Recording(s, _) => s.message_count(group_id),
             #[cfg(feature = "sqlite")]
             AnyStore::Sqlite(s, _) => s.message_count(group_id).unwrap(),
             #[cfg(feature = "postgres")]
             AnyStore::Postgres(s, _) => s.message_count(group_id).unwrap(),
+        }
+    }
+}
+
+impl AnyStore {
+    /// The batches committed so far (a recording store), emptied.
+    pub fn take_commits(&self) -> Vec<Vec<Write>> {
+        match self {
+            AnyStore::Recording(_, log) => std::mem::take(&mut *log.lock().unwrap()),
+            _ => panic!("not a recording store"),
         }
     }
 }
@@ -187,6 +201,7 @@ impl Default for AnyStore {
 
 pub enum AnyTx<'a> {
     Memory(MemoryTx<'a>),
+    Recording(MemoryTx<'a>, &'a std::sync::Mutex<Vec<Vec<Write>>>),
     #[cfg(feature = "sqlite")]
     Sqlite(SqliteTx<'a>),
     #[cfg(feature = "postgres")]
@@ -199,6 +214,7 @@ impl Store for AnyStore {
     fn begin(&self) -> Result<AnyTx<'_>, StoreError> {
         Ok(match self {
             AnyStore::Memory(s) => AnyTx::Memory(s.begin()?),
+            AnyStore::Recording(s, log) => AnyTx::Recording(s.begin()?, log),
             #[cfg(feature = "sqlite")]
             AnyStore::Sqlite(s, _) => AnyTx::Sqlite(s.begin()?),
             #[cfg(feature = "postgres")]
@@ -210,7 +226,7 @@ impl Store for AnyStore {
 macro_rules! each {
     ($self:expr, $tx:ident => $e:expr) => {
         match $self {
-            AnyTx::Memory($tx) => $e,
+            AnyTx::Memory($tx) | AnyTx::Recording($tx, _) => $e,
             #[cfg(feature = "sqlite")]
             AnyTx::Sqlite($tx) => $e,
             #[cfg(feature = "postgres")]
@@ -274,6 +290,12 @@ impl Transaction for AnyTx<'_> {
         each!(self, t => t.rate(key))
     }
     fn commit(self, writes: Vec<Write>) -> Result<(), StoreError> {
+        if let AnyTx::Recording(t, log) = self {
+            let batch = writes.clone();
+            t.commit(writes)?;
+            log.lock().unwrap().push(batch);
+            return Ok(());
+        }
         each!(self, t => t.commit(writes))
     }
 }
