@@ -248,15 +248,15 @@ impl<St: Store, C: CryptoProvider> DeliveryService<St, C> {
     }
 
     /// Deletes the messages of `group_id` that every client receiving them
-    /// has acknowledged (never those of the current epoch: the DS's view
-    /// is rebuilt from its proposals), and the memberships that ended and
-    /// were read to their end. A maintenance operation (O(members) reads);
+    /// has acknowledged (the DS's view needs none: it is stored as
+    /// records, the epoch's proposals included), and the memberships that
+    /// ended and were read to their end. A maintenance operation (O(members) reads);
     /// returns the first sequence number kept.
     pub fn prune(&self, group_id: &[u8]) -> Result<u64, DsError> {
         self.with_retries(|| {
             let mut tx = self.store.begin()?;
             let rec = tx.group(group_id)?.ok_or(DsError::UnknownGroup)?;
-            let mut keep = rec.epoch_start_seq;
+            let mut keep = rec.next_seq;
             for m in tx.members(group_id)? {
                 let unread = match m.until_seq {
                     None => true,

@@ -90,8 +90,7 @@ pub struct GroupRecord {
     pub epoch: u64,
     /// The sequence number the next accepted message gets.
     pub next_seq: u64,
-    /// The sequence number of the first message of the current epoch
-    /// (its proposals are replayed from there to rebuild the view).
+    /// The sequence number of the first message of the current epoch.
     pub epoch_start_seq: u64,
     /// A ReInit was committed (RFC 9750 §5.2.3): the group takes no
     /// more messages.
