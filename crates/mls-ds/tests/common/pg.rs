@@ -32,9 +32,15 @@ static DATABASES: AtomicU64 = AtomicU64::new(0);
 /// saying so loudly). Panics if PostgreSQL is missing or fails to start.
 pub fn cluster() -> Option<Arc<PgCluster>> {
     if std::env::var("MLS_SKIP_POSTGRES").as_deref() == Ok("1") {
-        eprintln!(
-            "\n*** MLS_SKIP_POSTGRES=1: this PostgreSQL test was SKIPPED, \
-             the PostgreSQL store is NOT tested ***\n"
+        // Straight to stderr: the test harness captures `eprintln!`.
+        let test = std::thread::current().name().unwrap_or("?").to_string();
+        let _ = std::io::Write::write_all(
+            &mut std::io::stderr(),
+            format!(
+                "\n*** MLS_SKIP_POSTGRES=1: PostgreSQL test {test} SKIPPED: \
+                 the PostgreSQL store is NOT tested ***\n"
+            )
+            .as_bytes(),
         );
         return None;
     }
