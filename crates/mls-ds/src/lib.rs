@@ -5,8 +5,13 @@
 //! * [`Store`] (module [`store`]): what the engine reads and writes, one
 //!   transaction per request with a compare-and-swap on the group's
 //!   version, O(1) writes per accepted message (each message stored once
-//!   per group, each client reading from its own cursor).
-//!   [`MemoryStore`] implements it in memory.
+//!   per group, each client reading from its own cursor; O(log N) per
+//!   commit: the group's view is stored as records, restored with no
+//!   signature to verify). [`MemoryStore`] implements it in memory,
+//!   `SqliteStore` (feature `sqlite`: the embedded default, WAL and
+//!   `synchronous = FULL`) in an SQLite file and `PostgresStore` (feature
+//!   `postgres`) in PostgreSQL, shared by several DS instances (module
+//!   `sql`). [`conformance::check`] tests a store against the contract.
 //! * The KeyPackage directory (RFC 9750 §5.1; MIMI §4.5, §9.9):
 //!   [`DeliveryService::upload_key_packages`],
 //!   [`fetch_key_packages`](DeliveryService::fetch_key_packages) (each
@@ -48,11 +53,11 @@
 //! authenticated client ([`ClientId`]), whose mapping from credentials is
 //! the [`ClientDirectory`].
 //!
-//! Not here yet: SQL stores (the [`Store`] contract is written for them),
-//! the MIMI DS wire protocol (`DSRequest`/`DSResponse` encodings of these
-//! operations) and federation (`DSFanoutRequest` to guest DSs, fan-out
-//! auth tokens); handshake messages as PrivateMessages (an epoch-only
-//! ordering mode the engine does not have: it orders commits by validity).
+//! Not here yet: the MIMI DS wire protocol (`DSRequest`/`DSResponse`
+//! encodings of these operations) and federation (`DSFanoutRequest` to
+//! guest DSs, fan-out auth tokens); handshake messages as PrivateMessages
+//! (an epoch-only ordering mode the engine does not have: it orders
+//! commits by validity).
 //!
 //! ```
 //! use mls_ds::*;

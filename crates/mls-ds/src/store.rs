@@ -359,8 +359,9 @@ pub enum Write {
     },
 }
 
-/// A store: where the engine's state lives. Implementations: [`crate::MemoryStore`]
-/// (tests, a single process); SQL stores follow the same contract.
+/// A store: where the engine's state lives. Implementations:
+/// [`crate::MemoryStore`] (tests, a single process), `SqliteStore`
+/// (feature `sqlite`) and `PostgresStore` (feature `postgres`).
 pub trait Store: Send + Sync {
     /// A transaction of this store.
     type Tx<'a>: Transaction

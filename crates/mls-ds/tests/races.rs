@@ -3,9 +3,7 @@
 //! the winner merges its pending commit, the losers clear theirs and
 //! process the winner's. Randomised over 1,000 races (seeded), half of
 //! them submitted from threads at once through several DS instances
-//! sharing one store — on the memory store, SQLite and PostgreSQL. On
-//! PostgreSQL the default run has 200 races, 1,000 with
-//! `MLS_DS_FULL_RACES=1` (`.ci/run` sets it).
+//! sharing one store — on the memory store, SQLite and PostgreSQL.
 
 mod common;
 
@@ -147,9 +145,6 @@ fn on_sqlite_1000_races_one_wins_every_client_converges() {
 
 #[cfg(feature = "postgres")]
 #[test]
-fn on_postgres_races_one_wins_every_client_converges() {
-    let full = std::env::var("MLS_DS_FULL_RACES").as_deref() == Ok("1");
-    let races = if full { 1000 } else { 200 };
-    println!("{races} races on PostgreSQL (MLS_DS_FULL_RACES=1: 1,000)");
-    stores::on(stores::StoreKind::Postgres, || run_races(7, races));
+fn on_postgres_1000_races_one_wins_every_client_converges() {
+    stores::on(stores::StoreKind::Postgres, || run_races(7, 1000));
 }

@@ -22,13 +22,14 @@
 //!
 //! Identifiers (group ids, client ids, references) are byte strings
 //! (`BLOB`, `BYTEA`), so SQL orders them as Rust does. Every `u64` is
-//! stored as the `i64` `v − 2⁶³` ([`enc`]): order-preserving, so SQL's
-//! comparisons (`seq < ?`, `MAX(cursor, ?)`) are those of the `u64`s,
+//! stored as the `i64` `v − 2⁶³`: order-preserving, so SQL's
+//! comparisons (`seq < ?`, `MAX(cursor_seq, ?)`) are those of the `u64`s,
 //! whatever their size (a KeyPackage's `not_after` may be `u64::MAX`).
 //!
 //! # Migrations
 //!
-//! [`MIGRATIONS`]`[i]` takes the schema from version `i` to `i + 1`;
+//! Migration `i` (`sqlite/00i_*.sql`, `postgres/00i_*.sql`) takes the
+//! schema from version `i - 1` to `i`, recorded in `ds_schema_version`;
 //! opening a store applies the missing ones in one transaction and
 //! refuses a database whose schema is newer than this build knows.
 //!
