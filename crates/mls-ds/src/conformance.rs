@@ -31,6 +31,14 @@ fn message(seq: u64) -> MessageRecord {
     }
 }
 
+fn view_record(key: ViewKey, value: Option<&[u8]>) -> Write {
+    Write::PutViewRecord {
+        group_id: b"conformance".to_vec(),
+        key,
+        value: value.map(<[u8]>::to_vec),
+    }
+}
+
 fn key_package(reference: &[u8]) -> KeyPackageRecord {
     KeyPackageRecord {
         reference: reference.to_vec(),
@@ -47,8 +55,9 @@ fn key_package(reference: &[u8]) -> KeyPackageRecord {
 
 /// Checks the transaction contract on an empty store, panicking on the
 /// first violation: compare-and-swap on the group version, a taken
-/// KeyPackage must exist, all writes or none, cursors and activity only
-/// move forward, rate counters add within a window and restart in a new
+/// KeyPackage must exist, all writes or none, view records replaced and
+/// deleted by key and read in key order, cursors and activity only move
+/// forward, rate counters add within a window and restart in a new
 /// one, deletions by range.
 pub fn check<S: Store>(store: &S) {
     let g = b"conformance".as_slice();
@@ -73,6 +82,7 @@ pub fn check<S: Store>(store: &S) {
     let refused = store.begin().unwrap().commit(vec![
         Write::AppendMessage(message(0)),
         Write::PutKeyPackage(key_package(b"kp1")),
+        view_record(ViewKey::Public, Some(b"refused")),
         Write::PutGroup {
             record: group(8, 1),
             expected_version: Some(7),
@@ -83,7 +93,41 @@ pub fn check<S: Store>(store: &S) {
     assert_eq!(tx.group(g).unwrap().unwrap().version, 0);
     assert!(tx.messages(g, 0, 10).unwrap().is_empty());
     assert!(tx.key_package(b"kp1").unwrap().is_none());
+    assert!(tx.view_records(g).unwrap().is_empty());
     drop(tx);
+    // View records: written, replaced, deleted, read in key order.
+    store
+        .begin()
+        .unwrap()
+        .commit(vec![
+            view_record(ViewKey::Node(7), Some(b"n7")),
+            view_record(ViewKey::Node(2), Some(b"n2")),
+            view_record(ViewKey::Public, Some(b"p0")),
+            view_record(ViewKey::Node(u32::MAX), Some(b"last")),
+        ])
+        .unwrap();
+    store
+        .begin()
+        .unwrap()
+        .commit(vec![
+            view_record(ViewKey::Public, Some(b"p1")),
+            view_record(ViewKey::Node(7), None),
+            view_record(ViewKey::Node(9), None),
+        ])
+        .unwrap();
+    let records = store.begin().unwrap().view_records(g).unwrap();
+    let expected: Vec<(ViewKey, Vec<u8>)> = vec![
+        (ViewKey::Public, b"p1".to_vec()),
+        (ViewKey::Node(2), b"n2".to_vec()),
+        (ViewKey::Node(u32::MAX), b"last".to_vec()),
+    ];
+    assert_eq!(records, expected);
+    assert!(store
+        .begin()
+        .unwrap()
+        .view_records(b"another group")
+        .unwrap()
+        .is_empty());
     for seq in 0..3 {
         store
             .begin()

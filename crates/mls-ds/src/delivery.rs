@@ -8,7 +8,7 @@ use mls_group::{CryptoProvider, GroupInfo};
 
 use crate::engine::DeliveryService;
 use crate::error::DsError;
-use crate::groups::touch;
+use crate::groups::{touch, tree_bytes};
 use crate::ids::ClientId;
 use crate::store::{EpochTreeRecord, MessageKind, Store, Transaction, Write};
 
@@ -206,10 +206,7 @@ impl<St: Store, C: CryptoProvider> DeliveryService<St, C> {
                 }
             }
             self.check_may_read_state(&mut tx, group_id, client)?;
-            let state = tx
-                .group_state(group_id)?
-                .ok_or(DsError::NotFound("group state"))?;
-            Ok(state.tree)
+            tree_bytes(&self.stored_view(&mut tx, &rec)?)
         })
     }
 
@@ -224,34 +221,42 @@ impl<St: Store, C: CryptoProvider> DeliveryService<St, C> {
         now: u64,
     ) -> Result<GroupInfoResponse, DsError> {
         self.rate_limit(&[self.client_rate(client)], now)?;
-        let mut tx = self.store.begin()?;
-        tx.group(group_id)?.ok_or(DsError::UnknownGroup)?;
-        self.check_may_read_state(&mut tx, group_id, client)?;
-        let state = tx
-            .group_state(group_id)?
-            .ok_or(DsError::NotFound("group state"))?;
-        let info: GroupInfo = decode_exact(&state.group_info)
-            .map_err(|_| crate::StoreError::Corrupt("stored GroupInfo"))?;
-        Ok(GroupInfoResponse {
-            epoch: state.epoch,
-            group_info: mls_group::codec::Encode::to_bytes(&mls_group::MlsMessage::new(
-                mls_group::MlsMessageBody::GroupInfo(info),
-            ))
-            .map_err(|_| DsError::Internal("encode"))?,
-            ratchet_tree: state.tree,
+        self.with_retries(|| {
+            let mut tx = self.store.begin()?;
+            let rec = tx.group(group_id)?.ok_or(DsError::UnknownGroup)?;
+            self.check_may_read_state(&mut tx, group_id, client)?;
+            let state = tx
+                .group_state(group_id)?
+                .ok_or(DsError::NotFound("group state"))?;
+            // Read between two reads of the same group version: the
+            // GroupInfo and the tree are of one epoch.
+            let view = self.stored_view(&mut tx, &rec)?;
+            let info: GroupInfo = decode_exact(&state.group_info)
+                .map_err(|_| crate::StoreError::Corrupt("stored GroupInfo"))?;
+            if info.group_context != *view.context() {
+                return Err(crate::StoreError::Corrupt("GroupInfo and view disagree").into());
+            }
+            Ok(GroupInfoResponse {
+                epoch: state.epoch,
+                group_info: mls_group::codec::Encode::to_bytes(&mls_group::MlsMessage::new(
+                    mls_group::MlsMessageBody::GroupInfo(info),
+                ))
+                .map_err(|_| DsError::Internal("encode"))?,
+                ratchet_tree: tree_bytes(&view)?,
+            })
         })
     }
 
     /// Deletes the messages of `group_id` that every client receiving them
-    /// has acknowledged (never those of the current epoch: the DS's view
-    /// is rebuilt from its proposals), and the memberships that ended and
-    /// were read to their end. A maintenance operation (O(members) reads);
+    /// has acknowledged (the DS's view needs none: it is stored as
+    /// records, the epoch's proposals included), and the memberships that
+    /// ended and were read to their end. A maintenance operation (O(members) reads);
     /// returns the first sequence number kept.
     pub fn prune(&self, group_id: &[u8]) -> Result<u64, DsError> {
         self.with_retries(|| {
             let mut tx = self.store.begin()?;
             let rec = tx.group(group_id)?.ok_or(DsError::UnknownGroup)?;
-            let mut keep = rec.epoch_start_seq;
+            let mut keep = rec.next_seq;
             for m in tx.members(group_id)? {
                 let unread = match m.until_seq {
                     None => true,

@@ -1,29 +1,17 @@
-//! The engine: [`DeliveryService`], its per-group view cache, rate limits
-//! and the retry loop around store transactions.
+//! The engine: [`DeliveryService`], rate limits and the retry loop around
+//! store transactions.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Mutex;
 
-use mls_group::codec::decode_exact;
-use mls_group::framing::ExternalSenders;
-use mls_group::{
-    CipherSuite, CryptoProvider, GroupInfo, LeafIndex, MlsMessage, PublicGroup, PublicGroupOptions,
-    RatchetTree,
-};
+use mls_group::{CipherSuite, CryptoProvider, LeafIndex, MlsMessage, PublicGroup};
 
-use crate::config::{DsConfig, SharedPolicy};
+use crate::config::DsConfig;
 use crate::error::DsError;
 use crate::ids::ClientId;
 use crate::limits::Rate;
-use crate::store::{GroupRecord, MessageKind, RateKey, Store, StoreError, Transaction, Write};
-
-/// A group's view as this engine instance last knew it.
-pub(crate) struct CachedView<S: mls_group::CipherSuiteProvider> {
-    pub view_version: u64,
-    pub group: PublicGroup<S>,
-}
-
-pub(crate) type Slot<S> = Arc<Mutex<Option<CachedView<S>>>>;
+use crate::store::{RateKey, Store, StoreError, Transaction, Write};
+use crate::view::Slot;
 
 /// The Delivery Service engine (RFC 9750 §5–§7, MIMI DS): sans-IO over a
 /// [`Store`], with a [`CryptoProvider`] to verify what it is given. Every
@@ -38,7 +26,7 @@ pub struct DeliveryService<St: Store, C: CryptoProvider> {
     pub(crate) store: St,
     pub(crate) crypto: C,
     pub(crate) config: DsConfig,
-    views: Mutex<HashMap<Vec<u8>, Slot<C::Suite>>>,
+    pub(crate) views: Mutex<HashMap<Vec<u8>, Slot<C::Suite>>>,
 }
 
 impl<St: Store, C: CryptoProvider> DeliveryService<St, C> {
@@ -125,70 +113,6 @@ impl<St: Store, C: CryptoProvider> DeliveryService<St, C> {
         )
     }
 
-    /// The lock on a group's cached view.
-    pub(crate) fn slot(&self, group_id: &[u8]) -> Slot<C::Suite> {
-        let mut views = self.views.lock().unwrap_or_else(|e| e.into_inner());
-        if views.len() >= crate::limits::MAX_CACHED_VIEWS && !views.contains_key(group_id) {
-            views.clear();
-        }
-        views.entry(group_id.to_vec()).or_default().clone()
-    }
-
-    /// Makes `slot` hold the view of `record`'s group at its
-    /// `view_version`: kept if current, otherwise rebuilt from the stored
-    /// GroupInfo and tree and the epoch's proposals.
-    pub(crate) fn load_view<'s>(
-        &self,
-        tx: &mut St::Tx<'_>,
-        slot: &'s mut MutexGuard<'_, Option<CachedView<C::Suite>>>,
-        record: &GroupRecord,
-        now: u64,
-    ) -> Result<&'s mut PublicGroup<C::Suite>, DsError> {
-        let current = matches!(&**slot, Some(v) if v.view_version == record.view_version);
-        if !current {
-            **slot = None;
-            let state = tx
-                .group_state(&record.group_id)?
-                .ok_or(StoreError::Corrupt("group without state"))?;
-            let info: GroupInfo = decode_exact(&state.group_info)
-                .map_err(|_| StoreError::Corrupt("stored GroupInfo"))?;
-            let tree = RatchetTree::from_extension_bytes(&state.tree)
-                .map_err(|_| StoreError::Corrupt("stored ratchet tree"))?;
-            // Lifetimes were checked when each leaf was accepted; a
-            // rebuilt view does not check them again.
-            let mut group = PublicGroup::from_group_info(
-                self.suite(record.cipher_suite)?,
-                &info,
-                PublicGroupOptions {
-                    ratchet_tree: Some(tree),
-                    policy: Some(Box::new(SharedPolicy(self.config.group_policy.clone()))),
-                    now: None,
-                },
-            )
-            .map_err(|_| StoreError::Corrupt("stored group state does not verify"))?;
-            let mut from = record.epoch_start_seq;
-            loop {
-                let batch = tx.messages(&record.group_id, from, 1024)?;
-                let Some(last) = batch.last() else { break };
-                from = last.seq + 1;
-                for m in batch.iter().filter(|m| m.kind == MessageKind::Proposal) {
-                    let msg = MlsMessage::from_bytes(&m.message)
-                        .map_err(|_| StoreError::Corrupt("stored proposal"))?;
-                    group
-                        .process_message(&msg)
-                        .map_err(|_| StoreError::Corrupt("stored proposal does not verify"))?;
-                }
-            }
-            **slot = Some(CachedView {
-                view_version: record.view_version,
-                group,
-            });
-        }
-        let view = slot.as_mut().ok_or(DsError::Internal("view loaded"))?;
-        view.group.set_time(now);
-        Ok(&mut view.group)
-    }
-
     /// The client of the member at `leaf`.
     pub(crate) fn client_at(
         &self,
@@ -214,14 +138,9 @@ impl<St: Store, C: CryptoProvider> DeliveryService<St, C> {
     /// The DS's position in the group's `external_senders` extension.
     pub(crate) fn ds_sender_index(&self, view: &PublicGroup<C::Suite>) -> Option<u32> {
         let ds = self.config.ds_identity.as_ref()?;
-        let senders =
-            mls_group::framing::find_extension::<ExternalSenders>(&view.context().extensions)
-                .ok()??;
-        senders
-            .0
-            .iter()
-            .position(|s| &s.signature_key == ds.identity.signature_key())
-            .and_then(|i| u32::try_from(i).ok())
+        view.external_sender_index(ds.identity.signature_key())
+            .ok()
+            .flatten()
     }
 
     pub(crate) fn decode(&self, bytes: &[u8]) -> Result<MlsMessage, DsError> {

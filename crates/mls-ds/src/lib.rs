@@ -5,8 +5,13 @@
 //! * [`Store`] (module [`store`]): what the engine reads and writes, one
 //!   transaction per request with a compare-and-swap on the group's
 //!   version, O(1) writes per accepted message (each message stored once
-//!   per group, each client reading from its own cursor).
-//!   [`MemoryStore`] implements it in memory.
+//!   per group, each client reading from its own cursor; O(log N) per
+//!   commit: the group's view is stored as records, restored with no
+//!   signature to verify). [`MemoryStore`] implements it in memory,
+//!   `SqliteStore` (feature `sqlite`: the embedded default, WAL and
+//!   `synchronous = FULL`) in an SQLite file and `PostgresStore` (feature
+//!   `postgres`) in PostgreSQL, shared by several DS instances (module
+//!   `sql`). [`conformance::check`] tests a store against the contract.
 //! * The KeyPackage directory (RFC 9750 §5.1; MIMI §4.5, §9.9):
 //!   [`DeliveryService::upload_key_packages`],
 //!   [`fetch_key_packages`](DeliveryService::fetch_key_packages) (each
@@ -51,9 +56,9 @@
 //! * The MIMI DS protocol and federation ([`mimi`]): `DSRequest` in,
 //!   `DSResponse` and `DSFanoutRequest`s out (`docs/mimi-ds.md`).
 //!
-//! Not here yet: SQL stores (the [`Store`] contract is written for them);
-//! handshake messages as PrivateMessages (an epoch-only ordering mode the
-//! engine does not have: it orders commits by validity).
+//! Not here yet: handshake messages as PrivateMessages (an epoch-only
+//! ordering mode the engine does not have: it orders commits by
+//! validity).
 //!
 //! ```
 //! use mls_ds::*;
@@ -74,6 +79,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod application;
+mod commit;
 mod config;
 pub mod conformance;
 mod delivery;
@@ -85,7 +92,11 @@ mod keys;
 pub mod limits;
 mod memory;
 pub mod mimi;
+mod proposals;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub mod sql;
 pub mod store;
+mod view;
 
 pub use config::{DsConfig, DsIdentity, HandshakeWireFormat, Who};
 pub use delivery::{Delivery, Fetched, GroupInfoResponse, WelcomeDelivery};
@@ -101,3 +112,8 @@ pub use keys::{
 pub use limits::{Limits, Rate};
 pub use memory::{MemoryStore, MemoryTx};
 pub use store::{MessageKind, Store, StoreError, Transaction};
+
+#[cfg(feature = "postgres")]
+pub use sql::postgres::{PostgresStore, PostgresTx};
+#[cfg(feature = "sqlite")]
+pub use sql::sqlite::{SqliteStore, SqliteTx};

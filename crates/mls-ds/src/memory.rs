@@ -11,6 +11,7 @@ use crate::store::*;
 struct State {
     groups: BTreeMap<Vec<u8>, GroupRecord>,
     states: BTreeMap<Vec<u8>, GroupStateRecord>,
+    views: BTreeMap<(Vec<u8>, ViewKey), Vec<u8>>,
     messages: BTreeMap<(Vec<u8>, u64), MessageRecord>,
     members: BTreeMap<(Vec<u8>, ClientId), MemberRecord>,
     key_packages: BTreeMap<Vec<u8>, KeyPackageRecord>,
@@ -88,6 +89,15 @@ impl Transaction for MemoryTx<'_> {
 
     fn group_state(&mut self, group_id: &[u8]) -> Result<Option<GroupStateRecord>, StoreError> {
         Ok(self.store.lock().states.get(group_id).cloned())
+    }
+
+    fn view_records(&mut self, group_id: &[u8]) -> Result<Vec<(ViewKey, Vec<u8>)>, StoreError> {
+        let s = self.store.lock();
+        Ok(s.views
+            .range((group_id.to_vec(), ViewKey::Public)..)
+            .take_while(|((g, _), _)| g == group_id)
+            .map(|((_, k), v)| (*k, v.clone()))
+            .collect())
     }
 
     fn messages(
@@ -209,6 +219,18 @@ fn apply(s: &mut State, w: Write) {
         Write::PutGroupState(state) => {
             s.states.insert(state.group_id.clone(), state);
         }
+        Write::PutViewRecord {
+            group_id,
+            key,
+            value,
+        } => match value {
+            Some(v) => {
+                s.views.insert((group_id, key), v);
+            }
+            None => {
+                s.views.remove(&(group_id, key));
+            }
+        },
         Write::AppendMessage(m) => {
             s.messages.insert((m.group_id.clone(), m.seq), m);
         }

@@ -35,8 +35,12 @@
 //! is stored once in the group's log with a sequence number
 //! ([`Write::AppendMessage`]) and each client reads the log from its own
 //! cursor ([`MemberRecord`]); a commit adds one membership write per
-//! client it adds or removes, one Welcome per joiner and the new epoch's
-//! public state ([`Write::PutGroupState`], O(N) bytes but one write).
+//! client it adds or removes, one Welcome per joiner, the new epoch's
+//! GroupInfo ([`Write::PutGroupState`]) and the records of the group's
+//! view that changed ([`Write::PutViewRecord`]: the public record and
+//! the tree nodes on the committer's path, O(log N) of them). A proposal
+//! rewrites the public record (it holds the epoch's proposals), so a view
+//! is restored from its records alone, with no signature to verify.
 //!
 //! The trait is synchronous and small: an async server calls it on a
 //! blocking thread, or a store does its own I/O.
@@ -86,8 +90,7 @@ pub struct GroupRecord {
     pub epoch: u64,
     /// The sequence number the next accepted message gets.
     pub next_seq: u64,
-    /// The sequence number of the first message of the current epoch
-    /// (its proposals are replayed from there to rebuild the view).
+    /// The sequence number of the first message of the current epoch.
     pub epoch_start_seq: u64,
     /// A ReInit was committed (RFC 9750 §5.2.3): the group takes no
     /// more messages.
@@ -96,18 +99,28 @@ pub struct GroupRecord {
     pub created_at: u64,
 }
 
-/// The public state of a group's current epoch, written with each commit.
+/// The GroupInfo of a group's current epoch, written with each commit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupStateRecord {
     /// The group id.
     pub group_id: Vec<u8>,
-    /// The epoch this state is of.
+    /// The epoch this GroupInfo is of.
     pub epoch: u64,
     /// The encoded, signed GroupInfo of the epoch (no `ratchet_tree`
-    /// extension: the tree is `tree`).
+    /// extension: the tree is in the group's [`ViewKey::Node`] records).
     pub group_info: Vec<u8>,
-    /// The ratchet tree (the `ratchet_tree` extension's body).
-    pub tree: Vec<u8>,
+}
+
+/// Which record of a group's public state (the DS's view: an
+/// `mls_group::PublicGroup` saved as records, see
+/// `PublicGroup::take_state_changes`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ViewKey {
+    /// The public record: GroupContext, confirmation tag, the epoch's
+    /// proposals, the tree's size.
+    Public,
+    /// One non-blank node of the ratchet tree, by node index.
+    Node(u32),
 }
 
 /// What kind of message a log entry is.
@@ -246,8 +259,18 @@ pub enum Write {
         /// The version read (compare-and-swap).
         expected_version: Option<u64>,
     },
-    /// Replaces the group's public state (always with a `PutGroup`).
+    /// Replaces the group's current GroupInfo (always with a `PutGroup`).
     PutGroupState(GroupStateRecord),
+    /// Writes (`Some`) or deletes (`None`) one record of the group's view
+    /// (always with a `PutGroup`): a commit changes O(log N) of them.
+    PutViewRecord {
+        /// The group.
+        group_id: Vec<u8>,
+        /// Which record.
+        key: ViewKey,
+        /// Its new value, or `None`: it no longer exists.
+        value: Option<Vec<u8>>,
+    },
     /// Appends a message to its group's log (always with a `PutGroup`
     /// that moved `next_seq` past it).
     AppendMessage(MessageRecord),
@@ -336,8 +359,9 @@ pub enum Write {
     },
 }
 
-/// A store: where the engine's state lives. Implementations: [`crate::MemoryStore`]
-/// (tests, a single process); SQL stores follow the same contract.
+/// A store: where the engine's state lives. Implementations:
+/// [`crate::MemoryStore`] (tests, a single process), `SqliteStore`
+/// (feature `sqlite`) and `PostgresStore` (feature `postgres`).
 pub trait Store: Send + Sync {
     /// A transaction of this store.
     type Tx<'a>: Transaction
@@ -366,8 +390,11 @@ impl<S: Store> Store for std::sync::Arc<S> {
 pub trait Transaction {
     /// The group record.
     fn group(&mut self, group_id: &[u8]) -> Result<Option<GroupRecord>, StoreError>;
-    /// The group's public state of its current epoch.
+    /// The group's GroupInfo of its current epoch.
     fn group_state(&mut self, group_id: &[u8]) -> Result<Option<GroupStateRecord>, StoreError>;
+    /// Every record of the group's view, in key order, read at one point
+    /// in time (one statement, or under one lock: never half a commit).
+    fn view_records(&mut self, group_id: &[u8]) -> Result<Vec<(ViewKey, Vec<u8>)>, StoreError>;
     /// Up to `limit` messages of the group's log from sequence number
     /// `from_seq` on, in order.
     fn messages(

@@ -2,6 +2,7 @@
 //! message from its cursor, at least once until acknowledged, in order;
 //! application messages are accepted without being decrypted.
 
+#[macro_use]
 mod common;
 
 use common::*;
@@ -40,7 +41,6 @@ fn app(c: &mut Client, text: &str, rng: &mut TestRng) -> Vec<u8> {
     )
 }
 
-#[test]
 fn every_member_but_the_sender_receives_each_message_in_order() {
     let rng = &mut TestRng::new(20);
     let ds = ds();
@@ -70,7 +70,6 @@ fn every_member_but_the_sender_receives_each_message_in_order() {
     let _ = bob.sync(&ds);
 }
 
-#[test]
 fn the_sender_gets_its_own_messages_when_configured() {
     let rng = &mut TestRng::new(21);
     let ds = ds_with(DsConfig {
@@ -87,7 +86,6 @@ fn the_sender_gets_its_own_messages_when_configured() {
     assert_eq!(f.messages[1].message, m);
 }
 
-#[test]
 fn delivery_is_at_least_once_until_acknowledged() {
     let rng = &mut TestRng::new(22);
     let ds = ds();
@@ -109,7 +107,6 @@ fn delivery_is_at_least_once_until_acknowledged() {
     ));
 }
 
-#[test]
 fn a_client_back_after_a_long_absence_reads_from_its_cursor() {
     let rng = &mut TestRng::new(23);
     let ds = ds_with(DsConfig {
@@ -146,7 +143,6 @@ fn a_client_back_after_a_long_absence_reads_from_its_cursor() {
     assert_converged(&ds, &[&alice, &bob, &carol]);
 }
 
-#[test]
 fn application_messages_of_the_current_and_recent_epochs_are_accepted() {
     let rng = &mut TestRng::new(24);
     let ds = ds();
@@ -171,7 +167,6 @@ fn application_messages_of_the_current_and_recent_epochs_are_accepted() {
     ));
 }
 
-#[test]
 fn application_messages_are_refused_from_non_members_and_in_clear() {
     let rng = &mut TestRng::new(25);
     let ds = ds();
@@ -193,7 +188,6 @@ fn application_messages_are_refused_from_non_members_and_in_clear() {
     ));
 }
 
-#[test]
 fn a_removed_client_reads_up_to_its_removal_then_nothing() {
     let rng = &mut TestRng::new(26);
     let ds = ds();
@@ -224,7 +218,6 @@ fn a_removed_client_reads_up_to_its_removal_then_nothing() {
     );
 }
 
-#[test]
 fn welcomes_reach_their_joiners_only() {
     let rng = &mut TestRng::new(27);
     let ds = ds();
@@ -236,7 +229,6 @@ fn welcomes_reach_their_joiners_only() {
     assert!(ds.fetch_welcomes(&id("alice"), NOW).unwrap().is_empty());
 }
 
-#[test]
 fn acknowledged_messages_are_pruned_unread_ones_kept() {
     let rng = &mut TestRng::new(28);
     let ds = ds();
@@ -272,3 +264,16 @@ fn acknowledged_messages_are_pruned_unread_ones_kept() {
     assert_eq!(alice.sync(&ds), vec![b"after".to_vec()]);
     assert_converged(&ds, &[&alice, &bob, &carol]);
 }
+
+// Each test on the memory store, SQLite and PostgreSQL.
+on_every_store!(
+    every_member_but_the_sender_receives_each_message_in_order,
+    the_sender_gets_its_own_messages_when_configured,
+    delivery_is_at_least_once_until_acknowledged,
+    a_client_back_after_a_long_absence_reads_from_its_cursor,
+    application_messages_of_the_current_and_recent_epochs_are_accepted,
+    application_messages_are_refused_from_non_members_and_in_clear,
+    a_removed_client_reads_up_to_its_removal_then_nothing,
+    welcomes_reach_their_joiners_only,
+    acknowledged_messages_are_pruned_unread_ones_kept,
+);

@@ -2,6 +2,7 @@
 //! database): each rebuilds its view of a group from the store when
 //! another instance moved the group on.
 
+#[macro_use]
 mod common;
 
 use common::*;
@@ -9,7 +10,6 @@ use mls_ds::*;
 use mls_group::*;
 use mls_test_support::TestRng;
 
-#[test]
 fn an_instance_rebuilds_its_view_from_the_store() {
     let rng = &mut TestRng::new(50);
     let a = ds();
@@ -64,3 +64,6 @@ fn an_instance_rebuilds_its_view_from_the_store() {
     assert_converged(&a, &[&alice, &bob]);
     assert_converged(&b, &[&alice, &bob]);
 }
+
+// Each test on the memory store, SQLite and PostgreSQL.
+on_every_store!(an_instance_rebuilds_its_view_from_the_store,);

@@ -2,6 +2,7 @@
 //! of every commit, the GroupInfo and tree the DS serves, the trees of
 //! past epochs kept for their joiners, and ReInit freezing the group.
 
+#[macro_use]
 mod common;
 
 use common::*;
@@ -22,7 +23,6 @@ fn empty() -> CommitOptions {
     CommitOptions::default()
 }
 
-#[test]
 fn the_served_group_info_verifies_and_a_client_joins_externally_from_it() {
     let rng = &mut TestRng::new(30);
     let ds = ds();
@@ -50,7 +50,6 @@ fn the_served_group_info_verifies_and_a_client_joins_externally_from_it() {
     assert_eq!(carol.sync(&ds), vec![b"welcome carol".to_vec()]);
 }
 
-#[test]
 fn a_commit_needs_a_valid_partial_group_info() {
     let rng = &mut TestRng::new(31);
     let ds = ds();
@@ -94,7 +93,6 @@ fn a_commit_needs_a_valid_partial_group_info() {
     assert_converged(&ds, &[&alice]);
 }
 
-#[test]
 fn without_external_joins_no_external_pub_and_the_group_info_is_for_members() {
     let rng = &mut TestRng::new(32);
     let ds = ds_with(DsConfig {
@@ -145,7 +143,6 @@ fn without_external_joins_no_external_pub_and_the_group_info_is_for_members() {
     mallory.group = None;
 }
 
-#[test]
 fn a_client_added_in_epoch_k_gets_epoch_ks_tree_later_once() {
     let rng = &mut TestRng::new(33);
     let ds = ds();
@@ -172,7 +169,6 @@ fn a_client_added_in_epoch_k_gets_epoch_ks_tree_later_once() {
     assert_converged(&ds, &[&alice, &bob]);
 }
 
-#[test]
 fn retained_trees_are_bounded() {
     let rng = &mut TestRng::new(34);
     let ds = ds_with(DsConfig {
@@ -204,7 +200,6 @@ fn alice_commit(alice: &mut Client, kp: &[u8], rng: &mut TestRng) -> Pending {
     alice.commit(vec![add(kp)], &empty(), true, rng)
 }
 
-#[test]
 fn a_committed_reinit_freezes_the_group() {
     let rng = &mut TestRng::new(35);
     let ds = ds();
@@ -229,7 +224,6 @@ fn a_committed_reinit_freezes_the_group() {
     ds.group_info(&alice.id(), GROUP, NOW).unwrap();
 }
 
-#[test]
 fn an_unfrozen_group_accepts_commits() {
     let rng = &mut TestRng::new(36);
     let ds = ds();
@@ -238,3 +232,14 @@ fn an_unfrozen_group_accepts_commits() {
     let p = alice.commit(vec![], &empty(), true, rng);
     assert!(!alice.send(&ds, &p).unwrap().frozen);
 }
+
+// Each test on the memory store, SQLite and PostgreSQL.
+on_every_store!(
+    the_served_group_info_verifies_and_a_client_joins_externally_from_it,
+    a_commit_needs_a_valid_partial_group_info,
+    without_external_joins_no_external_pub_and_the_group_info_is_for_members,
+    a_client_added_in_epoch_k_gets_epoch_ks_tree_later_once,
+    retained_trees_are_bounded,
+    a_committed_reinit_freezes_the_group,
+    an_unfrozen_group_accepts_commits,
+);

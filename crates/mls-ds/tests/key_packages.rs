@@ -1,5 +1,6 @@
 //! The KeyPackage directory (RFC 9750 §5.1).
 
+#[macro_use]
 mod common;
 
 use common::*;
@@ -21,7 +22,6 @@ fn fetch_one(ds: &Ds, who: &Client) -> ServedKeyPackage {
         .remove(0)
 }
 
-#[test]
 fn only_the_owner_uploads_its_key_packages() {
     let rng = &mut TestRng::new(10);
     let ds = ds();
@@ -37,7 +37,6 @@ fn only_the_owner_uploads_its_key_packages() {
     assert_eq!(up.stock[0].regular, 1);
 }
 
-#[test]
 fn a_custom_directory_maps_credentials_to_clients() {
     let rng = &mut TestRng::new(11);
     // Device ids: "bob/phone" belongs to client "bob".
@@ -57,7 +56,6 @@ fn a_custom_directory_maps_credentials_to_clients() {
     ds.upload_key_packages(&id("bob"), NOW, &[kp]).unwrap();
 }
 
-#[test]
 fn key_packages_are_validated_on_upload() {
     let rng = &mut TestRng::new(12);
     let ds = ds();
@@ -96,7 +94,6 @@ fn key_packages_are_validated_on_upload() {
     long.upload_key_packages(&bob.id(), NOW, &[kp]).unwrap();
 }
 
-#[test]
 fn each_key_package_is_served_once_then_the_last_resort_forever() {
     let rng = &mut TestRng::new(13);
     let ds = ds();
@@ -132,7 +129,6 @@ fn each_key_package_is_served_once_then_the_last_resort_forever() {
     assert_eq!(fetch_one(&ds, &bob).key_package, Some(new_lr));
 }
 
-#[test]
 fn expired_key_packages_are_never_served() {
     let rng = &mut TestRng::new(14);
     let ds = ds();
@@ -152,7 +148,6 @@ fn expired_key_packages_are_never_served() {
     assert_eq!(s.key_packages[0].key_package, None);
 }
 
-#[test]
 fn delete_and_replace_by_reference_owner_only() {
     let rng = &mut TestRng::new(15);
     let ds = ds();
@@ -187,7 +182,6 @@ fn delete_and_replace_by_reference_owner_only() {
     assert_eq!(fetch_one(&ds, &bob).key_package, None);
 }
 
-#[test]
 fn the_owner_is_told_when_its_stock_runs_low() {
     let rng = &mut TestRng::new(16);
     let ds = ds_with(DsConfig {
@@ -220,7 +214,6 @@ fn the_owner_is_told_when_its_stock_runs_low() {
     assert!(s.low_stock.is_empty());
 }
 
-#[test]
 fn too_many_key_packages_are_refused() {
     let rng = &mut TestRng::new(17);
     let ds = ds_with(DsConfig {
@@ -240,7 +233,6 @@ fn too_many_key_packages_are_refused() {
     ));
 }
 
-#[test]
 fn two_engines_on_one_store_never_serve_a_key_package_twice() {
     let rng = &mut TestRng::new(18);
     let a = ds();
@@ -282,3 +274,16 @@ fn two_engines_on_one_store_never_serve_a_key_package_twice() {
     unique.dedup();
     assert_eq!(unique.len(), 20);
 }
+
+// Each test on the memory store, SQLite and PostgreSQL.
+on_every_store!(
+    only_the_owner_uploads_its_key_packages,
+    a_custom_directory_maps_credentials_to_clients,
+    key_packages_are_validated_on_upload,
+    each_key_package_is_served_once_then_the_last_resort_forever,
+    expired_key_packages_are_never_served,
+    delete_and_replace_by_reference_owner_only,
+    the_owner_is_told_when_its_stock_runs_low,
+    too_many_key_packages_are_refused,
+    two_engines_on_one_store_never_serve_a_key_package_twice,
+);

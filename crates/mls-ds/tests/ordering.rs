@@ -2,6 +2,7 @@
 //! valid commit of an epoch wins; proposals precede the commits that
 //! reference them; only the winning commit's Welcome is delivered.
 
+#[macro_use]
 mod common;
 
 use common::*;
@@ -56,7 +57,6 @@ pub fn three(ds: &Ds, rng: &mut TestRng) -> (Client, Client, Client) {
     (alice, bob, carol)
 }
 
-#[test]
 fn first_valid_commit_wins_and_the_other_is_stale() {
     let rng = &mut TestRng::new(1);
     let ds = ds();
@@ -83,7 +83,6 @@ fn first_valid_commit_wins_and_the_other_is_stale() {
     assert_converged(&ds, &[&alice, &bob, &carol]);
 }
 
-#[test]
 fn an_invalid_commit_never_advances_the_ds() {
     let rng = &mut TestRng::new(2);
     let ds = ds();
@@ -110,7 +109,6 @@ fn an_invalid_commit_never_advances_the_ds() {
     assert_converged(&ds, &[&alice, &bob, &carol]);
 }
 
-#[test]
 fn proposals_precede_the_commits_that_reference_them() {
     let rng = &mut TestRng::new(3);
     let ds = ds();
@@ -131,7 +129,6 @@ fn proposals_precede_the_commits_that_reference_them() {
     assert_converged(&ds, &[&alice, &bob, &carol]);
 }
 
-#[test]
 fn only_the_winning_commits_welcome_is_delivered() {
     let rng = &mut TestRng::new(4);
     let ds = ds();
@@ -164,7 +161,6 @@ fn only_the_winning_commits_welcome_is_delivered() {
     assert_converged(&ds, &[&alice, &bob, &carol, &erin]);
 }
 
-#[test]
 fn a_welcome_must_match_the_commits_adds() {
     let rng = &mut TestRng::new(5);
     let ds = ds();
@@ -187,7 +183,6 @@ fn a_welcome_must_match_the_commits_adds() {
     alice.send(&ds, &p).unwrap();
 }
 
-#[test]
 fn a_commit_for_another_client_or_as_private_message_is_refused() {
     let rng = &mut TestRng::new(6);
     let ds = ds();
@@ -208,3 +203,13 @@ fn a_commit_for_another_client_or_as_private_message_is_refused() {
         Err(DsError::WireFormat(_))
     ));
 }
+
+// Each test on the memory store, SQLite and PostgreSQL.
+on_every_store!(
+    first_valid_commit_wins_and_the_other_is_stale,
+    an_invalid_commit_never_advances_the_ds,
+    proposals_precede_the_commits_that_reference_them,
+    only_the_winning_commits_welcome_is_delivered,
+    a_welcome_must_match_the_commits_adds,
+    a_commit_for_another_client_or_as_private_message_is_refused,
+);

@@ -2,6 +2,7 @@
 //! the GroupPolicy hook, idle eviction by the DS's own Remove proposals,
 //! rate limits.
 
+#[macro_use]
 mod common;
 
 use std::collections::BTreeSet;
@@ -37,7 +38,6 @@ fn pair(ds: &Ds, ds_sender: Option<&ClientIdentity>, rng: &mut TestRng) -> (Clie
     (alice, bob)
 }
 
-#[test]
 fn only_listed_clients_may_add() {
     let rng = &mut TestRng::new(40);
     let ds = ds_with(DsConfig {
@@ -69,7 +69,6 @@ fn only_listed_clients_may_add() {
     alice.send(&ds, &p).unwrap();
 }
 
-#[test]
 fn only_listed_clients_may_remove_others_but_anyone_may_leave() {
     let rng = &mut TestRng::new(41);
     let ds = ds_with(DsConfig {
@@ -101,7 +100,6 @@ fn only_listed_clients_may_remove_others_but_anyone_may_leave() {
     assert_eq!(accepted.removed, vec![bob.id()]);
 }
 
-#[test]
 fn the_group_policy_hook_is_the_ds_verdict_too() {
     struct NoCustom;
     impl GroupPolicy for NoCustom {
@@ -130,7 +128,6 @@ fn the_group_policy_hook_is_the_ds_verdict_too() {
     alice.send(&ds, &p).unwrap();
 }
 
-#[test]
 fn idle_members_are_proposed_for_removal_by_the_ds() {
     let rng = &mut TestRng::new(43);
     let ds_id = ds_identity(rng);
@@ -188,7 +185,6 @@ fn idle_members_are_proposed_for_removal_by_the_ds() {
     assert_eq!(bob.g().status(), GroupStatus::Removed);
 }
 
-#[test]
 fn rate_limits_refuse_with_retry_after() {
     let rng = &mut TestRng::new(44);
     let ds = ds_with(DsConfig {
@@ -218,7 +214,6 @@ fn rate_limits_refuse_with_retry_after() {
     ds.upload_key_packages(&bob.id(), t + 50, &[kp]).unwrap();
 }
 
-#[test]
 fn group_rate_limits_apply_to_every_sender() {
     let rng = &mut TestRng::new(45);
     let ds = ds_with(DsConfig {
@@ -245,7 +240,6 @@ fn group_rate_limits_apply_to_every_sender() {
     ));
 }
 
-#[test]
 fn the_ds_stays_an_external_sender_when_required() {
     let rng = &mut TestRng::new(46);
     let ds_id = ds_identity(rng);
@@ -269,3 +263,14 @@ fn the_ds_stays_an_external_sender_when_required() {
     let p = alice.commit(vec![keep_ds], &CommitOptions::default(), true, rng);
     alice.send(&ds, &p).unwrap();
 }
+
+// Each test on the memory store, SQLite and PostgreSQL.
+on_every_store!(
+    only_listed_clients_may_add,
+    only_listed_clients_may_remove_others_but_anyone_may_leave,
+    the_group_policy_hook_is_the_ds_verdict_too,
+    idle_members_are_proposed_for_removal_by_the_ds,
+    rate_limits_refuse_with_retry_after,
+    group_rate_limits_apply_to_every_sender,
+    the_ds_stays_an_external_sender_when_required,
+);

@@ -3,7 +3,7 @@
 //! the winner merges its pending commit, the losers clear theirs and
 //! process the winner's. Randomised over 1,000 races (seeded), half of
 //! them submitted from threads at once through several DS instances
-//! sharing one store.
+//! sharing one store — on the memory store, SQLite and PostgreSQL.
 
 mod common;
 
@@ -13,6 +13,7 @@ use mls_group::*;
 use mls_test_support::TestRng;
 
 fn run_races(seed: u64, races: usize) {
+    let started = std::time::Instant::now();
     let rng = &mut TestRng::new(seed);
     let ds = ds_with(unlimited());
     let names = ["alice", "bob", "carol", "dave"];
@@ -123,10 +124,27 @@ fn run_races(seed: u64, races: usize) {
     }
     assert!(stale >= races);
     // Threads through separate instances raced in the store itself.
-    println!("store conflicts: {}", ds.store().conflicts());
+    println!(
+        "{races} races on {:?} in {:?}; store conflicts: {}",
+        stores::store_kind(),
+        started.elapsed(),
+        ds.store().conflicts()
+    );
 }
 
 #[test]
 fn concurrent_commits_1000_races_one_wins_every_client_converges() {
     run_races(7, 1000);
+}
+
+#[cfg(feature = "sqlite")]
+#[test]
+fn on_sqlite_1000_races_one_wins_every_client_converges() {
+    stores::on(stores::StoreKind::Sqlite, || run_races(7, 1000));
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn on_postgres_1000_races_one_wins_every_client_converges() {
+    stores::on(stores::StoreKind::Postgres, || run_races(7, 1000));
 }

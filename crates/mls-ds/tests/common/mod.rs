@@ -6,12 +6,19 @@ use mls_group::framing::{ExtensionBody, ExternalSender, ExternalSenders};
 use mls_group::*;
 use mls_test_support::TestRng;
 
+#[cfg(feature = "postgres")]
+pub mod pg;
+pub mod stores;
+
+use stores::AnyStore;
+
 pub const NOW: u64 = 1_700_000_000;
 pub const DAY: u64 = 24 * 3600;
 pub const GROUP: &[u8] = b"test group";
 
 pub type Suite = RustCryptoSuite;
-pub type Ds = DeliveryService<std::sync::Arc<MemoryStore>, RustCrypto>;
+/// A DS over the current test's store (see [`stores::on`]).
+pub type Ds = DeliveryService<std::sync::Arc<AnyStore>, RustCrypto>;
 
 pub fn suite() -> Suite {
     RustCrypto.cipher_suite_provider(CipherSuite(1)).unwrap()
@@ -27,7 +34,7 @@ pub fn ds_identity(rng: &mut TestRng) -> ClientIdentity {
 }
 
 pub fn ds_with(config: DsConfig) -> Ds {
-    DeliveryService::new(std::sync::Arc::new(MemoryStore::new()), RustCrypto, config)
+    DeliveryService::new(std::sync::Arc::new(AnyStore::new()), RustCrypto, config)
 }
 
 /// Another engine (another DS instance) over the same store.
@@ -166,7 +173,10 @@ impl Client {
     ) -> Pending {
         let g = self.g();
         let out = g.commit(proposals, options, rng).unwrap();
-        let info = new_epoch_group_info(g, external_pub);
+        let info = g
+            .pending_group_info(false, external_pub)
+            .unwrap()
+            .expect("a pending commit");
         Pending {
             commit: msg_bytes(&out.commit),
             partial: PartialGroupInfo::of(&info),
@@ -306,17 +316,6 @@ impl Pending {
 
 pub fn msg_bytes(m: &MlsMessage) -> Vec<u8> {
     m.to_bytes().unwrap()
-}
-
-/// The signed GroupInfo of the epoch `g`'s pending commit starts.
-/// `mls-group` gives one only with a Welcome (`CommitOutput::group_info`,
-/// without `external_pub`), so a copy of the state merges the commit and
-/// signs it.
-pub fn new_epoch_group_info(g: &Group<Suite>, external_pub: bool) -> GroupInfo {
-    let bytes = g.to_state_bytes().unwrap();
-    let mut copy = Group::from_state_bytes(suite(), &bytes, *g.config(), None).unwrap();
-    copy.merge_pending_commit().unwrap();
-    copy.group_info(false, external_pub).unwrap()
 }
 
 /// The tree hash of a tree.

@@ -1,0 +1,413 @@
+//! [`PostgresStore`]: the [`Store`] in a PostgreSQL database, shared by
+//! any number of DS instances.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+use ::postgres::error::SqlState;
+use ::postgres::types::ToSql;
+use ::postgres::{Client, Config, NoTls, Row};
+
+use super::*;
+use writes::apply;
+
+mod writes;
+use crate::ids::ClientId;
+use crate::store::*;
+
+/// The migrations, in order: `MIGRATIONS[i]` takes the schema from version
+/// `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[include_str!("001_schema.sql")];
+
+/// The advisory lock migrations hold, so that instances starting together
+/// migrate once.
+const MIGRATION_LOCK: i64 = 0x6d6c_732d_6473; // "mls-ds"
+
+/// A [`Store`] in PostgreSQL: for several DS instances sharing one
+/// database. Requests on one group are serialised across instances by the
+/// group row's compare-and-swap (`UPDATE ... WHERE version = $n`: a
+/// concurrent transaction that updated the row first makes it match no
+/// row once that one commits), a KeyPackage is taken once by `DELETE ...
+/// WHERE reference = $1` matching one row; transactions run at PostgreSQL's
+/// default READ COMMITTED. A deadlock or serialisation failure reported by
+/// the server is a [`StoreError::Conflict`] too (the engine retries).
+///
+/// Durability: the store relies on the server's defaults —
+/// `synchronous_commit = on` and `fsync = on` — under which a commit that
+/// returned is on disk (on the standby too with synchronous replication
+/// configured); it sets nothing that weakens them.
+///
+/// Each transaction takes a connection from a small pool (connecting
+/// when none is idle); a broken connection is dropped.
+pub struct PostgresStore {
+    config: Config,
+    idle: Mutex<Vec<Client>>,
+    conflicts: AtomicU64,
+}
+
+fn err(e: ::postgres::Error) -> StoreError {
+    match e.code() {
+        Some(c) if *c == SqlState::T_R_SERIALIZATION_FAILURE => StoreError::Conflict,
+        Some(c) if *c == SqlState::T_R_DEADLOCK_DETECTED => StoreError::Conflict,
+        Some(c) if *c == SqlState::UNIQUE_VIOLATION => StoreError::Conflict,
+        _ => StoreError::Unavailable(e.to_string()),
+    }
+}
+
+impl PostgresStore {
+    /// Connects to the database `params` names (a libpq-style string,
+    /// e.g. `host=/run/postgresql user=ds dbname=ds`; no TLS: use a Unix
+    /// socket or a trusted network) and brings its schema up to date;
+    /// refuses a database with a newer schema.
+    pub fn connect(params: &str) -> Result<Self, StoreError> {
+        let config: Config = params
+            .parse()
+            .map_err(|e: ::postgres::Error| StoreError::Unavailable(e.to_string()))?;
+        let mut client = config.connect(NoTls).map_err(err)?;
+        migrate(&mut client)?;
+        Ok(PostgresStore {
+            config,
+            idle: Mutex::new(vec![client]),
+            conflicts: AtomicU64::new(0),
+        })
+    }
+
+    /// How many commits failed a precondition ([`StoreError::Conflict`])
+    /// so far (by this process).
+    pub fn conflicts(&self) -> u64 {
+        self.conflicts.load(Ordering::Relaxed)
+    }
+
+    /// How many messages the store holds for a group.
+    pub fn message_count(&self, group_id: &[u8]) -> Result<usize, StoreError> {
+        let mut tx = self.begin()?;
+        let row = tx
+            .client()
+            .query_one(
+                "SELECT COUNT(*) FROM ds_messages WHERE group_id = $1",
+                &[&group_id],
+            )
+            .map_err(err)?;
+        Ok(row.get::<_, i64>(0) as usize)
+    }
+
+    /// The schema version of the database.
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        let mut tx = self.begin()?;
+        schema_version(tx.client())
+    }
+}
+
+fn schema_version(client: &mut impl ::postgres::GenericClient) -> Result<i64, StoreError> {
+    let row = client
+        .query_one(
+            "SELECT COALESCE(MAX(version), 0)::BIGINT FROM ds_schema_version",
+            &[],
+        )
+        .map_err(err)?;
+    Ok(row.get(0))
+}
+
+fn migrate(client: &mut Client) -> Result<(), StoreError> {
+    let mut tx = client.transaction().map_err(err)?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+        .map_err(err)?;
+    tx.batch_execute("CREATE TABLE IF NOT EXISTS ds_schema_version (version BIGINT PRIMARY KEY)")
+        .map_err(err)?;
+    let found = schema_version(&mut tx)?;
+    if found > SCHEMA_VERSION {
+        return Err(newer_schema(found));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        tx.batch_execute(sql).map_err(err)?;
+        tx.execute(
+            "INSERT INTO ds_schema_version (version) VALUES ($1)",
+            &[&(i as i64 + 1)],
+        )
+        .map_err(err)?;
+    }
+    tx.commit().map_err(err)
+}
+
+/// A [`PostgresStore`] transaction: reads on a pooled connection, then
+/// one PostgreSQL transaction at [`Transaction::commit`].
+pub struct PostgresTx<'a> {
+    store: &'a PostgresStore,
+    client: Option<Client>,
+}
+
+impl PostgresTx<'_> {
+    fn client(&mut self) -> &mut Client {
+        self.client.as_mut().expect("a connection until dropped")
+    }
+
+    fn query(&mut self, sql: &str, p: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>, StoreError> {
+        self.client().query(sql, p).map_err(err)
+    }
+
+    fn query_opt(
+        &mut self,
+        sql: &str,
+        p: &[&(dyn ToSql + Sync)],
+    ) -> Result<Option<Row>, StoreError> {
+        self.client().query_opt(sql, p).map_err(err)
+    }
+}
+
+impl Drop for PostgresTx<'_> {
+    fn drop(&mut self) {
+        if let Some(client) = self.client.take() {
+            if !client.is_closed() {
+                let mut idle = self.store.idle.lock().unwrap_or_else(|e| e.into_inner());
+                idle.push(client);
+            }
+        }
+    }
+}
+
+impl Store for PostgresStore {
+    type Tx<'a> = PostgresTx<'a>;
+
+    fn begin(&self) -> Result<PostgresTx<'_>, StoreError> {
+        let pooled = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let client = match pooled {
+            Some(c) => c,
+            None => self.config.connect(NoTls).map_err(err)?,
+        };
+        Ok(PostgresTx {
+            store: self,
+            client: Some(client),
+        })
+    }
+}
+
+fn u64_at(r: &Row, i: usize) -> u64 {
+    dec(r.get(i))
+}
+
+fn group_of(r: &Row) -> Result<GroupRecord, StoreError> {
+    Ok(GroupRecord {
+        group_id: r.get(0),
+        version: u64_at(r, 1),
+        view_version: u64_at(r, 2),
+        cipher_suite: u16_of(r.get::<_, i32>(3).into(), "cipher suite")?,
+        epoch: u64_at(r, 4),
+        next_seq: u64_at(r, 5),
+        epoch_start_seq: u64_at(r, 6),
+        frozen: r.get(7),
+        created_at: u64_at(r, 8),
+    })
+}
+
+fn member_of(r: &Row) -> MemberRecord {
+    MemberRecord {
+        group_id: r.get(0),
+        client: ClientId(r.get(1)),
+        from_seq: u64_at(r, 2),
+        until_seq: r.get::<_, Option<i64>>(3).map(dec),
+        cursor: u64_at(r, 4),
+        last_active: u64_at(r, 5),
+    }
+}
+
+fn key_package_of(r: &Row) -> Result<KeyPackageRecord, StoreError> {
+    Ok(KeyPackageRecord {
+        reference: r.get(0),
+        owner: ClientId(r.get(1)),
+        cipher_suite: u16_of(r.get::<_, i32>(2).into(), "cipher suite")?,
+        version: u16_of(r.get::<_, i32>(3).into(), "protocol version")?,
+        not_before: u64_at(r, 4),
+        not_after: u64_at(r, 5),
+        last_resort: r.get(6),
+        key_package: r.get(7),
+        uploaded_at: u64_at(r, 8),
+    })
+}
+
+const GROUP_COLUMNS: &str = "group_id, version, view_version, cipher_suite, epoch, next_seq, \
+                             epoch_start_seq, frozen, created_at";
+const MEMBER_COLUMNS: &str = "group_id, client, from_seq, until_seq, cursor_seq, last_active";
+const KEY_PACKAGE_COLUMNS: &str = "reference, owner, cipher_suite, version, not_before, \
+                                   not_after, last_resort, key_package, uploaded_at";
+
+fn limit_of(limit: usize) -> i64 {
+    i64::try_from(limit).unwrap_or(i64::MAX)
+}
+
+impl Transaction for PostgresTx<'_> {
+    fn group(&mut self, group_id: &[u8]) -> Result<Option<GroupRecord>, StoreError> {
+        let sql = format!("SELECT {GROUP_COLUMNS} FROM ds_groups WHERE group_id = $1");
+        self.query_opt(&sql, &[&group_id])?
+            .as_ref()
+            .map(group_of)
+            .transpose()
+    }
+
+    fn group_state(&mut self, group_id: &[u8]) -> Result<Option<GroupStateRecord>, StoreError> {
+        let row = self.query_opt(
+            "SELECT epoch, group_info FROM ds_group_states WHERE group_id = $1",
+            &[&group_id],
+        )?;
+        Ok(row.map(|r| GroupStateRecord {
+            group_id: group_id.to_vec(),
+            epoch: u64_at(&r, 0),
+            group_info: r.get(1),
+        }))
+    }
+
+    fn view_records(&mut self, group_id: &[u8]) -> Result<Vec<(ViewKey, Vec<u8>)>, StoreError> {
+        let rows = self.query(
+            "SELECT record, value FROM ds_view_records WHERE group_id = $1 ORDER BY record",
+            &[&group_id],
+        )?;
+        rows.iter()
+            .map(|r| Ok((view_key_of(r.get(0))?, r.get(1))))
+            .collect()
+    }
+
+    fn messages(
+        &mut self,
+        group_id: &[u8],
+        from_seq: u64,
+        limit: usize,
+    ) -> Result<Vec<MessageRecord>, StoreError> {
+        let rows = self.query(
+            "SELECT seq, epoch, kind, sender, message, accepted_at FROM ds_messages \
+             WHERE group_id = $1 AND seq >= $2 ORDER BY seq LIMIT $3",
+            &[&group_id, &enc(from_seq), &limit_of(limit)],
+        )?;
+        rows.iter()
+            .map(|r| {
+                Ok(MessageRecord {
+                    group_id: group_id.to_vec(),
+                    seq: u64_at(r, 0),
+                    epoch: u64_at(r, 1),
+                    kind: kind_of(r.get(2))?,
+                    sender: r.get::<_, Option<Vec<u8>>>(3).map(ClientId),
+                    message: r.get(4),
+                    accepted_at: u64_at(r, 5),
+                })
+            })
+            .collect()
+    }
+
+    fn member(
+        &mut self,
+        group_id: &[u8],
+        client: &ClientId,
+    ) -> Result<Option<MemberRecord>, StoreError> {
+        let sql =
+            format!("SELECT {MEMBER_COLUMNS} FROM ds_members WHERE group_id = $1 AND client = $2");
+        Ok(self
+            .query_opt(&sql, &[&group_id, &client.0])?
+            .as_ref()
+            .map(member_of))
+    }
+
+    fn members(&mut self, group_id: &[u8]) -> Result<Vec<MemberRecord>, StoreError> {
+        let sql =
+            format!("SELECT {MEMBER_COLUMNS} FROM ds_members WHERE group_id = $1 ORDER BY client");
+        Ok(self
+            .query(&sql, &[&group_id])?
+            .iter()
+            .map(member_of)
+            .collect())
+    }
+
+    fn key_packages(&mut self, owner: &ClientId) -> Result<Vec<KeyPackageRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {KEY_PACKAGE_COLUMNS} FROM ds_key_packages WHERE owner = $1 \
+             ORDER BY reference"
+        );
+        self.query(&sql, &[&owner.0])?
+            .iter()
+            .map(key_package_of)
+            .collect()
+    }
+
+    fn key_package(&mut self, reference: &[u8]) -> Result<Option<KeyPackageRecord>, StoreError> {
+        let sql = format!("SELECT {KEY_PACKAGE_COLUMNS} FROM ds_key_packages WHERE reference = $1");
+        self.query_opt(&sql, &[&reference])?
+            .as_ref()
+            .map(key_package_of)
+            .transpose()
+    }
+
+    fn welcomes(
+        &mut self,
+        client: &ClientId,
+        limit: usize,
+    ) -> Result<Vec<WelcomeRecord>, StoreError> {
+        let rows = self.query(
+            "SELECT group_id, epoch, welcome FROM ds_welcomes WHERE client = $1 \
+             ORDER BY group_id, epoch LIMIT $2",
+            &[&client.0, &limit_of(limit)],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|r| WelcomeRecord {
+                client: client.clone(),
+                group_id: r.get(0),
+                epoch: u64_at(r, 1),
+                welcome: r.get(2),
+            })
+            .collect())
+    }
+
+    fn epoch_tree(
+        &mut self,
+        group_id: &[u8],
+        epoch: u64,
+    ) -> Result<Option<EpochTreeRecord>, StoreError> {
+        let row = self.query_opt(
+            "SELECT tree, waiting FROM ds_epoch_trees WHERE group_id = $1 AND epoch = $2",
+            &[&group_id, &enc(epoch)],
+        )?;
+        row.map(|r| {
+            Ok(EpochTreeRecord {
+                group_id: group_id.to_vec(),
+                epoch,
+                tree: r.get(0),
+                waiting: decode_clients(r.get(1))?,
+            })
+        })
+        .transpose()
+    }
+
+    fn epoch_tree_epochs(&mut self, group_id: &[u8]) -> Result<Vec<u64>, StoreError> {
+        let rows = self.query(
+            "SELECT epoch FROM ds_epoch_trees WHERE group_id = $1 ORDER BY epoch",
+            &[&group_id],
+        )?;
+        Ok(rows.iter().map(|r| u64_at(r, 0)).collect())
+    }
+
+    fn rate(&mut self, key: &RateKey) -> Result<Option<RateRecord>, StoreError> {
+        let (kind, k) = rate_key(key);
+        let row = self.query_opt(
+            "SELECT window_start, hits FROM ds_rates WHERE rate_kind = $1 AND rate_key = $2",
+            &[&kind, &k],
+        )?;
+        row.map(|r| {
+            Ok(RateRecord {
+                key: key.clone(),
+                window_start: u64_at(&r, 0),
+                count: u32_of(r.get(1), "rate count")?,
+            })
+        })
+        .transpose()
+    }
+
+    fn commit(mut self, writes: Vec<Write>) -> Result<(), StoreError> {
+        let store = self.store;
+        let mut tx = self.client().transaction().map_err(err)?;
+        for w in writes {
+            if !apply(&mut tx, w).map_err(err)? {
+                // Dropping `tx` rolls back.
+                store.conflicts.fetch_add(1, Ordering::Relaxed);
+                return Err(StoreError::Conflict);
+            }
+        }
+        tx.commit().map_err(err)
+    }
+}
