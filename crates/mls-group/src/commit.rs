@@ -22,7 +22,7 @@ use crate::lifecycle::{Lifecycle, PendingCommit};
 use crate::public::{CommitContent, Committer, Effects, PublicGroup};
 use crate::send::{handshake_wire_format, protect, sign_as_member};
 use crate::staged::{CommitOrigin, NextEpoch, StagedCommit};
-use crate::{Group, GroupConfig, GroupError, HandshakeFormat};
+use crate::{ClientIdentity, Group, GroupConfig, GroupError, HandshakeFormat};
 
 /// How to build a commit.
 ///
@@ -41,6 +41,13 @@ pub struct CommitOptions {
     /// Instead: commit exactly these stored proposals by reference (in
     /// this order); `include_stored_proposals` is then not looked at.
     pub stored_proposals: Option<Vec<ProposalRef>>,
+    /// Rotate our credential and/or signature key (§5.3.1, RFC 9750
+    /// §6.5): the commit's path leaf carries this identity instead of
+    /// ours (a path is then always included). The commit itself is
+    /// signed with our current key; once it is merged, the group signs
+    /// with the new one. Receivers accept it only as a valid successor of
+    /// our credential ([`crate::GroupPolicy::valid_successor`]).
+    pub new_identity: Option<ClientIdentity>,
     /// Override [`crate::GroupConfig::handshake_format`] for this commit.
     pub wire_format: Option<HandshakeFormat>,
     /// Override [`crate::GroupConfig::ratchet_tree_in_welcome`].
@@ -55,6 +62,7 @@ impl Default for CommitOptions {
             force_path: false,
             include_stored_proposals: true,
             stored_proposals: None,
+            new_identity: None,
             wire_format: None,
             ratchet_tree_in_welcome: None,
             authenticated_data: Vec::new(),
@@ -82,6 +90,9 @@ pub struct CommitOutput {
 struct Committing<'a, S: CipherSuiteProvider> {
     me: LeafIndex,
     signer: &'a S::SigningKey,
+    /// The identity of our path leaf and the key that signs it, if it
+    /// rotates ours.
+    rotation: Option<(&'a ClientIdentity, &'a S::SigningKey)>,
     private_keys: &'a TreePrivateKeys,
     epoch: &'a mut EpochState,
     psks: &'a InMemoryPskStore,
@@ -139,9 +150,15 @@ impl<S: CipherSuiteProvider> Group<S> {
         }))?;
         let token = self.staging_token()?;
         let me = self.own_leaf();
+        let new_signer = match &options.new_identity {
+            Some(id) => Some(id.signer(&self.public.suite)?),
+            None => None,
+        };
+        let rotation = options.new_identity.as_ref().zip(new_signer.as_ref());
         let mut parts = Committing {
             me,
             signer: &self.signer,
+            rotation,
             private_keys: &self.private_keys,
             epoch: &mut self.epoch,
             psks: &self.psks,
@@ -171,6 +188,9 @@ impl<S: CipherSuiteProvider> Group<S> {
             staged,
             message: built.output.commit.clone(),
         }));
+        if let Some(identity) = &options.new_identity {
+            self.rotations.push(identity.clone());
+        }
         Ok(built.output)
     }
 
@@ -309,7 +329,8 @@ fn build_commit<S: CipherSuiteProvider>(
 ) -> Result<Built, GroupError> {
     let applied = g.apply_commit(Committer::Member(m.me), &refs)?;
     let fx = applied.fx;
-    let (path, secrets, provisional) = if fx.path_required || options.force_path {
+    let with_path = fx.path_required || options.force_path || m.rotation.is_some();
+    let (path, secrets, provisional) = if with_path {
         let (path, secrets, provisional) = our_path(g, m, &fx, rng)?;
         (Some(path), Some(secrets), provisional)
     } else {
@@ -410,22 +431,28 @@ fn our_path<S: CipherSuiteProvider>(
     fx: &Effects,
     rng: &mut dyn Rng,
 ) -> Result<(UpdatePath, UpdatePathSecrets, GroupContext), GroupError> {
-    let leaf = g
+    let old = g
         .tree
         .leaf(m.me)
         .cloned()
         .ok_or(GroupError::GroupInactive)?;
+    let mut leaf = old.clone();
+    let signer = match m.rotation {
+        Some((identity, signer)) => {
+            leaf.credential = identity.credential().clone();
+            leaf.signature_key = identity.signature_key().clone();
+            signer
+        }
+        None => m.signer,
+    };
     // What receivers will check of the path leaf (admit_committer): the
     // policy at the current time, as the successor of our leaf.
-    g.auth().successor(
-        &leaf.credential,
-        &leaf,
-        crate::CredentialContext::CommitPath,
-    )?;
+    g.auth()
+        .successor(&old.credential, &leaf, crate::CredentialContext::CommitPath)?;
     let group_id = g.context.group_id.clone();
     let pending = g
         .tree
-        .prepare_update_path(&g.suite, m.me, leaf, m.signer, &group_id, rng)?;
+        .prepare_update_path(&g.suite, m.me, leaf, signer, &group_id, rng)?;
     let provisional = g.provisional_context(fx)?;
     let (path, secrets) = pending.encrypt(
         &g.suite,

@@ -45,6 +45,10 @@ pub struct Group<S: CipherSuiteProvider> {
     pub(crate) epoch: EpochState,
     /// Private keys of our own Update proposals of this epoch.
     pub(crate) own_updates: Vec<(HpkePublicKey, HpkePrivateKey)>,
+    /// Identities we put in a leaf this epoch (a rotating Update or our
+    /// pending commit's path): the one our leaf carries after a merge
+    /// becomes ours.
+    pub(crate) rotations: Vec<ClientIdentity>,
     pub(crate) past_epochs: PastEpochs,
     /// External PSKs, and resumption PSKs of this group's retained epochs
     /// (the current one included) and of the groups it resumes.
@@ -395,6 +399,7 @@ impl<S: CipherSuiteProvider> Group<S> {
             private_keys,
             epoch,
             own_updates: Vec::new(),
+            rotations: Vec::new(),
             past_epochs: PastEpochs::default(),
             psks,
             lifecycle: Lifecycle::Operational,

@@ -9,7 +9,7 @@ use mls_types::tree_math::LeafIndex;
 
 use crate::send::handshake_wire_format;
 use crate::StoredProposal;
-use crate::{Group, GroupError};
+use crate::{ClientIdentity, Group, GroupError};
 
 impl<S: CipherSuiteProvider> Group<S> {
     /// Encrypts application data (§15) as a PrivateMessage of the current
@@ -111,7 +111,29 @@ impl<S: CipherSuiteProvider> Group<S> {
     /// Proposes an Update of our leaf with a fresh encryption key
     /// (§12.1.2). The private key is kept until the epoch ends.
     pub fn propose_update(&mut self, rng: &mut dyn Rng) -> Result<MlsMessage, GroupError> {
-        let (leaf, private) = self.fresh_leaf(LeafNodeSource::Update, rng)?;
+        self.propose_update_inner(None, rng)
+    }
+
+    /// Proposes an Update that rotates our credential and/or signature
+    /// key to `identity` (§5.3.1, §12.1.2; RFC 9750 §6.5), with a fresh
+    /// encryption key. The proposal is signed with our current key; if a
+    /// commit applies it, the group signs with the new key from the next
+    /// epoch on. Receivers accept it only as a valid successor of our
+    /// credential ([`crate::GroupPolicy::valid_successor`]).
+    pub fn propose_update_with(
+        &mut self,
+        identity: ClientIdentity,
+        rng: &mut dyn Rng,
+    ) -> Result<MlsMessage, GroupError> {
+        self.propose_update_inner(Some(identity), rng)
+    }
+
+    fn propose_update_inner(
+        &mut self,
+        identity: Option<ClientIdentity>,
+        rng: &mut dyn Rng,
+    ) -> Result<MlsMessage, GroupError> {
+        let (leaf, private) = self.fresh_leaf(LeafNodeSource::Update, identity.as_ref(), rng)?;
         let msg = self.propose(
             Proposal::Update(Update {
                 leaf_node: leaf.clone(),
@@ -119,6 +141,7 @@ impl<S: CipherSuiteProvider> Group<S> {
             rng,
         )?;
         self.own_updates.push((leaf.encryption_key, private));
+        self.rotations.extend(identity);
         Ok(msg)
     }
 
@@ -127,6 +150,7 @@ impl<S: CipherSuiteProvider> Group<S> {
     pub(crate) fn fresh_leaf(
         &self,
         source: LeafNodeSource,
+        identity: Option<&ClientIdentity>,
         rng: &mut dyn Rng,
     ) -> Result<(LeafNode, HpkePrivateKey), GroupError> {
         let mut leaf = self
@@ -136,9 +160,19 @@ impl<S: CipherSuiteProvider> Group<S> {
         let kp = self.public.suite.hpke_generate_key_pair(rng)?;
         leaf.encryption_key = kp.public;
         leaf.leaf_node_source = source;
+        let rotated;
+        let signer = match identity {
+            Some(id) => {
+                leaf.credential = id.credential().clone();
+                leaf.signature_key = id.signature_key().clone();
+                rotated = id.signer(&self.public.suite)?;
+                &rotated
+            }
+            None => &self.signer,
+        };
         leaf.sign(
             &self.public.suite,
-            &self.signer,
+            signer,
             Some((&self.public.context.group_id, self.own_leaf())),
         )?;
         Ok((leaf, kp.private))

@@ -24,7 +24,7 @@ use crate::{Group, GroupConfig, GroupError, GroupPolicy};
 ///
 /// The blob is the group record followed by `optional<Node>
 /// ratchet_tree<V>`.
-pub const STATE_VERSION: u16 = 5;
+pub const STATE_VERSION: u16 = 6;
 
 impl<S: CipherSuiteProvider> Group<S> {
     /// The whole state — tree, private keys, secrets, secret trees of the

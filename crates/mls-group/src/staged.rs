@@ -2,6 +2,7 @@
 //! part through the embedded [`PublicGroup`](crate::PublicGroup), the
 //! secrets of the next epoch here.
 
+use alloc::vec::Vec;
 use mls_codec::{Decode, Encode};
 use mls_crypto::{CipherSuiteProvider, Secret};
 use mls_framing::{CustomProposal, KeyPackage, ReInit, Sender};
@@ -14,7 +15,7 @@ use crate::epoch::EpochState;
 use crate::lifecycle::Lifecycle;
 use crate::past_epochs::PastEpoch;
 use crate::public::PublicStagedCommit;
-use crate::{Group, GroupError};
+use crate::{ClientIdentity, Group, GroupError};
 
 /// Who made a commit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode)]
@@ -36,6 +37,13 @@ pub enum CommitOrigin {
 pub(crate) struct NextEpoch {
     pub key_schedule: KeyScheduleOutput,
     pub private_keys: TreePrivateKeys,
+}
+
+/// What [`Group::prepare_merge`] computed: the next epoch's state and the
+/// signers of the identities our leaf may rotate to.
+struct Prepared<S: CipherSuiteProvider> {
+    epoch: EpochState,
+    rotations: Vec<(ClientIdentity, S::SigningKey)>,
 }
 
 /// A commit that has been validated and whose next epoch has been
@@ -201,7 +209,7 @@ impl<S: CipherSuiteProvider> Group<S> {
     /// nothing: it was staged by this group state, from the current epoch,
     /// its tree changes apply, and the new epoch's secret tree derives.
     /// `None` if the commit removes us.
-    fn prepare_merge(&self, staged: &StagedCommit) -> Result<Option<EpochState>, GroupError> {
+    fn prepare_merge(&self, staged: &StagedCommit) -> Result<Option<Prepared<S>>, GroupError> {
         if !self.staging_token()?.ct_eq_bytes(staged.token.as_bytes()) {
             return Err(GroupError::StagedElsewhere);
         }
@@ -209,6 +217,13 @@ impl<S: CipherSuiteProvider> Group<S> {
         let Some(next) = &staged.next else {
             return Ok(None);
         };
+        // The identities our leaf may carry after this commit, ready to
+        // sign with (expanded now: nothing may fail once merging starts).
+        let rotations = self
+            .rotations
+            .iter()
+            .map(|id| Ok((id.clone(), id.signer(&self.public.suite)?)))
+            .collect::<Result<Vec<_>, GroupError>>()?;
         // Derived from a copy, which then holds the epoch's secrets without
         // the encryption secret (deleted once the tree exists, §9.2).
         let mut secrets = next.key_schedule.epoch_secrets.clone();
@@ -217,9 +232,12 @@ impl<S: CipherSuiteProvider> Group<S> {
             staged.public.changes.n_leaves(),
             self.config.secret_tree,
         )?;
-        Ok(Some(EpochState {
-            secrets,
-            secret_tree,
+        Ok(Some(Prepared {
+            epoch: EpochState {
+                secrets,
+                secret_tree,
+            },
+            rotations,
         }))
     }
 
@@ -233,16 +251,39 @@ impl<S: CipherSuiteProvider> Group<S> {
     fn finish_merge(
         &mut self,
         staged: StagedCommit,
-        epoch: Option<EpochState>,
+        prepared: Option<Prepared<S>>,
     ) -> Result<(), GroupError> {
-        match (staged.next, epoch) {
-            (Some(next), Some(epoch)) => {
-                self.enter_next_epoch(staged.public, epoch, next.private_keys)
+        match (staged.next, prepared) {
+            (Some(next), Some(prepared)) => {
+                self.enter_next_epoch(staged.public, prepared.epoch, next.private_keys)?;
+                self.adopt_rotation(prepared.rotations);
+                Ok(())
             }
             _ => {
                 self.lifecycle = Lifecycle::Removed;
                 Ok(())
             }
+        }
+    }
+
+    /// After a merge: if our leaf now carries another credential or
+    /// signature key, it is one we put there (a rotating Update or our
+    /// commit's path); it becomes our identity.
+    fn adopt_rotation(&mut self, rotations: Vec<(ClientIdentity, S::SigningKey)>) {
+        let Some(leaf) = self.public.tree.leaf(self.own_leaf()) else {
+            return;
+        };
+        if leaf.signature_key == *self.identity.signature_key()
+            && leaf.credential == *self.identity.credential()
+        {
+            return;
+        }
+        let adopted = rotations.into_iter().find(|(id, _)| {
+            *id.signature_key() == leaf.signature_key && *id.credential() == leaf.credential
+        });
+        if let Some((identity, signer)) = adopted {
+            self.identity = identity;
+            self.signer = signer;
         }
     }
 
@@ -292,6 +333,7 @@ impl<S: CipherSuiteProvider> Group<S> {
         );
         self.private_keys = private_keys;
         self.own_updates.clear();
+        self.rotations.clear();
         self.lifecycle = match reinit {
             Some(ri) => Lifecycle::AwaitingReInit(ri),
             None => Lifecycle::Operational,
