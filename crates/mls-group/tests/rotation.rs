@@ -45,7 +45,9 @@ fn rotation_by_update_switches_the_signing_key_after_the_merge() {
     let mut g = group_of(1, &["alice", "bob", "carol"], HandshakeFormat::Private);
     let new_bob = identity(&suite(1), "bob");
     let old_key = g[1].identity().signature_key().clone();
-    let proposal = g[1].propose_update_with(new_bob.clone(), &mut OsRng).unwrap();
+    let proposal = g[1]
+        .propose_update_with(new_bob.clone(), &mut OsRng)
+        .unwrap();
     // Until the commit, bob still signs with the old key.
     assert_eq!(g[1].identity().signature_key(), &old_key);
     for i in [0, 2] {

@@ -106,7 +106,10 @@ impl Decode for Credential {
         let credential_type = CredentialType::decode(r)?;
         Ok(match credential_type {
             CredentialType::BASIC => Credential::Basic(Decode::decode(r)?),
-            CredentialType::X509 => Credential::X509(Decode::decode(r)?),
+            CredentialType::X509 => Credential::X509(mls_codec::decode_vec_limited(
+                r,
+                crate::limits::MAX_CERTIFICATES_PER_CHAIN,
+            )?),
             credential_type => Credential::Other {
                 credential_type,
                 data: Decode::decode(r)?,

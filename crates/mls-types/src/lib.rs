@@ -32,6 +32,7 @@ mod credential;
 mod extension;
 mod group_context;
 mod lifetime;
+pub mod limits;
 mod suite;
 pub mod tree_math;
 
