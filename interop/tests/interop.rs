@@ -651,8 +651,7 @@ fn s7_x509(setup: Setup) {
             let before = ours.state();
             let err = ours
                 .try_process(&out.commit)
-                .err()
-                .expect("the commit is refused");
+                .expect_err("the commit is refused");
             println!(
                 "  we refuse {}'s commit adding {:?}: {err:?}",
                 committer.name(),
