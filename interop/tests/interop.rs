@@ -13,13 +13,20 @@
 //!   not one of issue 7's five) runs between us and mls-rs only.
 //! * OpenMLS and mls-rs (RustCrypto providers) support suites 1–3, so every
 //!   scenario runs with both peers in every suite.
+//!
+//! `s7_x509` (issue 17) runs every member with an X.509 credential issued at
+//! test time, our member validating the peers' with `mls_as::X509Validator`.
 
 mod common;
 
 use common::{
-    assert_gce, banner, client, wire_format, Client, Format, Group, Impl, Op, Received, Setup,
-    WIRE_FORMAT_PUBLIC,
+    assert_gce, banner, client, wire_format, x509_client, Bytes, Client, Format, Group, Impl, Op,
+    Received, Setup, WIRE_FORMAT_PUBLIC,
 };
+use mls_as::{rcgen, Authority, X509Validator};
+use mls_crypto::{CipherSuite, CipherSuiteProvider, CryptoProvider, SignaturePublicKey};
+use mls_group::{CredentialContext, CredentialError, GroupError};
+use mls_rustcrypto::{OsRng, RustCrypto};
 
 const ALL: [Impl; 3] = [Impl::Ours, Impl::OpenMls, Impl::MlsRs];
 const PEERS: [Impl; 2] = [Impl::OpenMls, Impl::MlsRs];
@@ -453,6 +460,211 @@ fn s6_reinit(setup: Setup) {
             resumed.commit(i, Op::Empty, vec![]);
             let who = resumed.members[i].name();
             resumed.settle(&format!("{who} commits in the resumed group"));
+        }
+    }
+}
+
+/// Scenario 7 (issue 17): X.509 credentials, suite 1 (Ed25519) and suite 2
+/// (P-256), handshakes as PublicMessage.
+mod s7_x509 {
+    use super::{Format, Setup};
+    #[test]
+    fn suite1_public() {
+        super::s7_x509(Setup::new(1, Format::Public));
+    }
+    #[test]
+    fn suite2_public() {
+        super::s7_x509(Setup::new(2, Format::Public));
+    }
+}
+
+/// A test CA made at test time: a root (the trust anchor) and an
+/// intermediate that issues the clients' certificates, with keys of the
+/// suite's signature scheme.
+struct Pki {
+    suite: u16,
+    root: Authority,
+    ca: Authority,
+}
+
+impl Pki {
+    fn new(suite: u16, name: &str) -> Self {
+        let alg = match suite {
+            2 => &rcgen::PKCS_ECDSA_P256_SHA256,
+            _ => &rcgen::PKCS_ED25519,
+        };
+        let now = mls_group::unix_time_now();
+        let day = 86_400;
+        let mut root = Authority::new_root_with(name, alg, now - day, 10 * day).expect("root");
+        let ca = root
+            .subordinate(&format!("{name} issuing CA"), alg, now - day, 5 * day, None)
+            .expect("intermediate");
+        Pki { suite, root, ca }
+    }
+
+    /// Our validator, trusting this PKI's root.
+    fn validator(&self) -> X509Validator {
+        X509Validator::new([self.root.root_certificate()]).expect("validator")
+    }
+
+    /// The credential's chain (leaf, then the intermediate) for `public`
+    /// (MLS encoding) and the identity `mls://example.com/<name>`, valid
+    /// from an hour ago for a day.
+    fn chain(&mut self, public: &[u8], name: &str) -> Vec<Bytes> {
+        let now = mls_group::unix_time_now();
+        let leaf = self
+            .ca
+            .certify(
+                CipherSuite(self.suite),
+                &SignaturePublicKey(public.to_vec()),
+                &format!("mls://example.com/{name}"),
+                now - 3600,
+                now + 86_400,
+            )
+            .expect("certificate");
+        let mut chain = vec![leaf];
+        chain.extend(self.ca.chain().iter().cloned());
+        chain
+    }
+
+    /// A chain certifying a fresh key, not `_public`.
+    fn chain_for_another_key(&mut self, _public: &[u8], name: &str) -> Vec<Bytes> {
+        let other = RustCrypto
+            .cipher_suite_provider(CipherSuite(self.suite))
+            .expect("suite")
+            .signature_generate(&mut OsRng)
+            .expect("key");
+        self.chain(&other.public.0, name)
+    }
+}
+
+/// Extra scenario 7 (issue 17): members of all three implementations carry
+/// X.509 credentials (chains issued at test time by a test CA for each
+/// client's own signature key, end-entity first); our member runs
+/// `mls_as::X509Validator` (trust anchor: the test root) as its group
+/// policy, so it validates every peer credential it meets: the KeyPackages
+/// it adds, the ratchet tree of a Welcome, the commits' new leaves. Each
+/// implementation in turn creates the group and adds the other two by
+/// Welcome; each member commits (with path); application messages both
+/// ways; epoch authenticators agree. Then the refusals: a KeyPackage whose
+/// certificate is for another key (`KeyMismatch`) or from an unknown CA
+/// (`UnknownIssuer`), when we commit it and when a peer does.
+fn s7_x509(setup: Setup) {
+    let mut pki = Pki::new(setup.suite, "Interop Test Root");
+    let validator = pki.validator();
+    let x509 = |kind: Impl, role: &str, pki: &mut Pki| {
+        let name = format!("{}-{role}", kind.name());
+        let issue = &mut |public: &[u8]| pki.chain(public, &name);
+        x509_client(kind, &name, setup, issue, &validator)
+    };
+
+    for creator in ALL {
+        banner(
+            &format!("7 (X.509 credentials; {} creates)", creator.name()),
+            setup,
+        );
+        let first = x509(creator, "creator", &mut pki).create(b"s7");
+        let mut group = Group::new(setup, first);
+        let mut joiners: Vec<Box<dyn Client>> = ALL
+            .iter()
+            .filter(|&&k| k != creator)
+            .map(|&k| x509(k, "member", &mut pki))
+            .collect();
+        let kps = joiners.iter_mut().map(|c| c.key_package()).collect();
+        group.commit(0, Op::Add(kps), joiners);
+        group.settle(&format!("{} adds the other two by Welcome", creator.name()));
+        for i in 0..group.members.len() {
+            group.commit(i, Op::Update, vec![]);
+            let who = group.members[i].name();
+            group.settle(&format!("{who} commits (path, same credential)"));
+        }
+    }
+
+    // Refusals. A peer certified for another key, or by another CA.
+    let mut stranger_pki = Pki::new(setup.suite, "Unknown Root");
+    let bad_clients = |pki: &mut Pki, stranger_pki: &mut Pki| {
+        let name = "openmls-wrong-key";
+        let wrong_key = x509_client(
+            Impl::OpenMls,
+            name,
+            setup,
+            &mut |public: &[u8]| pki.chain_for_another_key(public, name),
+            &validator,
+        );
+        let name = "mls-rs-unknown-ca";
+        let unknown_ca = x509_client(
+            Impl::MlsRs,
+            name,
+            setup,
+            &mut |public: &[u8]| stranger_pki.chain(public, name),
+            &validator,
+        );
+        [
+            (wrong_key, CredentialError::KeyMismatch),
+            (unknown_ca, CredentialError::UnknownIssuer),
+        ]
+    };
+
+    // (a) We commit the Add: refused, our state unchanged.
+    banner("7 (X.509: we refuse a bad peer's KeyPackage)", setup);
+    let me = x509(Impl::Ours, "creator", &mut pki).create(b"s7 refusals");
+    let mut group = Group::new(setup, me);
+    for (mut bad, want) in bad_clients(&mut pki, &mut stranger_pki) {
+        let kp = bad.key_package();
+        let ours = group.members[0].as_ours().expect("our member");
+        let before = ours.state();
+        let err = ours
+            .try_commit(Op::Add(vec![kp]))
+            .err()
+            .expect("the Add is refused");
+        println!("  we refuse {:?}: {err:?}", bad.kind());
+        assert_eq!(
+            err,
+            GroupError::CredentialRejected {
+                context: CredentialContext::KeyPackage,
+                reason: want
+            }
+        );
+        assert_eq!(ours.state(), before, "our state changed");
+    }
+
+    // (b) A peer (no X.509 validation of its own) commits the Add; we
+    // refuse its commit, our state unchanged.
+    for committer in PEERS {
+        banner(
+            &format!(
+                "7 (X.509: we refuse a commit of {} adding a bad peer)",
+                committer.name()
+            ),
+            setup,
+        );
+        for (mut bad, want) in bad_clients(&mut pki, &mut stranger_pki) {
+            let first = x509(committer, "creator", &mut pki).create(b"s7 refusals");
+            let mut group = Group::new(setup, first);
+            let mut us = x509(Impl::Ours, "member", &mut pki);
+            let kp = us.key_package();
+            group.commit(0, Op::Add(vec![kp]), vec![us]);
+            group.settle(&format!("{} adds us", committer.name()));
+            let kp = bad.key_package();
+            let out = group.members[0].commit(Op::Add(vec![kp]));
+            let ours = group.members[1].as_ours().expect("our member");
+            let before = ours.state();
+            let err = ours
+                .try_process(&out.commit)
+                .expect_err("the commit is refused");
+            println!(
+                "  we refuse {}'s commit adding {:?}: {err:?}",
+                committer.name(),
+                bad.kind()
+            );
+            assert_eq!(
+                err,
+                GroupError::CredentialRejected {
+                    context: CredentialContext::KeyPackage,
+                    reason: want
+                }
+            );
+            assert_eq!(ours.state(), before, "our state changed");
         }
     }
 }

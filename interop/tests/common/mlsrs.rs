@@ -7,17 +7,20 @@ use mls_rs::{
     group::{ExportedTree, ReceivedMessage, ReinitClient},
     identity::{
         basic::{BasicCredential, BasicIdentityProvider},
-        SigningIdentity,
+        x509::CertificateChain,
+        Credential, CredentialType, SigningIdentity,
     },
     mls_rules::{CommitOptions, DefaultMlsRules, EncryptionOptions},
     psk::{ExternalPskId, PreSharedKey},
     storage_provider::in_memory::InMemoryPreSharedKeyStorage,
-    CipherSuite, CipherSuiteProvider, CryptoProvider, Extension, ExtensionList, Group, MlsMessage,
-    ProtocolVersion,
+    time::MlsTime,
+    CipherSuite, CipherSuiteProvider, CryptoProvider, Extension, ExtensionList, Group,
+    IdentityProvider, MlsMessage, ProtocolVersion,
 };
+use mls_rs_core::identity::MemberValidationContext;
 use mls_rs_crypto_rustcrypto::RustCryptoProvider;
 
-use super::{Bytes, Client, CommitOut, Format, Impl, Member, Op, Received, Setup, APP_EXT};
+use super::{Bytes, Client, CommitOut, Format, Impl, Issue, Member, Op, Received, Setup, APP_EXT};
 
 /// A new mls-rs client. Its MLS rules: handshakes as PrivateMessage iff
 /// the scenario says so; the ratchet tree in Welcomes as the scenario says;
@@ -25,6 +28,91 @@ use super::{Bytes, Client, CommitOut, Format, Impl, Member, Op, Received, Setup,
 /// gives the other implementations path-carrying Adds and Removes to
 /// process, while ours and OpenMLS send them without).
 pub fn new_client(name: &str, setup: Setup) -> Box<dyn Client> {
+    with_credential(name, setup, BasicIdentityProvider::new(), |_| {
+        BasicCredential::new(name.as_bytes().to_vec()).into_credential()
+    })
+}
+
+/// A new mls-rs client whose credential is the X.509 chain `issue` makes
+/// for its new signature key (mls-rs's `Credential::X509`), with
+/// [`AcceptX509`] as its identity provider.
+pub fn new_x509_client(name: &str, setup: Setup, issue: Issue) -> Box<dyn Client> {
+    with_credential(name, setup, AcceptX509, |public| {
+        CertificateChain::from(issue(public)).into_credential()
+    })
+}
+
+/// The X.509 identity provider of this driver: mls-rs takes path
+/// validation from the application (its `mls-rs-identity-x509` needs a
+/// certificate validator); this one accepts any non-empty chain — the
+/// interop scenario checks that mls-rs carries and processes X.509
+/// credentials, our member is the one that validates them. The identity
+/// is the leaf certificate; a successor must keep it.
+#[derive(Clone, Debug)]
+pub struct AcceptX509;
+
+/// [`AcceptX509`]'s refusal.
+#[derive(Debug)]
+pub struct NotX509;
+
+impl mls_rs::error::IntoAnyError for NotX509 {}
+
+impl AcceptX509 {
+    fn leaf(identity: &SigningIdentity) -> Result<Vec<u8>, NotX509> {
+        match &identity.credential {
+            Credential::X509(chain) => chain.leaf().map(|c| c.to_vec()).ok_or(NotX509),
+            _ => Err(NotX509),
+        }
+    }
+}
+
+impl IdentityProvider for AcceptX509 {
+    type Error = NotX509;
+
+    fn validate_member(
+        &self,
+        identity: &SigningIdentity,
+        _: Option<MlsTime>,
+        _: MemberValidationContext<'_>,
+    ) -> Result<(), NotX509> {
+        Self::leaf(identity).map(|_| ())
+    }
+
+    fn validate_external_sender(
+        &self,
+        identity: &SigningIdentity,
+        _: Option<MlsTime>,
+        _: Option<&ExtensionList>,
+    ) -> Result<(), NotX509> {
+        Self::leaf(identity).map(|_| ())
+    }
+
+    fn identity(&self, identity: &SigningIdentity, _: &ExtensionList) -> Result<Vec<u8>, NotX509> {
+        Self::leaf(identity)
+    }
+
+    fn valid_successor(
+        &self,
+        predecessor: &SigningIdentity,
+        successor: &SigningIdentity,
+        _: &ExtensionList,
+    ) -> Result<bool, NotX509> {
+        Ok(Self::leaf(predecessor)? == Self::leaf(successor)?)
+    }
+
+    fn supported_types(&self) -> Vec<CredentialType> {
+        vec![CredentialType::BASIC, CredentialType::X509]
+    }
+}
+
+/// A new client with a new signature key, the credential `credential`
+/// makes for its public key and `provider` as its identity provider.
+fn with_credential<I: IdentityProvider + Clone + 'static>(
+    name: &str,
+    setup: Setup,
+    provider: I,
+    credential: impl FnOnce(&[u8]) -> Credential,
+) -> Box<dyn Client> {
     let crypto = RustCryptoProvider::new();
     let suite = CipherSuite::new(setup.suite);
     let (secret, public) = crypto
@@ -32,10 +120,7 @@ pub fn new_client(name: &str, setup: Setup) -> Box<dyn Client> {
         .expect("suite")
         .signature_key_generate()
         .expect("signature key");
-    let identity = SigningIdentity::new(
-        BasicCredential::new(name.as_bytes().to_vec()).into_credential(),
-        public,
-    );
+    let identity = SigningIdentity::new(credential(public.as_bytes()), public);
     let rules = DefaultMlsRules::new()
         .with_commit_options(
             CommitOptions::new()
@@ -51,7 +136,7 @@ pub fn new_client(name: &str, setup: Setup) -> Box<dyn Client> {
     let client = mls_rs::Client::builder()
         .psk_store(psks.clone())
         .crypto_provider(crypto)
-        .identity_provider(BasicIdentityProvider::new())
+        .identity_provider(provider)
         .mls_rules(rules)
         .extension_type(ExtensionType::new(APP_EXT))
         .signing_identity(identity, secret, suite)

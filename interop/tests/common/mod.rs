@@ -208,6 +208,10 @@ pub trait Member {
     fn reinit_create(&mut self, key_packages: Vec<Bytes>) -> (Box<dyn Member>, Bytes);
     /// After a committed ReInit: joins the new group from its Welcome.
     fn reinit_join(&mut self, welcome: &[u8]) -> Box<dyn Member>;
+    /// Our member, to see our errors (`GroupError`) rather than a panic.
+    fn as_ours(&mut self) -> Option<&mut ours::OurMember> {
+        None
+    }
 }
 
 /// `required_capabilities` (0x0003) as in [`Op::Gce`].
@@ -234,6 +238,33 @@ pub fn client(kind: Impl, name: &str, setup: Setup) -> Box<dyn Client> {
         Impl::Ours => Box::new(ours::OurClient::new(name, setup)),
         Impl::OpenMls => Box::new(openmls_peer::OpenMlsClient::new(name, setup)),
         Impl::MlsRs => mlsrs::new_client(name, setup),
+    }
+}
+
+/// Certifies a client's signature public key (in the MLS encoding: raw
+/// Ed25519 bytes, an uncompressed SEC1 point for ECDSA): returns the
+/// certificate chain (DER), end-entity first, that becomes the client's
+/// RFC 9420 `x509` credential.
+pub type Issue<'a> = &'a mut dyn FnMut(&[u8]) -> Vec<Bytes>;
+
+/// A new client of `kind` with an X.509 credential: it makes its own
+/// signature key pair and has `issue` certify the public key; its leaves
+/// list the basic and x509 credential types. Our client installs
+/// `validator` as its group policy (`ValidatorPolicy`), so it validates
+/// every credential it meets; the peers accept any x509 credential (what
+/// they check is theirs: OpenMLS passes credentials through, the mls-rs
+/// driver's identity provider accepts a non-empty chain).
+pub fn x509_client(
+    kind: Impl,
+    name: &str,
+    setup: Setup,
+    issue: Issue,
+    validator: &mls_as::X509Validator,
+) -> Box<dyn Client> {
+    match kind {
+        Impl::Ours => Box::new(ours::OurClient::x509(name, setup, issue, validator.clone())),
+        Impl::OpenMls => Box::new(openmls_peer::OpenMlsClient::x509(name, setup, issue)),
+        Impl::MlsRs => mlsrs::new_x509_client(name, setup, issue),
     }
 }
 

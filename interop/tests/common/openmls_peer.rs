@@ -7,7 +7,7 @@ use openmls::schedule::{ExternalPsk, PreSharedKeyId, Psk};
 use openmls_basic_credential::SignatureKeyPair;
 use openmls_rust_crypto::OpenMlsRustCrypto;
 
-use super::{Bytes, Client, CommitOut, Format, Impl, Member, Op, Received, Setup, APP_EXT};
+use super::{Bytes, Client, CommitOut, Format, Impl, Issue, Member, Op, Received, Setup, APP_EXT};
 
 fn ciphersuite(setup: Setup) -> Ciphersuite {
     Ciphersuite::try_from(setup.suite).expect("suite")
@@ -22,13 +22,17 @@ fn wire_format_policy(setup: Setup) -> WireFormatPolicy {
     }
 }
 
-fn capabilities() -> Capabilities {
+/// The leaf's capabilities: [`APP_EXT`]; with an X.509 credential also
+/// the basic and x509 credential types (OpenMLS lists only basic by
+/// default).
+fn capabilities(credential: &CredentialWithKey) -> Capabilities {
+    let x509 = [CredentialType::Basic, CredentialType::X509];
     Capabilities::new(
         None,
         None,
         Some(&[ExtensionType::Unknown(APP_EXT)]),
         None,
-        None,
+        (credential.credential.credential_type() == CredentialType::X509).then_some(&x509[..]),
     )
 }
 
@@ -65,12 +69,43 @@ pub struct OpenMlsClient {
 
 impl OpenMlsClient {
     pub fn new(name: &str, setup: Setup) -> Self {
+        Self::with_credential(name, setup, |_| {
+            BasicCredential::new(name.as_bytes().to_vec()).into()
+        })
+    }
+
+    /// A client whose credential is the X.509 chain `issue` makes for its
+    /// new signature key: `Credential::new(CredentialType::X509, ..)` with
+    /// the body of RFC 9420's `Certificate certificates<V>`, i.e. each
+    /// certificate as `opaque cert_data<V>` (OpenMLS adds the outer
+    /// length).
+    pub fn x509(name: &str, setup: Setup, issue: Issue) -> Self {
+        Self::with_credential(name, setup, |public| {
+            let mut body = Vec::new();
+            for cert in issue(public) {
+                body.extend(
+                    tls_codec::VLBytes::new(cert)
+                        .tls_serialize_detached()
+                        .expect("encode certificate"),
+                );
+            }
+            Credential::new(CredentialType::X509, body)
+        })
+    }
+
+    /// A client with a new signature key and the credential `credential`
+    /// makes for its public key.
+    fn with_credential(
+        name: &str,
+        setup: Setup,
+        credential: impl FnOnce(&[u8]) -> Credential,
+    ) -> Self {
         let provider = OpenMlsRustCrypto::default();
         let signer =
             SignatureKeyPair::new(ciphersuite(setup).signature_algorithm()).expect("signer");
         signer.store(provider.storage()).expect("store signer");
         let credential = CredentialWithKey {
-            credential: BasicCredential::new(name.as_bytes().to_vec()).into(),
+            credential: credential(signer.public()),
             signature_key: signer.public().into(),
         };
         OpenMlsClient {
@@ -101,7 +136,7 @@ impl Client for OpenMlsClient {
 
     fn key_package(&mut self) -> Bytes {
         let bundle = KeyPackage::builder()
-            .leaf_node_capabilities(capabilities())
+            .leaf_node_capabilities(capabilities(&self.credential))
             .build(
                 ciphersuite(self.setup),
                 &self.provider,
@@ -119,7 +154,7 @@ impl Client for OpenMlsClient {
             .with_wire_format_policy(wire_format_policy(self.setup))
             .use_ratchet_tree_extension(self.setup.tree_in_welcome)
             .max_past_epochs(2)
-            .with_capabilities(capabilities())
+            .with_capabilities(capabilities(&self.credential))
             .build(&self.provider, &self.signer, self.credential.clone())
             .expect("create");
         self.into_member(group)
@@ -180,7 +215,7 @@ fn external_commit(
         .unwrap_or_else(|e| panic!("openmls external commit: {e:?}"))
         .leaf_node_parameters(
             LeafNodeParameters::builder()
-                .with_capabilities(capabilities())
+                .with_capabilities(capabilities(credential))
                 .build(),
         )
         .load_psks(provider.storage())

@@ -1,21 +1,27 @@
 //! Our `mls-group` behind the common traits.
 
+use mls_as::X509Validator;
 use mls_codec::Encode;
+use mls_crypto::CipherSuiteProvider;
 use mls_crypto::{CipherSuite, CryptoProvider, Secret};
 use mls_framing::{
     Add, GroupContextExtensions, KeyPackage, MlsMessage, MlsMessageBody, Proposal, Remove,
 };
 use mls_group::ResumeOptions;
 use mls_group::{
-    ClientIdentity, CommitOptions, ExternalJoinOptions, Group, GroupConfig, HandshakeFormat,
-    JoinOptions, KeyPackageBundle, KeyPackageOptions, ProcessedMessage,
+    ClientIdentity, CommitOptions, ExternalJoinOptions, Group, GroupConfig, GroupError,
+    GroupPolicy, HandshakeFormat, JoinOptions, KeyPackageBundle, KeyPackageOptions,
+    ProcessedMessage, ValidatorPolicy,
 };
 use mls_keyschedule::ResumptionPskUsage;
 use mls_rustcrypto::{OsRng, RustCrypto, RustCryptoSuite};
 use mls_treekem::RatchetTree;
-use mls_types::{Capabilities, Credential, Extension, ExtensionType, RequiredCapabilities};
+use mls_types::{
+    Capabilities, Certificate, Credential, CredentialType, Extension, ExtensionType,
+    RequiredCapabilities,
+};
 
-use super::{Bytes, Client, CommitOut, Format, Impl, Member, Op, Received, Setup, APP_EXT};
+use super::{Bytes, Client, CommitOut, Format, Impl, Issue, Member, Op, Received, Setup, APP_EXT};
 
 type G = Group<RustCryptoSuite>;
 
@@ -36,15 +42,26 @@ fn config(setup: Setup) -> GroupConfig {
     }
 }
 
-fn leaf_options(setup: Setup) -> KeyPackageOptions {
+/// The leaf's capabilities: the scenario's suite and [`APP_EXT`]; with an
+/// X.509 identity also the basic and x509 credential types (§7.2: every
+/// member supports every member's credential type).
+fn leaf_options(setup: Setup, identity: &ClientIdentity) -> KeyPackageOptions {
+    let mut capabilities = Capabilities {
+        cipher_suites: vec![CipherSuite(setup.suite)],
+        extensions: vec![ExtensionType(APP_EXT)],
+        ..Capabilities::default()
+    };
+    if matches!(identity.credential(), Credential::X509(_)) {
+        capabilities.credentials = vec![CredentialType::BASIC, CredentialType::X509];
+    }
     KeyPackageOptions {
-        capabilities: Capabilities {
-            cipher_suites: vec![CipherSuite(setup.suite)],
-            extensions: vec![ExtensionType(APP_EXT)],
-            ..Capabilities::default()
-        },
+        capabilities,
         ..KeyPackageOptions::default()
     }
+}
+
+fn policy(validator: X509Validator) -> Box<dyn GroupPolicy> {
+    Box::new(ValidatorPolicy::new(validator))
 }
 
 fn tree_of(bytes: Option<&[u8]>) -> Option<RatchetTree> {
@@ -64,6 +81,8 @@ pub struct OurClient {
     setup: Setup,
     identity: ClientIdentity,
     key_packages: Vec<KeyPackageBundle>,
+    /// Installed as the group policy of the groups it creates or joins.
+    validator: Option<X509Validator>,
 }
 
 impl OurClient {
@@ -79,14 +98,79 @@ impl OurClient {
             setup,
             identity,
             key_packages: Vec::new(),
+            validator: None,
         }
+    }
+
+    /// A client whose credential is the X.509 chain `issue` makes for its
+    /// new signature key, validating every credential with `validator`.
+    pub fn x509(name: &str, setup: Setup, issue: Issue, validator: X509Validator) -> Self {
+        let keys = suite(setup)
+            .signature_generate(&mut OsRng)
+            .expect("signature key");
+        let chain = issue(&keys.public.0)
+            .into_iter()
+            .map(|cert_data| Certificate { cert_data })
+            .collect();
+        OurClient {
+            name: name.to_string(),
+            setup,
+            identity: ClientIdentity::new(Credential::X509(chain), keys),
+            key_packages: Vec::new(),
+            validator: Some(validator),
+        }
+    }
+
+    /// Creates a one-member group (under the validator, if any).
+    pub fn create_ours(self, group_id: &[u8]) -> OurMember {
+        let mut group = G::create_with_leaf(
+            suite(self.setup),
+            self.bundle(),
+            group_id.to_vec(),
+            vec![],
+            config(self.setup),
+            &mut OsRng,
+        )
+        .expect("create");
+        if let Some(v) = self.validator {
+            group.set_policy(policy(v));
+        }
+        OurMember::new(self.name, self.setup, group)
+    }
+
+    /// Joins from a Welcome (under the validator, if any, which checks
+    /// every credential of the ratchet tree); the last error if none of
+    /// our KeyPackages joins.
+    pub fn join_ours(self, welcome: &[u8], tree: Option<&[u8]>) -> Result<OurMember, GroupError> {
+        let welcome = decode(welcome).into_welcome().expect("a Welcome");
+        // The Welcome names the KeyPackage it is for; try ours in turn.
+        let mut last = None;
+        for kp in &self.key_packages {
+            match G::join(
+                suite(self.setup),
+                &welcome,
+                kp,
+                JoinOptions {
+                    ratchet_tree: tree_of(tree),
+                    config: config(self.setup),
+                    // The validator checks certificates at the caller's time.
+                    now: self.validator.is_some().then(mls_group::unix_time_now),
+                    policy: self.validator.clone().map(policy),
+                    ..JoinOptions::default()
+                },
+            ) {
+                Ok(group) => return Ok(OurMember::new(self.name, self.setup, group)),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.expect("a KeyPackage"))
     }
 
     fn bundle(&self) -> KeyPackageBundle {
         KeyPackageBundle::create(
             &suite(self.setup),
             &self.identity,
-            leaf_options(self.setup),
+            leaf_options(self.setup, &self.identity),
             &mut OsRng,
         )
         .expect("KeyPackage")
@@ -106,38 +190,15 @@ impl Client for OurClient {
     }
 
     fn create(self: Box<Self>, group_id: &[u8]) -> Box<dyn Member> {
-        let group = G::create_with_leaf(
-            suite(self.setup),
-            self.bundle(),
-            group_id.to_vec(),
-            vec![],
-            config(self.setup),
-            &mut OsRng,
-        )
-        .expect("create");
-        Box::new(OurMember::new(self.name, self.setup, group))
+        Box::new(self.create_ours(group_id))
     }
 
     fn join(self: Box<Self>, welcome: &[u8], tree: Option<&[u8]>) -> Box<dyn Member> {
-        let welcome = decode(welcome).into_welcome().expect("a Welcome");
-        // The Welcome names the KeyPackage it is for; try ours in turn.
-        let mut last = None;
-        for kp in &self.key_packages {
-            match G::join(
-                suite(self.setup),
-                &welcome,
-                kp,
-                JoinOptions {
-                    ratchet_tree: tree_of(tree),
-                    config: config(self.setup),
-                    ..JoinOptions::default()
-                },
-            ) {
-                Ok(group) => return Box::new(OurMember::new(self.name, self.setup, group)),
-                Err(e) => last = Some(e),
-            }
-        }
-        panic!("{}: join from Welcome failed: {last:?}", self.name)
+        let name = self.name.clone();
+        Box::new(
+            self.join_ours(welcome, tree)
+                .unwrap_or_else(|e| panic!("{name}: join from Welcome failed: {e:?}")),
+        )
     }
 
     fn join_external(
@@ -152,7 +213,7 @@ impl Client for OurClient {
             self.identity.clone(),
             ExternalJoinOptions {
                 ratchet_tree: tree_of(tree),
-                leaf: leaf_options(self.setup),
+                leaf: leaf_options(self.setup, &self.identity),
                 config: config(self.setup),
                 ..ExternalJoinOptions::default()
             },
@@ -190,7 +251,7 @@ impl OurMember {
         KeyPackageBundle::create(
             &suite(self.setup),
             self.group.identity(),
-            leaf_options(self.setup),
+            leaf_options(self.setup, self.group.identity()),
             &mut OsRng,
         )
         .expect("KeyPackage")
@@ -233,6 +294,57 @@ impl OurMember {
                 ],
             }),
         }]
+    }
+}
+
+impl OurMember {
+    /// [`Member::process`], with our error.
+    pub fn try_process(&mut self, msg: &[u8]) -> Result<Received, GroupError> {
+        // The application's clock, as of this call (lifetimes, §7.3).
+        self.group.set_time(mls_group::unix_time_now());
+        Ok(match self.group.process_message(&decode(msg))? {
+            ProcessedMessage::Application {
+                data,
+                authenticated_data,
+                ..
+            } => Received::App {
+                data,
+                aad: authenticated_data,
+            },
+            ProcessedMessage::Proposal(_) => Received::Proposal,
+            ProcessedMessage::Commit(staged) => {
+                self.group.merge_staged_commit(staged).expect("merge");
+                Received::Commit
+            }
+        })
+    }
+
+    /// [`Member::commit`], with our error (nothing changes on an error).
+    pub fn try_commit(&mut self, op: Op) -> Result<CommitOut, GroupError> {
+        // The application's clock, as of this call (lifetimes, §7.3).
+        self.group.set_time(mls_group::unix_time_now());
+        let force_path = matches!(op, Op::Update | Op::Empty);
+        let include_stored_proposals = matches!(op, Op::Pending);
+        let proposals = self.proposals(op);
+        let out = self.group.commit(
+            proposals,
+            &CommitOptions {
+                force_path,
+                include_stored_proposals,
+                ..CommitOptions::default()
+            },
+            &mut OsRng,
+        )?;
+        self.group.merge_pending_commit().expect("merge own");
+        Ok(CommitOut {
+            commit: encode(&out.commit),
+            welcome: out.welcome.as_ref().map(encode),
+        })
+    }
+
+    /// The serialized state, to show a refusal changed nothing.
+    pub fn state(&self) -> Bytes {
+        self.group.to_state_bytes().expect("state").to_vec()
     }
 }
 
@@ -283,49 +395,13 @@ impl Member for OurMember {
     }
 
     fn process(&mut self, msg: &[u8]) -> Received {
-        // The application's clock, as of this call (lifetimes, §7.3).
-        self.group.set_time(mls_group::unix_time_now());
-        match self.group.process_message(&decode(msg)) {
-            Ok(ProcessedMessage::Application {
-                data,
-                authenticated_data,
-                ..
-            }) => Received::App {
-                data,
-                aad: authenticated_data,
-            },
-            Ok(ProcessedMessage::Proposal(_)) => Received::Proposal,
-            Ok(ProcessedMessage::Commit(staged)) => {
-                self.group.merge_staged_commit(staged).expect("merge");
-                Received::Commit
-            }
-            Err(e) => panic!("{} rejects a message: {e:?}", self.name()),
-        }
+        self.try_process(msg)
+            .unwrap_or_else(|e| panic!("{} rejects a message: {e:?}", self.name()))
     }
 
     fn commit(&mut self, op: Op) -> CommitOut {
-        // The application's clock, as of this call (lifetimes, §7.3).
-        self.group.set_time(mls_group::unix_time_now());
-        let force_path = matches!(op, Op::Update | Op::Empty);
-        let include_stored_proposals = matches!(op, Op::Pending);
-        let proposals = self.proposals(op);
-        let out = self
-            .group
-            .commit(
-                proposals,
-                &CommitOptions {
-                    force_path,
-                    include_stored_proposals,
-                    ..CommitOptions::default()
-                },
-                &mut OsRng,
-            )
-            .unwrap_or_else(|e| panic!("{} commit: {e:?}", self.name()));
-        self.group.merge_pending_commit().expect("merge own");
-        CommitOut {
-            commit: encode(&out.commit),
-            welcome: out.welcome.as_ref().map(encode),
-        }
+        self.try_commit(op)
+            .unwrap_or_else(|e| panic!("{} commit: {e:?}", self.name()))
     }
 
     fn propose(&mut self, op: Op) -> Bytes {
@@ -365,7 +441,7 @@ impl Member for OurMember {
             self.group.identity().clone(),
             ExternalJoinOptions {
                 remove_prior: Some(self.group.own_leaf()),
-                leaf: leaf_options(self.setup),
+                leaf: leaf_options(self.setup, self.group.identity()),
                 config: config(self.setup),
                 ..ExternalJoinOptions::default()
             },
@@ -418,6 +494,10 @@ impl Member for OurMember {
             Box::new(OurMember::new(self.name.clone(), self.setup, group)),
             welcome,
         )
+    }
+
+    fn as_ours(&mut self) -> Option<&mut OurMember> {
+        Some(self)
     }
 
     fn reinit_join(&mut self, welcome: &[u8]) -> Box<dyn Member> {
