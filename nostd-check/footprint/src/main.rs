@@ -13,7 +13,7 @@
 //! encrypt an application message (decrypted by the creator), and prints,
 //! per operation: the peak heap above the heap in use when it started,
 //! the number of allocations, the heap it left held (its result and the
-//! state it grew), and the deepest stack it used.
+//! state it grew), the deepest stack it used, and its CPU time.
 #![no_std]
 #![no_main]
 
@@ -76,6 +76,25 @@ fn sys_write(fd: usize, bytes: &[u8]) {
         }
         rest = &rest[n as usize..];
     }
+}
+
+/// CLOCK_PROCESS_CPUTIME_ID in nanoseconds (clock_gettime(2) as a system
+/// call): CPU time, steadier than wall-clock time on a shared machine.
+fn now_ns() -> u64 {
+    let mut ts = [0i64; 2];
+    // SAFETY: clock_gettime(2) writes a `struct timespec` (two i64) at `ts`.
+    unsafe {
+        core::arch::asm!(
+            "syscall",
+            inlateout("rax") 228isize => _,
+            in("rdi") 2usize,
+            in("rsi") ts.as_mut_ptr(),
+            lateout("rcx") _,
+            lateout("r11") _,
+            options(nostack),
+        );
+    }
+    ts[0] as u64 * 1_000_000_000 + ts[1] as u64
 }
 
 fn sys_exit(code: i32) -> ! {
@@ -368,6 +387,7 @@ struct Measured {
     allocations: usize,
     held: isize,
     stack: usize,
+    micros: u64,
 }
 
 #[inline(never)]
@@ -378,7 +398,9 @@ fn measure<T>(f: impl FnOnce() -> T) -> (T, Measured) {
     let start = st.live;
     st.peak = start;
     let allocations = st.allocations;
+    let t0 = now_ns();
     let value = core::hint::black_box(f());
+    let micros = (now_ns() - t0) / 1000;
     let stack = deepest(top);
     let st = heap();
     let m = Measured {
@@ -386,6 +408,7 @@ fn measure<T>(f: impl FnOnce() -> T) -> (T, Measured) {
         allocations: st.allocations - allocations,
         held: st.live as isize - start as isize,
         stack,
+        micros,
     };
     (value, m)
 }
@@ -416,11 +439,12 @@ impl Rng for DetRng {
 
 fn row(n: u32, op: &str, m: &Measured) {
     out!(
-        "| {n} | {op} | {} | {} | {} | {} |",
+        "| {n} | {op} | {} | {} | {} | {} | {} |",
         m.peak,
         m.allocations,
         m.held,
-        m.stack
+        m.stack,
+        m.micros
     );
 }
 
@@ -429,8 +453,8 @@ fn main(sizes: &[u32]) {
     out!("bytes; peak heap above the heap in use when the operation started;");
     out!("held: heap still held after it (its result, the state it grew)");
     out!("");
-    out!("| N | operation | peak heap | allocations | held after | stack |");
-    out!("|---:|---|---:|---:|---:|---:|");
+    out!("| N | operation | peak heap | allocations | held after | stack | CPU time (µs) |");
+    out!("|---:|---|---:|---:|---:|---:|---:|");
     for &n in sizes {
         run(n);
     }
