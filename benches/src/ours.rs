@@ -124,8 +124,16 @@ impl Ours {
                 me.committer.merge_pending_commit().expect("merge");
                 let w = out.welcome.expect("welcome").into_welcome().expect("w");
                 let last = bundles.last().expect("n >= 2");
-                me.processor =
-                    Group::join(me.cs.clone(), &w, last, JoinOptions::default()).expect("join");
+                me.processor = Group::join(
+                    me.cs.clone(),
+                    &w,
+                    last,
+                    JoinOptions {
+                        config: config(),
+                        ..JoinOptions::default()
+                    },
+                )
+                .expect("join");
             }
             Shape::Full => {
                 // The newest member adds the next one with a path.
@@ -152,7 +160,16 @@ impl Ours {
                     }
                     let w = out.welcome.expect("welcome").into_welcome().expect("w");
                     newest = Some(
-                        Group::join(me.cs.clone(), &w, &b, JoinOptions::default()).expect("join"),
+                        Group::join(
+                            me.cs.clone(),
+                            &w,
+                            &b,
+                            JoinOptions {
+                                config: config(),
+                                ..JoinOptions::default()
+                            },
+                        )
+                        .expect("join"),
                     );
                 }
                 me.processor = newest.expect("n >= 2");
@@ -230,7 +247,16 @@ impl Driver for Ours {
         let w = &self.welcome;
         let cs = &self.cs;
         let (g, t) = timed(|| {
-            Group::join(cs.clone(), &welcome_of(w), &b, JoinOptions::default()).expect("join")
+            Group::join(
+                cs.clone(),
+                &welcome_of(w),
+                &b,
+                JoinOptions {
+                    config: config(),
+                    ..JoinOptions::default()
+                },
+            )
+            .expect("join")
         });
         drop(g);
         self.committer.clear_pending_commit();

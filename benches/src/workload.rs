@@ -145,26 +145,44 @@ fn pair(
     (median_us(&mut xa), median_us(&mut xb))
 }
 
-/// Runs every workload on `d`.
+/// Whether the pair `name` (`commit`, `add`, `app` or `state`) is to be
+/// run: every pair unless `BENCH_ONLY` (a comma-separated list of them)
+/// says otherwise.
+pub fn wanted(name: &str) -> bool {
+    match std::env::var("BENCH_ONLY") {
+        Ok(only) => only.split(',').any(|x| x.trim() == name),
+        Err(_) => true,
+    }
+}
+
+/// Runs every workload on `d` (those `BENCH_ONLY` selects, see [`wanted`]).
 pub fn run(d: &mut dyn Driver, s: Sampling) -> Results {
     let mut r = Results::default();
-    let (a, b) = pair(s, d, |d| d.commit_create(), |d| d.commit_process());
-    r.values.push(("commit_create", a));
-    r.values.push(("commit_process", b));
-    let (a, b) = pair(s, d, |d| d.add_one(), |d| d.join_welcome());
-    r.values.push(("add_one", a));
-    r.values.push(("join_welcome", b));
-    let app = Sampling {
-        min: s.min.max(11),
-        max: s.max.max(101),
-        ..s
-    };
-    let (a, b) = pair(app, d, |d| d.app_encrypt(), |d| d.app_decrypt());
-    r.values.push(("app_encrypt", a));
-    r.values.push(("app_decrypt", b));
-    let (size, delta) = d.state_bytes();
-    r.values.push(("state_bytes", size as f64));
-    r.values.push(("state_delta", delta as f64));
+    if wanted("commit") {
+        let (a, b) = pair(s, d, |d| d.commit_create(), |d| d.commit_process());
+        r.values.push(("commit_create", a));
+        r.values.push(("commit_process", b));
+    }
+    if wanted("add") {
+        let (a, b) = pair(s, d, |d| d.add_one(), |d| d.join_welcome());
+        r.values.push(("add_one", a));
+        r.values.push(("join_welcome", b));
+    }
+    if wanted("app") {
+        let app = Sampling {
+            min: s.min.max(11),
+            max: s.max.max(101),
+            ..s
+        };
+        let (a, b) = pair(app, d, |d| d.app_encrypt(), |d| d.app_decrypt());
+        r.values.push(("app_encrypt", a));
+        r.values.push(("app_decrypt", b));
+    }
+    if wanted("state") {
+        let (size, delta) = d.state_bytes();
+        r.values.push(("state_bytes", size as f64));
+        r.values.push(("state_delta", delta as f64));
+    }
     r
 }
 

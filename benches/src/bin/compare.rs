@@ -15,6 +15,9 @@
 //! * `BENCH_SAMPLES` — maximum samples per workload (default 21, at least 3
 //!   are always taken), `BENCH_BUDGET_MS` — time budget per workload pair
 //!   after the first 3 samples (default 2000);
+//! * `BENCH_ONLY` — comma-separated subset of the workload pairs `commit`
+//!   (`commit_create`, `commit_process`), `add` (`add_one`,
+//!   `join_welcome`), `app` (`app_encrypt`, `app_decrypt`) and `state`;
 //! * `BENCH_THREADS` — with a value k > 1, a second table: `commit_create`
 //!   (HPKE seals) and `join_welcome` (batch verification of the tree's leaf
 //!   signatures) with our suite on k threads (`RustCryptoSuite::with_threads`,
@@ -226,6 +229,9 @@ fn main() {
                 }
             }
             for w in WORKLOADS {
+                if res.iter().flatten().all(|r| r.get(w).is_none()) {
+                    continue;
+                }
                 let get = |i: usize| res[i].as_ref().and_then(|r| r.get(w));
                 let count = floor::counts(w, n, shape == Shape::Full, sizes);
                 rows.push(Row {

@@ -12,7 +12,7 @@ use mls_codec::{varint_len, write_varint};
 
 use crate::{
     BatchVerifyError, CipherSuiteProvider, Error, HpkeCiphertext, HpkePrivateKey, HpkePublicKey,
-    Rng, Secret, SignatureItem, SignaturePublicKey,
+    Rng, Secret, SignatureItem, SignaturePublicKey, Verifier,
 };
 
 /// The prefix of every MLS label.
@@ -128,8 +128,22 @@ pub fn verify_with_label<S: CipherSuiteProvider + ?Sized>(
     content: &[u8],
     signature: &[u8],
 ) -> Result<(), Error> {
+    verify_with_label_by(suite, public_key, label, content, signature)
+}
+
+/// [`verify_with_label`] with any form of the key ([`Verifier`]): a
+/// [`SignaturePublicKey`], or one prepared by
+/// [`CipherSuiteProvider::verifying_key`] (as a
+/// [`VerificationKey`](crate::VerificationKey)), with the same result.
+pub fn verify_with_label_by<S: CipherSuiteProvider + ?Sized, K: Verifier<S> + ?Sized>(
+    suite: &S,
+    key: &K,
+    label: &[u8],
+    content: &[u8],
+    signature: &[u8],
+) -> Result<(), Error> {
     let head = labeled_head(label, content.len())?;
-    suite.verify_parts(public_key, &[&head, content], signature)
+    key.verify_parts_with(suite, &[&head, content], signature)
 }
 
 /// `VerifyWithLabel` (RFC 9420 §5.1.2) of many signatures with one label,

@@ -21,6 +21,7 @@ pub mod labeled;
 mod provider;
 mod rng;
 mod secret;
+mod verifier;
 
 pub use batch::SignatureItem;
 pub use error::{BatchVerifyError, Error};
@@ -34,3 +35,4 @@ pub use mls_types::{AeadId, CipherSuite, KdfId, KemId, SignatureScheme};
 pub use provider::{CipherSuiteProvider, CipherSuiteProviderExt, CryptoProvider};
 pub use rng::Rng;
 pub use secret::Secret;
+pub use verifier::{VerificationKey, Verifier};

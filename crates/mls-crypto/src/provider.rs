@@ -52,6 +52,14 @@ pub trait CipherSuiteProvider: Send + Sync {
     /// rebuild the key. Zeroized on drop.
     type SigningKey: Send + Sync;
 
+    /// A signature public key decoded and checked for verification (for
+    /// Ed25519, the decompressed point, known not to be of small order),
+    /// so that a receiver that verifies many signatures of one key — a
+    /// group member's messages — decodes and checks it once
+    /// ([`verifying_key`](Self::verifying_key),
+    /// [`verify_prepared`](Self::verify_prepared)).
+    type VerifyingKey: Send + Sync;
+
     /// The suite this implements.
     fn cipher_suite(&self) -> CipherSuite;
 
@@ -230,6 +238,29 @@ pub trait CipherSuiteProvider: Send + Sync {
     fn verify_parts(
         &self,
         public_key: &SignaturePublicKey,
+        parts: &[&[u8]],
+        signature: &[u8],
+    ) -> Result<(), Error>;
+
+    /// `public_key` decoded and checked for
+    /// [`verify_prepared`](Self::verify_prepared): the per-key work of
+    /// [`verify_parts`](Self::verify_parts), done once. Fails exactly when
+    /// `verify_parts` with this key fails for every message and signature
+    /// because of the key, with the error `verify_parts` gives for it
+    /// ([`Error::InvalidPublicKey`] for a malformed key).
+    fn verifying_key(&self, public_key: &SignaturePublicKey) -> Result<Self::VerifyingKey, Error>;
+
+    /// [`verify_parts`](Self::verify_parts) with a key prepared by
+    /// [`verifying_key`](Self::verifying_key): for every key, message and
+    /// signature, `verifying_key(pk)` then `verify_prepared` gives what
+    /// `verify_parts(pk, ..)` gives (the same accepted set, the same
+    /// errors).
+    ///
+    /// Example, on the RustCrypto provider: test `verify_prepared` in
+    /// `crates/mls-rustcrypto/tests/trait_examples.rs`.
+    fn verify_prepared(
+        &self,
+        key: &Self::VerifyingKey,
         parts: &[&[u8]],
         signature: &[u8],
     ) -> Result<(), Error>;

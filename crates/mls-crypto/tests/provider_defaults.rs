@@ -36,6 +36,7 @@ const UNUSED: Error = Error::UnsupportedCipherSuite(0);
 
 impl CipherSuiteProvider for Transparent {
     type SigningKey = Vec<u8>;
+    type VerifyingKey = SignaturePublicKey;
 
     fn cipher_suite(&self) -> CipherSuite {
         CipherSuite(0xff00)
@@ -176,6 +177,17 @@ impl CipherSuiteProvider for Transparent {
         } else {
             Err(Error::InvalidSignature)
         }
+    }
+    fn verifying_key(&self, public_key: &SignaturePublicKey) -> Result<SignaturePublicKey, Error> {
+        Ok(public_key.clone())
+    }
+    fn verify_prepared(
+        &self,
+        key: &SignaturePublicKey,
+        parts: &[&[u8]],
+        signature: &[u8],
+    ) -> Result<(), Error> {
+        self.verify_parts(key, parts, signature)
     }
     fn signature_validate_public_key(&self, _pk: &SignaturePublicKey) -> Result<(), Error> {
         Err(UNUSED)

@@ -5,7 +5,7 @@
 
 use alloc::vec::Vec;
 use mls_codec::{Decode, Encode, Error, Reader};
-use mls_crypto::{labeled, CipherSuiteProvider, SignaturePublicKey};
+use mls_crypto::{labeled, CipherSuiteProvider, Verifier};
 use mls_keyschedule::TranscriptHashes;
 use mls_types::GroupContext;
 
@@ -176,12 +176,16 @@ impl AuthenticatedContent {
     /// §6.1; which key depends on the sender type, see
     /// [`crate::embedded_signature_key`]). `context` as for
     /// [`sign`](Self::sign).
-    pub fn verify_signature<S: CipherSuiteProvider + ?Sized>(
+    pub fn verify_signature<S, K>(
         &self,
         suite: &S,
-        public_key: &SignaturePublicKey,
+        public_key: &K,
         context: Option<&GroupContext>,
-    ) -> Result<(), FramingError> {
+    ) -> Result<(), FramingError>
+    where
+        S: CipherSuiteProvider + ?Sized,
+        K: Verifier<S> + ?Sized,
+    {
         self.view()
             .verify_signature(suite, public_key, context)
             .map(|_| ())

@@ -4,7 +4,7 @@
 
 use alloc::vec::Vec;
 use mls_codec::{varint_len, write_varint, Encode, Error};
-use mls_crypto::{labeled, CipherSuiteProvider, SignaturePublicKey};
+use mls_crypto::{labeled, CipherSuiteProvider, Verifier};
 use mls_keyschedule::confirmed_transcript_hash_of_parts;
 use mls_types::GroupContext;
 
@@ -70,12 +70,18 @@ impl AuthenticatedContentRef<'_> {
     /// §6.1), as [`AuthenticatedContent::verify_signature`] does, and
     /// returns the encoded FramedContentTBS it was verified over (for
     /// [`confirmed_transcript_hash`](Self::confirmed_transcript_hash)).
-    pub fn verify_signature<S: CipherSuiteProvider + ?Sized>(
+    /// The key may be a [`SignaturePublicKey`] or a prepared key
+    /// ([`mls_crypto::VerificationKey`]), with the same result.
+    pub fn verify_signature<S, K>(
         &self,
         suite: &S,
-        public_key: &SignaturePublicKey,
+        public_key: &K,
         context: Option<&GroupContext>,
-    ) -> Result<EncodedTbs, FramingError> {
+    ) -> Result<EncodedTbs, FramingError>
+    where
+        S: CipherSuiteProvider + ?Sized,
+        K: Verifier<S> + ?Sized,
+    {
         let tbs = FramedContentTBS::new(self.wire_format, self.content, context)?.encode_kept(0)?;
         verify_tbs_signature(suite, public_key, tbs.as_bytes(), &self.auth.signature)?;
         Ok(tbs)

@@ -3,7 +3,7 @@
 
 use alloc::vec::Vec;
 use mls_codec::{decode_exact, Decode, Encode, Reader};
-use mls_crypto::{CipherSuiteProvider, CipherSuiteProviderExt, Rng, Secret, SignaturePublicKey};
+use mls_crypto::{CipherSuiteProvider, CipherSuiteProviderExt, Rng, Secret, Verifier};
 use mls_keyschedule::{sender_data_key_nonce, KeyUndo, RatchetKey, RatchetType, SecretTree};
 use mls_types::tree_math::LeafIndex;
 use mls_types::GroupContext;
@@ -340,12 +340,13 @@ impl PrivateMessage {
 
     /// Everything a receiver does (RFC 9420 §6.3): checks the group id and
     /// epoch against `context`, decrypts the sender data, looks the
-    /// sender's signature key up with `signature_key_of` (`None` for a
+    /// sender's signature key up with `signature_key_of` (a [`mls_crypto::SignaturePublicKey`] or a
+    /// prepared [`mls_crypto::VerificationKey`]; `None` for a
     /// blank or unknown leaf: [`FramingError::UnknownSender`]), takes the
     /// key of the sender's generation from `secret_tree`, decrypts, checks
     /// the padding and verifies the signature. The ratchet key is consumed
     /// only if all of that succeeds ([`SecretTree::open_with`]).
-    pub fn unprotect<S, F>(
+    pub fn unprotect<S, F, K>(
         &self,
         suite: &S,
         secret_tree: &mut SecretTree,
@@ -355,7 +356,8 @@ impl PrivateMessage {
     ) -> Result<AuthenticatedContent, FramingError>
     where
         S: CipherSuiteProvider + ?Sized,
-        F: FnOnce(LeafIndex) -> Option<SignaturePublicKey>,
+        F: FnOnce(LeafIndex) -> Option<K>,
+        K: Verifier<S>,
     {
         self.unprotect_staged(
             suite,
@@ -370,7 +372,7 @@ impl PrivateMessage {
     /// [`PrivateMessage::unprotect`], also returning the [`KeyUndo`] that
     /// restores the consumed key ([`SecretTree::undo`]) if the caller's
     /// further validation of the content (a commit's, say) fails.
-    pub fn unprotect_staged<S, F>(
+    pub fn unprotect_staged<S, F, K>(
         &self,
         suite: &S,
         secret_tree: &mut SecretTree,
@@ -380,7 +382,8 @@ impl PrivateMessage {
     ) -> Result<(AuthenticatedContent, KeyUndo), FramingError>
     where
         S: CipherSuiteProvider + ?Sized,
-        F: FnOnce(LeafIndex) -> Option<SignaturePublicKey>,
+        F: FnOnce(LeafIndex) -> Option<K>,
+        K: Verifier<S>,
     {
         if self.group_id != context.group_id {
             return Err(FramingError::GroupIdMismatch);

@@ -2,7 +2,7 @@
 
 use alloc::vec::Vec;
 use mls_codec::{Decode, Encode, Error, Reader};
-use mls_crypto::{CipherSuiteProvider, SignaturePublicKey};
+use mls_crypto::{CipherSuiteProvider, SignaturePublicKey, Verifier};
 use mls_types::GroupContext;
 use subtle::ConstantTimeEq;
 
@@ -286,13 +286,17 @@ impl PublicMessage {
     /// assert_eq!(tbs.as_bytes(), ac.tbs_bytes(Some(&gc)).unwrap());
     /// assert_eq!(pm.authenticated_content_ref(), ac.view());
     /// ```
-    pub fn verify<S: CipherSuiteProvider + ?Sized>(
+    pub fn verify<S, K>(
         &self,
         suite: &S,
         membership_key: Option<&[u8]>,
         context: Option<&GroupContext>,
-        signature_key: &SignaturePublicKey,
-    ) -> Result<EncodedTbs, FramingError> {
+        signature_key: &K,
+    ) -> Result<EncodedTbs, FramingError>
+    where
+        S: CipherSuiteProvider + ?Sized,
+        K: Verifier<S> + ?Sized,
+    {
         self.verify_with(suite, Some(membership_key), context, signature_key)
     }
 
@@ -300,24 +304,32 @@ impl PublicMessage {
     /// which needs the epoch's membership key: what a Delivery Service,
     /// which holds no epoch secret, can verify (RFC 9420 §6.2; RFC 9750
     /// §5). A member sender's message must still carry a tag.
-    pub fn verify_without_membership_tag<S: CipherSuiteProvider + ?Sized>(
+    pub fn verify_without_membership_tag<S, K>(
         &self,
         suite: &S,
         context: Option<&GroupContext>,
-        signature_key: &SignaturePublicKey,
-    ) -> Result<EncodedTbs, FramingError> {
+        signature_key: &K,
+    ) -> Result<EncodedTbs, FramingError>
+    where
+        S: CipherSuiteProvider + ?Sized,
+        K: Verifier<S> + ?Sized,
+    {
         self.verify_with(suite, None, context, signature_key)
     }
 
     /// `membership_key`: `None` to skip the membership tag check,
     /// `Some(None)` to require a key (a member sender's message fails).
-    fn verify_with<S: CipherSuiteProvider + ?Sized>(
+    fn verify_with<S, K>(
         &self,
         suite: &S,
         membership_key: Option<Option<&[u8]>>,
         context: Option<&GroupContext>,
-        signature_key: &SignaturePublicKey,
-    ) -> Result<EncodedTbs, FramingError> {
+        signature_key: &K,
+    ) -> Result<EncodedTbs, FramingError>
+    where
+        S: CipherSuiteProvider + ?Sized,
+        K: Verifier<S> + ?Sized,
+    {
         check_sender_rules(WireFormat::PUBLIC_MESSAGE, &self.content)?;
         self.auth.check_presence(self.content.content_type())?;
         if let Some(gc) = context {

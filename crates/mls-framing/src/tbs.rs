@@ -5,7 +5,7 @@
 
 use alloc::vec::Vec;
 use mls_codec::{Encode, Error};
-use mls_crypto::{labeled, CipherSuiteProvider, SignaturePublicKey};
+use mls_crypto::{labeled, CipherSuiteProvider, Verifier};
 use mls_types::GroupContext;
 use mls_types::ProtocolVersion;
 
@@ -79,13 +79,17 @@ impl<'a> FramedContentTBS<'a> {
 }
 
 /// Verifies `signature` over an encoded FramedContentTBS (RFC 9420 §6.1).
-pub(crate) fn verify_tbs_signature<S: CipherSuiteProvider + ?Sized>(
+pub(crate) fn verify_tbs_signature<S, K>(
     suite: &S,
-    public_key: &SignaturePublicKey,
+    public_key: &K,
     tbs: &[u8],
     signature: &[u8],
-) -> Result<(), FramingError> {
-    labeled::verify_with_label(suite, public_key, FRAMED_CONTENT_TBS_LABEL, tbs, signature)
+) -> Result<(), FramingError>
+where
+    S: CipherSuiteProvider + ?Sized,
+    K: Verifier<S> + ?Sized,
+{
+    labeled::verify_with_label_by(suite, public_key, FRAMED_CONTENT_TBS_LABEL, tbs, signature)
         .map_err(|_| FramingError::InvalidSignature)
 }
 

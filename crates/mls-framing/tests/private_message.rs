@@ -319,7 +319,7 @@ fn tampering_never_consumes_the_key() {
 
     assert_eq!(
         pm.unprotect(&f.suite, &mut receiver, &SENDER_DATA_SECRET, &f.gc, |_| {
-            None
+            None::<mls_crypto::SignaturePublicKey>
         }),
         Err(FramingError::UnknownSender(SENDER.0))
     );

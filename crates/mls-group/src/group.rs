@@ -57,6 +57,9 @@ pub struct Group<S: CipherSuiteProvider> {
     /// The hash of the group record last returned by
     /// [`Group::take_state_changes`] (or restored from); not state.
     pub(crate) taken_group_record: Option<Vec<u8>>,
+    /// The members' signature keys prepared for verification, per leaf;
+    /// not state (see [`crate::verifiers`]).
+    pub(crate) verifiers: crate::verifiers::VerifierCache<S>,
 }
 
 impl<S: CipherSuiteProvider> core::fmt::Debug for Group<S> {
@@ -404,6 +407,7 @@ impl<S: CipherSuiteProvider> Group<S> {
             psks,
             lifecycle: Lifecycle::Operational,
             taken_group_record: None,
+            verifiers: crate::verifiers::VerifierCache::default(),
         })
     }
 }

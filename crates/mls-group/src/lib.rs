@@ -99,6 +99,7 @@ mod resumption;
 mod send;
 mod staged;
 mod storage;
+mod verifiers;
 
 pub use commit::{CommitOptions, CommitOutput};
 pub use config::{GroupConfig, HandshakeFormat, LifetimeCheck};

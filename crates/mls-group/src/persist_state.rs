@@ -172,6 +172,7 @@ impl<S: CipherSuiteProvider> Group<S> {
             psks: s.psks,
             lifecycle: s.lifecycle,
             taken_group_record: None,
+            verifiers: crate::verifiers::VerifierCache::default(),
         };
         group.check_restored()?;
         Ok(group)

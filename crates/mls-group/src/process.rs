@@ -117,7 +117,9 @@ impl<S: CipherSuiteProvider> Group<S> {
         match &msg.body {
             MlsMessageBody::PublicMessage(pm) => {
                 let key = self.epoch.secrets.membership_key().as_bytes();
-                let tbs = self.public.verify_public(pm, Some(key))?;
+                let tbs =
+                    self.public
+                        .verify_public_cached(pm, Some(key), Some(&mut self.verifiers))?;
                 Ok((Opened::Public(pm, tbs), current, None))
             }
             MlsMessageBody::PrivateMessage(pm) => {
@@ -126,16 +128,21 @@ impl<S: CipherSuiteProvider> Group<S> {
                 }
                 if pm.epoch == current {
                     let tree = &self.public.tree;
+                    let suite = &self.public.suite;
+                    let verifiers = &mut self.verifiers;
                     let EpochState {
                         secrets,
                         secret_tree,
                     } = &mut self.epoch;
                     let (ac, undo) = pm.unprotect_staged(
-                        &self.public.suite,
+                        suite,
                         secret_tree,
                         secrets.sender_data_secret().as_bytes(),
                         &self.public.context,
-                        |l| tree.leaf(l).map(|n| n.signature_key.clone()),
+                        |l| {
+                            let key = &tree.leaf(l)?.signature_key;
+                            Some(verifiers.get(suite, l, tree.n_leaves(), key))
+                        },
                     )?;
                     return Ok((Opened::Private(ac), pm.epoch, Some(undo)));
                 }

@@ -61,7 +61,7 @@ with_any_suite! {
     mod parallel;
     mod signature;
     mod suite;
-    pub use signature::RustCryptoSigningKey;
+    pub use signature::{RustCryptoSigningKey, RustCryptoVerifyingKey};
     pub use suite::{RustCrypto, RustCryptoSuite};
 }
 

@@ -109,6 +109,33 @@ impl fmt::Debug for RustCryptoSigningKey {
     }
 }
 
+/// A signature public key prepared for verification
+/// ([`CipherSuiteProvider::verifying_key`](mls_crypto::CipherSuiteProvider::verifying_key)):
+/// for Ed25519 the decompressed point, checked not to be of small order;
+/// for the other schemes the key, checked valid (they decode it at each
+/// verification, as [`verify_parts`](mls_crypto::CipherSuiteProvider::verify_parts)
+/// does).
+#[derive(Clone)]
+pub struct RustCryptoVerifyingKey {
+    alg: SigAlg,
+    public: SignaturePublicKey,
+    #[cfg(any(feature = "suite-1", feature = "suite-3"))]
+    ed25519: Option<ed25519_dalek::VerifyingKey>,
+}
+
+impl fmt::Debug for RustCryptoVerifyingKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RustCryptoVerifyingKey({:?}, {:?})", self.alg, self.public)
+    }
+}
+
+impl RustCryptoVerifyingKey {
+    /// The public key.
+    pub fn public_key(&self) -> &SignaturePublicKey {
+        &self.public
+    }
+}
+
 impl SigAlg {
     /// The length of a serialized private key (seed or scalar).
     fn private_key_len(self) -> usize {
@@ -290,6 +317,45 @@ impl SigAlg {
         }
     }
 
+    /// `pk` decoded and checked once for [`verify_prepared`](Self::verify_prepared):
+    /// fails, with [`Error::InvalidPublicKey`], exactly when
+    /// [`verify`](Self::verify) would for every signature.
+    pub(crate) fn verifying_key(self, pk: &SignaturePublicKey) -> Result<RustCryptoVerifyingKey, Error> {
+        #[cfg(any(feature = "suite-1", feature = "suite-3"))]
+        let ed25519 = match self {
+            SigAlg::Ed25519 => Some(ed25519_public(&pk.0)?),
+            #[allow(unreachable_patterns)]
+            _ => {
+                self.validate_public_key(&pk.0)?;
+                None
+            }
+        };
+        #[cfg(not(any(feature = "suite-1", feature = "suite-3")))]
+        self.validate_public_key(&pk.0)?;
+        Ok(RustCryptoVerifyingKey {
+            alg: self,
+            public: pk.clone(),
+            #[cfg(any(feature = "suite-1", feature = "suite-3"))]
+            ed25519,
+        })
+    }
+
+    /// [`verify`](Self::verify) with a prepared key: the same result as
+    /// `verify` with its public key. A key prepared by another scheme is
+    /// verified from its bytes, as `verify` would.
+    pub(crate) fn verify_prepared(
+        self,
+        key: &RustCryptoVerifyingKey,
+        parts: &[&[u8]],
+        signature: &[u8],
+    ) -> Result<(), Error> {
+        #[cfg(any(feature = "suite-1", feature = "suite-3"))]
+        if let (SigAlg::Ed25519, Some(vk)) = (self, key.ed25519.as_ref()) {
+            return ed25519_verify_decoded(vk, parts, signature);
+        }
+        self.verify(&key.public.0, parts, signature)
+    }
+
     /// Check that `pk` is a valid public key of this scheme.
     pub(crate) fn validate_public_key(self, pk: &[u8]) -> Result<(), Error> {
         match self {
@@ -324,20 +390,71 @@ fn ed25519_public(pk: &[u8]) -> Result<ed25519_dalek::VerifyingKey, Error> {
 /// Ed25519 verification with exactly the acceptance rules of
 /// `VerifyingKey::verify_strict` (RFC 8032 §5.1.7 without the cofactor),
 /// the message given as parts fed to SHA-512 one after another:
-/// `A` decodes and is not of small order ([`ed25519_public`]), `R`
-/// decodes and is not of small order (checked here, as `verify_strict`
-/// does), `S` is canonical (`verify_stream` rejects `S ≥ ℓ`), and
-/// `encode([S]B − [k]A) = R` with `k = SHA-512(R ‖ A ‖ M)` (the stream
-/// verifier's final comparison, that of `verify_strict`).
+/// `A` decodes and is not of small order ([`ed25519_public`]), then
+/// [`ed25519_verify_decoded`].
 #[cfg(any(feature = "suite-1", feature = "suite-3"))]
 fn ed25519_verify_strict(pk: &[u8], parts: &[&[u8]], signature: &[u8]) -> Result<(), Error> {
     let vk = ed25519_public(pk)?;
+    ed25519_verify_decoded(&vk, parts, signature)
+}
+
+/// The canonical encodings of the eight points of small order (the
+/// 8-torsion subgroup `E[8]`), test `small_order_encodings` checks them
+/// against curve25519-dalek's `EIGHT_TORSION`.
+#[cfg(any(feature = "suite-1", feature = "suite-3"))]
+const SMALL_ORDER_ENCODINGS: [[u8; 32]; 8] = [
+    hex32("0100000000000000000000000000000000000000000000000000000000000000"),
+    hex32("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a"),
+    hex32("0000000000000000000000000000000000000000000000000000000000000080"),
+    hex32("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05"),
+    hex32("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),
+    hex32("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85"),
+    hex32("0000000000000000000000000000000000000000000000000000000000000000"),
+    hex32("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa"),
+];
+
+#[cfg(any(feature = "suite-1", feature = "suite-3"))]
+const fn hex32(s: &str) -> [u8; 32] {
+    const fn nibble(c: u8) -> u8 {
+        match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            _ => panic!("hex digit"),
+        }
+    }
+    let b = s.as_bytes();
+    assert!(b.len() == 64);
+    let mut out = [0u8; 32];
+    let mut i = 0;
+    while i < 32 {
+        out[i] = (nibble(b[2 * i]) << 4) | nibble(b[2 * i + 1]);
+        i += 1;
+    }
+    out
+}
+
+/// The rest of [`ed25519_verify_strict`] with `A` decoded and checked:
+/// `S` is canonical (`verify_stream` rejects `S ≥ ℓ`),
+/// `encode([S]B − [k]A) = R` with `k = SHA-512(R ‖ A ‖ M)` (the stream
+/// verifier's final comparison, that of `verify_strict`), and `R` is not
+/// the encoding of a point of small order.
+///
+/// `verify_strict` also decompresses `R` to test its order; this does
+/// not, with the same result: the final comparison holds only if the
+/// bytes of `R` are the canonical encoding of the computed point, so
+/// they decompress (to that point), and that point is of small order
+/// exactly when they are one of the eight [`SMALL_ORDER_ENCODINGS`].
+/// Every failure is [`Error::InvalidSignature`], whichever check fails
+/// first.
+#[cfg(any(feature = "suite-1", feature = "suite-3"))]
+fn ed25519_verify_decoded(
+    vk: &ed25519_dalek::VerifyingKey,
+    parts: &[&[u8]],
+    signature: &[u8],
+) -> Result<(), Error> {
     let sig =
         ed25519_dalek::Signature::from_slice(signature).map_err(|_| Error::InvalidSignature)?;
-    let r = curve25519_dalek::edwards::CompressedEdwardsY(*sig.r_bytes())
-        .decompress()
-        .ok_or(Error::InvalidSignature)?;
-    if r.is_small_order() {
+    if SMALL_ORDER_ENCODINGS.contains(sig.r_bytes()) {
         return Err(Error::InvalidSignature);
     }
     let mut verifier = vk
@@ -349,6 +466,30 @@ fn ed25519_verify_strict(pk: &[u8], parts: &[&[u8]], signature: &[u8]) -> Result
     verifier
         .finalize_and_verify()
         .map_err(|_| Error::InvalidSignature)
+}
+
+#[cfg(all(test, any(feature = "suite-1", feature = "suite-3")))]
+mod small_order_tests {
+    use super::SMALL_ORDER_ENCODINGS;
+
+    #[test]
+    fn small_order_encodings() {
+        let mut got: alloc::vec::Vec<[u8; 32]> = curve25519_dalek::constants::EIGHT_TORSION
+            .iter()
+            .map(|p| p.compress().to_bytes())
+            .collect();
+        let mut want = SMALL_ORDER_ENCODINGS.to_vec();
+        got.sort();
+        want.sort();
+        assert_eq!(got, want);
+        for e in SMALL_ORDER_ENCODINGS {
+            let p = curve25519_dalek::edwards::CompressedEdwardsY(e)
+                .decompress()
+                .unwrap();
+            assert!(p.is_small_order());
+            assert_eq!(p.compress().to_bytes(), e);
+        }
+    }
 }
 
 /// The concatenation of `parts`, for the schemes whose crate takes only a

@@ -11,7 +11,7 @@ use crate::hash::HashAlg;
 use crate::hpke::{Hpke, KeyScheduleContext};
 #[cfg(feature = "parallel")]
 use crate::parallel;
-use crate::signature::{RustCryptoSigningKey, SigAlg};
+use crate::signature::{RustCryptoSigningKey, RustCryptoVerifyingKey, SigAlg};
 use mls_crypto::{
     batch, BatchVerifyError, CipherSuite, CipherSuiteProvider, CryptoProvider, Error,
     HpkeCiphertext, HpkeKeyPair, HpkePrivateKey, HpkePublicKey, Rng, Secret, SignatureItem,
@@ -274,6 +274,7 @@ impl RustCryptoSuite {
 
 impl CipherSuiteProvider for RustCryptoSuite {
     type SigningKey = RustCryptoSigningKey;
+    type VerifyingKey = RustCryptoVerifyingKey;
 
     fn cipher_suite(&self) -> CipherSuite {
         self.suite
@@ -477,6 +478,23 @@ impl CipherSuiteProvider for RustCryptoSuite {
         signature: &[u8],
     ) -> Result<(), Error> {
         self.sig.verify(&public_key.0, parts, signature)
+    }
+
+    /// Ed25519: the key decompressed and checked not to be of small order,
+    /// once. Other schemes: the key checked valid.
+    fn verifying_key(&self, public_key: &SignaturePublicKey) -> Result<RustCryptoVerifyingKey, Error> {
+        self.sig.verifying_key(public_key)
+    }
+
+    /// [`verify_parts`](Self::verify_parts) without decoding the key again
+    /// (Ed25519; the other schemes decode it, as `verify_parts` does).
+    fn verify_prepared(
+        &self,
+        key: &RustCryptoVerifyingKey,
+        parts: &[&[u8]],
+        signature: &[u8],
+    ) -> Result<(), Error> {
+        self.sig.verify_prepared(key, parts, signature)
     }
 
     /// Ed25519: every signature is checked exactly as

@@ -447,6 +447,7 @@ struct Defaults(RustCryptoSuite);
 
 impl CipherSuiteProvider for Defaults {
     type SigningKey = <RustCryptoSuite as CipherSuiteProvider>::SigningKey;
+    type VerifyingKey = <RustCryptoSuite as CipherSuiteProvider>::VerifyingKey;
 
     fn cipher_suite(&self) -> CipherSuite {
         self.0.cipher_suite()
@@ -559,6 +560,17 @@ impl CipherSuiteProvider for Defaults {
         sig: &[u8],
     ) -> Result<(), Error> {
         self.0.verify_parts(pk, parts, sig)
+    }
+    fn verifying_key(&self, pk: &SignaturePublicKey) -> Result<Self::VerifyingKey, Error> {
+        self.0.verifying_key(pk)
+    }
+    fn verify_prepared(
+        &self,
+        key: &Self::VerifyingKey,
+        parts: &[&[u8]],
+        sig: &[u8],
+    ) -> Result<(), Error> {
+        self.0.verify_prepared(key, parts, sig)
     }
     fn signature_validate_public_key(&self, pk: &SignaturePublicKey) -> Result<(), Error> {
         self.0.signature_validate_public_key(pk)

@@ -7,7 +7,7 @@
 
 use mls_crypto::{
     batch, labeled, CipherSuite, CipherSuiteProvider, CipherSuiteProviderExt, CryptoProvider,
-    SignatureItem,
+    SignatureItem, SignaturePublicKey,
 };
 use mls_rustcrypto::{RustCrypto, RustCryptoSuite};
 use mls_test_support::TestRng;
@@ -105,6 +105,31 @@ fn verify_batch() {
     };
     assert!(cs.verify_batch(&[good, good]).is_ok());
     assert_eq!(cs.verify_batch(&[good, bad]).unwrap_err().index, 1);
+}
+
+#[test]
+fn verify_prepared() {
+    let cs = suite_1();
+    let kp = cs.signature_generate(&mut TestRng::new(0)).unwrap();
+    let key = cs.signing_key(&kp.private).unwrap();
+    let sig = cs.sign_parts(&key, &[b"hel", b"lo"]).unwrap();
+    let prepared = cs.verifying_key(&kp.public).unwrap();
+    assert!(cs.verify_prepared(&prepared, &[b"hello"], &sig).is_ok());
+    assert!(cs.verify_prepared(&prepared, &[b"bye"], &sig).is_err());
+    // A small-order key is refused once, at preparation, as verify_parts
+    // refuses it for every message.
+    let weak = SignaturePublicKey(vec![0; 32]);
+    assert_eq!(
+        cs.verifying_key(&weak).unwrap_err(),
+        cs.verify_parts(&weak, &[b"hello"], &sig).unwrap_err()
+    );
+    // A small-order R is refused by both forms.
+    let mut small_r = sig.clone();
+    small_r[..32].copy_from_slice(&[0; 32]);
+    assert!(cs
+        .verify_prepared(&prepared, &[b"hello"], &small_r)
+        .is_err());
+    assert!(cs.verify_parts(&kp.public, &[b"hello"], &small_r).is_err());
 }
 
 #[test]

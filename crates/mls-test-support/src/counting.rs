@@ -102,6 +102,7 @@ fn bump(counter: &AtomicU64, n: usize) {
 
 impl<S: CipherSuiteProvider> CipherSuiteProvider for CountingSuite<S> {
     type SigningKey = S::SigningKey;
+    type VerifyingKey = S::VerifyingKey;
 
     fn cipher_suite(&self) -> CipherSuite {
         self.inner.cipher_suite()
@@ -268,6 +269,20 @@ impl<S: CipherSuiteProvider> CipherSuiteProvider for CountingSuite<S> {
     ) -> Result<(), Error> {
         bump(&self.counters.signature_verifications, 1);
         self.inner.verify_parts(public_key, parts, signature)
+    }
+
+    fn verifying_key(&self, public_key: &SignaturePublicKey) -> Result<Self::VerifyingKey, Error> {
+        self.inner.verifying_key(public_key)
+    }
+
+    fn verify_prepared(
+        &self,
+        key: &Self::VerifyingKey,
+        parts: &[&[u8]],
+        signature: &[u8],
+    ) -> Result<(), Error> {
+        bump(&self.counters.signature_verifications, 1);
+        self.inner.verify_prepared(key, parts, signature)
     }
 
     fn verify_batch(&self, items: &[SignatureItem<'_>]) -> Result<(), BatchVerifyError> {

@@ -379,6 +379,17 @@ impl<S: CipherSuiteProvider> PublicGroup<S> {
         pm: &PublicMessage,
         membership_key: Option<&[u8]>,
     ) -> Result<EncodedTbs, GroupError> {
+        self.verify_public_cached(pm, membership_key, None)
+    }
+
+    /// [`verify_public`](Self::verify_public), a member sender's key
+    /// taken from `verifiers` (prepared once per key) if given.
+    pub(crate) fn verify_public_cached(
+        &self,
+        pm: &PublicMessage,
+        membership_key: Option<&[u8]>,
+        verifiers: Option<&mut crate::verifiers::VerifierCache<S>>,
+    ) -> Result<EncodedTbs, GroupError> {
         if pm.content.group_id != self.context.group_id {
             return Err(GroupError::WrongGroupId);
         }
@@ -389,9 +400,17 @@ impl<S: CipherSuiteProvider> PublicGroup<S> {
             });
         }
         let key = signature_key_for(&pm.content, Some(&self.context), |l| self.signature_key(l))?;
+        let verifier = match (pm.content.sender, verifiers) {
+            (mls_framing::Sender::Member(leaf), Some(cache)) => {
+                cache.get(&self.suite, leaf, self.tree.n_leaves(), &key)
+            }
+            _ => mls_crypto::VerificationKey::Public(&key),
+        };
         let tbs = match membership_key {
-            Some(k) => pm.verify(&self.suite, Some(k), Some(&self.context), &key)?,
-            None => pm.verify_without_membership_tag(&self.suite, Some(&self.context), &key)?,
+            Some(k) => pm.verify(&self.suite, Some(k), Some(&self.context), &verifier)?,
+            None => {
+                pm.verify_without_membership_tag(&self.suite, Some(&self.context), &verifier)?
+            }
         };
         Ok(tbs)
     }
