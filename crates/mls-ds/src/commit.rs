@@ -70,80 +70,85 @@ impl<St: Store, C: CryptoProvider> DeliveryService<St, C> {
             None => None,
         };
         let group_id = pm.content.group_id.clone();
-        self.rate_limit(&[self.client_rate(client), self.group_rate(&group_id)], now)?;
-        self.check_info_extensions(&update.partial_group_info.extensions)?;
-        if update
-            .partial_group_info
-            .extensions
-            .iter()
-            .any(|e| e.extension_type == ExtensionType::RATCHET_TREE)
-        {
-            return Err(DsError::InvalidPartialGroupInfo(
-                "ratchet_tree: the DS serves the tree",
-            ));
-        }
-        let slot = self.slot(&group_id);
-        let mut guard = slot.lock().unwrap_or_else(|e| e.into_inner());
-        self.with_retries(|| {
-            let mut tx = self.store.begin()?;
-            let rec = self.open_group(&mut tx, &group_id)?;
-            check_epoch(&rec, pm.content.epoch)?;
-            let view = self.load_view(&mut tx, &mut guard, &rec, now)?;
-            let external = self.check_committer(view, client, pm.content.sender, commit)?;
-            self.check_commit_rights(view, client, commit)?;
-            let staged = view.stage_commit(&msg).map_err(|e| match e {
-                GroupError::UnknownProposalRef(_) => DsError::UnknownProposal,
-                GroupError::WrongEpoch { current, got } if got < current => {
-                    DsError::StaleEpoch { current }
-                }
-                e => DsError::Invalid(e),
-            })?;
-            let info = self.new_group_info(view, &staged, commit, update.partial_group_info)?;
-            let joiners = self.check_welcome(view, &staged, welcome.as_ref())?;
-            let membership_changes =
-                external || !staged.added().is_empty() || !staged.removed().is_empty();
-            let before = if membership_changes {
-                self.leaf_counts(view)
-            } else {
-                Default::default()
-            };
-            let frozen = staged.reinit().is_some();
-            let extensions_changed = staged.new_extensions().is_some();
-            // Stage passed every check: the view moves on. From here on
-            // any failure drops it (it is restored from the store by the
-            // next request).
-            view.merge_staged_commit(staged)
-                .map_err(|_| DsError::Internal("merge of a staged commit"))?;
-            let outcome = (|| {
-                if extensions_changed
-                    && self.config.require_ds_external_sender
-                    && self.config.ds_identity.is_some()
-                    && self.ds_sender_index(view).is_none()
-                {
-                    return Err(DsError::PolicyRefused(
-                        "the group must keep the DS in external_senders",
-                    ));
-                }
-                let after = if membership_changes {
+        let rates = [self.client_rate(client), self.group_rate(&group_id)];
+        // One transaction: the rates are counted with the commit.
+        self.counted(&rates, now, |count| {
+            self.check_info_extensions(&update.partial_group_info.extensions)?;
+            if update
+                .partial_group_info
+                .extensions
+                .iter()
+                .any(|e| e.extension_type == ExtensionType::RATCHET_TREE)
+            {
+                return Err(DsError::InvalidPartialGroupInfo(
+                    "ratchet_tree: the DS serves the tree",
+                ));
+            }
+            let slot = self.slot(&group_id);
+            let mut guard = slot.lock().unwrap_or_else(|e| e.into_inner());
+            self.with_retries(|| {
+                let mut tx = self.store.begin()?;
+                let rec = self.open_group(&mut tx, &group_id)?;
+                check_epoch(&rec, pm.content.epoch)?;
+                let view = self.load_view(&mut tx, &mut guard, &rec, now)?;
+                let external = self.check_committer(view, client, pm.content.sender, commit)?;
+                self.check_commit_rights(view, client, commit)?;
+                let staged = view.stage_commit(&msg).map_err(|e| match e {
+                    GroupError::UnknownProposalRef(_) => DsError::UnknownProposal,
+                    GroupError::WrongEpoch { current, got } if got < current => {
+                        DsError::StaleEpoch { current }
+                    }
+                    e => DsError::Invalid(e),
+                })?;
+                let info = self.new_group_info(view, &staged, commit, update.partial_group_info)?;
+                let joiners = self.check_welcome(view, &staged, welcome.as_ref())?;
+                let membership_changes =
+                    external || !staged.added().is_empty() || !staged.removed().is_empty();
+                let before = if membership_changes {
                     self.leaf_counts(view)
                 } else {
                     Default::default()
                 };
-                let winner = Winner {
-                    client,
-                    commit: update.commit,
-                    welcome: update.welcome,
-                    info,
-                    joiners,
-                    before,
-                    after,
-                    frozen,
-                };
-                let (writes, accepted) = self.commit_writes(&mut tx, view, &rec, now, winner)?;
-                tx.commit(writes)?;
-                Ok(accepted)
-            })();
-            settle(&mut guard, rec.view_version + 1, outcome)
+                let frozen = staged.reinit().is_some();
+                let extensions_changed = staged.new_extensions().is_some();
+                // Stage passed every check: the view moves on. From here on
+                // any failure drops it (it is restored from the store by the
+                // next request).
+                view.merge_staged_commit(staged)
+                    .map_err(|_| DsError::Internal("merge of a staged commit"))?;
+                let outcome = (|| {
+                    if extensions_changed
+                        && self.config.require_ds_external_sender
+                        && self.config.ds_identity.is_some()
+                        && self.ds_sender_index(view).is_none()
+                    {
+                        return Err(DsError::PolicyRefused(
+                            "the group must keep the DS in external_senders",
+                        ));
+                    }
+                    let after = if membership_changes {
+                        self.leaf_counts(view)
+                    } else {
+                        Default::default()
+                    };
+                    let winner = Winner {
+                        client,
+                        commit: update.commit,
+                        welcome: update.welcome,
+                        info,
+                        joiners,
+                        before,
+                        after,
+                        frozen,
+                    };
+                    let (mut writes, accepted) =
+                        self.commit_writes(&mut tx, view, &rec, now, winner)?;
+                    writes.extend_from_slice(count);
+                    tx.commit(writes)?;
+                    Ok(accepted)
+                })();
+                settle(&mut guard, rec.view_version + 1, outcome)
+            })
         })
     }
 

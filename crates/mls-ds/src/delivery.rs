@@ -71,35 +71,39 @@ impl<St: Store, C: CryptoProvider> DeliveryService<St, C> {
     /// from where it left; a removed client reads up to the commit that
     /// removed it.
     pub fn fetch(&self, client: &ClientId, group_id: &[u8], now: u64) -> Result<Fetched, DsError> {
-        self.rate_limit(&[self.client_rate(client)], now)?;
-        self.with_retries(|| {
-            let mut tx = self.store.begin()?;
-            let member = tx.member(group_id, client)?.ok_or(DsError::NotAMember)?;
-            let from = member.cursor.max(member.from_seq);
-            let limit = self.config.limits.max_fetch;
-            let mut batch = tx.messages(group_id, from, limit + 1)?;
-            if let Some(until) = member.until_seq {
-                batch.retain(|m| m.seq <= until);
-            }
-            let more = batch.len() > limit;
-            batch.truncate(limit);
-            let next_cursor = batch.last().map_or(from, |m| m.seq + 1);
-            let messages = batch
-                .into_iter()
-                .filter(|m| self.config.echo_to_sender || m.sender.as_ref() != Some(client))
-                .map(|m| Delivery {
-                    seq: m.seq,
-                    epoch: m.epoch,
-                    kind: m.kind,
-                    message: m.message,
+        // One transaction: the rate is counted with the touch.
+        self.counted(&[self.client_rate(client)], now, |count| {
+            self.with_retries(|| {
+                let mut tx = self.store.begin()?;
+                let member = tx.member(group_id, client)?.ok_or(DsError::NotAMember)?;
+                let from = member.cursor.max(member.from_seq);
+                let limit = self.config.limits.max_fetch;
+                let mut batch = tx.messages(group_id, from, limit + 1)?;
+                if let Some(until) = member.until_seq {
+                    batch.retain(|m| m.seq <= until);
+                }
+                let more = batch.len() > limit;
+                batch.truncate(limit);
+                let next_cursor = batch.last().map_or(from, |m| m.seq + 1);
+                let messages = batch
+                    .into_iter()
+                    .filter(|m| self.config.echo_to_sender || m.sender.as_ref() != Some(client))
+                    .map(|m| Delivery {
+                        seq: m.seq,
+                        epoch: m.epoch,
+                        kind: m.kind,
+                        message: m.message,
+                    })
+                    .collect();
+                let mut writes = vec![touch(group_id, client, 0, now)];
+                writes.extend_from_slice(count);
+                tx.commit(writes)?;
+                Ok(Fetched {
+                    messages,
+                    next_cursor,
+                    more,
+                    removed: member.until_seq.is_some(),
                 })
-                .collect();
-            tx.commit(vec![touch(group_id, client, 0, now)])?;
-            Ok(Fetched {
-                messages,
-                next_cursor,
-                more,
-                removed: member.until_seq.is_some(),
             })
         })
     }

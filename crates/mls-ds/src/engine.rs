@@ -75,28 +75,61 @@ impl<St: Store, C: CryptoProvider> DeliveryService<St, C> {
     /// with the time until the fullest window ends.
     pub(crate) fn rate_limit(&self, keys: &[(RateKey, Rate)], now: u64) -> Result<(), DsError> {
         self.with_retries(|| {
-            let mut tx = self.store.begin()?;
-            let mut writes = Vec::new();
-            for (key, rate) in keys {
-                let window = rate.window.max(1);
-                let start = now - now % window;
-                let count = match tx.rate(key)? {
-                    Some(r) if r.window_start == start => r.count,
-                    _ => 0,
-                };
-                if count >= rate.max {
-                    return Err(DsError::RateLimited {
-                        retry_after: start + window - now,
-                    });
-                }
-                writes.push(Write::CountRate {
-                    key: key.clone(),
-                    window_start: start,
-                });
-            }
-            tx.commit(writes)?;
+            let writes = self.rate_check(keys, now)?;
+            self.store.begin()?.commit(writes)?;
             Ok(())
         })
+    }
+
+    /// Checks `keys`' rates (refusing with the time until the fullest
+    /// window ends) and returns the writes that count one request: nothing
+    /// is written yet.
+    fn rate_check(&self, keys: &[(RateKey, Rate)], now: u64) -> Result<Vec<Write>, DsError> {
+        let mut tx = self.store.begin()?;
+        let mut writes = Vec::with_capacity(keys.len());
+        for (key, rate) in keys {
+            let window = rate.window.max(1);
+            let start = now - now % window;
+            let count = match tx.rate(key)? {
+                Some(r) if r.window_start == start => r.count,
+                _ => 0,
+            };
+            if count >= rate.max {
+                return Err(DsError::RateLimited {
+                    retry_after: start + window - now,
+                });
+            }
+            writes.push(Write::CountRate {
+                key: key.clone(),
+                window_start: start,
+            });
+        }
+        Ok(writes)
+    }
+
+    /// Runs `request` counted against `keys`' rates (as
+    /// [`rate_limit`](Self::rate_limit) then `request`), in one
+    /// transaction when it succeeds: `request` commits the counting writes
+    /// it is given with its own (they commute, so a retried request is
+    /// counted once, when its commit lands). A request that fails is
+    /// counted on its own, as every request that passed the rate check is.
+    pub(crate) fn counted<T>(
+        &self,
+        keys: &[(RateKey, Rate)],
+        now: u64,
+        request: impl FnOnce(&[Write]) -> Result<T, DsError>,
+    ) -> Result<T, DsError> {
+        let count = self.with_retries(|| self.rate_check(keys, now))?;
+        let outcome = request(&count);
+        if outcome.is_err() {
+            // The request's own error is the answer; a failure to count
+            // it is not.
+            let _ = self.with_retries(|| {
+                self.store.begin()?.commit(count.clone())?;
+                Ok(())
+            });
+        }
+        outcome
     }
 
     pub(crate) fn client_rate(&self, client: &ClientId) -> (RateKey, Rate) {

@@ -269,80 +269,84 @@ impl<St: Store, C: CryptoProvider> DeliveryService<St, C> {
         now: u64,
         queries: &[KeyPackageQuery],
     ) -> Result<FetchedKeyPackages, DsError> {
-        self.rate_limit(&[self.client_rate(requester)], now)?;
         if queries.len() > self.config.limits.max_key_package_queries {
+            self.rate_limit(&[self.client_rate(requester)], now)?;
             return Err(DsError::LimitExceeded("KeyPackage queries"));
         }
-        self.with_retries(|| {
-            let mut tx = self.store.begin()?;
-            let mut writes = Vec::new();
-            let mut answers = Vec::with_capacity(queries.len());
-            let mut owners: Vec<(ClientId, Vec<KeyPackageRecord>, Vec<Stock>)> = Vec::new();
-            for q in queries {
-                let i = match owners.iter().position(|(c, _, _)| c == &q.client) {
-                    Some(i) => i,
-                    None => {
-                        let all = tx.key_packages(&q.client)?;
-                        for k in all.iter().filter(|k| k.not_after < now && !k.last_resort) {
-                            writes.push(Write::DeleteKeyPackage {
-                                reference: k.reference.clone(),
-                            });
+        // One transaction: the rate is counted with the claims.
+        self.counted(&[self.client_rate(requester)], now, |count| {
+            self.with_retries(|| {
+                let mut tx = self.store.begin()?;
+                let mut writes = Vec::new();
+                let mut answers = Vec::with_capacity(queries.len());
+                let mut owners: Vec<(ClientId, Vec<KeyPackageRecord>, Vec<Stock>)> = Vec::new();
+                for q in queries {
+                    let i = match owners.iter().position(|(c, _, _)| c == &q.client) {
+                        Some(i) => i,
+                        None => {
+                            let all = tx.key_packages(&q.client)?;
+                            for k in all.iter().filter(|k| k.not_after < now && !k.last_resort) {
+                                writes.push(Write::DeleteKeyPackage {
+                                    reference: k.reference.clone(),
+                                });
+                            }
+                            let before = self.stock_of(&all, now, &[]);
+                            owners.push((q.client.clone(), all, before));
+                            owners.len() - 1
                         }
-                        let before = self.stock_of(&all, now, &[]);
-                        owners.push((q.client.clone(), all, before));
-                        owners.len() - 1
-                    }
-                };
-                let left = &mut owners[i].1;
-                let suite = q.cipher_suite.0;
-                let mut regular: Vec<usize> = (0..left.len())
-                    .filter(|&j| {
-                        let k = &left[j];
-                        k.cipher_suite == suite && !k.last_resort && usable(k, now)
-                    })
-                    .collect();
-                regular.sort_by_key(|&j| (left[j].uploaded_at, left[j].reference.clone()));
-                let answer = if let Some(&j) = regular.first() {
-                    let k = left.remove(j);
-                    writes.push(Write::TakeKeyPackage {
-                        reference: k.reference.clone(),
-                    });
-                    (Some(k.key_package), false)
-                } else if let Some(k) = left
-                    .iter()
-                    .find(|k| k.cipher_suite == suite && k.last_resort && usable(k, now))
-                {
-                    (Some(k.key_package.clone()), true)
-                } else {
-                    (None, false)
-                };
-                answers.push(ServedKeyPackage {
-                    client: q.client.clone(),
-                    cipher_suite: q.cipher_suite,
-                    key_package: answer.0,
-                    last_resort: answer.1,
-                });
-            }
-            let mut low_stock = Vec::new();
-            for (client, left, before) in &owners {
-                let asked: Vec<u16> = queries
-                    .iter()
-                    .filter(|q| &q.client == client)
-                    .map(|q| q.cipher_suite.0)
-                    .collect();
-                for s in self.stock_of(left, now, &asked) {
-                    let was_low = before
+                    };
+                    let left = &mut owners[i].1;
+                    let suite = q.cipher_suite.0;
+                    let mut regular: Vec<usize> = (0..left.len())
+                        .filter(|&j| {
+                            let k = &left[j];
+                            k.cipher_suite == suite && !k.last_resort && usable(k, now)
+                        })
+                        .collect();
+                    regular.sort_by_key(|&j| (left[j].uploaded_at, left[j].reference.clone()));
+                    let answer = if let Some(&j) = regular.first() {
+                        let k = left.remove(j);
+                        writes.push(Write::TakeKeyPackage {
+                            reference: k.reference.clone(),
+                        });
+                        (Some(k.key_package), false)
+                    } else if let Some(k) = left
                         .iter()
-                        .any(|b| b.cipher_suite == s.cipher_suite && b.low);
-                    if s.low && !was_low {
-                        low_stock.push((client.clone(), s));
+                        .find(|k| k.cipher_suite == suite && k.last_resort && usable(k, now))
+                    {
+                        (Some(k.key_package.clone()), true)
+                    } else {
+                        (None, false)
+                    };
+                    answers.push(ServedKeyPackage {
+                        client: q.client.clone(),
+                        cipher_suite: q.cipher_suite,
+                        key_package: answer.0,
+                        last_resort: answer.1,
+                    });
+                }
+                let mut low_stock = Vec::new();
+                for (client, left, before) in &owners {
+                    let asked: Vec<u16> = queries
+                        .iter()
+                        .filter(|q| &q.client == client)
+                        .map(|q| q.cipher_suite.0)
+                        .collect();
+                    for s in self.stock_of(left, now, &asked) {
+                        let was_low = before
+                            .iter()
+                            .any(|b| b.cipher_suite == s.cipher_suite && b.low);
+                        if s.low && !was_low {
+                            low_stock.push((client.clone(), s));
+                        }
                     }
                 }
-            }
-            tx.commit(writes)?;
-            Ok(FetchedKeyPackages {
-                key_packages: answers,
-                low_stock,
+                writes.extend_from_slice(count);
+                tx.commit(writes)?;
+                Ok(FetchedKeyPackages {
+                    key_packages: answers,
+                    low_stock,
+                })
             })
         })
     }

@@ -7,6 +7,7 @@ mod common;
 use common::stores::{on, StoreKind};
 use common::*;
 use mls_ds::store::{ViewKey, Write};
+use mls_ds::{DsConfig, DsError, KeyPackageQuery, Limits, Rate};
 use mls_group::*;
 use mls_test_support::TestRng;
 
@@ -99,5 +100,83 @@ fn a_commit_writes_log_n_view_records() {
         ds.send_proposal(&alice.id(), NOW, &msg_bytes(&m)).unwrap();
         let (proposal, _) = view_writes(&ds);
         assert_eq!(proposal, [ViewKey::Public]);
+    });
+}
+
+/// The rate counters of a batch.
+fn counts(batch: &[Write]) -> usize {
+    batch
+        .iter()
+        .filter(|w| matches!(w, Write::CountRate { .. }))
+        .count()
+}
+
+#[test]
+fn an_accepted_request_is_one_transaction_and_a_refused_one_still_counts() {
+    on(StoreKind::Recording, || {
+        let rng = &mut TestRng::new(91);
+        let ds = ds_with(DsConfig {
+            limits: Limits {
+                client_rate: Rate { max: 6, window: 60 },
+                ..Limits::default()
+            },
+            ..DsConfig::default()
+        });
+        let mut alice = Client::new("alice", rng);
+        alice.create_group(&ds, None, rng);
+        let mut carol = Client::new("carol", rng);
+        let kp = carol.key_package(rng, false);
+        ds.upload_key_packages(&carol.id(), NOW, &[kp]).unwrap();
+        ds.store().take_commits();
+        let t = NOW - NOW % 60 + 10;
+
+        // Accepted: one batch each, its rates counted in it.
+        let m = alice
+            .g()
+            .encrypt_application_message(b"hi", b"", rng)
+            .unwrap();
+        ds.send_application(&alice.id(), t, &msg_bytes(&m)).unwrap();
+        let commits = ds.store().take_commits();
+        assert_eq!(commits.len(), 1, "{commits:?}");
+        assert_eq!(counts(&commits[0]), 2, "the client's and the group's");
+        assert!(commits[0]
+            .iter()
+            .any(|w| matches!(w, Write::AppendMessage(_))));
+
+        ds.fetch(&alice.id(), GROUP, t).unwrap();
+        let q = [KeyPackageQuery {
+            client: carol.id(),
+            cipher_suite: CipherSuite(1),
+        }];
+        let served = ds.fetch_key_packages(&alice.id(), t, &q).unwrap();
+        assert!(served.key_packages[0].key_package.is_some());
+        let p = alice.commit(vec![], &CommitOptions::default(), true, rng);
+        alice.send(&ds, &p).unwrap();
+        let commits = ds.store().take_commits();
+        assert_eq!(commits.len(), 3, "{commits:?}");
+        assert!(commits
+            .iter()
+            .all(|b| counts(b) >= 1 && b.len() > counts(b)));
+
+        // Refused after the rate check: counted on its own.
+        let m = alice
+            .g()
+            .encrypt_application_message(b"hi", b"", rng)
+            .unwrap();
+        assert_eq!(
+            ds.send_application(&carol.id(), t, &msg_bytes(&m)),
+            Err(DsError::NotAMember)
+        );
+        let commits = ds.store().take_commits();
+        assert_eq!(commits.len(), 1);
+        assert_eq!(counts(&commits[0]), commits[0].len());
+
+        // Alice's 6th request in the window was her last (the upload was
+        // carol's): the rate still holds, every request counted once.
+        ds.fetch(&alice.id(), GROUP, t).unwrap();
+        assert!(matches!(
+            ds.fetch(&alice.id(), GROUP, t),
+            Err(DsError::RateLimited { retry_after: 50 })
+        ));
     });
 }
