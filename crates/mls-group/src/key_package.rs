@@ -187,6 +187,7 @@ pub fn validate_key_package<S: CipherSuiteProvider + ?Sized>(
     now: Option<u64>,
 ) -> Result<(), GroupError> {
     key_package.validate(suite, ProtocolVersion::MLS10, suite.cipher_suite())?;
+    mls_framing::check_unique_extensions(&key_package.extensions)?;
     let options = match now {
         Some(t) => LeafValidationOptions::at(t),
         None => LeafValidationOptions::without_lifetime(),

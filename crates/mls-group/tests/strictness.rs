@@ -475,3 +475,68 @@ fn item5_a_bad_group_info_costs_one_signature_not_one_per_member() {
     );
     assert_eq!(checks, 0);
 }
+
+/// §13.4: "Any field containing a list of extensions MUST NOT have more
+/// than one extension of any given type" — a KeyPackage's own extensions
+/// and its leaf's.
+#[test]
+fn rfc13_4_a_key_package_with_a_duplicate_extension_is_refused() {
+    let s = suite(1);
+    let id = identity(&s, "bob");
+    let twice = |t: ExtensionType| {
+        vec![
+            Extension::new(t, b"one".to_vec()),
+            Extension::new(t, b"two".to_vec()),
+        ]
+    };
+    let with = |extensions: Vec<Extension>, leaf_extensions: Vec<Extension>| {
+        let options = KeyPackageOptions {
+            capabilities: Capabilities {
+                extensions: vec![UNLISTED],
+                ..Capabilities::default()
+            },
+            extensions,
+            leaf_extensions,
+            ..KeyPackageOptions::default()
+        };
+        KeyPackageBundle::create(&s, &id, options, &mut OsRng).unwrap()
+    };
+    let once = with(vec![Extension::new(UNLISTED, vec![])], vec![]);
+    validate_key_package(&s, once.key_package(), None).unwrap();
+    let kp = with(twice(UNLISTED), vec![]);
+    assert_eq!(
+        validate_key_package(&s, kp.key_package(), None),
+        Err(GroupError::Framing(
+            framing::FramingError::DuplicateExtension(UNLISTED)
+        ))
+    );
+    let kp = with(vec![], twice(UNLISTED));
+    assert_eq!(
+        validate_key_package(&s, kp.key_package(), None),
+        Err(GroupError::Tree(treekem::TreeError::DuplicateExtension(
+            UNLISTED
+        )))
+    );
+}
+
+/// §13.4 for the GroupContext a joiner imports: refused before the
+/// signature is checked.
+#[test]
+fn rfc13_4_a_group_context_with_a_duplicate_extension_is_refused() {
+    let alice = group_with_extension();
+    let s = suite(1);
+    let info = alice.group_info(true, false).unwrap();
+    let options = || PublicGroupOptions {
+        now: Some(unix_time_now()),
+        ..Default::default()
+    };
+    PublicGroup::from_group_info(s.clone(), &info, options()).unwrap();
+    let mut bad = info.clone();
+    bad.group_context
+        .extensions
+        .push(Extension::new(UNLISTED, b"again".to_vec()));
+    assert_eq!(
+        PublicGroup::from_group_info(s, &bad, options()).unwrap_err(),
+        GroupError::Framing(framing::FramingError::DuplicateExtension(UNLISTED))
+    );
+}

@@ -78,6 +78,9 @@ pub enum TreeError {
     CredentialTypeNotInCapabilities(CredentialType),
     /// A non-default extension of the leaf is not in its capabilities.
     ExtensionNotInCapabilities(ExtensionType),
+    /// The leaf lists an extension type twice (RFC 9420 §13.4: a list of
+    /// extensions MUST NOT have more than one of any type).
+    DuplicateExtension(ExtensionType),
     /// A `required_capabilities` extension type is missing from the capabilities.
     RequiredExtensionUnsupported(ExtensionType),
     /// A `required_capabilities` proposal type is missing from the capabilities.
@@ -208,6 +211,7 @@ impl fmt::Display for TreeError {
                 write!(f, "credential type {} not in capabilities", t.0)
             }
             ExtensionNotInCapabilities(t) => write!(f, "extension {} not in capabilities", t.0),
+            DuplicateExtension(t) => write!(f, "leaf lists extension type {} twice", t.0),
             RequiredExtensionUnsupported(t) => write!(f, "required extension {} unsupported", t.0),
             RequiredProposalUnsupported(t) => write!(f, "required proposal {} unsupported", t.0),
             RequiredCredentialUnsupported(t) => {

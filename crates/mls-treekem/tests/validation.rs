@@ -155,6 +155,39 @@ fn capability_checks() {
     );
 }
 
+/// RFC 9420 §13.4: a list of extensions MUST NOT have more than one
+/// extension of any given type, a leaf's included.
+#[test]
+fn duplicate_leaf_extension_is_rejected() {
+    let cs = suite(1);
+    let mut rng = TestRng::new(25);
+    let c = client(&cs, &mut rng, 1);
+    let mut leaf = c.leaf.clone();
+    leaf.capabilities.extensions.push(ExtensionType(0xff00));
+    leaf.extensions
+        .push(Extension::new(ExtensionType(0xff00), vec![1]));
+    leaf.sign(&cs, &c.signing_key, None).unwrap();
+    validate_leaf_node(&cs, &leaf, KP, None, None, &no_lifetime()).unwrap();
+    leaf.extensions
+        .push(Extension::new(ExtensionType(0xff00), vec![2]));
+    leaf.sign(&cs, &c.signing_key, None).unwrap();
+    assert_eq!(
+        validate_leaf_node(&cs, &leaf, KP, None, None, &no_lifetime()),
+        Err(TreeError::DuplicateExtension(ExtensionType(0xff00)))
+    );
+    // A default type (application_id) twice is refused as well.
+    let mut leaf = c.leaf.clone();
+    for v in [1u8, 2] {
+        leaf.extensions
+            .push(Extension::new(ExtensionType::APPLICATION_ID, vec![1, v]));
+    }
+    leaf.sign(&cs, &c.signing_key, None).unwrap();
+    assert_eq!(
+        validate_leaf_node(&cs, &leaf, KP, None, None, &no_lifetime()),
+        Err(TreeError::DuplicateExtension(ExtensionType::APPLICATION_ID))
+    );
+}
+
 #[test]
 fn uniqueness_against_the_tree() {
     let mut g = Group::new(1, 18);

@@ -20,6 +20,7 @@ pub(crate) fn import_structure<S: CipherSuiteProvider>(
     supplied: Option<RatchetTree>,
 ) -> Result<RatchetTree, GroupError> {
     mls_framing::check_unique_extensions(&info.extensions)?;
+    mls_framing::check_unique_extensions(&info.group_context.extensions)?;
     let from_ext = info
         .extensions
         .iter()
