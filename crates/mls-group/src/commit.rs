@@ -495,8 +495,11 @@ impl NewEpoch<'_> {
             signer: m.me,
             signature: Vec::new(),
         };
-        // Encoded once (with the tree), signed, and encrypted in place.
-        let encoded_info = info.sign_encoded(&g.suite, m.signer)?;
+        // Signed by our leaf in the new epoch: with the new key if the
+        // commit rotates it. Encoded once (with the tree), signed, and
+        // encrypted in place.
+        let signer = m.rotation.map_or(m.signer, |(_, s)| s);
+        let encoded_info = info.sign_encoded(&g.suite, signer)?;
         let joiner_secret = &self.key_schedule.joiner_secret;
         let group_secrets: Vec<GroupSecrets> =
             fx.added

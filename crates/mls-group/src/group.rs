@@ -322,8 +322,26 @@ impl<S: CipherSuiteProvider> Group<S> {
             signer: self.own_leaf(),
             signature: Vec::new(),
         };
-        info.sign(&self.public.suite, &self.signer)?;
+        match self.pending_rotation(&staged.public.changes) {
+            Some(identity) => {
+                info.sign(&self.public.suite, &identity.signer(&self.public.suite)?)?
+            }
+            None => info.sign(&self.public.suite, &self.signer)?,
+        }
         Ok(Some(info))
+    }
+
+    /// The identity our pending commit's path rotates us to, if it does:
+    /// our leaf in the new epoch carries its key, so the new epoch's
+    /// GroupInfo is signed with it.
+    fn pending_rotation(&self, changes: &mls_treekem::TreeChanges) -> Option<&ClientIdentity> {
+        let leaf = changes.leaf(self.own_leaf())??;
+        if leaf.signature_key == *self.identity.signature_key() {
+            return None;
+        }
+        self.rotations.iter().rev().find(|id| {
+            *id.signature_key() == leaf.signature_key && *id.credential() == leaf.credential
+        })
     }
 
     /// The ratchet tree of the epoch our pending commit starts, if one is

@@ -131,3 +131,39 @@ fn a_dropped_rotating_commit_keeps_the_old_key() {
     assert_eq!(g[0].identity(), &old);
     talk(&mut g, 0);
 }
+
+/// A commit that rotates its sender's key and adds a member: the new
+/// epoch's GroupInfo (in the Welcome, and `pending_group_info`) is signed
+/// with the key the committer's leaf carries in the new epoch, so the
+/// joiner and a Delivery Service accept it.
+#[test]
+fn a_rotating_commit_signs_the_new_epochs_group_info_with_the_new_key() {
+    let s = suite(1);
+    let mut g = group_of(1, &["alice", "bob"], HandshakeFormat::Public);
+    let new_alice = identity(&s, "alice");
+    let dave = key_package(&s, "dave");
+    let options = CommitOptions {
+        new_identity: Some(new_alice.clone()),
+        ..CommitOptions::default()
+    };
+    let add = framing::Proposal::Add(framing::Add {
+        key_package: dave.key_package().clone(),
+    });
+    let out = g[0].commit(vec![add], &options, &mut OsRng).unwrap();
+    let info = g[0].pending_group_info(false, false).unwrap().unwrap();
+    info.verify_signature(&s, new_alice.signature_key())
+        .unwrap();
+    let welcome = out.welcome.unwrap().into_welcome().unwrap();
+    let joined = Group::join(
+        s.clone(),
+        &welcome,
+        &dave,
+        JoinOptions {
+            now: Some(unix_time_now()),
+            ..JoinOptions::default()
+        },
+    )
+    .unwrap();
+    g[0].merge_pending_commit().unwrap();
+    assert_eq!(joined.epoch_authenticator(), g[0].epoch_authenticator());
+}

@@ -94,6 +94,17 @@ impl TreeChanges {
         self.nodes.iter().filter_map(|c| c.node.leaf())
     }
 
+    /// The new value of `leaf` if the changes set it: `Some(None)` if they
+    /// blank it, `None` if they leave it alone. O(changes).
+    pub fn leaf(&self, leaf: LeafIndex) -> Option<Option<&crate::LeafNode>> {
+        let node = leaf.node();
+        self.nodes
+            .iter()
+            .rev()
+            .find(|c| c.node == node)
+            .map(|c| c.value.as_ref().and_then(Node::as_leaf))
+    }
+
     /// The number of leaves of the tree after the changes.
     pub fn n_leaves(&self) -> u32 {
         self.n_leaves
