@@ -311,6 +311,87 @@ fn joiners_support_the_groups_ds_version() {
     );
 }
 
+/// Draft §9.3, §9.4: a commit of add_clients, remove_clients or
+/// delete_group with a path keeps the sender's credential; a new
+/// signature key under the same credential is fine.
+#[test]
+fn add_clients_keeps_the_senders_credential() {
+    let rng = &mut TestRng::new(124);
+    let hub = mimi(HUB, rng);
+    let (mut alice, _bob, _gid) = alice_and_bob(&hub, rng);
+    let mut carol = MClient::new("carol", &hub, rng);
+    let kp = carol.key_package(rng);
+    let with_path = |id: ClientIdentity| CommitOptions {
+        force_path: true,
+        new_identity: Some(id),
+        ratchet_tree_in_welcome: Some(false),
+        ..CommitOptions::default()
+    };
+    let request = |alice: &mut MClient, id: ClientIdentity, rng: &mut TestRng| {
+        let add = Proposal::Add(Add {
+            key_package: kp.clone(),
+        });
+        let (update, welcome) = alice.commit(vec![add], &with_path(id), rng);
+        alice.as_member(DsRequestBody::AddClients(AddClientsRequest {
+            group_update: update,
+            welcome_messages: vec![welcome.unwrap()],
+        }))
+    };
+    let renamed = ClientIdentity::generate(
+        &suite(),
+        Credential::Basic(format!("alice-renamed@{HUB}").into_bytes()),
+        rng,
+    )
+    .unwrap();
+    // Alice's own policy would refuse the rename before the DS sees it.
+    alice.g().set_policy(Box::new(AcceptAll));
+    let req = request(&mut alice, renamed, rng);
+    assert_eq!(
+        code(alice.send_commit(&hub, &req).unwrap_err()),
+        DsErrorCode::RULE_VIOLATED
+    );
+    let rotated =
+        ClientIdentity::generate(&suite(), alice.identity.credential().clone(), rng).unwrap();
+    let req = request(&mut alice, rotated, rng);
+    alice.send_commit(&hub, &req).unwrap();
+}
+
+/// Draft §4.8: the group's DS version never changes; a
+/// GroupContextExtensions proposal that changes it is refused whatever
+/// the operation (no operation takes one by value, so it is refused as a
+/// rule violation or as an unsupported version — never accepted).
+#[test]
+fn the_groups_ds_version_cannot_be_changed() {
+    let rng = &mut TestRng::new(126);
+    let hub = mimi(HUB, rng);
+    let (mut alice, _bob, _gid) = alice_and_bob(&hub, rng);
+    let extensions = alice.g().context().extensions.clone();
+    let changed: Vec<Extension> = extensions
+        .iter()
+        .map(|e| {
+            if e.extension_type == extension_types::DS_VERSION {
+                group_version_ext(DsProtocolVersion(0xfffe))
+            } else {
+                e.clone()
+            }
+        })
+        .collect();
+    assert_ne!(changed, extensions);
+    let gce = Proposal::GroupContextExtensions(GroupContextExtensions {
+        extensions: changed,
+    });
+    let (update, _) = alice.commit(vec![gce], &CommitOptions::default(), rng);
+    let req = alice.as_member(DsRequestBody::UpdateClient(UpdateClientRequest {
+        group_update: update,
+        token: None,
+    }));
+    let refused = code(alice.send_commit(&hub, &req).unwrap_err());
+    assert!(
+        refused == DsErrorCode::RULE_VIOLATED || refused == DsErrorCode::UNSUPPORTED_DS_VERSION,
+        "{refused:?}"
+    );
+}
+
 // ---- remove clients (§9.4) ----
 
 #[test]
