@@ -34,7 +34,7 @@ pub struct SignatureItem<'a> {
 /// [`CipherSuiteProvider::verify_batch`], and what its default does.
 ///
 /// Example, on the RustCrypto provider: test `batch_verify_each` in
-/// `crates/mls-rustcrypto/tests/trait_examples.rs`.
+/// `crates/mls-rustcrypto/tests/rustcrypto/trait_examples.rs`.
 pub fn verify_each<S: CipherSuiteProvider + ?Sized>(
     suite: &S,
     items: &[SignatureItem<'_>],
@@ -52,7 +52,7 @@ pub fn verify_each<S: CipherSuiteProvider + ?Sized>(
 /// [`CipherSuiteProvider::hpke_seal_batch_parts`], and what its default does.
 ///
 /// Example, on the RustCrypto provider: test `batch_seal_each` in
-/// `crates/mls-rustcrypto/tests/trait_examples.rs`.
+/// `crates/mls-rustcrypto/tests/rustcrypto/trait_examples.rs`.
 pub fn seal_each<S: CipherSuiteProvider + ?Sized>(
     suite: &S,
     info: &[u8],

@@ -5,7 +5,7 @@
 //! [`ref_hash`], whose label the RFC uses as given.
 //!
 //! Example, on the RustCrypto provider: test `labeled_expand_with_label` in
-//! `crates/mls-rustcrypto/tests/trait_examples.rs`.
+//! `crates/mls-rustcrypto/tests/rustcrypto/trait_examples.rs`.
 
 use alloc::vec::Vec;
 use mls_codec::{varint_len, write_varint};
@@ -120,7 +120,7 @@ pub fn sign_with_label<S: CipherSuiteProvider + ?Sized>(
 /// [`sign_with_label`].
 ///
 /// Example, on the RustCrypto provider: test `labeled_verify_with_label` in
-/// `crates/mls-rustcrypto/tests/trait_examples.rs`.
+/// `crates/mls-rustcrypto/tests/rustcrypto/trait_examples.rs`.
 pub fn verify_with_label<S: CipherSuiteProvider + ?Sized>(
     suite: &S,
     public_key: &SignaturePublicKey,
@@ -153,7 +153,7 @@ pub fn verify_with_label_by<S: CipherSuiteProvider + ?Sized, K: Verifier<S> + ?S
 /// [`verify_with_label`] gives for it.
 ///
 /// Example, on the RustCrypto provider: test `labeled_verify_batch_with_label` in
-/// `crates/mls-rustcrypto/tests/trait_examples.rs`.
+/// `crates/mls-rustcrypto/tests/rustcrypto/trait_examples.rs`.
 pub fn verify_batch_with_label<S: CipherSuiteProvider + ?Sized>(
     suite: &S,
     label: &[u8],
@@ -183,7 +183,7 @@ pub fn verify_batch_with_label<S: CipherSuiteProvider + ?Sized>(
 /// GroupInfo), not built.
 ///
 /// Example, on the RustCrypto provider: test `labeled_encrypt_with_label` in
-/// `crates/mls-rustcrypto/tests/trait_examples.rs`.
+/// `crates/mls-rustcrypto/tests/rustcrypto/trait_examples.rs`.
 pub fn encrypt_with_label<S: CipherSuiteProvider + ?Sized>(
     suite: &S,
     public_key: &HpkePublicKey,
@@ -201,7 +201,7 @@ pub fn encrypt_with_label<S: CipherSuiteProvider + ?Sized>(
 /// the same result as that many [`encrypt_with_label`] calls with `rng`.
 ///
 /// Example, on the RustCrypto provider: test `labeled_encrypt_with_label_batch` in
-/// `crates/mls-rustcrypto/tests/trait_examples.rs`.
+/// `crates/mls-rustcrypto/tests/rustcrypto/trait_examples.rs`.
 pub fn encrypt_with_label_batch<S: CipherSuiteProvider + ?Sized>(
     suite: &S,
     label: &[u8],

@@ -66,7 +66,7 @@ pub trait CipherSuiteProvider: Send + Sync {
     /// `Hash(parts[0] || parts[1] || ...)` with the suite's hash function.
     ///
     /// Example, on the RustCrypto provider: test `hash_parts` in
-    /// `crates/mls-rustcrypto/tests/trait_examples.rs`.
+    /// `crates/mls-rustcrypto/tests/rustcrypto/trait_examples.rs`.
     fn hash_parts(&self, parts: &[&[u8]]) -> Vec<u8>;
 
     /// The output length of the hash, which is also `KDF.Nh` for the RFC suites.
@@ -98,7 +98,7 @@ pub trait CipherSuiteProvider: Send + Sync {
     /// reallocation). On error `buffer` is left as it was.
     ///
     /// Example, on the RustCrypto provider: test `aead_seal_in_place` in
-    /// `crates/mls-rustcrypto/tests/trait_examples.rs`.
+    /// `crates/mls-rustcrypto/tests/rustcrypto/trait_examples.rs`.
     fn aead_seal_in_place(
         &self,
         key: &[u8],
@@ -120,7 +120,7 @@ pub trait CipherSuiteProvider: Send + Sync {
     /// info_parts[0] || info_parts[1] || ...` (HPKE only hashes `info`).
     ///
     /// Example, on the RustCrypto provider: test `hpke_seal_parts` in
-    /// `crates/mls-rustcrypto/tests/trait_examples.rs`.
+    /// `crates/mls-rustcrypto/tests/rustcrypto/trait_examples.rs`.
     fn hpke_seal_parts(
         &self,
         public_key: &HpkePublicKey,
@@ -141,7 +141,7 @@ pub trait CipherSuiteProvider: Send + Sync {
     /// been advanced further than the sequential calls would have.
     ///
     /// Example, on the RustCrypto provider: test `hpke_seal_batch` in
-    /// `crates/mls-rustcrypto/tests/trait_examples.rs`.
+    /// `crates/mls-rustcrypto/tests/rustcrypto/trait_examples.rs`.
     fn hpke_seal_batch_parts(
         &self,
         info_parts: &[&[u8]],
@@ -229,7 +229,7 @@ pub trait CipherSuiteProvider: Send + Sync {
     /// bytes). DER for ECDSA, `R || S` for EdDSA.
     ///
     /// Example, on the RustCrypto provider: test `sign_parts` in
-    /// `crates/mls-rustcrypto/tests/trait_examples.rs`.
+    /// `crates/mls-rustcrypto/tests/rustcrypto/trait_examples.rs`.
     fn sign_parts(&self, key: &Self::SigningKey, parts: &[&[u8]]) -> Result<Vec<u8>, Error>;
 
     /// `Signature.Verify(public_key, message, signature)` of `message =
@@ -257,7 +257,7 @@ pub trait CipherSuiteProvider: Send + Sync {
     /// errors).
     ///
     /// Example, on the RustCrypto provider: test `verify_prepared` in
-    /// `crates/mls-rustcrypto/tests/trait_examples.rs`.
+    /// `crates/mls-rustcrypto/tests/rustcrypto/trait_examples.rs`.
     fn verify_prepared(
         &self,
         key: &Self::VerifyingKey,
@@ -275,7 +275,7 @@ pub trait CipherSuiteProvider: Send + Sync {
     /// it documents. An empty batch is `Ok`.
     ///
     /// Example, on the RustCrypto provider: test `verify_batch` in
-    /// `crates/mls-rustcrypto/tests/trait_examples.rs`.
+    /// `crates/mls-rustcrypto/tests/rustcrypto/trait_examples.rs`.
     fn verify_batch(&self, items: &[SignatureItem<'_>]) -> Result<(), BatchVerifyError> {
         // Required methods only (see the trait's documentation).
         for (index, item) in items.iter().enumerate() {
