@@ -1,5 +1,7 @@
 //! Micro-benchmarks of the provider's batch operations:
-//! `cargo bench -p mls-rustcrypto --bench crypto`.
+//! `cargo bench -p benches --bench crypto` (kept here, not in
+//! `mls-rustcrypto`, so that criterion is not a dev-dependency of the
+//! library crates: the README test command does not build it).
 //!
 //! - `verify_batch/{1000,10000}`: Ed25519 (suite 1) batch verification of
 //!   honest signatures, each under its own key (as the leaves of a ratchet
