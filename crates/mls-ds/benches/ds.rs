@@ -19,6 +19,7 @@
 //! `synchronous_commit` on), started as the tests start theirs. Files go
 //! under `DSBENCH_DIR` (default: the system's temporary directory, on
 //! disk: fsync is real). `DSBENCH_QUICK=1`: fewer rounds.
+//! `DSBENCH_SECTION=memory`: section (e) alone.
 //!
 //! `cargo bench -p mls-ds --features sqlite,postgres --bench ds`
 
@@ -697,6 +698,7 @@ fn memory(f: &Fixture, n: usize, c: Option<&CommitFixture>, rows: &mut Vec<Row>)
     let before = live();
     let view = restored(&snap);
     let view_heap = live() - before;
+    breakdown(n, &view, view_heap);
     drop(view);
     // The engine's cache: what a view loaded by a request keeps.
     let other = ClientId::from("m1");
@@ -734,6 +736,25 @@ fn memory(f: &Fixture, n: usize, c: Option<&CommitFixture>, rows: &mut Vec<Row>)
     );
 }
 
+/// Where the bytes of a view go, per component and per member (stderr).
+fn breakdown(n: usize, view: &PublicGroup<Suite>, total: isize) {
+    let parts = view.heap_breakdown(&live);
+    let per = |b: isize| b as f64 / n as f64;
+    eprintln!(
+        "\nview of a group of {n}: {total} B, {:.1} B per member",
+        per(total)
+    );
+    eprintln!("| component | bytes | per member |");
+    eprintln!("| --- | --- | --- |");
+    let mut counted = 0;
+    for (name, bytes) in parts {
+        counted += bytes;
+        eprintln!("| {name} | {bytes} | {:.1} |", per(bytes));
+    }
+    let rest = total - counted;
+    eprintln!("| the rest (policy, struct) | {rest} | {:.1} |", per(rest));
+}
+
 // ----------------------------------------------------------------- main
 
 fn main() {
@@ -767,6 +788,13 @@ fn main() {
     let mut rows = Vec::new();
     println!("| store | operation | engine | raw store | engine / raw | target |");
     println!("| --- | --- | --- | --- | --- | --- |");
+
+    // DSBENCH_SECTION=memory: section (e) alone.
+    if std::env::var("DSBENCH_SECTION").as_deref() == Ok("memory") {
+        memory(&g1k, 1000, None, &mut rows);
+        memory(&gbig, big, Some(&cbig), &mut rows);
+        return;
+    }
 
     let dir = bench_dir().join(format!("dsbench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

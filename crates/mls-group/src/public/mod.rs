@@ -309,6 +309,33 @@ impl<S: CipherSuiteProvider> PublicGroup<S> {
         self.proposals.entries()
     }
 
+    /// The heap bytes held by each part of the view, measured with `live`
+    /// (the bytes currently allocated, from the caller's counting
+    /// allocator) around a clone of each part: for benchmarks. The policy
+    /// is left out (it cannot be cloned).
+    #[doc(hidden)]
+    pub fn heap_breakdown(&self, live: &dyn Fn() -> isize) -> Vec<(&'static str, isize)> {
+        fn cloned<T: Clone>(live: &dyn Fn() -> isize, t: &T) -> isize {
+            let before = live();
+            let copy = t.clone();
+            let bytes = live().saturating_sub(before);
+            drop(copy);
+            bytes
+        }
+        let mut out = self.tree.heap_breakdown(live);
+        out.extend([
+            ("group context", cloned(live, &self.context)),
+            (
+                "transcript hash, confirmation tag",
+                cloned(live, &self.interim_transcript_hash)
+                    .saturating_add(cloned(live, &self.confirmation_tag)),
+            ),
+            ("proposal store", cloned(live, &self.proposals)),
+            ("taken record hash", cloned(live, &self.taken_record)),
+        ]);
+        out
+    }
+
     /// The members, by leaf index.
     pub fn members(&self) -> Vec<Member> {
         self.tree

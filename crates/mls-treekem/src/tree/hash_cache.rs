@@ -38,6 +38,19 @@ impl HashCache {
         }
     }
 
+    /// The heap bytes of the hashes, the dirty marks and the encodings.
+    pub(crate) fn heap_breakdown(&self, live: &dyn Fn() -> isize) -> [(&'static str, isize); 3] {
+        let before = live();
+        let copy = self.encodings.clone();
+        let encodings = live().saturating_sub(before);
+        drop(copy);
+        [
+            ("tree hashes", self.hashes.capacity() as isize),
+            ("dirty marks", self.dirty.capacity() as isize),
+            ("encoding cache", encodings),
+        ]
+    }
+
     /// The cached encoding of node `x`, if known.
     pub(crate) fn encoding(&self, x: usize) -> Option<&[u8]> {
         self.encodings

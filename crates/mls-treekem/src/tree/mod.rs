@@ -383,6 +383,50 @@ impl RatchetTree {
         self.caps.supporting_proposal(t, self.member_count())
     }
 
+    /// The heap bytes held by each part of the tree, measured with `live`
+    /// (the bytes currently allocated, from the caller's counting
+    /// allocator) around a clone of each part: for benchmarks.
+    #[doc(hidden)]
+    pub fn heap_breakdown(&self, live: &dyn Fn() -> isize) -> Vec<(&'static str, isize)> {
+        fn cloned<T: Clone>(live: &dyn Fn() -> isize, t: &T) -> isize {
+            let before = live();
+            let copy = t.clone();
+            let bytes = live().saturating_sub(before);
+            drop(copy);
+            bytes
+        }
+        let slot = core::mem::size_of::<Option<Box<Node>>>();
+        let of_kind = |leaves: bool| {
+            let picked: Vec<&Box<Node>> = self
+                .nodes
+                .iter()
+                .flatten()
+                .filter(|n| matches!(***n, Node::Leaf(_)) == leaves)
+                .collect();
+            let before = live();
+            let copy: Vec<Box<Node>> = picked.iter().map(|n| (*n).clone()).collect();
+            let bytes = live().saturating_sub(before);
+            let vec = (copy.capacity() * core::mem::size_of::<Box<Node>>()) as isize;
+            drop(copy);
+            bytes.saturating_sub(vec)
+        };
+        let mut out = alloc::vec![
+            ("node slots", (self.nodes.capacity() * slot) as isize),
+            ("leaf nodes", of_kind(true)),
+            ("parent nodes", of_kind(false)),
+        ];
+        out.extend(self.hashes.heap_breakdown(live));
+        out.extend([
+            ("counts", cloned(live, &self.counts)),
+            ("resolution lengths", cloned(live, &self.res_len)),
+            ("key index", cloned(live, &self.keys)),
+            ("capability index", cloned(live, &self.caps)),
+            ("changed nodes", cloned(live, &self.changed)),
+            ("undo log", cloned(live, &self.journal)),
+        ]);
+        out
+    }
+
     fn adjust_counts(&mut self, x: NodeIndex, added: bool) {
         let n = self.n_leaves();
         let leaf = x.is_leaf();
