@@ -696,7 +696,9 @@ fn memory(f: &Fixture, n: usize, c: Option<&CommitFixture>, rows: &mut Vec<Row>)
     };
     // The heap of one restored view.
     let before = live();
-    let view = restored(&snap);
+    let mut view = restored(&snap);
+    // As the engine keeps it.
+    view.set_compact_tree(true);
     let view_heap = live() - before;
     breakdown(n, &view, view_heap);
     drop(view);

@@ -16,7 +16,7 @@ use mls_codec::{decode_exact, Encode};
 use once_cell::race::OnceBox;
 
 use super::RatchetTree;
-use crate::{Node, TreeError};
+use crate::Node;
 
 /// A non-blank node: at least one of its decoded value and its encoding.
 pub(crate) struct Slot {
@@ -82,24 +82,24 @@ impl Slot {
     }
 
     /// Drops the decoded node if the encoding is known and decodes to it
-    /// (encoding it first if needed); true if it holds no decoded node
-    /// afterwards.
-    fn shed(&mut self) -> Result<bool, TreeError> {
+    /// (encoding it first if needed); kept otherwise.
+    fn shed(&mut self) {
         let Some(node) = self.node.get() else {
-            return Ok(true);
+            return;
         };
         if self.encoding.is_none() {
-            self.encoding = Some(node.to_bytes()?.into_boxed_slice());
+            match node.to_bytes() {
+                Ok(e) => self.encoding = Some(e.into_boxed_slice()),
+                Err(_) => return,
+            }
         }
         let round_trip = self
             .encoding
             .as_deref()
             .and_then(|e| decode_exact::<Node>(e).ok());
-        if round_trip.as_ref() != Some(node) {
-            return Ok(false);
+        if round_trip.as_ref() == Some(node) {
+            self.node = OnceBox::new();
         }
-        self.node = OnceBox::new();
-        Ok(true)
     }
 
     /// Whether the decoded node is held.
@@ -130,8 +130,9 @@ impl core::fmt::Debug for Slot {
 impl RatchetTree {
     /// Drops the decoded form of every node whose encoding decodes to it
     /// (encoding the others first), so that the tree holds its nodes as
-    /// their encodings, decoded again on use. O(N); a node whose encoding
-    /// would not decode back to it (none does) stays decoded.
+    /// their encodings, decoded again on use. O(N); a node that would not
+    /// encode, or whose encoding would not decode back to it (none does),
+    /// stays decoded.
     ///
     /// ```
     /// use mls_crypto::{CipherSuite, CryptoProvider};
@@ -143,15 +144,14 @@ impl RatchetTree {
     /// tree.add_leaf(mls_test_support::treekem::leaf(2)).unwrap();
     /// let hash = tree.tree_hash(&cs).unwrap();
     /// let leaf = tree.leaf(LeafIndex(1)).unwrap().clone();
-    /// tree.compact().unwrap();
+    /// tree.compact();
     /// assert_eq!(tree.leaf(LeafIndex(1)), Some(&leaf)); // decoded again
     /// assert_eq!(tree.tree_hash(&cs).unwrap(), hash);
     /// ```
-    pub fn compact(&mut self) -> Result<(), TreeError> {
+    pub fn compact(&mut self) {
         for slot in self.nodes.iter_mut().flatten() {
-            slot.shed()?;
+            slot.shed();
         }
-        Ok(())
     }
 
     /// The number of nodes held decoded (see [`compact`](Self::compact)).
