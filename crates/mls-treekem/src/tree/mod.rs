@@ -339,7 +339,7 @@ impl RatchetTree {
         let Some(place) = self.nodes.get_mut(x.0 as usize) else {
             return;
         };
-        let old = core::mem::replace(place, Some(Slot::new(Box::new(Node::Parent(parent)))));
+        let old = place.replace(Slot::new(Box::new(Node::Parent(parent))));
         self.refresh_res_len(x);
         self.hashes.mark(x, self.n_leaves());
         self.note_replaced(x, old);
