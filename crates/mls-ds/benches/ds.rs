@@ -19,6 +19,7 @@
 //! `synchronous_commit` on), started as the tests start theirs. Files go
 //! under `DSBENCH_DIR` (default: the system's temporary directory, on
 //! disk: fsync is real). `DSBENCH_QUICK=1`: fewer rounds.
+//! `DSBENCH_SECTION=memory`: section (e) alone.
 //!
 //! `cargo bench -p mls-ds --features sqlite,postgres --bench ds`
 
@@ -695,8 +696,12 @@ fn memory(f: &Fixture, n: usize, c: Option<&CommitFixture>, rows: &mut Vec<Row>)
     };
     // The heap of one restored view.
     let before = live();
-    let view = restored(&snap);
+    let mut view = restored(&snap);
+    // As the engine keeps it.
+    view.set_compact_tree(true);
     let view_heap = live() - before;
+    breakdown(n, &view, view_heap);
+    compaction_costs(n, &mut view);
     drop(view);
     // The engine's cache: what a view loaded by a request keeps.
     let other = ClientId::from("m1");
@@ -734,6 +739,49 @@ fn memory(f: &Fixture, n: usize, c: Option<&CommitFixture>, rows: &mut Vec<Row>)
     );
 }
 
+/// Where the bytes of a view go, per component and per member (stderr).
+fn breakdown(n: usize, view: &PublicGroup<Suite>, total: isize) {
+    let parts = view.heap_breakdown(&live);
+    let per = |b: isize| b as f64 / n as f64;
+    eprintln!(
+        "\nview of a group of {n}: {total} B, {:.1} B per member",
+        per(total)
+    );
+    eprintln!("| component | bytes | per member |");
+    eprintln!("| --- | --- | --- |");
+    let mut counted = 0;
+    for (name, bytes) in parts {
+        counted += bytes;
+        eprintln!("| {name} | {bytes} | {:.1} |", per(bytes));
+    }
+    let rest = total - counted;
+    eprintln!("| the rest (policy, struct) | {rest} | {:.1} |", per(rest));
+}
+
+/// What keeping the view compact costs (stderr): the scan each request
+/// makes over a compact tree, a walk over every leaf (decoding each), and
+/// compacting it again.
+fn compaction_costs(n: usize, view: &mut PublicGroup<Suite>) {
+    let t = Instant::now();
+    for _ in 0..100 {
+        view.set_compact_tree(true);
+    }
+    let scan = t.elapsed().as_secs_f64() * 1e6 / 100.0;
+    let t = Instant::now();
+    let walked = view.tree().members().count();
+    let walk = t.elapsed().as_secs_f64() * 1e3;
+    let t = Instant::now();
+    let _ = view.tree().members().count();
+    let walk_decoded = t.elapsed().as_secs_f64() * 1e3;
+    let t = Instant::now();
+    view.set_compact_tree(true);
+    let again = t.elapsed().as_secs_f64() * 1e3;
+    eprintln!(
+        "group of {n}: compact-tree scan {scan:.1} µs; walk over {walked} leaves decoding each \
+         {walk:.2} ms (decoded: {walk_decoded:.3} ms); compacting them again {again:.2} ms"
+    );
+}
+
 // ----------------------------------------------------------------- main
 
 fn main() {
@@ -767,6 +815,13 @@ fn main() {
     let mut rows = Vec::new();
     println!("| store | operation | engine | raw store | engine / raw | target |");
     println!("| --- | --- | --- | --- | --- | --- |");
+
+    // DSBENCH_SECTION=memory: section (e) alone.
+    if std::env::var("DSBENCH_SECTION").as_deref() == Ok("memory") {
+        memory(&g1k, 1000, None, &mut rows);
+        memory(&gbig, big, Some(&cbig), &mut rows);
+        return;
+    }
 
     let dir = bench_dir().join(format!("dsbench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

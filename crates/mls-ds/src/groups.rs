@@ -147,6 +147,7 @@ impl<St: Store, C: CryptoProvider> DeliveryService<St, C> {
         }
         let group_id = view.group_id().to_vec();
         let members: Vec<ClientId> = self.leaf_counts(&view).into_keys().collect();
+        view.set_compact_tree(true);
         let state = GroupStateRecord {
             group_id: group_id.clone(),
             epoch: view.epoch(),

@@ -52,6 +52,9 @@ impl<St: Store, C: CryptoProvider> DeliveryService<St, C> {
         }
         let view = slot.as_mut().ok_or(DsError::Internal("view loaded"))?;
         view.group.set_time(now);
+        // Held encoded: what the previous request read (a whole-tree walk
+        // for a membership change) is dropped again.
+        view.group.set_compact_tree(true);
         Ok(&mut view.group)
     }
 

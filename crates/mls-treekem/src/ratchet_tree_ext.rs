@@ -225,7 +225,7 @@ impl RatchetTree {
         &self,
         cs: &S,
     ) -> Result<(), TreeError> {
-        for (i, node) in self.nodes.iter().enumerate() {
+        for (i, node) in self.nodes().enumerate() {
             if let Some(node) = node {
                 let index = NodeIndex(u32::try_from(i).map_err(|_| TreeError::TreeTooLarge)?);
                 check_encryption_key(cs, node.encryption_key(), Some(index))?;

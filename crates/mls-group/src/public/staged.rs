@@ -129,6 +129,7 @@ impl<S: CipherSuiteProvider> PublicGroup<S> {
         self.interim_transcript_hash = staged.interim_transcript_hash;
         self.confirmation_tag = staged.confirmation_tag;
         self.proposals.clear();
+        self.settle_tree();
         Ok(())
     }
 

@@ -139,12 +139,23 @@ fn incremental_bookkeeping_matches_recomputation() {
             // Node encodings kept by the hash computation, or not.
             tree.tree_hash(&cs).unwrap();
         }
+        if step % 5 == 0 {
+            // Nodes kept encoded only, decoded again on use.
+            tree.compact();
+            assert_eq!(tree.decoded_node_count(), 0);
+        }
         let end = tree
             .nodes
             .iter()
             .rposition(Option::is_some)
             .map_or(0, |i| i + 1);
-        let direct = tree.nodes[..end].to_bytes().unwrap();
+        let direct = tree
+            .nodes()
+            .take(end)
+            .map(|n| n.cloned())
+            .collect::<Vec<Option<Node>>>()
+            .to_bytes()
+            .unwrap();
         assert!(
             tree.encode_nodes(end).unwrap() == direct,
             "encoding at step {step}"

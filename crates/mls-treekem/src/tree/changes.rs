@@ -6,6 +6,7 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 use mls_codec::{Decode, Encode};
 
+use super::slot::Slot;
 use super::{Change, RatchetTree};
 use crate::tree_math::{self, LeafIndex, NodeIndex};
 use crate::{Node, TreeError};
@@ -181,8 +182,10 @@ impl RatchetTree {
                 node: NodeIndex(x),
                 value: self.node(NodeIndex(x)).cloned(),
                 encoding: self
-                    .hashes
-                    .encoding(x as usize)
+                    .nodes
+                    .get(x as usize)
+                    .and_then(|n| n.as_deref())
+                    .and_then(Slot::body)
                     .map(<[u8]>::to_vec)
                     .unwrap_or_default(),
             })
@@ -237,14 +240,12 @@ impl RatchetTree {
             // Inside the tree (checked above), so this cannot fail. No
             // uniqueness check: the final state had unique keys, and the
             // index heals from transient duplicates (see `KeyIndex::remove`).
-            let old = self.replace_node_boxed(c.node, c.value.map(Box::new))?;
-            match &mut self.journal {
-                Some(journal) => journal.push(Change::Node(c.node, old.map(|b| *b))),
-                None => self.changed.mark(c.node.0),
+            let mut slot = c.value.map(|v| Slot::new(Box::new(v)));
+            if let Some(s) = slot.as_deref_mut().filter(|_| !c.encoding.is_empty()) {
+                s.keep_body(c.node.is_leaf(), &c.encoding);
             }
-            if !c.encoding.is_empty() {
-                self.hashes.keep_encoding(c.node, &c.encoding);
-            }
+            let old = self.replace_slot(c.node, slot)?;
+            self.note_replaced(c.node, old);
         }
         while self.n_leaves() > target {
             self.halve();

@@ -10,9 +10,9 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 use super::journal::Change;
+use super::slot::Slot;
 use super::RatchetTree;
 use crate::tree_math::NodeIndex;
-use crate::Node;
 
 /// Below this many entries the list is never compacted.
 const MIN_COMPACT: usize = 64;
@@ -55,7 +55,7 @@ impl ChangedNodes {
 
     /// Notes the non-blank nodes of `dropped`, the nodes from `start` on
     /// that a truncation removed.
-    pub(crate) fn mark_dropped(&mut self, start: usize, dropped: &[Option<Box<Node>>]) {
+    pub(crate) fn mark_dropped(&mut self, start: usize, dropped: &[Option<Box<Slot>>]) {
         for (i, node) in dropped.iter().enumerate() {
             if node.is_some() {
                 self.mark(start.saturating_add(i) as u32);

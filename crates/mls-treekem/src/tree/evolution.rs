@@ -41,10 +41,7 @@ impl RatchetTree {
         let n = self.n_leaves();
         let mut cur = target.node();
         while let Some(p) = tree_math::parent(cur, n) {
-            if let Some(parent) = self.parent_node_mut(p) {
-                parent.add_unmerged(target);
-                self.refresh_res_len(p);
-            }
+            self.update_parent(p, |parent| parent.add_unmerged(target));
             cur = p;
         }
         Ok(target)
@@ -154,8 +151,8 @@ impl RatchetTree {
         let keep = self.root().0 as usize;
         let dropped = self.nodes.split_off(keep);
         for (i, node) in dropped.iter().enumerate() {
-            if let Some(node) = node {
-                self.forget(keep.saturating_add(i) as u32, node);
+            if let Some(slot) = node {
+                self.forget(keep.saturating_add(i) as u32, slot);
             }
         }
         match &mut self.journal {

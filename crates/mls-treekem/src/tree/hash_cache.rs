@@ -5,26 +5,19 @@
 //! a recomputation descends only into dirty nodes, so each node is rehashed
 //! at most once per batch of changes.
 
-use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 use crate::tree_math::{self, NodeIndex};
 
-/// The tree hash of every node, flat (`hash_len` bytes per node), and the
-/// encoding of every non-blank node (its `LeafNode` or `ParentNode`), kept
-/// from the hash computation, which encodes it anyway, until the node
-/// changes: encoding the whole tree for a `ratchet_tree` extension is then
-/// mostly copies.
+/// The tree hash of every node, flat (`hash_len` bytes per node). (The
+/// nodes' encodings, which the hash computation makes or reads, are kept
+/// with the nodes: see `Slot`.)
 #[derive(Debug, Clone)]
 pub(crate) struct HashCache {
     /// The suite's hash length the cache was filled with (0 before the first use).
     pub(crate) hash_len: usize,
     pub(crate) hashes: Vec<u8>,
     pub(crate) dirty: Vec<bool>,
-    /// Per node: its encoding, `None` if unknown (or blank). Boxed twice,
-    /// so that a node without one costs a thin pointer (8 bytes, not the
-    /// 16 of a `Box<[u8]>`): a received tree is mostly blank nodes.
-    encodings: Vec<Option<Box<Box<[u8]>>>>,
 }
 
 impl HashCache {
@@ -34,33 +27,19 @@ impl HashCache {
             hash_len: 0,
             hashes: Vec::new(),
             dirty: alloc::vec![true; width],
-            encodings: alloc::vec![None; width],
         }
     }
 
-    /// The cached encoding of node `x`, if known.
-    pub(crate) fn encoding(&self, x: usize) -> Option<&[u8]> {
-        self.encodings
-            .get(x)
-            .and_then(|e| e.as_deref())
-            .map(|e| &e[..])
-            .filter(|e| !e.is_empty())
-    }
-
-    /// Caches the encoding of node `x` unless known already.
-    pub(crate) fn keep_encoding(&mut self, x: NodeIndex, bytes: &[u8]) {
-        if let Some(e) = self.encodings.get_mut(x.0 as usize) {
-            if e.is_none() {
-                *e = Some(Box::new(bytes.into()));
-            }
-        }
+    /// The heap bytes of the hashes and the dirty marks.
+    pub(crate) fn heap_breakdown(&self) -> [(&'static str, isize); 2] {
+        [
+            ("tree hashes", self.hashes.capacity() as isize),
+            ("dirty marks", self.dirty.capacity() as isize),
+        ]
     }
 
     /// Marks `x`, whose content changed, and its ancestors dirty.
     pub(crate) fn mark(&mut self, x: NodeIndex, n_leaves: u32) {
-        if let Some(e) = self.encodings.get_mut(x.0 as usize) {
-            *e = None;
-        }
         let mut cur = Some(x);
         while let Some(c) = cur {
             match self.dirty.get_mut(c.0 as usize) {
@@ -76,14 +55,12 @@ impl HashCache {
     pub(crate) fn resize(&mut self, width: usize) {
         self.dirty.resize(width, true);
         self.hashes.resize(width.saturating_mul(self.hash_len), 0);
-        self.encodings.resize(width, None);
     }
 
     /// Drops every node from `width` on.
     pub(crate) fn truncate(&mut self, width: usize) {
         self.dirty.truncate(width);
         self.hashes.truncate(width.saturating_mul(self.hash_len));
-        self.encodings.truncate(width);
     }
 
     /// Everything dirty, for a new hash length.

@@ -5,20 +5,20 @@
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
+use super::slot::Slot;
 use super::RatchetTree;
 use crate::tree_math::NodeIndex;
-use crate::Node;
 
 /// One recorded change, with what is needed to undo it.
 #[derive(Debug, Clone)]
 #[allow(clippy::large_enum_variant)] // the common case is `Node`
 pub(crate) enum Change {
     /// The node at this index was replaced; the old value.
-    Node(NodeIndex, Option<Node>),
+    Node(NodeIndex, Option<Box<Slot>>),
     /// The tree doubled.
     Extended,
     /// The tree halved; the nodes dropped (the old root and right half).
-    Truncated(Vec<Option<Box<Node>>>),
+    Truncated(Vec<Option<Box<Slot>>>),
 }
 
 impl RatchetTree {
@@ -70,7 +70,7 @@ impl RatchetTree {
             match change {
                 Change::Node(x, old) => {
                     // Restores an earlier consistent state: cannot fail.
-                    let _ = self.replace_node(x, old);
+                    let _ = self.replace_slot(x, old);
                 }
                 Change::Extended => self.undo_extend(),
                 Change::Truncated(dropped) => self.undo_truncate(dropped),
@@ -83,8 +83,8 @@ impl RatchetTree {
         let keep = self.root().0 as usize;
         let dropped = self.nodes.split_off(keep);
         for (i, node) in dropped.iter().enumerate() {
-            if let Some(node) = node {
-                self.forget(keep.saturating_add(i) as u32, node);
+            if let Some(slot) = node {
+                self.forget(keep.saturating_add(i) as u32, slot);
             }
         }
         self.counts.truncate(keep);
@@ -93,7 +93,7 @@ impl RatchetTree {
     }
 
     /// Doubles the tree and puts the dropped nodes back.
-    fn undo_truncate(&mut self, dropped: Vec<Option<Box<Node>>>) {
+    fn undo_truncate(&mut self, dropped: Vec<Option<Box<Slot>>>) {
         let start = self.nodes.len();
         if self.extend().is_err() {
             return;
@@ -101,7 +101,7 @@ impl RatchetTree {
         // extend() recorded nothing: the journal is taken.
         for (i, node) in dropped.into_iter().enumerate() {
             if node.is_some() {
-                let _ = self.replace_node_boxed(NodeIndex((start + i) as u32), node);
+                let _ = self.replace_slot(NodeIndex((start + i) as u32), node);
             }
         }
     }

@@ -14,6 +14,7 @@
 use alloc::boxed::Box;
 use alloc::collections::BTreeSet;
 
+use super::slot::Slot;
 use crate::{Node, TreeError};
 
 /// The SipHash key: fixed, so that the index is deterministic. The hash
@@ -98,7 +99,7 @@ fn find(
     index: &KeyIndex,
     set: &BTreeSet<(u64, u32)>,
     key: &[u8],
-    nodes: &[Option<Box<Node>>],
+    nodes: &[Option<Box<Slot>>],
     key_of: fn(&Node) -> Option<&[u8]>,
     except: Option<u32>,
 ) -> Option<u32> {
@@ -111,6 +112,7 @@ fn find(
             nodes
                 .get(*at as usize)
                 .and_then(|n| n.as_deref())
+                .and_then(Slot::node)
                 .and_then(key_of)
                 .is_some_and(|k| k == key)
         })
@@ -129,7 +131,7 @@ impl KeyIndex {
     pub(crate) fn encryption_key_node(
         &self,
         key: &[u8],
-        nodes: &[Option<Box<Node>>],
+        nodes: &[Option<Box<Slot>>],
     ) -> Option<u32> {
         find(self, &self.encryption, key, nodes, encryption_key_of, None)
     }
@@ -138,7 +140,7 @@ impl KeyIndex {
     pub(crate) fn signature_key_node(
         &self,
         key: &[u8],
-        nodes: &[Option<Box<Node>>],
+        nodes: &[Option<Box<Slot>>],
     ) -> Option<u32> {
         find(self, &self.signature, key, nodes, signature_key_of, None)
     }
@@ -148,7 +150,7 @@ impl KeyIndex {
         &self,
         at: u32,
         node: &Node,
-        nodes: &[Option<Box<Node>>],
+        nodes: &[Option<Box<Slot>>],
     ) -> Result<(), TreeError> {
         let elsewhere =
             |set: &BTreeSet<(u64, u32)>, key: &[u8], key_of: fn(&Node) -> Option<&[u8]>| {
@@ -269,8 +271,11 @@ mod tests {
         let mut index = KeyIndex::default();
         let a = colliding_leaf(1);
         let b = colliding_leaf(2);
-        let nodes: Vec<Option<Box<Node>>> =
-            alloc::vec![Some(Box::new(a.clone())), None, Some(Box::new(b.clone()))];
+        let nodes: Vec<Option<Box<Slot>>> = alloc::vec![
+            Some(Slot::new(Box::new(a.clone()))),
+            None,
+            Some(Slot::new(Box::new(b.clone())))
+        ];
         // Node 2 recorded in the bucket of node 0's key.
         index.encryption.insert((hash(&a.encryption_key().0), 2));
         assert_eq!(

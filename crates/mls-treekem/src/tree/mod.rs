@@ -16,6 +16,7 @@ mod records;
 #[cfg(test)]
 mod records_tests;
 mod resolution;
+mod slot;
 mod tree_hash;
 
 use alloc::boxed::Box;
@@ -27,6 +28,7 @@ use self::dirty::ChangedNodes;
 use self::hash_cache::HashCache;
 use self::journal::Change;
 use self::key_index::KeyIndex;
+use self::slot::Slot;
 use crate::tree_math::{self, LeafIndex, NodeIndex};
 use crate::{CredentialType, ExtensionType, LeafNode, Node, ParentNode, ProposalType, TreeError};
 
@@ -56,10 +58,11 @@ pub use self::records::NODE_RECORD_VERSION;
 /// ```
 #[derive(Debug, Clone)]
 pub struct RatchetTree {
-    /// `2 * n_leaves - 1` nodes, `n_leaves` a power of two. Boxed, so that
-    /// a blank slot costs a pointer rather than a whole `Node`: a received
-    /// tree is mostly blank slots at one byte each on the wire.
-    pub(crate) nodes: Vec<Option<Box<Node>>>,
+    /// `2 * n_leaves - 1` nodes, `n_leaves` a power of two, each decoded,
+    /// encoded or both (see [`Slot`]). Boxed, so that a blank slot costs a
+    /// pointer: a received tree is mostly blank slots at one byte each on
+    /// the wire.
+    pub(crate) nodes: Vec<Option<Box<Slot>>>,
     /// Per node: (non-blank nodes, non-blank leaves) in its subtree.
     counts: Vec<(u32, u32)>,
     /// Per node: the length of its resolution (RFC 9420 §4.1.1).
@@ -98,8 +101,8 @@ impl RatchetTree {
 
     /// [`all_blank`](Self::all_blank) over `nodes`, a vector reused rather
     /// than allocated again: its bookkeeping is that of blank nodes, so
-    /// any node in it must be taken out and put back with `set_node_boxed`.
-    fn blank_over(nodes: Vec<Option<Box<Node>>>) -> Self {
+    /// any node in it must be taken out and put back with `set_slot`.
+    fn blank_over(nodes: Vec<Option<Box<Slot>>>) -> Self {
         let width = nodes.len();
         RatchetTree {
             nodes,
@@ -128,18 +131,19 @@ impl RatchetTree {
         // The received vector becomes the tree's rather than being copied
         // into a new one (8 bytes a node at the peak of a decode): each
         // node is taken out of its slot and put back through
-        // `set_node_boxed`, in array order, as into a blank tree. The
+        // `set_slot`, in array order, as into a blank tree. The
         // nodes still waiting in their slots are in no index, and the
         // counts leave them out; a resolution length computed meanwhile
         // over one of them is the one it gets when put back.
-        let mut nodes = nodes;
         let received = nodes.len();
-        nodes.resize_with(width, || None);
-        let mut tree = Self::blank_over(nodes);
+        let mut slots: Vec<Option<Box<Slot>>> =
+            nodes.into_iter().map(|n| n.map(Slot::new)).collect();
+        slots.resize_with(width, || None);
+        let mut tree = Self::blank_over(slots);
         for i in 0..received {
             let node = tree.nodes.get_mut(i).and_then(Option::take);
             let x = NodeIndex(i as u32);
-            match node.as_deref() {
+            match node.as_deref().and_then(Slot::node) {
                 Some(Node::Leaf(_)) if !x.is_leaf() => {
                     return Err(TreeError::NodeTypeMismatch { node: x.0 })
                 }
@@ -149,7 +153,7 @@ impl RatchetTree {
                 _ => {}
             }
             if node.is_some() {
-                tree.set_node_boxed(x, node)?;
+                tree.set_slot(x, node)?;
             }
         }
         Ok(tree)
@@ -172,7 +176,10 @@ impl RatchetTree {
 
     /// The node at `x`; `None` if blank or outside the tree.
     pub fn node(&self, x: NodeIndex) -> Option<&Node> {
-        self.nodes.get(x.0 as usize).and_then(|n| n.as_deref())
+        self.nodes
+            .get(x.0 as usize)
+            .and_then(|n| n.as_deref())
+            .and_then(Slot::node)
     }
 
     /// The leaf node of `leaf`; `None` if blank or outside the tree.
@@ -190,7 +197,7 @@ impl RatchetTree {
 
     /// Every node in array order, blanks as `None`.
     pub fn nodes(&self) -> impl Iterator<Item = Option<&Node>> + '_ {
-        self.nodes.iter().map(|n| n.as_deref())
+        self.nodes.iter().map(|n| n.as_deref().and_then(Slot::node))
     }
 
     /// The non-blank leaves with their indices, left to right.
@@ -199,7 +206,7 @@ impl RatchetTree {
             .iter()
             .step_by(2)
             .enumerate()
-            .filter_map(|(i, n)| Some((LeafIndex(i as u32), n.as_deref()?.as_leaf()?)))
+            .filter_map(|(i, n)| Some((LeafIndex(i as u32), n.as_deref()?.node()?.as_leaf()?)))
     }
 
     /// The number of non-blank leaves.
@@ -263,53 +270,54 @@ impl RatchetTree {
     /// hash cache up to date. Fails, changing nothing, on a duplicate key or
     /// an index outside the tree.
     pub(crate) fn set_node(&mut self, x: NodeIndex, node: Option<Node>) -> Result<(), TreeError> {
-        self.set_node_boxed(x, node.map(Box::new))
+        self.set_slot(x, node.map(|n| Slot::new(Box::new(n))))
     }
 
-    /// [`set_node`](Self::set_node) with the node already boxed.
-    fn set_node_boxed(&mut self, x: NodeIndex, node: Option<Box<Node>>) -> Result<(), TreeError> {
-        if let Some(new) = &node {
+    /// [`set_node`](Self::set_node) with the node in its slot.
+    fn set_slot(&mut self, x: NodeIndex, slot: Option<Box<Slot>>) -> Result<(), TreeError> {
+        if let Some(new) = slot.as_deref().and_then(Slot::node) {
             self.keys.check(x.0, new, &self.nodes)?;
         }
-        let old = self.replace_node_boxed(x, node)?;
-        match &mut self.journal {
-            Some(journal) => journal.push(Change::Node(x, old.map(|b| *b))),
-            None => self.changed.mark(x.0),
-        }
+        let old = self.replace_slot(x, slot)?;
+        self.note_replaced(x, old);
         Ok(())
     }
 
-    /// Puts `node` at `x` without a uniqueness check or journaling and
-    /// returns the old node.
-    fn replace_node(
-        &mut self,
-        x: NodeIndex,
-        node: Option<Node>,
-    ) -> Result<Option<Node>, TreeError> {
-        Ok(self.replace_node_boxed(x, node.map(Box::new))?.map(|b| *b))
+    /// Journals (or notes as changed) the replacement of node `x`, which held `old`.
+    fn note_replaced(&mut self, x: NodeIndex, old: Option<Box<Slot>>) {
+        match &mut self.journal {
+            Some(journal) => journal.push(Change::Node(x, old)),
+            None => self.changed.mark(x.0),
+        }
     }
 
-    /// [`replace_node`](Self::replace_node) with the node boxed.
-    fn replace_node_boxed(
+    /// Puts `slot` at `x` without a uniqueness check or journaling and
+    /// returns the old one.
+    fn replace_slot(
         &mut self,
         x: NodeIndex,
-        node: Option<Box<Node>>,
-    ) -> Result<Option<Box<Node>>, TreeError> {
-        let slot = self
+        slot: Option<Box<Slot>>,
+    ) -> Result<Option<Box<Slot>>, TreeError> {
+        let place = self
             .nodes
             .get_mut(x.0 as usize)
             .ok_or(TreeError::NodeIndexOutOfRange(x.0))?;
-        let is = node.is_some();
-        let old = core::mem::replace(slot, node);
-        if let Some(old) = &old {
+        let is = slot.is_some();
+        let old = core::mem::replace(place, slot);
+        if let Some(old) = old.as_deref().and_then(Slot::node) {
             self.keys.remove(x.0, old);
-            if let Node::Leaf(leaf) = &**old {
+            if let Node::Leaf(leaf) = old {
                 self.caps.update(leaf, false);
             }
         }
-        if let Some(Some(new)) = self.nodes.get(x.0 as usize) {
+        if let Some(new) = self
+            .nodes
+            .get(x.0 as usize)
+            .and_then(|n| n.as_deref())
+            .and_then(Slot::node)
+        {
             self.keys.insert(x.0, new);
-            if let Node::Leaf(leaf) = &**new {
+            if let Node::Leaf(leaf) = new {
                 self.caps.update(leaf, true);
             }
         }
@@ -321,28 +329,28 @@ impl RatchetTree {
         Ok(old)
     }
 
-    /// Mutable access to a parent node; marks it changed.
-    pub(crate) fn parent_node_mut(&mut self, x: NodeIndex) -> Option<&mut ParentNode> {
-        let n = self.n_leaves();
-        match self
-            .nodes
-            .get_mut(x.0 as usize)
-            .and_then(|n| n.as_deref_mut())
-        {
-            Some(Node::Parent(p)) => {
-                self.hashes.mark(x, n);
-                match &mut self.journal {
-                    Some(journal) => journal.push(Change::Node(x, Some(Node::Parent(p.clone())))),
-                    None => self.changed.mark(x.0),
-                }
-                Some(p)
-            }
-            _ => None,
-        }
+    /// Replaces the parent node at `x` by `f` of it (its keys unchanged);
+    /// nothing if `x` is not a parent node.
+    pub(crate) fn update_parent(&mut self, x: NodeIndex, f: impl FnOnce(&mut ParentNode)) {
+        let Some(mut parent) = self.parent_node(x).cloned() else {
+            return;
+        };
+        f(&mut parent);
+        let Some(place) = self.nodes.get_mut(x.0 as usize) else {
+            return;
+        };
+        let old = place.replace(Slot::new(Box::new(Node::Parent(parent))));
+        self.refresh_res_len(x);
+        self.hashes.mark(x, self.n_leaves());
+        self.note_replaced(x, old);
     }
 
-    /// Forgets the keys and capabilities of `node`, which left the tree from `at`.
-    fn forget(&mut self, at: u32, node: &Node) {
+    /// Forgets the keys and capabilities of the node of `slot`, which
+    /// left the tree from `at`.
+    fn forget(&mut self, at: u32, slot: &Slot) {
+        let Some(node) = slot.node() else {
+            return;
+        };
         self.keys.remove(at, node);
         if let Node::Leaf(leaf) = node {
             self.caps.update(leaf, false);
@@ -381,6 +389,59 @@ impl RatchetTree {
     /// §7.2: listed, or a default type).
     pub fn members_supporting_proposal(&self, t: ProposalType) -> u32 {
         self.caps.supporting_proposal(t, self.member_count())
+    }
+
+    /// The heap bytes held by each part of the tree, measured with `live`
+    /// (the bytes currently allocated, from the caller's counting
+    /// allocator) around a clone of each part: for benchmarks.
+    #[doc(hidden)]
+    pub fn heap_breakdown(&self, live: &dyn Fn() -> isize) -> Vec<(&'static str, isize)> {
+        fn cloned<T: Clone>(live: &dyn Fn() -> isize, t: &T) -> isize {
+            let before = live();
+            let copy = t.clone();
+            let bytes = live().saturating_sub(before);
+            drop(copy);
+            bytes
+        }
+        let slot = core::mem::size_of::<Option<Box<Slot>>>();
+        let slots = self.nodes.iter().flatten();
+        let of_kind = |leaves: bool| {
+            let picked: Vec<&Node> = slots
+                .clone()
+                .filter(|s| s.is_decoded())
+                .filter_map(|s| s.node())
+                .filter(|n| matches!(n, Node::Leaf(_)) == leaves)
+                .collect();
+            let before = live();
+            let copy: Vec<Box<Node>> = picked.iter().map(|n| Box::new((*n).clone())).collect();
+            let bytes = live().saturating_sub(before);
+            let vec = (copy.capacity() * core::mem::size_of::<Box<Node>>()) as isize;
+            drop(copy);
+            bytes.saturating_sub(vec)
+        };
+        let headers = slots.clone().count() * core::mem::size_of::<Slot>();
+        let encodings: usize = slots
+            .clone()
+            .filter_map(|s| s.encoding())
+            .map(<[u8]>::len)
+            .sum();
+        let mut out = alloc::vec![
+            ("node slots", (self.nodes.capacity() * slot) as isize),
+            ("node headers (Slot)", headers as isize),
+            ("node encodings", encodings as isize),
+            ("leaf nodes, decoded", of_kind(true)),
+            ("parent nodes, decoded", of_kind(false)),
+        ];
+        out.extend(self.hashes.heap_breakdown());
+        out.extend([
+            ("counts", cloned(live, &self.counts)),
+            ("resolution lengths", cloned(live, &self.res_len)),
+            ("key index", cloned(live, &self.keys)),
+            ("capability index", cloned(live, &self.caps)),
+            ("changed nodes", cloned(live, &self.changed)),
+            ("undo log", cloned(live, &self.journal)),
+        ]);
+        out
     }
 
     fn adjust_counts(&mut self, x: NodeIndex, added: bool) {

@@ -8,11 +8,11 @@
 //! restored tree's hash against its GroupContext anyway, which catches a
 //! record that is missing, stale or damaged.
 
-use alloc::boxed::Box;
 use alloc::vec::Vec;
 use mls_codec::{Decode, Encode, Reader};
 
 use super::dirty::ChangedNodes;
+use super::slot::Slot;
 use super::RatchetTree;
 use crate::tree_math::{self, NodeIndex};
 use crate::{Node, TreeError};
@@ -69,22 +69,22 @@ impl RatchetTree {
     /// assert!(back.changed_nodes().is_empty());
     /// ```
     pub fn node_record(&self, x: NodeIndex) -> Result<Option<Vec<u8>>, TreeError> {
-        let Some(node) = self.node(x) else {
+        let Some(slot) = self.nodes.get(x.0 as usize).and_then(|n| n.as_deref()) else {
+            return Ok(None);
+        };
+        if let Some(encoding) = slot.encoding() {
+            // The encoding kept from a record or a tree-hash computation.
+            let mut out = Vec::with_capacity(encoding.len().saturating_add(1));
+            out.push(NODE_RECORD_VERSION);
+            out.extend_from_slice(encoding);
+            return Ok(Some(out));
+        }
+        let Some(node) = slot.node() else {
             return Ok(None);
         };
         let mut out = Vec::with_capacity(node.encoded_len().saturating_add(1));
         out.push(NODE_RECORD_VERSION);
-        match self.hashes.encoding(x.0 as usize) {
-            // The encoding kept by the last tree-hash computation.
-            Some(body) => {
-                out.push(match node {
-                    Node::Leaf(_) => 1,
-                    Node::Parent(_) => 2,
-                });
-                out.extend_from_slice(body);
-            }
-            None => node.encode(&mut out)?,
-        }
+        node.encode(&mut out)?;
         Ok(Some(out))
     }
 
@@ -116,14 +116,21 @@ impl RatchetTree {
             if x.0 as usize >= width {
                 return Err(TreeError::NodeIndexOutOfRange(x.0));
             }
-            if tree.node(x).is_some() {
+            if tree.nodes.get(x.0 as usize).is_some_and(Option::is_some) {
                 return Err(invalid(x, "duplicate record"));
             }
             let node = decode_record(x, bytes)?;
             if matches!(node, Node::Leaf(_)) != x.is_leaf() {
                 return Err(TreeError::NodeTypeMismatch { node: x.0 });
             }
-            tree.set_node_boxed(x, Some(Box::new(node)))?;
+            tree.set_node(x, Some(node))?;
+            // Kept encoded only (it decoded from these very bytes): decoded
+            // again on first use.
+            if let (Some(place), Some(encoding)) =
+                (tree.nodes.get_mut(x.0 as usize), bytes.get(1..))
+            {
+                *place = Some(Slot::encoded(encoding));
+            }
             last = last.max(Some(x.0));
         }
         match last {

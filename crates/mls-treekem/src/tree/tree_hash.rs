@@ -5,6 +5,7 @@ use core::ops::Range;
 use mls_codec::Encode;
 use mls_crypto::{CipherSuiteProvider, CipherSuiteProviderExt};
 
+use super::slot::Slot;
 use super::RatchetTree;
 use crate::tree_math::{self, LeafIndex, NodeIndex};
 use crate::{LeafNode, Node, ParentNode, TreeError};
@@ -52,6 +53,33 @@ fn parent_input(
     Ok(range)
 }
 
+/// [`leaf_input`] for a present leaf given as its encoding `body`.
+fn leaf_input_encoded(
+    out: &mut Vec<u8>,
+    leaf: LeafIndex,
+    body: &[u8],
+) -> Result<Option<Range<usize>>, TreeError> {
+    out.push(1);
+    leaf.0.encode(out)?;
+    out.push(1);
+    out.extend_from_slice(body);
+    Ok(None)
+}
+
+/// [`parent_input`] for a present parent given as its encoding `body`.
+fn parent_input_encoded(
+    out: &mut Vec<u8>,
+    body: &[u8],
+    left: &[u8],
+    right: &[u8],
+) -> Result<Option<Range<usize>>, TreeError> {
+    out.extend_from_slice(&[2, 1]);
+    out.extend_from_slice(body);
+    left.encode(out)?;
+    right.encode(out)?;
+    Ok(None)
+}
+
 impl RatchetTree {
     /// Recomputes the cached tree hash of every changed node (and of
     /// everything if `cs` has another hash length than the cache).
@@ -76,6 +104,8 @@ impl RatchetTree {
             return Ok(());
         }
         buf.clear();
+        // From the node's kept encoding if any, else from its value (whose
+        // encoding is kept).
         let encoding = match (tree_math::left(x), tree_math::right(x)) {
             (Some(l), Some(r)) => {
                 self.rehash(cs, l, buf)?;
@@ -85,15 +115,32 @@ impl RatchetTree {
                 let (Some(lh), Some(rh)) = (lh, rh) else {
                     return Err(TreeError::InvalidHashLength);
                 };
-                parent_input(buf, self.parent_node(x), lh, rh)?
+                let slot = self.nodes.get(x.0 as usize).and_then(|n| n.as_deref());
+                match slot.and_then(Slot::body) {
+                    Some(body) => parent_input_encoded(buf, body, lh, rh)?,
+                    None => {
+                        let node = slot.and_then(Slot::node).and_then(Node::as_parent);
+                        parent_input(buf, node, lh, rh)?
+                    }
+                }
             }
             _ => {
                 let leaf = x.leaf().ok_or(TreeError::NodeTypeMismatch { node: x.0 })?;
-                leaf_input(buf, leaf, self.leaf(leaf))?
+                let slot = self.nodes.get(x.0 as usize).and_then(|n| n.as_deref());
+                match slot.and_then(Slot::body) {
+                    Some(body) => leaf_input_encoded(buf, leaf, body)?,
+                    None => {
+                        let node = slot.and_then(Slot::node).and_then(Node::as_leaf);
+                        leaf_input(buf, leaf, node)?
+                    }
+                }
             }
         };
-        if let Some(bytes) = encoding.and_then(|r| buf.get(r)) {
-            self.hashes.keep_encoding(x, bytes);
+        if let (Some(bytes), Some(Some(slot))) = (
+            encoding.and_then(|r| buf.get(r)),
+            self.nodes.get_mut(x.0 as usize),
+        ) {
+            slot.keep_body(x.is_leaf(), bytes);
         }
         let h = cs.hash(buf);
         if self.hashes.set(x, &h) {
@@ -191,31 +238,32 @@ impl RatchetTree {
     /// kept by the last tree-hash computation.
     pub(crate) fn encode_nodes(&self, count: usize) -> Result<Vec<u8>, TreeError> {
         let nodes = self.nodes.get(..count).unwrap_or(&[]);
-        // optional<Node>: presence, node type, then the LeafNode or ParentNode.
-        let entry_len = |i: usize, node: &Option<alloc::boxed::Box<Node>>| match node {
+        // optional<Node>: presence, then the node type and the LeafNode or
+        // ParentNode.
+        let entry_len = |slot: &Option<alloc::boxed::Box<Slot>>| match slot.as_deref() {
             None => 1usize,
-            Some(n) => match self.hashes.encoding(i) {
-                Some(e) => e.len().saturating_add(2),
-                None => n.encoded_len().saturating_add(1),
+            Some(s) => match (s.encoding(), s.node()) {
+                (Some(e), _) => e.len().saturating_add(1),
+                (None, Some(n)) => n.encoded_len().saturating_add(1),
+                (None, None) => 1,
             },
         };
         let body = nodes
             .iter()
-            .enumerate()
-            .fold(0usize, |sum, (i, n)| sum.saturating_add(entry_len(i, n)));
+            .fold(0usize, |sum, n| sum.saturating_add(entry_len(n)));
         let mut out = Vec::with_capacity(mls_codec::varint_len(body).saturating_add(body));
         mls_codec::write_varint(body, &mut out)?;
-        for (i, node) in nodes.iter().enumerate() {
-            match (node, self.hashes.encoding(i)) {
-                (Some(n), Some(e)) => {
-                    let tag = match **n {
-                        Node::Leaf(_) => 1,
-                        Node::Parent(_) => 2,
-                    };
-                    out.extend_from_slice(&[1, tag]);
+        for slot in nodes {
+            let Some(s) = slot.as_deref() else {
+                out.push(0);
+                continue;
+            };
+            match (s.encoding(), s.node()) {
+                (Some(e), _) => {
+                    out.push(1);
                     out.extend_from_slice(e);
                 }
-                (n, _) => n.encode(&mut out)?,
+                (None, n) => n.encode(&mut out)?,
             }
         }
         Ok(out)
