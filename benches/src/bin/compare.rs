@@ -200,6 +200,7 @@ fn main() {
     let many = (threads > 1).then(|| pool(threads));
 
     eprintln!("measuring the primitives");
+    workload::use_thread_cpu_clock(cpu_clock);
     let costs: Costs = floor::measure();
     let mut rows = Vec::new();
     for n in [2u32, 10, 100, 1000, 10_000] {

@@ -1,8 +1,14 @@
 //! Diagnostic for issue 16 ("an honest comparison table"): mls-rs
 //! `commit_process` and `add_one` (with their partners `commit_create` and
-//! `join_welcome`) at one N, sparse, under variations of the driver:
-//! rayon pool of one thread or the global pool, and the state written to
-//! storage after every merge or never.
+//! `join_welcome`) at one N, sparse, under variations of the driver
+//! (`PROBE_VARIANTS`, comma-separated): `1` in a one-thread rayon pool, `g`
+//! in a pool of every core, `m` on the main thread; a `p` suffix makes both
+//! members `write_to_storage` after every merge. `BENCH_CLOCK=cpu` times
+//! with the thread's CPU time (meaningless for `g` and `m`, whose work may
+//! run on other threads), `BENCH_SETTLE=0` skips the allocator settling
+//! (`workload::settle_allocator`). `PROBE_TRIM=1` runs `malloc_trim(0)`
+//! once after the setup (a heap without the setup's holes); `PROBE_ONLY`
+//! (`commit` or `add`) runs one pair.
 //!
 //! ```sh
 //! PROBE_N=10000 PROBE_SAMPLES=11 cargo run -p benches --release --bin peer_probe
@@ -32,6 +38,11 @@ fn stats(mut v: Vec<Duration>) -> String {
 }
 
 fn probe(d: &mut dyn Driver, samples: usize) {
+    if std::env::var("PROBE_TRIM").is_ok_and(|v| v == "1") {
+        // SAFETY: no preconditions.
+        unsafe { libc::malloc_trim(0) };
+        println!("  malloc_trim(0) after setup");
+    }
     let only = std::env::var("PROBE_ONLY").unwrap_or_default();
     if only.is_empty() || only == "commit" {
         let (mut cc, mut cp) = (vec![], vec![]);
