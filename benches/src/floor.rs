@@ -51,15 +51,23 @@ pub struct Costs {
     pub aead_per_byte: f64,
 }
 
-/// Median time of `f` in µs, over `samples` batches of `batch` calls.
+/// Median time of `f` in µs, over `samples` batches of `batch` calls (wall
+/// clock, or this thread's CPU time after
+/// [`use_thread_cpu_clock`](crate::workload::use_thread_cpu_clock)).
 pub fn median_of(samples: usize, batch: usize, mut f: impl FnMut()) -> f64 {
+    use crate::workload::{thread_cpu_clock, thread_cpu_time};
+    let cpu = thread_cpu_clock();
     let mut v: Vec<Duration> = (0..samples)
         .map(|_| {
-            let t = Instant::now();
+            let (t, c) = (Instant::now(), cpu.then(thread_cpu_time));
             for _ in 0..batch {
                 f();
             }
-            t.elapsed() / batch as u32
+            let spent = match c {
+                Some(c) => thread_cpu_time().saturating_sub(c),
+                None => t.elapsed(),
+            };
+            spent / batch as u32
         })
         .collect();
     crate::workload::median_us(&mut v)

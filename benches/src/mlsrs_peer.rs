@@ -1,9 +1,35 @@
-//! The workloads on mls-rs 0.57 (RustCrypto provider, basic credentials).
+//! The workloads on mls-rs 0.57 (RustCrypto provider, basic credentials),
+//! configured as a user of its defaults would, with the same timed regions
+//! as the other drivers (see `workload.rs` and `ours.rs`):
 //!
-//! Commits put the ratchet tree into the Welcome's GroupInfo. Members of
-//! the *full* chain use `path_required` so their Add commits carry a path;
-//! leaf 0 does not, so `add_one` is an Add-only commit without path, as
-//! for the other libraries.
+//! * Default crate features (`rayon` included: `compare` runs this driver
+//!   in a one-thread rayon pool for the main table and a k-thread pool for
+//!   the parallel one), `BasicIdentityProvider`, the default in-memory
+//!   group state and KeyPackage storage, `DefaultMlsRules` with the
+//!   default `CommitOptions` — which already put the ratchet tree into the
+//!   Welcome (`ratchet_tree_extension: true`, as our
+//!   `ratchet_tree_in_welcome` and OpenMLS's `use_ratchet_tree_extension`)
+//!   and do not force a path. Only the members of the *full* chain set
+//!   `path_required` so that their Add commits fill the tree; leaf 0 does
+//!   not, so `add_one` is an Add-only commit without path, as for the
+//!   other libraries.
+//! * Persistence as an application does it: after every merge (the
+//!   committer's `apply_pending_commit`, the processor's
+//!   `process_incoming_message`) the member calls `write_to_storage`,
+//!   outside the timed region (ours takes its changed records there too).
+//!   Without it mls-rs keeps every past epoch (10,000 signature keys each at
+//!   N = 10,000) in a pending list that only that call trims, and the
+//!   members grew by one such epoch per sample.
+//! * The timed regions: `commit_create` = `commit(vec![])` and
+//!   `to_bytes`; `commit_process` = `MlsMessage::from_bytes` and
+//!   `process_incoming_message` (which also merges, and whose returned
+//!   description is dropped inside the region); `add_one` = parse the
+//!   KeyPackage bytes, `commit_builder().add_member().build()`, serialise
+//!   commit and Welcome; `join_welcome` = parse and `join_group`. The
+//!   joiner's client and KeyPackage, `apply_pending_commit` of the
+//!   committer's own commit (which decodes its stored pending commit: a
+//!   whole copy of the new state), `clear_pending_commit`, dropping the
+//!   joined group and `write_to_storage` are outside, as for every library.
 
 use std::time::Duration;
 
@@ -44,6 +70,13 @@ fn client(name: u64, path_required: bool) -> Client<impl MlsConfig> {
 
 /// The mls-rs driver for a group of `n` in `shape`.
 pub fn setup(n: u32, shape: Shape) -> Box<dyn Driver> {
+    setup_with(n, shape, true)
+}
+
+/// [`setup`]; `persist` says whether both members write their state to
+/// storage (`Group::write_to_storage`) after every merge, outside the
+/// timed region (`setup` does; `bin/peer_probe.rs` compares both).
+pub fn setup_with(n: u32, shape: Shape, persist: bool) -> Box<dyn Driver> {
     let a = client(0, false);
     let mut ga = a
         .create_group(Default::default(), Default::default(), None)
@@ -52,7 +85,7 @@ pub fn setup(n: u32, shape: Shape) -> Box<dyn Driver> {
         c.generate_key_package_message(Default::default(), Default::default(), None)
             .expect("key package")
     };
-    let (z, gz) = match shape {
+    let (z, mut gz) = match shape {
         Shape::Sparse => {
             let clients: Vec<_> = (1..n as u64).map(|i| client(i, false)).collect();
             let mut b = ga.commit_builder();
@@ -106,8 +139,13 @@ pub fn setup(n: u32, shape: Shape) -> Box<dyn Driver> {
             newest.expect("n >= 2")
         }
     };
+    if persist {
+        ga.write_to_storage().expect("write");
+        gz.write_to_storage().expect("write");
+    }
     let mk: fn(u64) -> Client<_> = |n| client(n, false);
     Box::new(MlsRs {
+        persist,
         mk,
         next_id: n as u64 + 1,
         ga,
@@ -121,6 +159,7 @@ pub fn setup(n: u32, shape: Shape) -> Box<dyn Driver> {
 }
 
 struct MlsRs<C: MlsConfig + Clone> {
+    persist: bool,
     mk: fn(u64) -> Client<C>,
     ga: Group<C>,
     z: Client<C>,
@@ -166,15 +205,22 @@ impl<C: MlsConfig + Clone> Driver for MlsRs<C> {
 
     fn commit_process(&mut self) -> Duration {
         self.ga.apply_pending_commit().expect("merge");
+        if self.persist {
+            self.ga.write_to_storage().expect("write");
+        }
         let (g, c) = (&mut self.gz, &self.commit);
-        timed(|| {
+        let t = timed(|| {
             let m = MlsMessage::from_bytes(c).expect("parse");
             match g.process_incoming_message(m).expect("process") {
                 ReceivedMessage::Commit(_) => {}
                 _ => panic!("not a commit"),
             }
         })
-        .1
+        .1;
+        if self.persist {
+            self.gz.write_to_storage().expect("write");
+        }
+        t
     }
 
     fn add_one(&mut self) -> Duration {

@@ -1,5 +1,31 @@
-//! The workloads on our library (`mls-group`).
+//! The workloads on our library (`mls-group`), configured as an
+//! application would, with the same timed regions as the peers' drivers
+//! (see `workload.rs`):
+//!
+//! * Groups put the ratchet tree into the Welcome (`ratchet_tree_in_welcome`,
+//!   as mls-rs's default and OpenMLS's `use_ratchet_tree_extension`);
+//!   handshakes are PublicMessages (the default); basic credentials; no
+//!   clock, so KeyPackage lifetimes are not compared (`WhenTimeSet`).
+//! * Persistence as an application does it: after every merge (the
+//!   committer's untimed merge, the processor's timed one) the driver takes
+//!   the member's changed records (`take_state_changes`) into a key-value
+//!   map, outside the timed region — mls-rs's `write_to_storage` is
+//!   likewise called outside it, while OpenMLS writes its storage provider
+//!   inside its `merge`, which cannot be separated.
+//! * The timed regions: `commit_create` = build the commit and serialise
+//!   it; `commit_process` = parse the bytes, process, merge; `add_one` =
+//!   parse the KeyPackage bytes, build the Add commit and its Welcome,
+//!   serialise both; `join_welcome` = parse the Welcome bytes and join;
+//!   `app_encrypt` = encrypt and serialise; `app_decrypt` = parse and
+//!   decrypt. Making the joiner's KeyPackage, merging the committer's own
+//!   commit, dropping the joined group and the persistence write are not
+//!   timed, for every library.
+//! * One thread: the suite is built with `with_threads(1)`
+//!   (`setup_with_threads` for the parallel table), and `compare` runs this
+//!   driver inside the same one-thread rayon pool as the peers, so all
+//!   three run on the same kind of thread.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use mls_codec::Encode;
@@ -33,6 +59,9 @@ pub struct Ours {
     pub welcome_len: usize,
     /// Size of the last commit.
     pub commit_len: usize,
+    /// The processor's stored records (key → value length), kept as an
+    /// application's key-value store would from `take_state_changes`.
+    store: HashMap<[u8; StateKey::ENCODED_LEN], usize>,
 }
 
 fn bytes(m: &MlsMessage) -> Vec<u8> {
@@ -105,6 +134,7 @@ impl Ours {
             app: vec![],
             welcome_len: 0,
             commit_len: 0,
+            store: HashMap::new(),
         };
         match shape {
             Shape::Sparse => {
@@ -175,7 +205,23 @@ impl Ours {
                 me.processor = newest.expect("n >= 2");
             }
         }
+        me.committer.take_state_changes().expect("state");
+        me.save_processor();
         me
+    }
+
+    /// Takes the processor's changed records into `store`; returns the
+    /// bytes written (keys included).
+    fn save_processor(&mut self) -> usize {
+        let changes = self.processor.take_state_changes().expect("state");
+        for c in &changes {
+            let k = c.key.to_bytes();
+            match &c.value {
+                Some(v) => self.store.insert(k, v.len()),
+                None => self.store.remove(&k),
+            };
+        }
+        record_bytes(&changes)
     }
 }
 
@@ -207,16 +253,19 @@ impl Driver for Ours {
 
     fn commit_process(&mut self) -> Duration {
         self.committer.merge_pending_commit().expect("merge");
+        self.committer.take_state_changes().expect("state");
         let p = &mut self.processor;
         let c = &self.commit;
-        timed(|| {
+        let t = timed(|| {
             let m = MlsMessage::from_bytes(c).expect("parse");
             match p.process_message(&m).expect("process") {
                 ProcessedMessage::Commit(s) => p.merge_staged_commit(s).expect("merge"),
                 _ => unreachable!(),
             }
         })
-        .1
+        .1;
+        self.save_processor();
+        t
     }
 
     fn add_one(&mut self) -> Duration {
@@ -260,6 +309,7 @@ impl Driver for Ours {
         });
         drop(g);
         self.committer.clear_pending_commit();
+        self.committer.take_state_changes().expect("state");
         t
     }
 
@@ -290,14 +340,24 @@ impl Driver for Ours {
     }
 
     fn state_bytes(&mut self) -> (usize, usize) {
-        // The first take holds every record (nothing was taken before):
-        // the state's size. The next one, after one commit made by another
-        // member and merged here, what a key-value store rewrites.
-        let size = record_bytes(&self.processor.take_state_changes().expect("state"));
+        // The stored records (keys included): the state's size. Then the
+        // records written when the processor merges one more commit made by
+        // another member (`commit_process` saves them).
+        let size = self.store.values().map(|v| StateKey::ENCODED_LEN + v).sum();
         self.commit_create();
-        self.commit_process();
-        let delta = record_bytes(&self.processor.take_state_changes().expect("state"));
+        self.committer.merge_pending_commit().expect("merge");
+        self.committer.take_state_changes().expect("state");
+        let m = MlsMessage::from_bytes(&self.commit).expect("parse");
+        match self.processor.process_message(&m).expect("process") {
+            ProcessedMessage::Commit(s) => self.processor.merge_staged_commit(s).expect("merge"),
+            _ => unreachable!(),
+        }
+        let delta = self.save_processor();
         (size, delta)
+    }
+
+    fn message_sizes(&self) -> Option<(usize, usize)> {
+        Some((self.commit_len, self.welcome_len))
     }
 }
 

@@ -18,6 +18,7 @@
 //! * `app_encrypt` / `app_decrypt`: leaf 0 encrypts 1 KiB, the last leaf
 //!   decrypts it.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// The two tree shapes of the issue.
@@ -74,6 +75,11 @@ pub trait Driver {
     /// The last leaf's persisted state in bytes, and how many bytes of it
     /// are written when it merges one more commit.
     fn state_bytes(&mut self) -> (usize, usize);
+    /// The sizes of the last commit and Welcome, when the driver records
+    /// them (ours, for the floor's per-byte terms).
+    fn message_sizes(&self) -> Option<(usize, usize)> {
+        None
+    }
 }
 
 /// The 1 KiB application payload.
@@ -101,21 +107,43 @@ impl Default for Sampling {
     }
 }
 
-/// Medians (µs) of every timed workload, and the state sizes.
+/// Medians and minima (µs) of every timed workload, and the state sizes.
 #[derive(Debug, Clone, Default)]
 pub struct Results {
     /// (workload, median µs or bytes).
     pub values: Vec<(&'static str, f64)>,
+    /// (workload, minimum µs) of the timed workloads.
+    pub mins: Vec<(&'static str, f64)>,
 }
 
 impl Results {
-    /// The value of `workload`.
+    /// The value (median) of `workload`.
     pub fn get(&self, workload: &str) -> Option<f64> {
         self.values
             .iter()
             .find(|(w, _)| *w == workload)
             .map(|(_, v)| *v)
     }
+
+    /// The minimum of `workload`'s samples.
+    pub fn min(&self, workload: &str) -> Option<f64> {
+        self.mins
+            .iter()
+            .find(|(w, _)| *w == workload)
+            .map(|(_, v)| *v)
+    }
+
+    fn push(&mut self, workload: &'static str, m: Measured) {
+        self.values.push((workload, m.median));
+        self.mins.push((workload, m.min));
+    }
+}
+
+/// The median and minimum of one workload's samples, in µs.
+#[derive(Debug, Clone, Copy)]
+struct Measured {
+    median: f64,
+    min: f64,
 }
 
 /// The median of `samples`, in µs.
@@ -130,19 +158,27 @@ pub fn median_us(samples: &mut [Duration]) -> f64 {
     mid.as_secs_f64() * 1e6
 }
 
+fn measured(samples: &mut [Duration]) -> Measured {
+    let median = median_us(samples);
+    Measured {
+        median,
+        min: samples[0].as_secs_f64() * 1e6,
+    }
+}
+
 fn pair(
     s: Sampling,
     d: &mut dyn Driver,
     a: fn(&mut dyn Driver) -> Duration,
     b: fn(&mut dyn Driver) -> Duration,
-) -> (f64, f64) {
+) -> (Measured, Measured) {
     let start = Instant::now();
     let (mut xa, mut xb) = (Vec::new(), Vec::new());
     while xa.len() < s.max && (xa.len() < s.min || start.elapsed() < s.budget) {
         xa.push(a(d));
         xb.push(b(d));
     }
-    (median_us(&mut xa), median_us(&mut xb))
+    (measured(&mut xa), measured(&mut xb))
 }
 
 /// Whether the pair `name` (`commit`, `add`, `app` or `state`) is to be
@@ -160,13 +196,13 @@ pub fn run(d: &mut dyn Driver, s: Sampling) -> Results {
     let mut r = Results::default();
     if wanted("commit") {
         let (a, b) = pair(s, d, |d| d.commit_create(), |d| d.commit_process());
-        r.values.push(("commit_create", a));
-        r.values.push(("commit_process", b));
+        r.push("commit_create", a);
+        r.push("commit_process", b);
     }
     if wanted("add") {
         let (a, b) = pair(s, d, |d| d.add_one(), |d| d.join_welcome());
-        r.values.push(("add_one", a));
-        r.values.push(("join_welcome", b));
+        r.push("add_one", a);
+        r.push("join_welcome", b);
     }
     if wanted("app") {
         let app = Sampling {
@@ -175,8 +211,8 @@ pub fn run(d: &mut dyn Driver, s: Sampling) -> Results {
             ..s
         };
         let (a, b) = pair(app, d, |d| d.app_encrypt(), |d| d.app_decrypt());
-        r.values.push(("app_encrypt", a));
-        r.values.push(("app_decrypt", b));
+        r.push("app_encrypt", a);
+        r.push("app_decrypt", b);
     }
     if wanted("state") {
         let (size, delta) = d.state_bytes();
@@ -186,21 +222,89 @@ pub fn run(d: &mut dyn Driver, s: Sampling) -> Results {
     r
 }
 
-/// Runs only the workloads that the parallel mode speeds up:
+/// Runs only the workloads that the parallel mode can speed up:
 /// `commit_create`/`commit_process` and `add_one`/`join_welcome`.
 pub fn run_commit_and_join(d: &mut dyn Driver, s: Sampling) -> Results {
     let mut r = Results::default();
     let (a, b) = pair(s, d, |d| d.commit_create(), |d| d.commit_process());
-    r.values.push(("commit_create", a));
-    r.values.push(("commit_process", b));
+    r.push("commit_create", a);
+    r.push("commit_process", b);
     let (a, b) = pair(s, d, |d| d.add_one(), |d| d.join_welcome());
-    r.values.push(("add_one", a));
-    r.values.push(("join_welcome", b));
+    r.push("add_one", a);
+    r.push("join_welcome", b);
     r
 }
 
-/// Times `f`.
+/// Whether [`timed`] reads the calling thread's CPU time rather than the
+/// wall clock (see [`use_thread_cpu_clock`]).
+static THREAD_CPU_CLOCK: AtomicBool = AtomicBool::new(false);
+
+/// Makes [`timed`] measure the CPU time of the calling thread
+/// (`CLOCK_THREAD_CPUTIME_ID`: user and system time, page faults included)
+/// instead of the wall clock. Only for single-threaded runs: on a shared
+/// machine it leaves out the time other processes take the core, but it
+/// does not see work done on other threads.
+pub fn use_thread_cpu_clock(on: bool) {
+    THREAD_CPU_CLOCK.store(on, Ordering::Relaxed);
+}
+
+/// Whether [`timed`] measures thread CPU time.
+pub fn thread_cpu_clock() -> bool {
+    THREAD_CPU_CLOCK.load(Ordering::Relaxed)
+}
+
+/// The CPU time the calling thread has run.
+pub fn thread_cpu_time() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime");
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// Whether [`timed`] settles the allocator first (see [`settle_allocator`]).
+static SETTLE: AtomicBool = AtomicBool::new(true);
+
+/// Turns [`settle_allocator`] before each timed region on or off (on by
+/// default; `BENCH_SETTLE=0` in `compare` turns it off).
+pub fn use_settle(on: bool) {
+    SETTLE.store(on, Ordering::Relaxed);
+}
+
+/// Makes glibc's malloc consolidate the small chunks freed so far on this
+/// thread's arena, before the clock starts: one 64 KiB allocation (below
+/// the mmap threshold, in the large-bin range) runs `malloc_consolidate`
+/// when the fast bins hold chunks.
+///
+/// Both members of a driver live in one process, and the bookkeeping
+/// between timed regions frees whole group states: mls-rs's
+/// `apply_pending_commit` decodes and drops a copy of the committer's
+/// state, every driver drops the joined group after `join_welcome`. Left
+/// alone, glibc defers the consolidation of those tens of thousands of
+/// freed chunks to the next large allocation — inside the next timed
+/// region, which then pays for another member's work (in a real
+/// deployment, another process). Measured on mls-rs at N = 10,000 sparse:
+/// `malloc_consolidate` was 20% of `commit_process`'s samples.
+pub fn settle_allocator() {
+    let v: Vec<u8> = Vec::with_capacity(64 * 1024);
+    std::hint::black_box(&v);
+    drop(v);
+}
+
+/// Times `f` (wall clock, or thread CPU time after
+/// [`use_thread_cpu_clock`]), after [`settle_allocator`].
 pub fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
+    if SETTLE.load(Ordering::Relaxed) {
+        settle_allocator();
+    }
+    if thread_cpu_clock() {
+        let start = thread_cpu_time();
+        let out = f();
+        return (out, thread_cpu_time().saturating_sub(start));
+    }
     let start = Instant::now();
     let out = f();
     (out, start.elapsed())

@@ -25,12 +25,22 @@
 //!   pool, next to our one-thread numbers. Sets up a second group of each
 //!   size per library.
 //!
+//! * `BENCH_CLOCK` — `wall` (default) or `cpu`: the one-thread table is
+//!   timed with the thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`), which a
+//!   busy machine does not inflate; the parallel table is always wall time;
+//! * `BENCH_SETTLE=0` — do not settle the allocator before each timed
+//!   region (see `workload::settle_allocator`).
+//!
 //! One thread means one thread for the peers too: openmls (always) and
 //! mls-rs (default `rayon` feature) parallelise HPKE seals, tree hashing and
-//! signature checks with rayon, whose global pool would use every core. The
-//! peers' setup and workloads therefore run inside a one-thread rayon pool
-//! (`ThreadPool::install`), and inside a k-thread pool for the parallel
-//! table.
+//! signature checks with rayon, whose global pool would use every core. All
+//! three libraries' setup and workloads therefore run inside one one-thread
+//! rayon pool (`ThreadPool::install`: the same kind of thread and malloc
+//! arena for all), and inside a k-thread pool for the parallel table, whose
+//! rows are `commit_create`, `commit_process`, `add_one` and `join_welcome`.
+//!
+//! Every timed cell is the median of the samples with the minimum in
+//! brackets.
 //!
 //! `--max-n N` overrides `BENCH_MAX_N`. Progress goes to stderr, the
 //! Markdown table to stdout.
@@ -41,13 +51,23 @@ use benches::floor::{self, Costs, Sizes};
 use benches::mlsrs_peer;
 use benches::openmls_peer::OpenMls;
 use benches::ours::Ours;
-use benches::workload::{run, run_commit_and_join, Driver, Results, Sampling, Shape, WORKLOADS};
+use benches::workload::{
+    self, run, run_commit_and_join, Driver, Results, Sampling, Shape, WORKLOADS,
+};
 
 fn env_u64(name: &str, default: u64) -> u64 {
     std::env::var(name)
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
+}
+
+/// `median [min]`.
+fn fmt_med_min(med: Option<f64>, min: Option<f64>) -> String {
+    match min {
+        Some(_) => format!("{} [{}]", fmt_us(med), fmt_us(min)),
+        None => fmt_us(med),
+    }
 }
 
 fn fmt_us(v: Option<f64>) -> String {
@@ -82,6 +102,8 @@ struct Row {
     ours: Option<f64>,
     openmls: Option<f64>,
     mlsrs: Option<f64>,
+    /// Minima of ours, openmls, mls-rs.
+    mins: [Option<f64>; 3],
     floor: Option<f64>,
     floor_batch: Option<f64>,
 }
@@ -96,6 +118,8 @@ struct ParallelRow {
     ours: Option<f64>,
     openmls: Option<f64>,
     mlsrs: Option<f64>,
+    /// Minima of ours (k threads), openmls, mls-rs.
+    mins: [Option<f64>; 3],
 }
 
 /// A rayon pool of `threads` threads (the peers' parallelism).
@@ -106,14 +130,19 @@ fn pool(threads: usize) -> rayon::ThreadPool {
         .expect("rayon pool")
 }
 
-/// Sets up and runs a peer inside `pool`, printing progress.
-fn run_peer(
+/// Sets up and runs a library inside `pool`, printing progress. Ours runs
+/// with `threads` threads of its own suite; `sizes` gets the sizes of its
+/// last commit and Welcome (for the floor).
+#[allow(clippy::too_many_arguments)]
+fn run_lib(
     pool: &rayon::ThreadPool,
     label: &str,
+    threads: usize,
     n: u32,
     shape: Shape,
     only_commit_and_join: bool,
     sampling: Sampling,
+    sizes: &mut Sizes,
 ) -> Results {
     let lib = label.to_string();
     pool.install(move || {
@@ -121,6 +150,8 @@ fn run_peer(
         let t = Instant::now();
         let mut d: Box<dyn Driver> = if lib.starts_with("openmls") {
             Box::new(OpenMls::setup(n, shape))
+        } else if lib.starts_with("ours") {
+            Box::new(Ours::setup_with_threads(n, shape, threads))
         } else {
             mlsrs_peer::setup(n, shape)
         };
@@ -132,6 +163,12 @@ fn run_peer(
             run(d.as_mut(), sampling)
         };
         eprintln!(" {:.1}s", t.elapsed().as_secs_f64());
+        if let Some((commit, welcome)) = d.message_sizes() {
+            *sizes = Sizes {
+                commit: commit as f64,
+                welcome: welcome as f64,
+            };
+        }
         r
     })
 }
@@ -155,12 +192,15 @@ fn main() {
         ..Sampling::default()
     };
     let threads = env_u64("BENCH_THREADS", 1) as usize;
+    let cpu_clock = std::env::var("BENCH_CLOCK").is_ok_and(|c| c == "cpu");
+    workload::use_settle(std::env::var("BENCH_SETTLE").map_or(true, |v| v != "0"));
     let started = Instant::now();
     let mut parallel_rows: Vec<ParallelRow> = Vec::new();
     let one = pool(1);
     let many = (threads > 1).then(|| pool(threads));
 
     eprintln!("measuring the primitives");
+    workload::use_thread_cpu_clock(cpu_clock);
     let costs: Costs = floor::measure();
     let mut rows = Vec::new();
     for n in [2u32, 10, 100, 1000, 10_000] {
@@ -176,47 +216,30 @@ fn main() {
             }
             let mut sizes = Sizes::default();
             let mut res: [Option<Results>; 3] = [None, None, None];
-            if want("ours") {
-                eprint!("ours    n={n} {}: setup", shape.name());
-                let t = Instant::now();
-                let mut d = Ours::setup(n, shape);
-                eprint!(" {:.1}s, run", t.elapsed().as_secs_f64());
-                let t = Instant::now();
-                res[0] = Some(run(&mut d, sampling));
-                eprintln!(" {:.1}s", t.elapsed().as_secs_f64());
-                sizes = Sizes {
-                    commit: d.commit_len as f64,
-                    welcome: d.welcome_len as f64,
-                };
-            }
-            if want("openmls") {
-                res[1] = Some(run_peer(&one, "openmls", n, shape, false, sampling));
-            }
-            if want("mls-rs") {
-                res[2] = Some(run_peer(&one, "mls-rs ", n, shape, false, sampling));
+            workload::use_thread_cpu_clock(cpu_clock);
+            for (i, lib) in ["ours", "openmls", "mls-rs"].into_iter().enumerate() {
+                if want(lib) {
+                    let label = format!("{lib:<7}");
+                    let r = run_lib(&one, &label, 1, n, shape, false, sampling, &mut sizes);
+                    res[i] = Some(r);
+                }
             }
             if threads > 1 {
+                // Several threads: wall time.
+                workload::use_thread_cpu_clock(false);
                 let mut par: [Option<Results>; 3] = [None, None, None];
-                if want("ours") {
-                    eprint!("ours ×{threads} n={n} {}: setup", shape.name());
-                    let t = Instant::now();
-                    let mut d = Ours::setup_with_threads(n, shape, threads);
-                    eprint!(" {:.1}s, run", t.elapsed().as_secs_f64());
-                    let t = Instant::now();
-                    par[0] = Some(run_commit_and_join(&mut d, sampling));
-                    eprintln!(" {:.1}s", t.elapsed().as_secs_f64());
-                }
                 let k = many.as_ref().expect("pool");
-                if want("openmls") {
-                    let label = format!("openmls ×{threads}");
-                    par[1] = Some(run_peer(k, &label, n, shape, true, sampling));
+                let mut ignored = Sizes::default();
+                for (i, lib) in ["ours", "openmls", "mls-rs"].into_iter().enumerate() {
+                    if want(lib) {
+                        let label = format!("{lib} ×{threads}");
+                        let r = run_lib(k, &label, threads, n, shape, true, sampling, &mut ignored);
+                        par[i] = Some(r);
+                    }
                 }
-                if want("mls-rs") {
-                    let label = format!("mls-rs ×{threads}");
-                    par[2] = Some(run_peer(k, &label, n, shape, true, sampling));
-                }
-                for w in ["commit_create", "join_welcome"] {
+                for w in ["commit_create", "commit_process", "add_one", "join_welcome"] {
                     let get = |r: &Option<Results>| r.as_ref().and_then(|r| r.get(w));
+                    let min = |r: &Option<Results>| r.as_ref().and_then(|r| r.min(w));
                     parallel_rows.push(ParallelRow {
                         workload: w,
                         n,
@@ -225,6 +248,7 @@ fn main() {
                         ours: get(&par[0]),
                         openmls: get(&par[1]),
                         mlsrs: get(&par[2]),
+                        mins: [min(&par[0]), min(&par[1]), min(&par[2])],
                     });
                 }
             }
@@ -233,6 +257,7 @@ fn main() {
                     continue;
                 }
                 let get = |i: usize| res[i].as_ref().and_then(|r| r.get(w));
+                let min = |i: usize| res[i].as_ref().and_then(|r| r.min(w));
                 let count = floor::counts(w, n, shape == Shape::Full, sizes);
                 rows.push(Row {
                     workload: w,
@@ -241,6 +266,7 @@ fn main() {
                     ours: get(0),
                     openmls: get(1),
                     mlsrs: get(2),
+                    mins: [min(0), min(1), min(2)],
                     floor: count.as_ref().map(|c| c.cost(&costs, false)),
                     floor_batch: count.as_ref().map(|c| c.cost(&costs, true)),
                 });
@@ -280,7 +306,10 @@ fn main() {
     ] {
         println!("| {name} | {v:.2} |");
     }
-    println!("\n## Workloads (median)\n");
+    println!(
+        "\n## Workloads (median [minimum]; one thread, {} clock)\n",
+        if cpu_clock { "thread CPU time" } else { "wall" }
+    );
     println!(
         "| workload | N | shape | ours | openmls | mls-rs | ours / best peer | floor | ours / floor |"
     );
@@ -308,21 +337,31 @@ fn main() {
                 ratio(r.ours, r.floor),
             )
         };
+        let cell = |v: Option<f64>, m: Option<f64>| {
+            if bytes {
+                f(v)
+            } else {
+                fmt_med_min(v, m)
+            }
+        };
         println!(
             "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             r.workload,
             r.n,
             r.shape.name(),
-            f(r.ours),
-            f(r.openmls),
-            f(r.mlsrs),
+            cell(r.ours, r.mins[0]),
+            cell(r.openmls, r.mins[1]),
+            cell(r.mlsrs, r.mins[2]),
             ratio(r.ours, best),
             floor,
             vs_floor
         );
     }
     if !parallel_rows.is_empty() {
-        println!("\n## Parallel mode ({threads} threads, `BENCH_THREADS={threads}`)\n");
+        println!(
+            "\n## Parallel mode ({threads} threads, `BENCH_THREADS={threads}`; wall clock, \
+             median [minimum])\n"
+        );
         println!(
             "| workload | N | shape | ours, 1 thread | ours, {threads} threads | speed-up | \
              openmls, {threads} threads | mls-rs, {threads} threads | ours / best peer |"
@@ -339,10 +378,10 @@ fn main() {
                 r.n,
                 r.shape.name(),
                 fmt_us(r.ours_one),
-                fmt_us(r.ours),
+                fmt_med_min(r.ours, r.mins[0]),
                 ratio(r.ours_one, r.ours),
-                fmt_us(r.openmls),
-                fmt_us(r.mlsrs),
+                fmt_med_min(r.openmls, r.mins[1]),
+                fmt_med_min(r.mlsrs, r.mins[2]),
                 ratio(r.ours, best)
             );
         }
