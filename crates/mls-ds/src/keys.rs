@@ -275,82 +275,107 @@ impl<St: Store, C: CryptoProvider> DeliveryService<St, C> {
         }
         // One transaction: the rate is counted with the claims.
         self.counted(&[self.client_rate(requester)], now, |count| {
-            self.with_retries(|| {
-                let mut tx = self.store.begin()?;
-                let mut writes = Vec::new();
-                let mut answers = Vec::with_capacity(queries.len());
-                let mut owners: Vec<(ClientId, Vec<KeyPackageRecord>, Vec<Stock>)> = Vec::new();
-                for q in queries {
-                    let i = match owners.iter().position(|(c, _, _)| c == &q.client) {
-                        Some(i) => i,
-                        None => {
-                            let all = tx.key_packages(&q.client)?;
-                            for k in all.iter().filter(|k| k.not_after < now && !k.last_resort) {
-                                writes.push(Write::DeleteKeyPackage {
-                                    reference: k.reference.clone(),
-                                });
-                            }
-                            let before = self.stock_of(&all, now, &[]);
-                            owners.push((q.client.clone(), all, before));
-                            owners.len() - 1
-                        }
-                    };
-                    let left = &mut owners[i].1;
-                    let suite = q.cipher_suite.0;
-                    let mut regular: Vec<usize> = (0..left.len())
-                        .filter(|&j| {
-                            let k = &left[j];
-                            k.cipher_suite == suite && !k.last_resort && usable(k, now)
-                        })
-                        .collect();
-                    regular.sort_by_key(|&j| (left[j].uploaded_at, left[j].reference.clone()));
-                    let answer = if let Some(&j) = regular.first() {
-                        let k = left.remove(j);
-                        writes.push(Write::TakeKeyPackage {
-                            reference: k.reference.clone(),
-                        });
-                        (Some(k.key_package), false)
-                    } else if let Some(k) = left
-                        .iter()
-                        .find(|k| k.cipher_suite == suite && k.last_resort && usable(k, now))
-                    {
-                        (Some(k.key_package.clone()), true)
-                    } else {
-                        (None, false)
-                    };
-                    answers.push(ServedKeyPackage {
-                        client: q.client.clone(),
-                        cipher_suite: q.cipher_suite,
-                        key_package: answer.0,
-                        last_resort: answer.1,
-                    });
-                }
-                let mut low_stock = Vec::new();
-                for (client, left, before) in &owners {
-                    let asked: Vec<u16> = queries
-                        .iter()
-                        .filter(|q| &q.client == client)
-                        .map(|q| q.cipher_suite.0)
-                        .collect();
-                    for s in self.stock_of(left, now, &asked) {
-                        let was_low = before
-                            .iter()
-                            .any(|b| b.cipher_suite == s.cipher_suite && b.low);
-                        if s.low && !was_low {
-                            low_stock.push((client.clone(), s));
-                        }
-                    }
-                }
-                writes.extend_from_slice(count);
-                tx.commit(writes)?;
-                Ok(FetchedKeyPackages {
-                    key_packages: answers,
-                    low_stock,
-                })
-            })
+            self.with_retries(|| self.claim(now, queries, count))
+        })
+    }
+
+    /// One attempt at [`fetch_key_packages`](Self::fetch_key_packages):
+    /// per (owner, suite) asked, O(log stock) reads — the oldest usable
+    /// regular KeyPackages (as many as asked), the last-resort one only
+    /// when they run out, the count of usable regular ones up to what the
+    /// low-stock signal needs, and the expired ones met (deleted, at most
+    /// [`EXPIRED_PER_CLAIM`] per claim) — never the owner's whole stock.
+    fn claim(
+        &self,
+        now: u64,
+        queries: &[KeyPackageQuery],
+        count: &[Write],
+    ) -> Result<FetchedKeyPackages, DsError> {
+        let low = self.config.limits.key_package_low_stock;
+        let mut tx = self.store.begin()?;
+        // Each (owner, suite) asked, and how many times.
+        let mut pairs: Vec<(&ClientId, u16, usize)> = Vec::new();
+        for q in queries {
+            let suite = q.cipher_suite.0;
+            match pairs
+                .iter_mut()
+                .find(|(c, s, _)| *c == &q.client && *s == suite)
+            {
+                Some(p) => p.2 += 1,
+                None => pairs.push((&q.client, suite, 1)),
+            }
+        }
+        let mut writes = Vec::new();
+        let mut low_stock = Vec::new();
+        // Per pair: the KeyPackages to serve, in order, and the last
+        // resort (served once the regular ones are gone, kept).
+        let mut served: Vec<(std::vec::IntoIter<KeyPackageRecord>, Option<Vec<u8>>)> =
+            Vec::with_capacity(pairs.len());
+        for &(owner, suite, asked) in &pairs {
+            for reference in tx.expired_key_packages(owner, suite, now, EXPIRED_PER_CLAIM)? {
+                writes.push(Write::DeleteKeyPackage { reference });
+            }
+            // Enough to tell whether the stock crosses the threshold.
+            let before = tx.count_key_packages(owner, suite, now, low.saturating_add(asked))?;
+            let regular = tx.oldest_key_packages(owner, suite, now, asked)?;
+            let last_resort = if regular.len() < asked {
+                tx.last_resort_key_package(owner, suite, now)?
+            } else {
+                None
+            };
+            let after = before - regular.len().min(before);
+            if after < low && before >= low {
+                let has_last_resort = match &last_resort {
+                    Some(_) => true,
+                    None => tx.last_resort_key_package(owner, suite, now)?.is_some(),
+                };
+                low_stock.push((
+                    owner.clone(),
+                    Stock {
+                        cipher_suite: CipherSuite(suite),
+                        regular: after,
+                        last_resort: has_last_resort,
+                        low: true,
+                    },
+                ));
+            }
+            for k in &regular {
+                writes.push(Write::TakeKeyPackage {
+                    reference: k.reference.clone(),
+                });
+            }
+            served.push((regular.into_iter(), last_resort.map(|k| k.key_package)));
+        }
+        let mut answers = Vec::with_capacity(queries.len());
+        for q in queries {
+            let i = pairs
+                .iter()
+                .position(|(c, s, _)| *c == &q.client && *s == q.cipher_suite.0)
+                .ok_or(DsError::Internal("a query's pair"))?;
+            let (regular, last_resort) = &mut served[i];
+            let (key_package, last_resort) = match regular.next() {
+                Some(k) => (Some(k.key_package), false),
+                None => (last_resort.clone(), last_resort.is_some()),
+            };
+            answers.push(ServedKeyPackage {
+                client: q.client.clone(),
+                cipher_suite: q.cipher_suite,
+                key_package,
+                last_resort,
+            });
+        }
+        writes.extend_from_slice(count);
+        tx.commit(writes)?;
+        Ok(FetchedKeyPackages {
+            key_packages: answers,
+            low_stock,
         })
     }
 }
+
+/// Expired KeyPackages of one (owner, suite) a claim deletes as it meets
+/// them, at most: the rest go with the next claims.
+pub(crate) const EXPIRED_PER_CLAIM: usize = 64;
 
 fn usable(k: &KeyPackageRecord, now: u64) -> bool {
     k.not_before <= now && now <= k.not_after

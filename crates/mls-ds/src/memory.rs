@@ -7,6 +7,51 @@ use std::sync::{Mutex, MutexGuard};
 use crate::ids::ClientId;
 use crate::store::*;
 
+/// A KeyPackage index key: (owner, suite, last_resort, an ordering
+/// field, reference).
+type KpKey = (ClientId, u16, bool, u64, Vec<u8>);
+
+fn by_age(k: &KeyPackageRecord) -> KpKey {
+    (
+        k.owner.clone(),
+        k.cipher_suite,
+        k.last_resort,
+        k.uploaded_at,
+        k.reference.clone(),
+    )
+}
+
+fn by_expiry(k: &KeyPackageRecord) -> KpKey {
+    (
+        k.owner.clone(),
+        k.cipher_suite,
+        k.last_resort,
+        k.not_after,
+        k.reference.clone(),
+    )
+}
+
+fn usable(k: &KeyPackageRecord, now: u64) -> bool {
+    k.not_before <= now && now <= k.not_after
+}
+
+impl State {
+    /// The KeyPackages of (owner, suite, last_resort) in `index` order.
+    fn kp_range<'s>(
+        &'s self,
+        index: &'s BTreeMap<KpKey, ()>,
+        owner: &ClientId,
+        suite: u16,
+        last_resort: bool,
+    ) -> impl Iterator<Item = &'s KeyPackageRecord> + 's {
+        let owner = owner.clone();
+        index
+            .range((owner.clone(), suite, last_resort, 0, Vec::new())..)
+            .take_while(move |((o, s, l, _, _), _)| *o == owner && *s == suite && *l == last_resort)
+            .filter_map(|((_, _, _, _, r), _)| self.key_packages.get(r))
+    }
+}
+
 #[derive(Default, Clone)]
 struct State {
     groups: BTreeMap<Vec<u8>, GroupRecord>,
@@ -15,8 +60,16 @@ struct State {
     messages: BTreeMap<(Vec<u8>, u64), MessageRecord>,
     members: BTreeMap<(Vec<u8>, ClientId), MemberRecord>,
     key_packages: BTreeMap<Vec<u8>, KeyPackageRecord>,
-    by_owner: BTreeMap<(ClientId, Vec<u8>), ()>,
-    welcomes: BTreeMap<(ClientId, Vec<u8>, u64), WelcomeRecord>,
+    /// (owner, suite, last_resort, uploaded_at, reference): oldest first.
+    kp_by_age: BTreeMap<KpKey, ()>,
+    /// (owner, suite, last_resort, not_after, reference): soonest expired
+    /// first.
+    kp_by_expiry: BTreeMap<KpKey, ()>,
+    /// Each Welcome once per (group, epoch), with how many joiners wait
+    /// for it.
+    welcome_messages: BTreeMap<(Vec<u8>, u64), (Vec<u8>, usize)>,
+    /// (joiner, group, epoch): a joiner waiting for a Welcome.
+    welcomes: BTreeMap<(ClientId, Vec<u8>, u64), ()>,
     trees: BTreeMap<(Vec<u8>, u64), EpochTreeRecord>,
     rates: BTreeMap<RateKey, RateRecord>,
 }
@@ -66,6 +119,15 @@ impl MemoryStore {
         s.messages
             .range((group_id.to_vec(), 0)..=(group_id.to_vec(), u64::MAX))
             .count()
+    }
+}
+
+impl MemoryStore {
+    /// The bytes of the Welcomes the store holds, each counted once
+    /// (tests: a commit adding k clients stores its Welcome once).
+    pub fn welcome_bytes(&self) -> usize {
+        let s = self.lock();
+        s.welcome_messages.values().map(|(w, _)| w.len()).sum()
     }
 }
 
@@ -127,6 +189,22 @@ impl Transaction for MemoryTx<'_> {
             .cloned())
     }
 
+    fn group_and_member(
+        &mut self,
+        group_id: &[u8],
+        client: &ClientId,
+    ) -> Result<(Option<GroupRecord>, Option<MemberRecord>), StoreError> {
+        let s = self.store.lock();
+        let Some(group) = s.groups.get(group_id) else {
+            return Ok((None, None));
+        };
+        let member = s
+            .members
+            .get(&(group.group_id.clone(), client.clone()))
+            .cloned();
+        Ok((Some(group.clone()), member))
+    }
+
     fn members(&mut self, group_id: &[u8]) -> Result<Vec<MemberRecord>, StoreError> {
         let s = self.store.lock();
         Ok(s.members
@@ -138,10 +216,70 @@ impl Transaction for MemoryTx<'_> {
 
     fn key_packages(&mut self, owner: &ClientId) -> Result<Vec<KeyPackageRecord>, StoreError> {
         let s = self.store.lock();
-        Ok(s.by_owner
-            .range((owner.clone(), Vec::new())..)
-            .take_while(|((o, _), _)| o == owner)
-            .filter_map(|((_, r), _)| s.key_packages.get(r).cloned())
+        Ok(s.kp_by_age
+            .range((owner.clone(), 0, false, 0, Vec::new())..)
+            .take_while(|((o, _, _, _, _), _)| o == owner)
+            .filter_map(|((_, _, _, _, r), _)| s.key_packages.get(r).cloned())
+            .collect())
+    }
+
+    fn oldest_key_packages(
+        &mut self,
+        owner: &ClientId,
+        cipher_suite: u16,
+        now: u64,
+        limit: usize,
+    ) -> Result<Vec<KeyPackageRecord>, StoreError> {
+        let s = self.store.lock();
+        Ok(s.kp_range(&s.kp_by_age, owner, cipher_suite, false)
+            .filter(|k| usable(k, now))
+            .take(limit)
+            .cloned()
+            .collect())
+    }
+
+    fn last_resort_key_package(
+        &mut self,
+        owner: &ClientId,
+        cipher_suite: u16,
+        now: u64,
+    ) -> Result<Option<KeyPackageRecord>, StoreError> {
+        let s = self.store.lock();
+        let found = s
+            .kp_range(&s.kp_by_age, owner, cipher_suite, true)
+            .find(|k| usable(k, now))
+            .cloned();
+        Ok(found)
+    }
+
+    fn count_key_packages(
+        &mut self,
+        owner: &ClientId,
+        cipher_suite: u16,
+        now: u64,
+        cap: usize,
+    ) -> Result<usize, StoreError> {
+        let s = self.store.lock();
+        // By expiry: the expired ones come first and are few (each claim
+        // deletes those it meets), then every one is unexpired.
+        Ok(s.kp_range(&s.kp_by_expiry, owner, cipher_suite, false)
+            .filter(|k| usable(k, now))
+            .take(cap)
+            .count())
+    }
+
+    fn expired_key_packages(
+        &mut self,
+        owner: &ClientId,
+        cipher_suite: u16,
+        now: u64,
+        limit: usize,
+    ) -> Result<Vec<Vec<u8>>, StoreError> {
+        let s = self.store.lock();
+        Ok(s.kp_range(&s.kp_by_expiry, owner, cipher_suite, false)
+            .take_while(|k| k.not_after < now)
+            .take(limit)
+            .map(|k| k.reference.clone())
             .collect())
     }
 
@@ -159,8 +297,25 @@ impl Transaction for MemoryTx<'_> {
             .range((client.clone(), Vec::new(), 0)..)
             .take_while(|((c, _, _), _)| c == client)
             .take(limit)
-            .map(|(_, w)| w.clone())
+            .filter_map(|((c, g, e), _)| {
+                let (welcome, _) = s.welcome_messages.get(&(g.clone(), *e))?;
+                Some(WelcomeRecord {
+                    client: c.clone(),
+                    group_id: g.clone(),
+                    epoch: *e,
+                    welcome: welcome.clone(),
+                })
+            })
             .collect())
+    }
+
+    fn welcome_count(&mut self, client: &ClientId, cap: usize) -> Result<usize, StoreError> {
+        let s = self.store.lock();
+        Ok(s.welcomes
+            .range((client.clone(), Vec::new(), 0)..)
+            .take_while(|((c, _, _), _)| c == client)
+            .take(cap)
+            .count())
     }
 
     fn epoch_tree(
@@ -279,25 +434,52 @@ fn apply(s: &mut State, w: Write) {
             }
         }
         Write::PutKeyPackage(k) => {
-            s.by_owner
-                .insert((k.owner.clone(), k.reference.clone()), ());
-            s.key_packages.insert(k.reference.clone(), k);
+            s.kp_by_age.insert(by_age(&k), ());
+            s.kp_by_expiry.insert(by_expiry(&k), ());
+            if let Some(old) = s.key_packages.insert(k.reference.clone(), k) {
+                let new = &s.key_packages[&old.reference];
+                let (old_age, old_expiry) = (by_age(&old), by_expiry(&old));
+                if old_age != by_age(new) {
+                    s.kp_by_age.remove(&old_age);
+                }
+                if old_expiry != by_expiry(new) {
+                    s.kp_by_expiry.remove(&old_expiry);
+                }
+            }
         }
         Write::TakeKeyPackage { reference } | Write::DeleteKeyPackage { reference } => {
             if let Some(k) = s.key_packages.remove(&reference) {
-                s.by_owner.remove(&(k.owner, reference));
+                s.kp_by_age.remove(&by_age(&k));
+                s.kp_by_expiry.remove(&by_expiry(&k));
             }
         }
         Write::PutWelcome(w) => {
-            s.welcomes
-                .insert((w.client.clone(), w.group_id.clone(), w.epoch), w);
+            let key = (w.group_id, w.epoch);
+            let mut waiting = s.welcome_messages.get(&key).map_or(0, |(_, n)| *n);
+            for c in w.joiners {
+                if s.welcomes.insert((c, key.0.clone(), key.1), ()).is_none() {
+                    waiting += 1;
+                }
+            }
+            s.welcome_messages.insert(key, (w.welcome, waiting));
         }
         Write::DeleteWelcome {
             client,
             group_id,
             epoch,
         } => {
-            s.welcomes.remove(&(client, group_id, epoch));
+            if s.welcomes
+                .remove(&(client, group_id.clone(), epoch))
+                .is_some()
+            {
+                let key = (group_id, epoch);
+                if let Some((_, waiting)) = s.welcome_messages.get_mut(&key) {
+                    *waiting = waiting.saturating_sub(1);
+                    if *waiting == 0 {
+                        s.welcome_messages.remove(&key);
+                    }
+                }
+            }
         }
         Write::PutEpochTree(t) => {
             s.trees.insert((t.group_id.clone(), t.epoch), t);
@@ -306,16 +488,23 @@ fn apply(s: &mut State, w: Write) {
             s.trees.remove(&(group_id, epoch));
         }
         Write::CountRate { key, window_start } => {
-            let r = s.rates.entry(key.clone()).or_insert(RateRecord {
-                key,
-                window_start,
-                count: 0,
-            });
-            if r.window_start < window_start {
-                r.window_start = window_start;
-                r.count = 0;
+            // A lookup, not a clone of the key, when the counter exists.
+            if let Some(r) = s.rates.get_mut(&key) {
+                if r.window_start < window_start {
+                    r.window_start = window_start;
+                    r.count = 0;
+                }
+                r.count = r.count.saturating_add(1);
+            } else {
+                s.rates.insert(
+                    key.clone(),
+                    RateRecord {
+                        key,
+                        window_start,
+                        count: 1,
+                    },
+                );
             }
-            r.count = r.count.saturating_add(1);
         }
     }
 }

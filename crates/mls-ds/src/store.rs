@@ -35,7 +35,8 @@
 //! is stored once in the group's log with a sequence number
 //! ([`Write::AppendMessage`]) and each client reads the log from its own
 //! cursor ([`MemberRecord`]); a commit adds one membership write per
-//! client it adds or removes, one Welcome per joiner, the new epoch's
+//! client it adds or removes, the Welcome once (one small reference per
+//! joiner: [`Write::PutWelcome`]), the new epoch's
 //! GroupInfo ([`Write::PutGroupState`]) and the records of the group's
 //! view that changed ([`Write::PutViewRecord`]: the public record and
 //! the tree nodes on the committer's path, O(log N) of them). A proposal
@@ -200,7 +201,24 @@ pub struct KeyPackageRecord {
     pub uploaded_at: u64,
 }
 
-/// A Welcome waiting for its joiner.
+/// A Welcome as a commit's joiners wait for it: its bytes stored once per
+/// (group, epoch), with one small record per joiner referencing them
+/// ([`Write::PutWelcome`]), so a commit adding k clients writes the
+/// Welcome once, not k times.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WelcomeMessageRecord {
+    /// The group the joiners were added to.
+    pub group_id: Vec<u8>,
+    /// The epoch the Welcome starts (the joiners' first epoch).
+    pub epoch: u64,
+    /// The encoded Welcome `MLSMessage`.
+    pub welcome: Vec<u8>,
+    /// The joiners, each waiting for it.
+    pub joiners: Vec<ClientId>,
+}
+
+/// A Welcome waiting for its joiner (as [`Transaction::welcomes`] reads
+/// it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WelcomeRecord {
     /// The joiner.
@@ -328,9 +346,12 @@ pub enum Write {
         /// Its reference.
         reference: Vec<u8>,
     },
-    /// Stores a Welcome for its joiner.
-    PutWelcome(WelcomeRecord),
-    /// Deletes a Welcome (acknowledged by its joiner).
+    /// Stores a Welcome once for its (group, epoch) and makes each joiner
+    /// wait for it (replacing a Welcome of the same group and epoch).
+    PutWelcome(WelcomeMessageRecord),
+    /// Deletes a joiner's Welcome (acknowledged by its joiner); the
+    /// Welcome's bytes go with the last joiner waiting for them. No-op if
+    /// the joiner is not waiting for it.
     DeleteWelcome {
         /// The joiner.
         client: ClientId,
@@ -409,6 +430,21 @@ pub trait Transaction {
         group_id: &[u8],
         client: &ClientId,
     ) -> Result<Option<MemberRecord>, StoreError>;
+    /// The group record and a client's membership of it: what a message
+    /// needs, in one read where the store can (a provided method: the two
+    /// reads above).
+    #[allow(clippy::type_complexity)]
+    fn group_and_member(
+        &mut self,
+        group_id: &[u8],
+        client: &ClientId,
+    ) -> Result<(Option<GroupRecord>, Option<MemberRecord>), StoreError> {
+        let group = self.group(group_id)?;
+        if group.is_none() {
+            return Ok((None, None));
+        }
+        Ok((group, self.member(group_id, client)?))
+    }
     /// Every membership of a group, current or ended (for maintenance:
     /// idle eviction; O(N) reads, never on the message path).
     fn members(&mut self, group_id: &[u8]) -> Result<Vec<MemberRecord>, StoreError>;
@@ -417,12 +453,57 @@ pub trait Transaction {
     fn key_packages(&mut self, owner: &ClientId) -> Result<Vec<KeyPackageRecord>, StoreError>;
     /// One KeyPackage by reference.
     fn key_package(&mut self, reference: &[u8]) -> Result<Option<KeyPackageRecord>, StoreError>;
-    /// Up to `limit` Welcomes waiting for a client, oldest first.
+    /// Up to `limit` regular (not `last_resort`) KeyPackages of `owner`
+    /// and `cipher_suite` usable at `now` (`not_before <= now <=
+    /// not_after`), oldest first: by `(uploaded_at, reference)`.
+    /// O(log stock + what is returned + what is skipped): an ordered
+    /// index on `(owner, cipher_suite, last_resort, uploaded_at,
+    /// reference)`, not a read of the owner's whole stock.
+    fn oldest_key_packages(
+        &mut self,
+        owner: &ClientId,
+        cipher_suite: u16,
+        now: u64,
+        limit: usize,
+    ) -> Result<Vec<KeyPackageRecord>, StoreError>;
+    /// The `last_resort` KeyPackage of `owner` and `cipher_suite` usable
+    /// at `now` (the oldest, if several).
+    fn last_resort_key_package(
+        &mut self,
+        owner: &ClientId,
+        cipher_suite: u16,
+        now: u64,
+    ) -> Result<Option<KeyPackageRecord>, StoreError>;
+    /// How many regular KeyPackages of `owner` and `cipher_suite` are
+    /// usable at `now`, counting no further than `cap` (the low-stock
+    /// signal needs no more): O(log stock + cap).
+    fn count_key_packages(
+        &mut self,
+        owner: &ClientId,
+        cipher_suite: u16,
+        now: u64,
+        cap: usize,
+    ) -> Result<usize, StoreError>;
+    /// The references of up to `limit` regular KeyPackages of `owner` and
+    /// `cipher_suite` expired at `now` (`not_after < now`), soonest
+    /// expired first: O(log stock + limit) (an index on `(owner,
+    /// cipher_suite, last_resort, not_after)`).
+    fn expired_key_packages(
+        &mut self,
+        owner: &ClientId,
+        cipher_suite: u16,
+        now: u64,
+        limit: usize,
+    ) -> Result<Vec<Vec<u8>>, StoreError>;
+    /// Up to `limit` Welcomes waiting for a client, by group and epoch.
     fn welcomes(
         &mut self,
         client: &ClientId,
         limit: usize,
     ) -> Result<Vec<WelcomeRecord>, StoreError>;
+    /// How many Welcomes wait for a client, counting no further than
+    /// `cap`.
+    fn welcome_count(&mut self, client: &ClientId, cap: usize) -> Result<usize, StoreError>;
     /// The retained tree of an epoch of a group.
     fn epoch_tree(
         &mut self,
