@@ -120,7 +120,7 @@ impl<St: Store, C: CryptoProvider> DeliveryService<St, C> {
                     cursor_to: 0,
                     now,
                 });
-                writes.extend_from_slice(count);
+                count.push_to(&mut writes);
                 tx.commit(writes)?;
                 Ok(Accepted { seq, epoch })
             })

@@ -144,7 +144,7 @@ impl<St: Store, C: CryptoProvider> DeliveryService<St, C> {
                     };
                     let (mut writes, accepted) =
                         self.commit_writes(&mut tx, view, &rec, now, winner)?;
-                    writes.extend_from_slice(count);
+                    count.push_to(&mut writes);
                     tx.commit(writes)?;
                     Ok(accepted)
                 })();

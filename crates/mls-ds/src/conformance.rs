@@ -182,6 +182,19 @@ pub fn check<S: Store>(store: &S) {
         .unwrap();
     let m = store.begin().unwrap().member(g, &a).unwrap().unwrap();
     assert_eq!((m.cursor, m.last_active, m.until_seq), (2, 20, Some(2)));
+    // The group and a membership in one read.
+    let mut tx = store.begin().unwrap();
+    let group_now = tx.group(g).unwrap();
+    assert!(group_now.is_some());
+    assert_eq!(
+        tx.group_and_member(g, &a).unwrap(),
+        (group_now.clone(), Some(Membership::from(&m)))
+    );
+    assert_eq!(
+        tx.group_and_member(g, &ClientId::from("nobody")).unwrap(),
+        (group_now, None)
+    );
+    drop(tx);
     // KeyPackages: taken once.
     store
         .begin()
@@ -212,6 +225,26 @@ pub fn check<S: Store>(store: &S) {
     }
     let r = store.begin().unwrap().rate(&key).unwrap().unwrap();
     assert_eq!((r.window_start, r.count), (120, 1));
+    assert_eq!(
+        store.begin().unwrap().rate_window(&key).unwrap(),
+        Some((120, 1))
+    );
+    assert_eq!(
+        store
+            .begin()
+            .unwrap()
+            .rate_window(&RateKey::Group(b"none".to_vec()))
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .begin()
+            .unwrap()
+            .group_and_member(b"no such group", &a)
+            .unwrap(),
+        (None, None)
+    );
     // Deletions by range; a read-out membership goes.
     store
         .begin()

@@ -9,7 +9,7 @@ use mls_group::{
     MlsMessageBody, LAST_RESORT,
 };
 
-use crate::engine::DeliveryService;
+use crate::engine::{Counts, DeliveryService};
 use crate::error::DsError;
 use crate::ids::ClientId;
 use crate::store::{KeyPackageRecord, Store, Transaction, Write};
@@ -289,82 +289,86 @@ impl<St: Store, C: CryptoProvider> DeliveryService<St, C> {
         &self,
         now: u64,
         queries: &[KeyPackageQuery],
-        count: &[Write],
+        count: &Counts<'_>,
     ) -> Result<FetchedKeyPackages, DsError> {
         let low = self.config.limits.key_package_low_stock;
+        let same = |a: &KeyPackageQuery, b: &KeyPackageQuery| {
+            a.client == b.client && a.cipher_suite == b.cipher_suite
+        };
         let mut tx = self.store.begin()?;
-        // Each (owner, suite) asked, and how many times.
-        let mut pairs: Vec<(&ClientId, u16, usize)> = Vec::new();
-        for q in queries {
-            let suite = q.cipher_suite.0;
-            match pairs
-                .iter_mut()
-                .find(|(c, s, _)| *c == &q.client && *s == suite)
-            {
-                Some(p) => p.2 += 1,
-                None => pairs.push((&q.client, suite, 1)),
-            }
-        }
-        let mut writes = Vec::new();
+        let mut answers: Vec<ServedKeyPackage> = queries
+            .iter()
+            .map(|q| ServedKeyPackage {
+                client: q.client.clone(),
+                cipher_suite: q.cipher_suite,
+                key_package: None,
+                last_resort: false,
+            })
+            .collect();
+        let mut writes = Vec::with_capacity(queries.len() + count.len());
         let mut low_stock = Vec::new();
-        // Per pair: the KeyPackages to serve, in order, and the last
-        // resort (served once the regular ones are gone, kept).
-        let mut served: Vec<(std::vec::IntoIter<KeyPackageRecord>, Option<Vec<u8>>)> =
-            Vec::with_capacity(pairs.len());
-        for &(owner, suite, asked) in &pairs {
-            for reference in tx.expired_key_packages(owner, suite, now, EXPIRED_PER_CLAIM)? {
+        // Each (owner, suite) asked, at its first query: read once for
+        // all its queries.
+        for (i, q) in queries.iter().enumerate() {
+            if queries[..i].iter().any(|p| same(p, q)) {
+                continue;
+            }
+            let (owner, suite) = (&q.client, q.cipher_suite.0);
+            let asked = queries[i..].iter().filter(|p| same(p, q)).count();
+            // Counted far enough to tell whether the stock crosses the
+            // threshold.
+            let reads = tx.claim_reads(
+                owner,
+                suite,
+                now,
+                asked,
+                low.saturating_add(asked),
+                EXPIRED_PER_CLAIM,
+            )?;
+            for reference in reads.expired {
                 writes.push(Write::DeleteKeyPackage { reference });
             }
-            // Enough to tell whether the stock crosses the threshold.
-            let before = tx.count_key_packages(owner, suite, now, low.saturating_add(asked))?;
-            let regular = tx.oldest_key_packages(owner, suite, now, asked)?;
-            let last_resort = if regular.len() < asked {
-                tx.last_resort_key_package(owner, suite, now)?
-            } else {
-                None
-            };
-            let after = before - regular.len().min(before);
+            let before = reads.usable;
+            let after = before - reads.oldest.len().min(before);
             if after < low && before >= low {
-                let has_last_resort = match &last_resort {
+                let has_last_resort = match &reads.last_resort {
                     Some(_) => true,
                     None => tx.last_resort_key_package(owner, suite, now)?.is_some(),
                 };
                 low_stock.push((
                     owner.clone(),
                     Stock {
-                        cipher_suite: CipherSuite(suite),
+                        cipher_suite: q.cipher_suite,
                         regular: after,
                         last_resort: has_last_resort,
                         low: true,
                     },
                 ));
             }
-            for k in &regular {
-                writes.push(Write::TakeKeyPackage {
-                    reference: k.reference.clone(),
-                });
+            // This pair's queries, in order: the regular ones oldest
+            // first (each taken), then the last resort (kept).
+            let mut regular = reads.oldest.into_iter();
+            let last_resort = reads.last_resort.map(|k| k.key_package);
+            for (j, p) in queries.iter().enumerate().skip(i) {
+                if !same(p, q) {
+                    continue;
+                }
+                let answer = &mut answers[j];
+                match regular.next() {
+                    Some(k) => {
+                        writes.push(Write::TakeKeyPackage {
+                            reference: k.reference,
+                        });
+                        answer.key_package = Some(k.key_package);
+                    }
+                    None => {
+                        answer.key_package = last_resort.clone();
+                        answer.last_resort = last_resort.is_some();
+                    }
+                }
             }
-            served.push((regular.into_iter(), last_resort.map(|k| k.key_package)));
         }
-        let mut answers = Vec::with_capacity(queries.len());
-        for q in queries {
-            let i = pairs
-                .iter()
-                .position(|(c, s, _)| *c == &q.client && *s == q.cipher_suite.0)
-                .ok_or(DsError::Internal("a query's pair"))?;
-            let (regular, last_resort) = &mut served[i];
-            let (key_package, last_resort) = match regular.next() {
-                Some(k) => (Some(k.key_package), false),
-                None => (last_resort.clone(), last_resort.is_some()),
-            };
-            answers.push(ServedKeyPackage {
-                client: q.client.clone(),
-                cipher_suite: q.cipher_suite,
-                key_package,
-                last_resort,
-            });
-        }
-        writes.extend_from_slice(count);
+        count.push_to(&mut writes);
         tx.commit(writes)?;
         Ok(FetchedKeyPackages {
             key_packages: answers,

@@ -7,49 +7,61 @@ use std::sync::{Mutex, MutexGuard};
 use crate::ids::ClientId;
 use crate::store::*;
 
-/// A KeyPackage index key: (owner, suite, last_resort, an ordering
-/// field, reference).
-type KpKey = (ClientId, u16, bool, u64, Vec<u8>);
+/// A KeyPackage index of one owner, keyed (suite, last_resort, an
+/// ordering field, reference).
+type KpKey = (u16, bool, u64, Vec<u8>);
 
-fn by_age(k: &KeyPackageRecord) -> KpKey {
-    (
-        k.owner.clone(),
-        k.cipher_suite,
-        k.last_resort,
-        k.uploaded_at,
-        k.reference.clone(),
-    )
+/// Per owner (looked up by reference: no key is built to read), `V` per
+/// KeyPackage.
+type KpIndex<V> = BTreeMap<ClientId, BTreeMap<KpKey, V>>;
+
+/// What the expiry index says of a KeyPackage: its lifetime
+/// (`not_before`, `not_after`), so that scans need not look it up.
+type Lifetime = (u64, u64);
+
+fn usable((not_before, not_after): Lifetime, now: u64) -> bool {
+    not_before <= now && now <= not_after
 }
 
-fn by_expiry(k: &KeyPackageRecord) -> KpKey {
-    (
-        k.owner.clone(),
-        k.cipher_suite,
-        k.last_resort,
-        k.not_after,
-        k.reference.clone(),
-    )
+fn kp_usable(k: &KeyPackageRecord, now: u64) -> bool {
+    usable((k.not_before, k.not_after), now)
 }
 
-fn usable(k: &KeyPackageRecord, now: u64) -> bool {
-    k.not_before <= now && now <= k.not_after
+fn kp_key(k: &KeyPackageRecord, order: u64) -> KpKey {
+    (k.cipher_suite, k.last_resort, order, k.reference.clone())
 }
 
-impl State {
-    /// The KeyPackages of (owner, suite, last_resort) in `index` order.
-    fn kp_range<'s>(
-        &'s self,
-        index: &'s BTreeMap<KpKey, ()>,
-        owner: &ClientId,
-        suite: u16,
-        last_resort: bool,
-    ) -> impl Iterator<Item = &'s KeyPackageRecord> + 's {
-        let owner = owner.clone();
-        index
-            .range((owner.clone(), suite, last_resort, 0, Vec::new())..)
-            .take_while(move |((o, s, l, _, _), _)| *o == owner && *s == suite && *l == last_resort)
-            .filter_map(|((_, _, _, _, r), _)| self.key_packages.get(r))
+fn index_insert<V>(index: &mut KpIndex<V>, owner: &ClientId, key: KpKey, value: V) {
+    match index.get_mut(owner) {
+        Some(m) => {
+            m.insert(key, value);
+        }
+        None => {
+            index.insert(owner.clone(), BTreeMap::from([(key, value)]));
+        }
     }
+}
+
+fn index_remove<V>(index: &mut KpIndex<V>, owner: &ClientId, key: &KpKey) -> Option<V> {
+    let m = index.get_mut(owner)?;
+    let removed = m.remove(key);
+    if m.is_empty() {
+        index.remove(owner);
+    }
+    removed
+}
+
+/// The entries of (owner, suite, last_resort) in `index` order.
+fn kp_range<'s, V>(
+    index: &'s KpIndex<V>,
+    owner: &ClientId,
+    suite: u16,
+    last_resort: bool,
+) -> impl Iterator<Item = (&'s KpKey, &'s V)> + 's {
+    index.get(owner).into_iter().flat_map(move |m| {
+        m.range((suite, last_resort, 0, Vec::new())..)
+            .take_while(move |((s, l, _, _), _)| *s == suite && *l == last_resort)
+    })
 }
 
 #[derive(Default, Clone)]
@@ -58,13 +70,16 @@ struct State {
     states: BTreeMap<Vec<u8>, GroupStateRecord>,
     views: BTreeMap<(Vec<u8>, ViewKey), Vec<u8>>,
     messages: BTreeMap<(Vec<u8>, u64), MessageRecord>,
-    members: BTreeMap<(Vec<u8>, ClientId), MemberRecord>,
-    key_packages: BTreeMap<Vec<u8>, KeyPackageRecord>,
-    /// (owner, suite, last_resort, uploaded_at, reference): oldest first.
-    kp_by_age: BTreeMap<KpKey, ()>,
-    /// (owner, suite, last_resort, not_after, reference): soonest expired
-    /// first.
-    kp_by_expiry: BTreeMap<KpKey, ()>,
+    /// Per group, per client: looked up by reference, no key built.
+    members: BTreeMap<Vec<u8>, BTreeMap<ClientId, MemberRecord>>,
+    /// Each KeyPackage's owner and key in `kp_by_age`, by reference.
+    key_packages: BTreeMap<Vec<u8>, (ClientId, KpKey)>,
+    /// The KeyPackages: by owner, then (suite, last_resort, uploaded_at,
+    /// reference), oldest first (a claim reads the record it finds).
+    kp_by_age: KpIndex<KeyPackageRecord>,
+    /// By owner, then (suite, last_resort, not_after, reference): soonest
+    /// expired first.
+    kp_by_expiry: KpIndex<Lifetime>,
     /// Each Welcome once per (group, epoch), with how many joiners wait
     /// for it.
     welcome_messages: BTreeMap<(Vec<u8>, u64), (Vec<u8>, usize)>,
@@ -181,46 +196,49 @@ impl Transaction for MemoryTx<'_> {
         group_id: &[u8],
         client: &ClientId,
     ) -> Result<Option<MemberRecord>, StoreError> {
-        Ok(self
-            .store
-            .lock()
-            .members
-            .get(&(group_id.to_vec(), client.clone()))
-            .cloned())
+        let s = self.store.lock();
+        Ok(s.members.get(group_id).and_then(|g| g.get(client)).cloned())
     }
 
     fn group_and_member(
         &mut self,
         group_id: &[u8],
         client: &ClientId,
-    ) -> Result<(Option<GroupRecord>, Option<MemberRecord>), StoreError> {
+    ) -> Result<(Option<GroupRecord>, Option<Membership>), StoreError> {
         let s = self.store.lock();
         let Some(group) = s.groups.get(group_id) else {
             return Ok((None, None));
         };
         let member = s
             .members
-            .get(&(group.group_id.clone(), client.clone()))
-            .cloned();
+            .get(group_id)
+            .and_then(|g| g.get(client))
+            .map(Membership::from);
         Ok((Some(group.clone()), member))
     }
 
     fn members(&mut self, group_id: &[u8]) -> Result<Vec<MemberRecord>, StoreError> {
         let s = self.store.lock();
         Ok(s.members
-            .iter()
-            .filter(|((g, _), _)| g == group_id)
-            .map(|(_, m)| m.clone())
-            .collect())
+            .get(group_id)
+            .map(|g| g.values().cloned().collect())
+            .unwrap_or_default())
     }
 
     fn key_packages(&mut self, owner: &ClientId) -> Result<Vec<KeyPackageRecord>, StoreError> {
         let s = self.store.lock();
         Ok(s.kp_by_age
-            .range((owner.clone(), 0, false, 0, Vec::new())..)
-            .take_while(|((o, _, _, _, _), _)| o == owner)
-            .filter_map(|((_, _, _, _, r), _)| s.key_packages.get(r).cloned())
-            .collect())
+            .get(owner)
+            .map(|m| m.values().cloned().collect())
+            .unwrap_or_default())
+    }
+
+    fn key_package(&mut self, reference: &[u8]) -> Result<Option<KeyPackageRecord>, StoreError> {
+        let s = self.store.lock();
+        Ok(s.key_packages
+            .get(reference)
+            .and_then(|(owner, age)| s.kp_by_age.get(owner)?.get(age))
+            .cloned())
     }
 
     fn oldest_key_packages(
@@ -231,8 +249,9 @@ impl Transaction for MemoryTx<'_> {
         limit: usize,
     ) -> Result<Vec<KeyPackageRecord>, StoreError> {
         let s = self.store.lock();
-        Ok(s.kp_range(&s.kp_by_age, owner, cipher_suite, false)
-            .filter(|k| usable(k, now))
+        Ok(kp_range(&s.kp_by_age, owner, cipher_suite, false)
+            .map(|(_, k)| k)
+            .filter(|k| kp_usable(k, now))
             .take(limit)
             .cloned()
             .collect())
@@ -245,9 +264,9 @@ impl Transaction for MemoryTx<'_> {
         now: u64,
     ) -> Result<Option<KeyPackageRecord>, StoreError> {
         let s = self.store.lock();
-        let found = s
-            .kp_range(&s.kp_by_age, owner, cipher_suite, true)
-            .find(|k| usable(k, now))
+        let found = kp_range(&s.kp_by_age, owner, cipher_suite, true)
+            .map(|(_, k)| k)
+            .find(|k| kp_usable(k, now))
             .cloned();
         Ok(found)
     }
@@ -262,8 +281,8 @@ impl Transaction for MemoryTx<'_> {
         let s = self.store.lock();
         // By expiry: the expired ones come first and are few (each claim
         // deletes those it meets), then every one is unexpired.
-        Ok(s.kp_range(&s.kp_by_expiry, owner, cipher_suite, false)
-            .filter(|k| usable(k, now))
+        Ok(kp_range(&s.kp_by_expiry, owner, cipher_suite, false)
+            .filter(|(_, life)| usable(**life, now))
             .take(cap)
             .count())
     }
@@ -276,15 +295,58 @@ impl Transaction for MemoryTx<'_> {
         limit: usize,
     ) -> Result<Vec<Vec<u8>>, StoreError> {
         let s = self.store.lock();
-        Ok(s.kp_range(&s.kp_by_expiry, owner, cipher_suite, false)
-            .take_while(|k| k.not_after < now)
+        Ok(kp_range(&s.kp_by_expiry, owner, cipher_suite, false)
+            .take_while(|(_, (_, not_after))| *not_after < now)
             .take(limit)
-            .map(|k| k.reference.clone())
+            .map(|((_, _, _, r), _)| r.clone())
             .collect())
     }
 
-    fn key_package(&mut self, reference: &[u8]) -> Result<Option<KeyPackageRecord>, StoreError> {
-        Ok(self.store.lock().key_packages.get(reference).cloned())
+    fn claim_reads(
+        &mut self,
+        owner: &ClientId,
+        cipher_suite: u16,
+        now: u64,
+        asked: usize,
+        count_cap: usize,
+        expired_limit: usize,
+    ) -> Result<ClaimReads, StoreError> {
+        // One lock, one scan of each index.
+        let s = self.store.lock();
+        let mut expired = Vec::new();
+        let mut usable_count = 0;
+        for ((_, _, _, r), life) in kp_range(&s.kp_by_expiry, owner, cipher_suite, false) {
+            if life.1 < now {
+                if expired.len() < expired_limit {
+                    expired.push(r.clone());
+                }
+            } else if usable(*life, now) {
+                usable_count += 1;
+                if usable_count >= count_cap {
+                    break;
+                }
+            }
+        }
+        let oldest: Vec<KeyPackageRecord> = kp_range(&s.kp_by_age, owner, cipher_suite, false)
+            .map(|(_, k)| k)
+            .filter(|k| kp_usable(k, now))
+            .take(asked)
+            .cloned()
+            .collect();
+        let last_resort = if oldest.len() < asked {
+            kp_range(&s.kp_by_age, owner, cipher_suite, true)
+                .map(|(_, k)| k)
+                .find(|k| kp_usable(k, now))
+                .cloned()
+        } else {
+            None
+        };
+        Ok(ClaimReads {
+            expired,
+            usable: usable_count.min(count_cap),
+            oldest,
+            last_resort,
+        })
     }
 
     fn welcomes(
@@ -339,6 +401,11 @@ impl Transaction for MemoryTx<'_> {
             .collect())
     }
 
+    fn rate_window(&mut self, key: &RateKey) -> Result<Option<(u64, u32)>, StoreError> {
+        let s = self.store.lock();
+        Ok(s.rates.get(key).map(|r| (r.window_start, r.count)))
+    }
+
     fn rate(&mut self, key: &RateKey) -> Result<Option<RateRecord>, StoreError> {
         Ok(self.store.lock().rates.get(key).cloned())
     }
@@ -363,6 +430,18 @@ impl Transaction for MemoryTx<'_> {
             apply(&mut s, w);
         }
         Ok(())
+    }
+}
+
+/// Removes a KeyPackage from the map and both indexes, if stored.
+fn remove_key_package(s: &mut State, reference: &[u8]) {
+    if let Some((owner, age)) = s.key_packages.remove(reference) {
+        if let Some(k) = index_remove(&mut s.kp_by_age, &owner, &age) {
+            // The expiry key from the references in hand: no copy.
+            let (suite, last_resort, _, reference) = age;
+            let expiry = (suite, last_resort, k.not_after, reference);
+            index_remove(&mut s.kp_by_expiry, &owner, &expiry);
+        }
     }
 }
 
@@ -406,19 +485,26 @@ fn apply(s: &mut State, w: Write) {
             group_id,
             below_seq,
         } => {
-            s.members.retain(|(g, _), m| {
-                g != &group_id || !matches!(m.until_seq, Some(u) if u < below_seq && m.cursor > u)
-            });
+            if let Some(g) = s.members.get_mut(&group_id) {
+                g.retain(|_, m| !matches!(m.until_seq, Some(u) if u < below_seq && m.cursor > u));
+            }
         }
         Write::PutMember(m) => {
-            s.members.insert((m.group_id.clone(), m.client.clone()), m);
+            s.members
+                .entry(m.group_id.clone())
+                .or_default()
+                .insert(m.client.clone(), m);
         }
         Write::EndMember {
             group_id,
             client,
             until_seq,
         } => {
-            if let Some(m) = s.members.get_mut(&(group_id, client)) {
+            if let Some(m) = s
+                .members
+                .get_mut(&group_id)
+                .and_then(|g| g.get_mut(&client))
+            {
                 m.until_seq = Some(until_seq);
             }
         }
@@ -428,30 +514,32 @@ fn apply(s: &mut State, w: Write) {
             cursor_to,
             now,
         } => {
-            if let Some(m) = s.members.get_mut(&(group_id, client)) {
+            if let Some(m) = s
+                .members
+                .get_mut(&group_id)
+                .and_then(|g| g.get_mut(&client))
+            {
                 m.cursor = m.cursor.max(cursor_to);
                 m.last_active = m.last_active.max(now);
             }
         }
         Write::PutKeyPackage(k) => {
-            s.kp_by_age.insert(by_age(&k), ());
-            s.kp_by_expiry.insert(by_expiry(&k), ());
-            if let Some(old) = s.key_packages.insert(k.reference.clone(), k) {
-                let new = &s.key_packages[&old.reference];
-                let (old_age, old_expiry) = (by_age(&old), by_expiry(&old));
-                if old_age != by_age(new) {
-                    s.kp_by_age.remove(&old_age);
-                }
-                if old_expiry != by_expiry(new) {
-                    s.kp_by_expiry.remove(&old_expiry);
-                }
-            }
+            remove_key_package(s, &k.reference);
+            let age = kp_key(&k, k.uploaded_at);
+            let expiry = kp_key(&k, k.not_after);
+            index_insert(
+                &mut s.kp_by_expiry,
+                &k.owner,
+                expiry,
+                (k.not_before, k.not_after),
+            );
+            s.key_packages
+                .insert(k.reference.clone(), (k.owner.clone(), age.clone()));
+            let owner = k.owner.clone();
+            index_insert(&mut s.kp_by_age, &owner, age, k);
         }
         Write::TakeKeyPackage { reference } | Write::DeleteKeyPackage { reference } => {
-            if let Some(k) = s.key_packages.remove(&reference) {
-                s.kp_by_age.remove(&by_age(&k));
-                s.kp_by_expiry.remove(&by_expiry(&k));
-            }
+            remove_key_package(s, &reference);
         }
         Write::PutWelcome(w) => {
             let key = (w.group_id, w.epoch);

@@ -177,6 +177,31 @@ pub struct MemberRecord {
     pub last_active: u64,
 }
 
+/// A membership as [`Transaction::group_and_member`] reads it: a
+/// [`MemberRecord`] without the ids it was read by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Membership {
+    /// [`MemberRecord::from_seq`].
+    pub from_seq: u64,
+    /// [`MemberRecord::until_seq`].
+    pub until_seq: Option<u64>,
+    /// [`MemberRecord::cursor`].
+    pub cursor: u64,
+    /// [`MemberRecord::last_active`].
+    pub last_active: u64,
+}
+
+impl From<&MemberRecord> for Membership {
+    fn from(m: &MemberRecord) -> Self {
+        Membership {
+            from_seq: m.from_seq,
+            until_seq: m.until_seq,
+            cursor: m.cursor,
+            last_active: m.last_active,
+        }
+    }
+}
+
 /// A KeyPackage in the directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyPackageRecord {
@@ -199,6 +224,22 @@ pub struct KeyPackageRecord {
     pub key_package: Vec<u8>,
     /// Upload time; the oldest regular KeyPackage is served first.
     pub uploaded_at: u64,
+}
+
+/// What a KeyPackage claim reads of one (owner, suite):
+/// [`Transaction::claim_reads`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ClaimReads {
+    /// References of regular KeyPackages expired at the claim's time.
+    pub expired: Vec<Vec<u8>>,
+    /// How many regular KeyPackages are usable (up to the cap asked).
+    pub usable: usize,
+    /// The oldest usable regular KeyPackages (as many as asked, if there
+    /// are).
+    pub oldest: Vec<KeyPackageRecord>,
+    /// The usable last-resort KeyPackage, read only when fewer regular
+    /// ones than asked are left.
+    pub last_resort: Option<KeyPackageRecord>,
 }
 
 /// A Welcome as a commit's joiners wait for it: its bytes stored once per
@@ -433,17 +474,17 @@ pub trait Transaction {
     /// The group record and a client's membership of it: what a message
     /// needs, in one read where the store can (a provided method: the two
     /// reads above).
-    #[allow(clippy::type_complexity)]
     fn group_and_member(
         &mut self,
         group_id: &[u8],
         client: &ClientId,
-    ) -> Result<(Option<GroupRecord>, Option<MemberRecord>), StoreError> {
+    ) -> Result<(Option<GroupRecord>, Option<Membership>), StoreError> {
         let group = self.group(group_id)?;
         if group.is_none() {
             return Ok((None, None));
         }
-        Ok((group, self.member(group_id, client)?))
+        let member = self.member(group_id, client)?;
+        Ok((group, member.as_ref().map(Membership::from)))
     }
     /// Every membership of a group, current or ended (for maintenance:
     /// idle eviction; O(N) reads, never on the message path).
@@ -495,6 +536,36 @@ pub trait Transaction {
         now: u64,
         limit: usize,
     ) -> Result<Vec<Vec<u8>>, StoreError>;
+    /// What claiming `asked` KeyPackages of (`owner`, `cipher_suite`) at
+    /// `now` reads, in one call (a provided method: the four reads above;
+    /// a store may answer them at once): the expired ones met (up to
+    /// `expired_limit`), the usable regular ones counted up to
+    /// `count_cap`, the `asked` oldest usable regular ones, and the
+    /// last-resort one if fewer than `asked` regular ones are left.
+    fn claim_reads(
+        &mut self,
+        owner: &ClientId,
+        cipher_suite: u16,
+        now: u64,
+        asked: usize,
+        count_cap: usize,
+        expired_limit: usize,
+    ) -> Result<ClaimReads, StoreError> {
+        let expired = self.expired_key_packages(owner, cipher_suite, now, expired_limit)?;
+        let usable = self.count_key_packages(owner, cipher_suite, now, count_cap)?;
+        let oldest = self.oldest_key_packages(owner, cipher_suite, now, asked)?;
+        let last_resort = if oldest.len() < asked {
+            self.last_resort_key_package(owner, cipher_suite, now)?
+        } else {
+            None
+        };
+        Ok(ClaimReads {
+            expired,
+            usable,
+            oldest,
+            last_resort,
+        })
+    }
     /// Up to `limit` Welcomes waiting for a client, by group and epoch.
     fn welcomes(
         &mut self,
@@ -514,6 +585,12 @@ pub trait Transaction {
     fn epoch_tree_epochs(&mut self, group_id: &[u8]) -> Result<Vec<u64>, StoreError>;
     /// A rate counter.
     fn rate(&mut self, key: &RateKey) -> Result<Option<RateRecord>, StoreError>;
+    /// A rate counter's window and count, without its key (a provided
+    /// method: [`rate`](Self::rate); a store may answer without copying
+    /// the key).
+    fn rate_window(&mut self, key: &RateKey) -> Result<Option<(u64, u32)>, StoreError> {
+        Ok(self.rate(key)?.map(|r| (r.window_start, r.count)))
+    }
     /// Applies every write atomically, in order, or none (see the module's
     /// contract; [`crate::conformance::check`] tests it).
     fn commit(self, writes: Vec<Write>) -> Result<(), StoreError>;

@@ -264,7 +264,7 @@ impl Transaction for AnyTx<'_> {
         &mut self,
         group_id: &[u8],
         client: &ClientId,
-    ) -> Result<(Option<GroupRecord>, Option<MemberRecord>), StoreError> {
+    ) -> Result<(Option<GroupRecord>, Option<Membership>), StoreError> {
         each!(self, t => t.group_and_member(group_id, client))
     }
     fn members(&mut self, group_id: &[u8]) -> Result<Vec<MemberRecord>, StoreError> {
@@ -333,6 +333,9 @@ impl Transaction for AnyTx<'_> {
     }
     fn rate(&mut self, key: &RateKey) -> Result<Option<RateRecord>, StoreError> {
         each!(self, t => t.rate(key))
+    }
+    fn rate_window(&mut self, key: &RateKey) -> Result<Option<(u64, u32)>, StoreError> {
+        each!(self, t => t.rate_window(key))
     }
     fn commit(self, writes: Vec<Write>) -> Result<(), StoreError> {
         if let AnyTx::Recording(t, log) = self {

@@ -356,7 +356,7 @@ impl Transaction for PostgresTx<'_> {
         &mut self,
         group_id: &[u8],
         client: &ClientId,
-    ) -> Result<(Option<GroupRecord>, Option<MemberRecord>), StoreError> {
+    ) -> Result<(Option<GroupRecord>, Option<Membership>), StoreError> {
         // One statement (one round trip): the group row and the
         // membership, if any.
         let sql = format!(
@@ -367,9 +367,7 @@ impl Transaction for PostgresTx<'_> {
             return Ok((None, None));
         };
         let group = group_of(&r)?;
-        let member = r.get::<_, Option<i64>>(9).map(|from_seq| MemberRecord {
-            group_id: group.group_id.clone(),
-            client: client.clone(),
+        let member = r.get::<_, Option<i64>>(9).map(|from_seq| Membership {
             from_seq: dec(from_seq),
             until_seq: r.get::<_, Option<i64>>(10).map(dec),
             cursor: u64_at(&r, 11),

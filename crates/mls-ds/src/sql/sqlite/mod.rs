@@ -350,7 +350,7 @@ impl Transaction for SqliteTx<'_> {
         &mut self,
         group_id: &[u8],
         client: &ClientId,
-    ) -> Result<(Option<GroupRecord>, Option<MemberRecord>), StoreError> {
+    ) -> Result<(Option<GroupRecord>, Option<Membership>), StoreError> {
         // One statement: the group row and the membership, if any.
         self.conn()
             .prepare_cached(&format!(
@@ -362,9 +362,7 @@ impl Transaction for SqliteTx<'_> {
                     let group = group_of(r)?;
                     let member = match r.get::<_, Option<i64>>(9)? {
                         None => None,
-                        Some(from_seq) => Some(MemberRecord {
-                            group_id: group.group_id.clone(),
-                            client: client.clone(),
+                        Some(from_seq) => Some(Membership {
                             from_seq: dec(from_seq),
                             until_seq: r.get::<_, Option<i64>>(10)?.map(dec),
                             cursor: dec(r.get(11)?),
