@@ -407,6 +407,20 @@ fn key_package_claims<S: Store>(store: &S) {
     assert_eq!(expired(&mut tx, now, 10), ["older", "old"]);
     assert_eq!(expired(&mut tx, now, 1), ["older"]);
     assert!(expired(&mut tx, 50, 10).is_empty());
+    // The four reads in one call agree with them.
+    let mut reads = tx.claim_reads(&b, 1, now, 2, 3, 10).unwrap();
+    reads.expired.sort();
+    assert_eq!(reads.expired, [b"old".to_vec(), b"older".to_vec()]);
+    assert_eq!(reads.usable, 3, "capped");
+    assert_eq!(refs(reads.oldest), ["r1a", "r1b"]);
+    assert_eq!(reads.last_resort, None, "regular ones are left");
+    let reads = tx.claim_reads(&b, 1, now, 5, 100, 1).unwrap();
+    assert_eq!(reads.expired.len(), 1);
+    assert_eq!(reads.usable, 4);
+    assert_eq!(refs(reads.oldest), ["r1a", "r1b", "r2", "r3"]);
+    assert_eq!(reads.last_resort.unwrap().reference, b"lr");
+    let reads = tx.claim_reads(&b, 3, now, 1, 9, 10).unwrap();
+    assert_eq!(reads, ClaimReads::default());
     assert_eq!(tx.key_packages(&b).unwrap().len(), 9);
     drop(tx);
     // Taken: gone from every read.

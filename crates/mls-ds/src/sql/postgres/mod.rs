@@ -495,6 +495,85 @@ impl Transaction for PostgresTx<'_> {
             .collect())
     }
 
+    fn claim_reads(
+        &mut self,
+        owner: &ClientId,
+        cipher_suite: u16,
+        now: u64,
+        asked: usize,
+        count_cap: usize,
+        expired_limit: usize,
+    ) -> Result<ClaimReads, StoreError> {
+        // The four reads as one statement (one round trip): each row says
+        // which part it answers (0 expired, 1 the count, 2 the oldest
+        // regular ones, 3 the last resort).
+        let sql = format!(
+            "(SELECT 0::SMALLINT AS part, NULL::BIGINT AS n, {KEY_PACKAGE_COLUMNS} \
+              FROM ds_key_packages WHERE owner = $1 AND cipher_suite = $2 AND NOT last_resort \
+              AND not_after < $3 ORDER BY not_after LIMIT $4) \
+             UNION ALL \
+             (SELECT 1::SMALLINT, (SELECT COUNT(*) FROM (SELECT 1 FROM ds_key_packages \
+              WHERE owner = $1 AND cipher_suite = $2 AND NOT last_resort \
+              AND not_after >= $3 AND not_before <= $3 LIMIT $5) AS usable), \
+              NULL::BYTEA, NULL::BYTEA, NULL::INTEGER, NULL::INTEGER, NULL::BIGINT, \
+              NULL::BIGINT, NULL::BOOLEAN, NULL::BYTEA, NULL::BIGINT) \
+             UNION ALL \
+             (SELECT 2::SMALLINT, NULL::BIGINT, {KEY_PACKAGE_COLUMNS} FROM ds_key_packages \
+              WHERE owner = $1 AND cipher_suite = $2 AND NOT last_resort \
+              AND not_before <= $3 AND not_after >= $3 \
+              ORDER BY uploaded_at, reference LIMIT $6) \
+             UNION ALL \
+             (SELECT 3::SMALLINT, NULL::BIGINT, {KEY_PACKAGE_COLUMNS} FROM ds_key_packages \
+              WHERE owner = $1 AND cipher_suite = $2 AND last_resort \
+              AND not_before <= $3 AND not_after >= $3 \
+              ORDER BY uploaded_at, reference LIMIT 1)"
+        );
+        let rows = self.query(
+            &sql,
+            &[
+                &owner.0,
+                &i32::from(cipher_suite),
+                &enc(now),
+                &limit_of(expired_limit),
+                &limit_of(count_cap),
+                &limit_of(asked),
+            ],
+        )?;
+        let mut reads = ClaimReads::default();
+        let mut last_resort = None;
+        for r in &rows {
+            // The key package columns start after `part` and `n`.
+            let record = || -> Result<KeyPackageRecord, StoreError> {
+                Ok(KeyPackageRecord {
+                    reference: r.get(2),
+                    owner: ClientId(r.get(3)),
+                    cipher_suite: u16_of(r.get::<_, i32>(4).into(), "cipher suite")?,
+                    version: u16_of(r.get::<_, i32>(5).into(), "protocol version")?,
+                    not_before: u64_at(r, 6),
+                    not_after: u64_at(r, 7),
+                    last_resort: r.get(8),
+                    key_package: r.get(9),
+                    uploaded_at: u64_at(r, 10),
+                })
+            };
+            match r.get::<_, i16>(0) {
+                0 => reads.expired.push(r.get(2)),
+                1 => reads.usable = r.get::<_, i64>(1) as usize,
+                2 => reads.oldest.push(record()?),
+                _ => last_resort = Some(record()?),
+            }
+        }
+        // Parts keep their order in PostgreSQL's Append, but SQL does not
+        // promise it: the oldest first, as the contract says.
+        reads
+            .oldest
+            .sort_by(|a, b| (a.uploaded_at, &a.reference).cmp(&(b.uploaded_at, &b.reference)));
+        if reads.oldest.len() < asked {
+            reads.last_resort = last_resort;
+        }
+        Ok(reads)
+    }
+
     fn welcomes(
         &mut self,
         client: &ClientId,
