@@ -229,6 +229,33 @@ pub fn check<S: Store>(store: &S) {
         store.begin().unwrap().rate_window(&key).unwrap(),
         Some((120, 1))
     );
+    // Two counters in one batch (a message counts its client's and its
+    // group's), after another write.
+    let group_key = RateKey::Group(g.to_vec());
+    store
+        .begin()
+        .unwrap()
+        .commit(vec![
+            Write::Touch {
+                group_id: g.to_vec(),
+                client: a.clone(),
+                cursor_to: 0,
+                now: 0,
+            },
+            Write::CountRate {
+                key: key.clone(),
+                window_start: 120,
+            },
+            Write::CountRate {
+                key: group_key.clone(),
+                window_start: 120,
+            },
+        ])
+        .unwrap();
+    let mut tx = store.begin().unwrap();
+    assert_eq!(tx.rate_window(&key).unwrap(), Some((120, 2)));
+    assert_eq!(tx.rate_window(&group_key).unwrap(), Some((120, 1)));
+    drop(tx);
     assert_eq!(
         store
             .begin()

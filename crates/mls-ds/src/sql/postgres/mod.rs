@@ -653,12 +653,37 @@ impl Transaction for PostgresTx<'_> {
         let store = self.store;
         let Conn { client, statements } = &mut **self.conn();
         let mut tx = client.transaction().map_err(err)?;
+        // A batch's last two writes counting two different rates (a
+        // message's client and group) go in one statement, in their place
+        // (last: the order of the row locks is the batch's).
+        let mut writes = writes;
+        let pair = match writes.as_slice() {
+            [.., Write::CountRate { key: a, .. }, Write::CountRate { key: b, .. }] if a != b => {
+                let b = writes.pop();
+                let a = writes.pop();
+                a.zip(b)
+            }
+            _ => None,
+        };
         for w in writes {
             if !apply(&mut tx, statements, w).map_err(err)? {
                 // Dropping `tx` rolls back.
                 store.conflicts.fetch_add(1, Ordering::Relaxed);
                 return Err(StoreError::Conflict);
             }
+        }
+        if let Some((
+            Write::CountRate {
+                key: a,
+                window_start: wa,
+            },
+            Write::CountRate {
+                key: b,
+                window_start: wb,
+            },
+        )) = &pair
+        {
+            writes::count_two(&mut tx, statements, (a, *wa), (b, *wb)).map_err(err)?;
         }
         tx.commit().map_err(err)
     }

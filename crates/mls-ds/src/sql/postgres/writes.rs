@@ -2,7 +2,7 @@
 
 use super::super::*;
 use super::{prepared, Statements};
-use crate::store::Write;
+use crate::store::{RateKey, Write};
 
 type Tx<'a> = ::postgres::Transaction<'a>;
 type Result<T> = std::result::Result<T, ::postgres::Error>;
@@ -16,6 +16,28 @@ fn exec(
 ) -> Result<u64> {
     let s = prepared(tx, st, sql)?;
     tx.execute(&s, p)
+}
+
+/// Counts two requests on two different rate counters in one statement
+/// (one round trip: a request counts its client's and its group's rates).
+pub(super) fn count_two(
+    tx: &mut Tx<'_>,
+    st: &mut Statements,
+    a: (&RateKey, u64),
+    b: (&RateKey, u64),
+) -> Result<()> {
+    let ((ka, ra), (kb, rb)) = (rate_key(a.0), rate_key(b.0));
+    exec(
+        tx,
+        st,
+        "INSERT INTO ds_rates (rate_kind, rate_key, window_start, hits) \
+         VALUES ($1, $2, $3, 1), ($4, $5, $6, 1) ON CONFLICT (rate_kind, rate_key) DO UPDATE SET \
+         hits = CASE WHEN ds_rates.window_start < EXCLUDED.window_start THEN 1 \
+         ELSE LEAST(ds_rates.hits + 1, 4294967295) END, \
+         window_start = GREATEST(ds_rates.window_start, EXCLUDED.window_start)",
+        &[&ka, &ra, &enc(a.1), &kb, &rb, &enc(b.1)],
+    )?;
+    Ok(())
 }
 
 /// Applies one write; `false` if its precondition failed.
