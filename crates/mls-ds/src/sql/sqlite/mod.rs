@@ -508,6 +508,90 @@ impl Transaction for SqliteTx<'_> {
         rows.collect::<::rusqlite::Result<_>>().map_err(err)
     }
 
+    fn claim_reads(
+        &mut self,
+        owner: &ClientId,
+        cipher_suite: u16,
+        now: u64,
+        asked: usize,
+        count_cap: usize,
+        expired_limit: usize,
+    ) -> Result<ClaimReads, StoreError> {
+        // The four reads as one statement: each row says which part it
+        // answers (0 expired, 1 the count, 2 the oldest regular ones, 3
+        // the last resort).
+        static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        let sql = SQL.get_or_init(|| {
+            format!(
+                "SELECT * FROM (SELECT 0 AS part, NULL AS n, {KEY_PACKAGE_COLUMNS} \
+                   FROM ds_key_packages INDEXED BY ds_key_packages_expiry \
+                   WHERE owner = ?1 AND cipher_suite = ?2 AND last_resort = 0 \
+                   AND not_after < ?3 ORDER BY not_after LIMIT ?4) \
+                 UNION ALL \
+                 SELECT 1, (SELECT COUNT(*) FROM (SELECT 1 FROM ds_key_packages \
+                   INDEXED BY ds_key_packages_expiry \
+                   WHERE owner = ?1 AND cipher_suite = ?2 AND last_resort = 0 \
+                   AND not_after >= ?3 AND not_before <= ?3 LIMIT ?5)), \
+                   NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL \
+                 UNION ALL \
+                 SELECT * FROM (SELECT 2, NULL, {KEY_PACKAGE_COLUMNS} FROM ds_key_packages \
+                   INDEXED BY ds_key_packages_age \
+                   WHERE owner = ?1 AND cipher_suite = ?2 AND last_resort = 0 \
+                   AND not_before <= ?3 AND not_after >= ?3 \
+                   ORDER BY uploaded_at, reference LIMIT ?6) \
+                 UNION ALL \
+                 SELECT * FROM (SELECT 3, NULL, {KEY_PACKAGE_COLUMNS} FROM ds_key_packages \
+                   INDEXED BY ds_key_packages_age \
+                   WHERE owner = ?1 AND cipher_suite = ?2 AND last_resort = 1 \
+                   AND not_before <= ?3 AND not_after >= ?3 \
+                   ORDER BY uploaded_at, reference LIMIT 1)"
+            )
+        });
+        let mut s = self.conn().prepare_cached(sql).map_err(err)?;
+        let mut rows = s
+            .query(params![
+                owner.0,
+                cipher_suite,
+                enc(now),
+                limit_of(expired_limit),
+                limit_of(count_cap),
+                limit_of(asked)
+            ])
+            .map_err(err)?;
+        let mut reads = ClaimReads::default();
+        let mut last_resort = None;
+        let record = |r: &Row<'_>| -> ::rusqlite::Result<KeyPackageRecord> {
+            Ok(KeyPackageRecord {
+                reference: r.get(2)?,
+                owner: ClientId(r.get(3)?),
+                cipher_suite: r.get(4)?,
+                version: r.get(5)?,
+                not_before: dec(r.get(6)?),
+                not_after: dec(r.get(7)?),
+                last_resort: r.get(8)?,
+                key_package: r.get(9)?,
+                uploaded_at: dec(r.get(10)?),
+            })
+        };
+        while let Some(r) = rows.next().map_err(err)? {
+            match r.get::<_, i64>(0).map_err(err)? {
+                0 => reads.expired.push(r.get(2).map_err(err)?),
+                1 => reads.usable = r.get::<_, i64>(1).map_err(err)? as usize,
+                2 => reads.oldest.push(record(r).map_err(err)?),
+                _ => last_resort = Some(record(r).map_err(err)?),
+            }
+        }
+        // A compound SELECT keeps no order SQL promises: the oldest
+        // first, as the contract says.
+        reads
+            .oldest
+            .sort_by(|a, b| (a.uploaded_at, &a.reference).cmp(&(b.uploaded_at, &b.reference)));
+        if reads.oldest.len() < asked {
+            reads.last_resort = last_resort;
+        }
+        Ok(reads)
+    }
+
     fn welcomes(
         &mut self,
         client: &ClientId,
