@@ -110,7 +110,70 @@ mod sqlite_schema {
 #[cfg(feature = "postgres")]
 mod postgres_schema {
     use super::common::pg;
-    use mls_ds::{PostgresStore, Store, Transaction};
+    use mls_ds::store::Write;
+    use mls_ds::{ClientId, PostgresStore, Store, Transaction};
+
+    /// A database of schema 1 (each Welcome stored per joiner) is
+    /// migrated: each Welcome stored once, each joiner still reads its own.
+    #[test]
+    fn a_schema_1_database_is_migrated() {
+        let Some(cluster) = pg::cluster() else { return };
+        let params = cluster.new_database();
+        let mut admin = postgres::Client::connect(&params, postgres::NoTls).unwrap();
+        admin
+            .batch_execute(include_str!("../src/sql/postgres/001_schema.sql"))
+            .unwrap();
+        admin
+            .batch_execute(
+                "CREATE TABLE ds_schema_version (version BIGINT PRIMARY KEY); \
+                 INSERT INTO ds_schema_version (version) VALUES (1);",
+            )
+            .unwrap();
+        // Every u64 as the store writes it (v − 2⁶³).
+        let enc = |v: u64| (v ^ (1 << 63)) as i64;
+        for (client, epoch, welcome) in [("a", 5, &[1u8, 2][..]), ("b", 5, &[1, 2]), ("a", 6, &[3])]
+        {
+            admin
+                .execute(
+                    "INSERT INTO ds_welcomes VALUES ($1, $2, $3, $4)",
+                    &[&client.as_bytes(), &b"g".as_slice(), &enc(epoch), &welcome],
+                )
+                .unwrap();
+        }
+        drop(admin);
+        let store = PostgresStore::connect(&params).unwrap();
+        assert_eq!(store.schema_version().unwrap(), 2);
+        let (a, b) = (ClientId::from("a"), ClientId::from("b"));
+        let mut tx = store.begin().unwrap();
+        let of_a: Vec<(u64, Vec<u8>)> = tx
+            .welcomes(&a, 10)
+            .unwrap()
+            .into_iter()
+            .map(|w| (w.epoch, w.welcome))
+            .collect();
+        assert_eq!(of_a, [(5, vec![1, 2]), (6, vec![3])]);
+        tx.commit(vec![Write::DeleteWelcome {
+            client: a.clone(),
+            group_id: b"g".to_vec(),
+            epoch: 5,
+        }])
+        .unwrap();
+        // b still waits for it; the last acknowledgement deletes it.
+        let mut tx = store.begin().unwrap();
+        assert_eq!(tx.welcomes(&b, 10).unwrap()[0].welcome, vec![1, 2]);
+        tx.commit(vec![Write::DeleteWelcome {
+            client: b.clone(),
+            group_id: b"g".to_vec(),
+            epoch: 5,
+        }])
+        .unwrap();
+        let mut admin = postgres::Client::connect(&params, postgres::NoTls).unwrap();
+        let n: i64 = admin
+            .query_one("SELECT COUNT(*) FROM ds_welcome_messages", &[])
+            .unwrap()
+            .get(0);
+        assert_eq!(n, 1, "epoch 6's, once");
+    }
 
     #[test]
     fn a_reconnected_database_keeps_its_data_and_a_newer_schema_is_refused() {
