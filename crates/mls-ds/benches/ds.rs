@@ -7,7 +7,10 @@
 //!   `commit`): throughput.
 //! * (b) `send_commit` of a real commit with path (made by a real
 //!   `mls_group::Group` member, with its PartialGroupInfo) in a group of
-//!   10,000 vs `PublicGroup::stage_commit` alone on the same commit.
+//!   10,000 vs `PublicGroup::stage_commit` alone on the same commit, and
+//!   vs the physical limit of a durable commit: `stage_commit` plus the
+//!   raw store writing the records the engine wrote for it (the same
+//!   `Write`s in one transaction, but the rate counts).
 //! * (c) `fetch_key_packages` claiming one KeyPackage vs the raw take.
 //! * (d) `fetch` of a client's queue of 100 messages vs the raw read.
 //! * (e) memory per hosted group: the heap of the engine's cached view
@@ -18,7 +21,9 @@
 //! feature `postgres`, `PostgresStore` on a throwaway cluster (fsync and
 //! `synchronous_commit` on), started as the tests start theirs. Files go
 //! under `DSBENCH_DIR` (default: the system's temporary directory, on
-//! disk: fsync is real). `DSBENCH_QUICK=1`: fewer rounds.
+//! disk: fsync is real). `DSBENCH_QUICK=1`: fewer rounds;
+//! `DSBENCH_BIG=N`: the large group's size (default 10,000);
+//! `DSBENCH_STORES=memory,sqlite,postgres`: the stores to measure;
 //! `DSBENCH_SECTION=memory`: section (e) alone.
 //!
 //! `cargo bench -p mls-ds --features sqlite,postgres --bench ds`
@@ -493,6 +498,93 @@ fn messages_and_claims<St: Store>(
 
 // ------------------------------------------------------------------ (b)
 
+/// A store that can record the batch of the next commit it applies (the
+/// physical limit of a commit: the raw store writing the engine's own
+/// records). Off, it only forwards.
+struct Recorder<St> {
+    inner: St,
+    record: std::sync::atomic::AtomicBool,
+    batch: std::sync::Mutex<Option<Vec<Write>>>,
+    /// How long the last `commit` took in the store.
+    last_commit: std::sync::Mutex<f64>,
+}
+
+struct RecorderTx<'a, T> {
+    inner: T,
+    record: &'a std::sync::atomic::AtomicBool,
+    batch: &'a std::sync::Mutex<Option<Vec<Write>>>,
+    last_commit: &'a std::sync::Mutex<f64>,
+}
+
+impl<St: Store> Store for Recorder<St> {
+    type Tx<'a>
+        = RecorderTx<'a, St::Tx<'a>>
+    where
+        Self: 'a;
+
+    fn begin(&self) -> Result<Self::Tx<'_>, StoreError> {
+        Ok(RecorderTx {
+            inner: self.inner.begin()?,
+            record: &self.record,
+            batch: &self.batch,
+            last_commit: &self.last_commit,
+        })
+    }
+}
+
+impl<St> Recorder<St> {
+    fn new(inner: St) -> Self {
+        Recorder {
+            inner,
+            record: false.into(),
+            batch: Default::default(),
+            last_commit: Default::default(),
+        }
+    }
+}
+
+macro_rules! forward {
+    ($($name:ident($($arg:ident: $ty:ty),*) -> $ret:ty;)*) => {$(
+        fn $name(&mut self, $($arg: $ty),*) -> Result<$ret, StoreError> {
+            self.inner.$name($($arg),*)
+        }
+    )*};
+}
+
+impl<T: Transaction> Transaction for RecorderTx<'_, T> {
+    forward! {
+        group(group_id: &[u8]) -> Option<GroupRecord>;
+        group_state(group_id: &[u8]) -> Option<GroupStateRecord>;
+        view_records(group_id: &[u8]) -> Vec<(ViewKey, Vec<u8>)>;
+        messages(group_id: &[u8], from_seq: u64, limit: usize) -> Vec<store::MessageRecord>;
+        member(group_id: &[u8], client: &ClientId) -> Option<MemberRecord>;
+        group_and_member(group_id: &[u8], client: &ClientId) -> (Option<GroupRecord>, Option<store::Membership>);
+        members(group_id: &[u8]) -> Vec<MemberRecord>;
+        key_packages(owner: &ClientId) -> Vec<store::KeyPackageRecord>;
+        key_package(reference: &[u8]) -> Option<store::KeyPackageRecord>;
+        oldest_key_packages(owner: &ClientId, cipher_suite: u16, now: u64, limit: usize) -> Vec<store::KeyPackageRecord>;
+        last_resort_key_package(owner: &ClientId, cipher_suite: u16, now: u64) -> Option<store::KeyPackageRecord>;
+        count_key_packages(owner: &ClientId, cipher_suite: u16, now: u64, cap: usize) -> usize;
+        expired_key_packages(owner: &ClientId, cipher_suite: u16, now: u64, limit: usize) -> Vec<Vec<u8>>;
+        welcomes(client: &ClientId, limit: usize) -> Vec<store::WelcomeRecord>;
+        welcome_count(client: &ClientId, cap: usize) -> usize;
+        epoch_tree(group_id: &[u8], epoch: u64) -> Option<store::EpochTreeRecord>;
+        epoch_tree_epochs(group_id: &[u8]) -> Vec<u64>;
+        rate(key: &store::RateKey) -> Option<store::RateRecord>;
+        rate_window(key: &store::RateKey) -> Option<(u64, u32)>;
+    }
+
+    fn commit(self, writes: Vec<Write>) -> Result<(), StoreError> {
+        if self.record.load(Ordering::Relaxed) {
+            *self.batch.lock().unwrap() = Some(writes.clone());
+        }
+        let t = Instant::now();
+        let r = self.inner.commit(writes);
+        *self.last_commit.lock().unwrap() = t.elapsed().as_secs_f64() * 1e3;
+        r
+    }
+}
+
 /// The records of a hosted group, to put it back as it was.
 struct Snapshot {
     group: GroupRecord,
@@ -616,7 +708,7 @@ fn commits<St: Store>(
     sz: &Sizes,
     rows: &mut Vec<Row>,
 ) {
-    let ds = DeliveryService::new(store, RustCrypto, config());
+    let ds = DeliveryService::new(Recorder::new(store), RustCrypto, config());
     g10k.host(&ds);
     let snap = snapshot(&ds, &g10k.group_id);
     let alice = ClientId::from("m0");
@@ -627,9 +719,54 @@ fn commits<St: Store>(
         welcome: None,
     };
     let msg = MlsMessage::from_bytes(&c.commit).unwrap();
-    let (mut warm, mut cold, mut stage, mut decode) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    // The writes of an accepted commit, recorded once: the raw store
+    // writes the same records (but the rate counts, as in (a) and (c)).
+    reset(&ds, &snap);
+    ds.store().record.store(true, Ordering::Relaxed);
+    ds.send_commit(&alice, NOW, update).unwrap();
+    ds.store().record.store(false, Ordering::Relaxed);
+    let batch: Vec<Write> = ds
+        .store()
+        .batch
+        .lock()
+        .unwrap()
+        .take()
+        .unwrap()
+        .into_iter()
+        .filter(|w| !matches!(w, Write::CountRate { .. }))
+        .collect();
+    let bytes: usize = batch.iter().map(write_bytes).sum();
+    eprintln!(
+        "  {name}: an accepted commit writes {} records, {bytes} bytes",
+        batch.len()
+    );
+    let (mut warm, mut cold, mut stage, mut decode, mut write) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    // The store commit inside each warm `send_commit`.
+    let mut own_commit = Vec::new();
     for _ in 0..sz.commits {
+        // The raw store writing the commit's records in one transaction,
+        // on the group as it was (the physical part of a durable commit).
+        reset(&ds, &snap);
+        let now = {
+            let mut tx = ds.store().begin().unwrap();
+            tx.group(&g10k.group_id).unwrap().unwrap()
+        };
+        let mut writes = batch.clone();
+        for w in &mut writes {
+            if let Write::PutGroup {
+                record,
+                expected_version,
+            } = w
+            {
+                *expected_version = Some(now.version);
+                record.version = now.version + 1;
+                record.view_version = now.view_version + 1;
+            }
+        }
+        let t = Instant::now();
+        ds.store().begin().unwrap().commit(writes).unwrap();
+        write.push(t.elapsed().as_secs_f64() * 1e3);
         // Warm: the engine holds the group's view (as it does between
         // commits): a refused commit (wrong sender) loads it.
         reset(&ds, &snap);
@@ -638,6 +775,7 @@ fn commits<St: Store>(
         let t = Instant::now();
         ds.send_commit(&alice, NOW, update).unwrap();
         warm.push(t.elapsed().as_secs_f64() * 1e3);
+        own_commit.push(*ds.store().last_commit.lock().unwrap());
         // Cold: restored from the store's records first.
         reset(&ds, &snap);
         let t = Instant::now();
@@ -655,6 +793,7 @@ fn commits<St: Store>(
         drop(m);
     }
     let (w, cl, s, d) = (stats(warm), stats(cold), stats(stage), stats(decode));
+    let wr = stats(write);
     let ratio = w.median / s.median;
     row(
         rows,
@@ -665,6 +804,24 @@ fn commits<St: Store>(
         format!("{ratio:.2}×"),
         format!("≤ 1.5×: {}", verdict(ratio <= 1.5)),
     );
+    let limit = s.median + wr.median;
+    row(
+        rows,
+        name,
+        "(b) same, against the physical limit: stage_commit + the raw store writing the same records",
+        fmt_ms(w),
+        format!(
+            "{limit:.3} ms = stage_commit {:.3} + raw write {}",
+            s.median,
+            fmt_ms(wr)
+        ),
+        format!("{:.2}×", w.median / limit),
+        format!(
+            "engine's own: {:.3} ms (its store commit: {})",
+            w.median - limit,
+            fmt_ms(stats(own_commit))
+        ),
+    );
     row(
         rows,
         name,
@@ -674,6 +831,19 @@ fn commits<St: Store>(
         format!("{:.2}×", cl.median / s.median),
         "(not a target)".into(),
     );
+}
+
+/// The bytes a write carries (records' values and messages).
+fn write_bytes(w: &Write) -> usize {
+    match w {
+        Write::PutGroupState(s) => s.group_info.len(),
+        Write::PutViewRecord { value, .. } => value.as_ref().map_or(0, Vec::len),
+        Write::AppendMessage(m) => m.message.len(),
+        Write::PutWelcome(m) => m.welcome.len(),
+        Write::PutEpochTree(t) => t.tree.len(),
+        Write::PutKeyPackage(k) => k.key_package.len(),
+        _ => 0,
+    }
 }
 
 // ------------------------------------------------------------------ (e)
@@ -826,29 +996,37 @@ fn main() {
     let dir = bench_dir().join(format!("dsbench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
 
-    messages_and_claims(
-        "MemoryStore",
-        MemoryStore::new(),
-        &g1k,
-        &app,
-        &mem,
-        &mut rows,
-    );
-    commits(
-        "MemoryStore",
-        MemoryStore::new(),
-        &gbig,
-        &cbig,
-        &mem,
-        &mut rows,
-    );
+    // DSBENCH_STORES: the stores to measure (default all:
+    // "memory,sqlite,postgres").
+    let only = std::env::var("DSBENCH_STORES").unwrap_or_default();
+    let on = |s: &str| only.is_empty() || only.split(',').any(|o| o == s);
+    if on("memory") {
+        messages_and_claims(
+            "MemoryStore",
+            MemoryStore::new(),
+            &g1k,
+            &app,
+            &mem,
+            &mut rows,
+        );
+        commits(
+            "MemoryStore",
+            MemoryStore::new(),
+            &gbig,
+            &cbig,
+            &mem,
+            &mut rows,
+        );
+    }
 
     let sqlite = |name: &str| SqliteStore::open(dir.join(name)).unwrap();
-    messages_and_claims("SqliteStore", sqlite("a.db"), &g1k, &app, &sql, &mut rows);
-    commits("SqliteStore", sqlite("b.db"), &gbig, &cbig, &sql, &mut rows);
+    if on("sqlite") {
+        messages_and_claims("SqliteStore", sqlite("a.db"), &g1k, &app, &sql, &mut rows);
+        commits("SqliteStore", sqlite("b.db"), &gbig, &cbig, &sql, &mut rows);
+    }
 
     #[cfg(feature = "postgres")]
-    {
+    if on("postgres") {
         std::env::remove_var("MLS_SKIP_POSTGRES");
         let cluster = pg::cluster().expect("a PostgreSQL cluster");
         let pgs = || PostgresStore::connect(&cluster.new_database()).unwrap();
@@ -858,8 +1036,10 @@ fn main() {
     #[cfg(not(feature = "postgres"))]
     eprintln!("PostgresStore: not measured (build with feature `postgres`)");
 
-    memory(&g1k, 1000, None, &mut rows);
-    memory(&gbig, big, Some(&cbig), &mut rows);
+    if on("memory") {
+        memory(&g1k, 1000, None, &mut rows);
+        memory(&gbig, big, Some(&cbig), &mut rows);
+    }
 
     let _ = std::fs::remove_dir_all(&dir);
     let missed = rows.iter().filter(|r| r.target.contains("MISSED")).count();

@@ -20,7 +20,7 @@ use crate::ids::ClientId;
 use crate::proposals::Proposer;
 use crate::store::{
     EpochTreeRecord, GroupRecord, GroupStateRecord, MessageKind, MessageRecord, Store, Transaction,
-    WelcomeRecord, Write,
+    WelcomeMessageRecord, Write,
 };
 use crate::view::{settle, view_writes};
 
@@ -102,6 +102,7 @@ impl<St: Store, C: CryptoProvider> DeliveryService<St, C> {
                 })?;
                 let info = self.new_group_info(view, &staged, commit, update.partial_group_info)?;
                 let joiners = self.check_welcome(view, &staged, welcome.as_ref())?;
+                self.check_waiting_welcomes(&mut tx, &joiners)?;
                 let membership_changes =
                     external || !staged.added().is_empty() || !staged.removed().is_empty();
                 let before = if membership_changes {
@@ -143,7 +144,7 @@ impl<St: Store, C: CryptoProvider> DeliveryService<St, C> {
                     };
                     let (mut writes, accepted) =
                         self.commit_writes(&mut tx, view, &rec, now, winner)?;
-                    writes.extend_from_slice(count);
+                    count.push_to(&mut writes);
                     tx.commit(writes)?;
                     Ok(accepted)
                 })();
@@ -291,6 +292,25 @@ impl<St: Store, C: CryptoProvider> DeliveryService<St, C> {
         Ok(clients)
     }
 
+    /// No joiner has [`crate::Limits::max_waiting_welcomes`] Welcomes
+    /// waiting already: otherwise the commit is refused (a client that
+    /// never collects its Welcomes does not grow the store without
+    /// bound; the committer is told, rather than a joiner's oldest
+    /// Welcome silently dropped).
+    fn check_waiting_welcomes(
+        &self,
+        tx: &mut St::Tx<'_>,
+        joiners: &[ClientId],
+    ) -> Result<(), DsError> {
+        let max = self.config.limits.max_waiting_welcomes;
+        for c in joiners {
+            if tx.welcome_count(c, max)? >= max {
+                return Err(DsError::LimitExceeded("Welcomes waiting for a client"));
+            }
+        }
+        Ok(())
+    }
+
     /// Everything an accepted commit writes, `view` merged: the group
     /// record, the log entry, the new GroupInfo, the view records that
     /// changed (O(log N)), memberships that end or start, the Welcomes and
@@ -350,14 +370,14 @@ impl<St: Store, C: CryptoProvider> DeliveryService<St, C> {
         }
         writes.push(touch(group_id, w.client, 0, now));
         if let (Some(bytes), false) = (w.welcome, w.joiners.is_empty()) {
-            for c in &w.joiners {
-                writes.push(Write::PutWelcome(WelcomeRecord {
-                    client: c.clone(),
-                    group_id: group_id.clone(),
-                    epoch: new_epoch,
-                    welcome: bytes.to_vec(),
-                }));
-            }
+            // Once, whatever the number of joiners: each waits for it by
+            // reference.
+            writes.push(Write::PutWelcome(WelcomeMessageRecord {
+                group_id: group_id.clone(),
+                epoch: new_epoch,
+                welcome: bytes.to_vec(),
+                joiners: w.joiners.clone(),
+            }));
             let retained = tx.epoch_tree_epochs(group_id)?;
             let max = self.config.limits.max_retained_trees.max(1);
             let excess = (retained.len() + 1).saturating_sub(max);

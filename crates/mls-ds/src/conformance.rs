@@ -182,6 +182,19 @@ pub fn check<S: Store>(store: &S) {
         .unwrap();
     let m = store.begin().unwrap().member(g, &a).unwrap().unwrap();
     assert_eq!((m.cursor, m.last_active, m.until_seq), (2, 20, Some(2)));
+    // The group and a membership in one read.
+    let mut tx = store.begin().unwrap();
+    let group_now = tx.group(g).unwrap();
+    assert!(group_now.is_some());
+    assert_eq!(
+        tx.group_and_member(g, &a).unwrap(),
+        (group_now.clone(), Some(Membership::from(&m)))
+    );
+    assert_eq!(
+        tx.group_and_member(g, &ClientId::from("nobody")).unwrap(),
+        (group_now, None)
+    );
+    drop(tx);
     // KeyPackages: taken once.
     store
         .begin()
@@ -197,6 +210,7 @@ pub fn check<S: Store>(store: &S) {
     take().unwrap();
     assert_eq!(take(), Err(StoreError::Conflict));
     assert!(store.begin().unwrap().key_packages(&a).unwrap().is_empty());
+    key_package_claims(store);
     // Rate counters.
     let key = RateKey::Client(a.clone());
     for window_start in [60, 60, 120] {
@@ -211,6 +225,53 @@ pub fn check<S: Store>(store: &S) {
     }
     let r = store.begin().unwrap().rate(&key).unwrap().unwrap();
     assert_eq!((r.window_start, r.count), (120, 1));
+    assert_eq!(
+        store.begin().unwrap().rate_window(&key).unwrap(),
+        Some((120, 1))
+    );
+    // Two counters in one batch (a message counts its client's and its
+    // group's), after another write.
+    let group_key = RateKey::Group(g.to_vec());
+    store
+        .begin()
+        .unwrap()
+        .commit(vec![
+            Write::Touch {
+                group_id: g.to_vec(),
+                client: a.clone(),
+                cursor_to: 0,
+                now: 0,
+            },
+            Write::CountRate {
+                key: key.clone(),
+                window_start: 120,
+            },
+            Write::CountRate {
+                key: group_key.clone(),
+                window_start: 120,
+            },
+        ])
+        .unwrap();
+    let mut tx = store.begin().unwrap();
+    assert_eq!(tx.rate_window(&key).unwrap(), Some((120, 2)));
+    assert_eq!(tx.rate_window(&group_key).unwrap(), Some((120, 1)));
+    drop(tx);
+    assert_eq!(
+        store
+            .begin()
+            .unwrap()
+            .rate_window(&RateKey::Group(b"none".to_vec()))
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .begin()
+            .unwrap()
+            .group_and_member(b"no such group", &a)
+            .unwrap(),
+        (None, None)
+    );
     // Deletions by range; a read-out membership goes.
     store
         .begin()
@@ -248,11 +309,11 @@ pub fn check<S: Store>(store: &S) {
         .begin()
         .unwrap()
         .commit(vec![
-            Write::PutWelcome(WelcomeRecord {
-                client: a.clone(),
+            Write::PutWelcome(WelcomeMessageRecord {
                 group_id: g.to_vec(),
                 epoch: 4,
                 welcome: vec![4],
+                joiners: vec![a.clone()],
             }),
             Write::PutEpochTree(EpochTreeRecord {
                 group_id: g.to_vec(),
@@ -280,4 +341,211 @@ pub fn check<S: Store>(store: &S) {
     let mut tx = store.begin().unwrap();
     assert!(tx.welcomes(&a, 10).unwrap().is_empty());
     assert!(tx.epoch_tree(g, 4).unwrap().is_none());
+    drop(tx);
+    shared_welcomes(store);
+}
+
+/// The claim reads: oldest usable regular ones first, the last resort
+/// apart, expired and not-yet-valid ones never usable, counts capped,
+/// expired ones listed soonest first; per owner and suite.
+fn key_package_claims<S: Store>(store: &S) {
+    let b = ClientId::from("b");
+    let kp = |r: &str, suite: u16, uploaded_at: u64, life: (u64, u64), last_resort: bool| {
+        KeyPackageRecord {
+            reference: r.as_bytes().to_vec(),
+            owner: b.clone(),
+            cipher_suite: suite,
+            version: 1,
+            not_before: life.0,
+            not_after: life.1,
+            last_resort,
+            key_package: r.as_bytes().to_vec(),
+            uploaded_at,
+        }
+    };
+    let live = (0, u64::MAX);
+    let writes = vec![
+        kp("r3", 1, 30, live, false),
+        kp("r1b", 1, 10, live, false),
+        kp("r1a", 1, 10, live, false),
+        kp("old", 1, 5, (0, 99), false),
+        kp("older", 1, 4, (0, 50), false),
+        kp("future", 1, 1, (200, u64::MAX), false),
+        kp("r2", 1, 20, live, false),
+        kp("lr", 1, 0, live, true),
+        kp("other suite", 2, 0, live, false),
+    ];
+    store
+        .begin()
+        .unwrap()
+        .commit(writes.into_iter().map(Write::PutKeyPackage).collect())
+        .unwrap();
+    // Replacing one keeps one record under the reference (indexes too).
+    store
+        .begin()
+        .unwrap()
+        .commit(vec![Write::PutKeyPackage(kp("r3", 1, 40, live, false))])
+        .unwrap();
+    let refs = |v: Vec<KeyPackageRecord>| {
+        v.into_iter()
+            .map(|k| String::from_utf8(k.reference).unwrap())
+            .collect::<Vec<_>>()
+    };
+    let mut tx = store.begin().unwrap();
+    let now = 100;
+    assert_eq!(
+        refs(tx.oldest_key_packages(&b, 1, now, 10).unwrap()),
+        ["r1a", "r1b", "r2", "r3"]
+    );
+    assert_eq!(
+        refs(tx.oldest_key_packages(&b, 1, now, 2).unwrap()),
+        ["r1a", "r1b"]
+    );
+    assert_eq!(refs(tx.oldest_key_packages(&b, 1, 60, 1).unwrap()), ["old"]);
+    assert_eq!(
+        refs(tx.oldest_key_packages(&b, 2, now, 5).unwrap()),
+        ["other suite"]
+    );
+    assert!(tx.oldest_key_packages(&b, 3, now, 5).unwrap().is_empty());
+    assert!(tx
+        .oldest_key_packages(&ClientId::from("a"), 1, now, 5)
+        .unwrap()
+        .is_empty());
+    let lr = tx.last_resort_key_package(&b, 1, now).unwrap().unwrap();
+    assert_eq!(lr.reference, b"lr");
+    assert!(lr.last_resort);
+    assert!(tx.last_resort_key_package(&b, 2, now).unwrap().is_none());
+    assert_eq!(tx.count_key_packages(&b, 1, now, 100).unwrap(), 4);
+    assert_eq!(tx.count_key_packages(&b, 1, now, 3).unwrap(), 3);
+    assert_eq!(
+        tx.count_key_packages(&b, 1, 300, 100).unwrap(),
+        5,
+        "future is valid"
+    );
+    assert_eq!(tx.count_key_packages(&b, 1, 40, 100).unwrap(), 6);
+    assert_eq!(tx.count_key_packages(&b, 2, now, 100).unwrap(), 1);
+    let expired = |tx: &mut S::Tx<'_>, now, limit| {
+        tx.expired_key_packages(&b, 1, now, limit)
+            .unwrap()
+            .into_iter()
+            .map(|r| String::from_utf8(r).unwrap())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(expired(&mut tx, now, 10), ["older", "old"]);
+    assert_eq!(expired(&mut tx, now, 1), ["older"]);
+    assert!(expired(&mut tx, 50, 10).is_empty());
+    // The four reads in one call agree with them.
+    let mut reads = tx.claim_reads(&b, 1, now, 2, 3, 10).unwrap();
+    reads.expired.sort();
+    assert_eq!(reads.expired, [b"old".to_vec(), b"older".to_vec()]);
+    assert_eq!(reads.usable, 3, "capped");
+    assert_eq!(refs(reads.oldest), ["r1a", "r1b"]);
+    assert_eq!(reads.last_resort, None, "regular ones are left");
+    let reads = tx.claim_reads(&b, 1, now, 5, 100, 1).unwrap();
+    assert_eq!(reads.expired.len(), 1);
+    assert_eq!(reads.usable, 4);
+    assert_eq!(refs(reads.oldest), ["r1a", "r1b", "r2", "r3"]);
+    assert_eq!(reads.last_resort.unwrap().reference, b"lr");
+    let reads = tx.claim_reads(&b, 3, now, 1, 9, 10).unwrap();
+    assert_eq!(reads, ClaimReads::default());
+    assert_eq!(tx.key_packages(&b).unwrap().len(), 9);
+    drop(tx);
+    // Taken: gone from every read.
+    store
+        .begin()
+        .unwrap()
+        .commit(
+            [
+                "r1a",
+                "r1b",
+                "r2",
+                "r3",
+                "old",
+                "older",
+                "future",
+                "lr",
+                "other suite",
+            ]
+            .iter()
+            .map(|r| Write::TakeKeyPackage {
+                reference: r.as_bytes().to_vec(),
+            })
+            .collect(),
+        )
+        .unwrap();
+    let mut tx = store.begin().unwrap();
+    assert!(tx.oldest_key_packages(&b, 1, now, 10).unwrap().is_empty());
+    assert!(tx.last_resort_key_package(&b, 1, now).unwrap().is_none());
+    assert_eq!(tx.count_key_packages(&b, 1, now, 10).unwrap(), 0);
+    assert!(expired(&mut tx, now, 10).is_empty());
+    assert!(tx.key_packages(&b).unwrap().is_empty());
+}
+
+/// A Welcome stored once for several joiners: each reads it until it
+/// acknowledges it; counts per client, capped.
+fn shared_welcomes<S: Store>(store: &S) {
+    let g = b"conformance".as_slice();
+    let (a, b) = (ClientId::from("a"), ClientId::from("b"));
+    let put = |epoch: u64, joiners: &[&ClientId]| {
+        store
+            .begin()
+            .unwrap()
+            .commit(vec![Write::PutWelcome(WelcomeMessageRecord {
+                group_id: g.to_vec(),
+                epoch,
+                welcome: vec![epoch as u8; 3],
+                joiners: joiners.iter().map(|c| (*c).clone()).collect(),
+            })])
+            .unwrap()
+    };
+    let ack = |c: &ClientId, epoch: u64| {
+        store
+            .begin()
+            .unwrap()
+            .commit(vec![Write::DeleteWelcome {
+                client: c.clone(),
+                group_id: g.to_vec(),
+                epoch,
+            }])
+            .unwrap()
+    };
+    put(5, &[&a, &b]);
+    put(6, &[&a]);
+    let mut tx = store.begin().unwrap();
+    let of_a = tx.welcomes(&a, 10).unwrap();
+    assert_eq!(
+        of_a.iter()
+            .map(|w| (w.epoch, w.welcome.clone()))
+            .collect::<Vec<_>>(),
+        [(5, vec![5; 3]), (6, vec![6; 3])]
+    );
+    assert_eq!(of_a[0].client, a);
+    assert_eq!(tx.welcomes(&a, 1).unwrap().len(), 1);
+    assert_eq!(tx.welcome_count(&a, 10).unwrap(), 2);
+    assert_eq!(tx.welcome_count(&a, 1).unwrap(), 1);
+    assert_eq!(tx.welcome_count(&b, 10).unwrap(), 1);
+    drop(tx);
+    // a acknowledges epoch 5 (twice: the second is a no-op): b still
+    // reads it.
+    ack(&a, 5);
+    ack(&a, 5);
+    let mut tx = store.begin().unwrap();
+    assert_eq!(tx.welcomes(&a, 10).unwrap().len(), 1);
+    let of_b = tx.welcomes(&b, 10).unwrap();
+    assert_eq!((of_b.len(), of_b[0].welcome.clone()), (1, vec![5; 3]));
+    drop(tx);
+    ack(&b, 5);
+    ack(&a, 6);
+    let mut tx = store.begin().unwrap();
+    assert!(tx.welcomes(&a, 10).unwrap().is_empty());
+    assert!(tx.welcomes(&b, 10).unwrap().is_empty());
+    assert_eq!(tx.welcome_count(&a, 10).unwrap(), 0);
+    drop(tx);
+    // Stored again for (group, epoch) after every joiner acknowledged it.
+    put(5, &[&b]);
+    assert_eq!(
+        store.begin().unwrap().welcomes(&b, 10).unwrap()[0].welcome,
+        vec![5; 3]
+    );
+    ack(&b, 5);
 }

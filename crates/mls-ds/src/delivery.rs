@@ -96,7 +96,7 @@ impl<St: Store, C: CryptoProvider> DeliveryService<St, C> {
                     })
                     .collect();
                 let mut writes = vec![touch(group_id, client, 0, now)];
-                writes.extend_from_slice(count);
+                count.push_to(&mut writes);
                 tx.commit(writes)?;
                 Ok(Fetched {
                     messages,

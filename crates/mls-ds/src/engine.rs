@@ -75,23 +75,24 @@ impl<St: Store, C: CryptoProvider> DeliveryService<St, C> {
     /// with the time until the fullest window ends.
     pub(crate) fn rate_limit(&self, keys: &[(RateKey, Rate)], now: u64) -> Result<(), DsError> {
         self.with_retries(|| {
-            let writes = self.rate_check(keys, now)?;
+            self.rate_check(keys, now)?;
+            let counts = Counts { keys, now };
+            let mut writes = Vec::with_capacity(keys.len());
+            counts.push_to(&mut writes);
             self.store.begin()?.commit(writes)?;
             Ok(())
         })
     }
 
-    /// Checks `keys`' rates (refusing with the time until the fullest
-    /// window ends) and returns the writes that count one request: nothing
-    /// is written yet.
-    fn rate_check(&self, keys: &[(RateKey, Rate)], now: u64) -> Result<Vec<Write>, DsError> {
+    /// Checks `keys`' rates, refusing with the time until the fullest
+    /// window ends: nothing is written.
+    fn rate_check(&self, keys: &[(RateKey, Rate)], now: u64) -> Result<(), DsError> {
         let mut tx = self.store.begin()?;
-        let mut writes = Vec::with_capacity(keys.len());
         for (key, rate) in keys {
             let window = rate.window.max(1);
             let start = now - now % window;
-            let count = match tx.rate(key)? {
-                Some(r) if r.window_start == start => r.count,
+            let count = match tx.rate_window(key)? {
+                Some((window_start, count)) if window_start == start => count,
                 _ => 0,
             };
             if count >= rate.max {
@@ -99,33 +100,33 @@ impl<St: Store, C: CryptoProvider> DeliveryService<St, C> {
                     retry_after: start + window - now,
                 });
             }
-            writes.push(Write::CountRate {
-                key: key.clone(),
-                window_start: start,
-            });
         }
-        Ok(writes)
+        Ok(())
     }
 
     /// Runs `request` counted against `keys`' rates (as
     /// [`rate_limit`](Self::rate_limit) then `request`), in one
-    /// transaction when it succeeds: `request` commits the counting writes
-    /// it is given with its own (they commute, so a retried request is
-    /// counted once, when its commit lands). A request that fails is
-    /// counted on its own, as every request that passed the rate check is.
+    /// transaction when it succeeds: `request` puts the counting writes
+    /// into its own batch ([`Counts::push_to`]; they commute, so a retried
+    /// request is counted once, when its commit lands). A request that
+    /// fails is counted on its own, as every request that passed the rate
+    /// check is.
     pub(crate) fn counted<T>(
         &self,
         keys: &[(RateKey, Rate)],
         now: u64,
-        request: impl FnOnce(&[Write]) -> Result<T, DsError>,
+        request: impl FnOnce(&Counts<'_>) -> Result<T, DsError>,
     ) -> Result<T, DsError> {
-        let count = self.with_retries(|| self.rate_check(keys, now))?;
-        let outcome = request(&count);
+        self.with_retries(|| self.rate_check(keys, now))?;
+        let counts = Counts { keys, now };
+        let outcome = request(&counts);
         if outcome.is_err() {
             // The request's own error is the answer; a failure to count
             // it is not.
             let _ = self.with_retries(|| {
-                self.store.begin()?.commit(count.clone())?;
+                let mut writes = Vec::with_capacity(keys.len());
+                counts.push_to(&mut writes);
+                self.store.begin()?.commit(writes)?;
                 Ok(())
             });
         }
@@ -181,6 +182,31 @@ impl<St: Store, C: CryptoProvider> DeliveryService<St, C> {
             return Err(DsError::LimitExceeded("message size"));
         }
         MlsMessage::from_bytes(bytes).map_err(|_| DsError::Malformed("not an MLSMessage"))
+    }
+}
+
+/// The writes that count one request against its rates: made where the
+/// request's batch is, pushed into it ([`push_to`](Self::push_to)).
+pub(crate) struct Counts<'a> {
+    keys: &'a [(RateKey, Rate)],
+    now: u64,
+}
+
+impl Counts<'_> {
+    /// How many writes [`push_to`](Self::push_to) adds.
+    pub(crate) fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Adds one `CountRate` per rate to `writes`.
+    pub(crate) fn push_to(&self, writes: &mut Vec<Write>) {
+        for (key, rate) in self.keys {
+            let window = rate.window.max(1);
+            writes.push(Write::CountRate {
+                key: key.clone(),
+                window_start: self.now - self.now % window,
+            });
+        }
     }
 }
 

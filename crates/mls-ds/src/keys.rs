@@ -9,7 +9,7 @@ use mls_group::{
     MlsMessageBody, LAST_RESORT,
 };
 
-use crate::engine::DeliveryService;
+use crate::engine::{Counts, DeliveryService};
 use crate::error::DsError;
 use crate::ids::ClientId;
 use crate::store::{KeyPackageRecord, Store, Transaction, Write};
@@ -275,82 +275,111 @@ impl<St: Store, C: CryptoProvider> DeliveryService<St, C> {
         }
         // One transaction: the rate is counted with the claims.
         self.counted(&[self.client_rate(requester)], now, |count| {
-            self.with_retries(|| {
-                let mut tx = self.store.begin()?;
-                let mut writes = Vec::new();
-                let mut answers = Vec::with_capacity(queries.len());
-                let mut owners: Vec<(ClientId, Vec<KeyPackageRecord>, Vec<Stock>)> = Vec::new();
-                for q in queries {
-                    let i = match owners.iter().position(|(c, _, _)| c == &q.client) {
-                        Some(i) => i,
-                        None => {
-                            let all = tx.key_packages(&q.client)?;
-                            for k in all.iter().filter(|k| k.not_after < now && !k.last_resort) {
-                                writes.push(Write::DeleteKeyPackage {
-                                    reference: k.reference.clone(),
-                                });
-                            }
-                            let before = self.stock_of(&all, now, &[]);
-                            owners.push((q.client.clone(), all, before));
-                            owners.len() - 1
-                        }
-                    };
-                    let left = &mut owners[i].1;
-                    let suite = q.cipher_suite.0;
-                    let mut regular: Vec<usize> = (0..left.len())
-                        .filter(|&j| {
-                            let k = &left[j];
-                            k.cipher_suite == suite && !k.last_resort && usable(k, now)
-                        })
-                        .collect();
-                    regular.sort_by_key(|&j| (left[j].uploaded_at, left[j].reference.clone()));
-                    let answer = if let Some(&j) = regular.first() {
-                        let k = left.remove(j);
-                        writes.push(Write::TakeKeyPackage {
-                            reference: k.reference.clone(),
-                        });
-                        (Some(k.key_package), false)
-                    } else if let Some(k) = left
-                        .iter()
-                        .find(|k| k.cipher_suite == suite && k.last_resort && usable(k, now))
-                    {
-                        (Some(k.key_package.clone()), true)
-                    } else {
-                        (None, false)
-                    };
-                    answers.push(ServedKeyPackage {
-                        client: q.client.clone(),
+            self.with_retries(|| self.claim(now, queries, count))
+        })
+    }
+
+    /// One attempt at [`fetch_key_packages`](Self::fetch_key_packages):
+    /// per (owner, suite) asked, O(log stock) reads — the oldest usable
+    /// regular KeyPackages (as many as asked), the last-resort one only
+    /// when they run out, the count of usable regular ones up to what the
+    /// low-stock signal needs, and the expired ones met (deleted, at most
+    /// [`EXPIRED_PER_CLAIM`] per claim) — never the owner's whole stock.
+    fn claim(
+        &self,
+        now: u64,
+        queries: &[KeyPackageQuery],
+        count: &Counts<'_>,
+    ) -> Result<FetchedKeyPackages, DsError> {
+        let low = self.config.limits.key_package_low_stock;
+        let same = |a: &KeyPackageQuery, b: &KeyPackageQuery| {
+            a.client == b.client && a.cipher_suite == b.cipher_suite
+        };
+        let mut tx = self.store.begin()?;
+        let mut answers: Vec<ServedKeyPackage> = queries
+            .iter()
+            .map(|q| ServedKeyPackage {
+                client: q.client.clone(),
+                cipher_suite: q.cipher_suite,
+                key_package: None,
+                last_resort: false,
+            })
+            .collect();
+        let mut writes = Vec::with_capacity(queries.len() + count.len());
+        let mut low_stock = Vec::new();
+        // Each (owner, suite) asked, at its first query: read once for
+        // all its queries.
+        for (i, q) in queries.iter().enumerate() {
+            if queries[..i].iter().any(|p| same(p, q)) {
+                continue;
+            }
+            let (owner, suite) = (&q.client, q.cipher_suite.0);
+            let asked = queries[i..].iter().filter(|p| same(p, q)).count();
+            // Counted far enough to tell whether the stock crosses the
+            // threshold.
+            let reads = tx.claim_reads(
+                owner,
+                suite,
+                now,
+                asked,
+                low.saturating_add(asked),
+                EXPIRED_PER_CLAIM,
+            )?;
+            for reference in reads.expired {
+                writes.push(Write::DeleteKeyPackage { reference });
+            }
+            let before = reads.usable;
+            let after = before - reads.oldest.len().min(before);
+            if after < low && before >= low {
+                let has_last_resort = match &reads.last_resort {
+                    Some(_) => true,
+                    None => tx.last_resort_key_package(owner, suite, now)?.is_some(),
+                };
+                low_stock.push((
+                    owner.clone(),
+                    Stock {
                         cipher_suite: q.cipher_suite,
-                        key_package: answer.0,
-                        last_resort: answer.1,
-                    });
+                        regular: after,
+                        last_resort: has_last_resort,
+                        low: true,
+                    },
+                ));
+            }
+            // This pair's queries, in order: the regular ones oldest
+            // first (each taken), then the last resort (kept).
+            let mut regular = reads.oldest.into_iter();
+            let last_resort = reads.last_resort.map(|k| k.key_package);
+            for (j, p) in queries.iter().enumerate().skip(i) {
+                if !same(p, q) {
+                    continue;
                 }
-                let mut low_stock = Vec::new();
-                for (client, left, before) in &owners {
-                    let asked: Vec<u16> = queries
-                        .iter()
-                        .filter(|q| &q.client == client)
-                        .map(|q| q.cipher_suite.0)
-                        .collect();
-                    for s in self.stock_of(left, now, &asked) {
-                        let was_low = before
-                            .iter()
-                            .any(|b| b.cipher_suite == s.cipher_suite && b.low);
-                        if s.low && !was_low {
-                            low_stock.push((client.clone(), s));
-                        }
+                let answer = &mut answers[j];
+                match regular.next() {
+                    Some(k) => {
+                        writes.push(Write::TakeKeyPackage {
+                            reference: k.reference,
+                        });
+                        answer.key_package = Some(k.key_package);
+                    }
+                    None => {
+                        answer.key_package = last_resort.clone();
+                        answer.last_resort = last_resort.is_some();
                     }
                 }
-                writes.extend_from_slice(count);
-                tx.commit(writes)?;
-                Ok(FetchedKeyPackages {
-                    key_packages: answers,
-                    low_stock,
-                })
-            })
+            }
+        }
+        count.push_to(&mut writes);
+        tx.commit(writes)?;
+        Ok(FetchedKeyPackages {
+            key_packages: answers,
+            low_stock,
         })
     }
 }
+
+/// Expired KeyPackages of one (owner, suite) a claim deletes as it meets
+/// them, at most: the rest go with the next claims.
+pub(crate) const EXPIRED_PER_CLAIM: usize = 64;
 
 fn usable(k: &KeyPackageRecord, now: u64) -> bool {
     k.not_before <= now && now <= k.not_after

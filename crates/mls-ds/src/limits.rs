@@ -37,6 +37,10 @@ pub struct Limits {
     /// Past epochs whose application messages are still accepted (a
     /// member may send in the epoch it has not left yet).
     pub application_past_epochs: u64,
+    /// Welcomes waiting for one client (not yet acknowledged): a commit
+    /// that would add a client with this many waiting is refused
+    /// ([`crate::DsError::LimitExceeded`]).
+    pub max_waiting_welcomes: usize,
     /// Ratchet trees kept per group for clients added in a past epoch
     /// (MIMI §7); the oldest is dropped past this.
     pub max_retained_trees: usize,
@@ -71,6 +75,7 @@ impl Default for Limits {
             max_message_size: 1 << 20,
             max_fetch: 1000,
             application_past_epochs: 2,
+            max_waiting_welcomes: 256,
             max_retained_trees: 16,
             client_rate: Rate {
                 max: 600,

@@ -7,16 +7,84 @@ use std::sync::{Mutex, MutexGuard};
 use crate::ids::ClientId;
 use crate::store::*;
 
+/// A KeyPackage index of one owner, keyed (suite, last_resort, an
+/// ordering field, reference).
+type KpKey = (u16, bool, u64, Vec<u8>);
+
+/// Per owner (looked up by reference: no key is built to read), `V` per
+/// KeyPackage.
+type KpIndex<V> = BTreeMap<ClientId, BTreeMap<KpKey, V>>;
+
+/// What the expiry index says of a KeyPackage: its lifetime
+/// (`not_before`, `not_after`), so that scans need not look it up.
+type Lifetime = (u64, u64);
+
+fn usable((not_before, not_after): Lifetime, now: u64) -> bool {
+    not_before <= now && now <= not_after
+}
+
+fn kp_usable(k: &KeyPackageRecord, now: u64) -> bool {
+    usable((k.not_before, k.not_after), now)
+}
+
+fn kp_key(k: &KeyPackageRecord, order: u64) -> KpKey {
+    (k.cipher_suite, k.last_resort, order, k.reference.clone())
+}
+
+fn index_insert<V>(index: &mut KpIndex<V>, owner: &ClientId, key: KpKey, value: V) {
+    match index.get_mut(owner) {
+        Some(m) => {
+            m.insert(key, value);
+        }
+        None => {
+            index.insert(owner.clone(), BTreeMap::from([(key, value)]));
+        }
+    }
+}
+
+fn index_remove<V>(index: &mut KpIndex<V>, owner: &ClientId, key: &KpKey) -> Option<V> {
+    let m = index.get_mut(owner)?;
+    let removed = m.remove(key);
+    if m.is_empty() {
+        index.remove(owner);
+    }
+    removed
+}
+
+/// The entries of (owner, suite, last_resort) in `index` order.
+fn kp_range<'s, V>(
+    index: &'s KpIndex<V>,
+    owner: &ClientId,
+    suite: u16,
+    last_resort: bool,
+) -> impl Iterator<Item = (&'s KpKey, &'s V)> + 's {
+    index.get(owner).into_iter().flat_map(move |m| {
+        m.range((suite, last_resort, 0, Vec::new())..)
+            .take_while(move |((s, l, _, _), _)| *s == suite && *l == last_resort)
+    })
+}
+
 #[derive(Default, Clone)]
 struct State {
     groups: BTreeMap<Vec<u8>, GroupRecord>,
     states: BTreeMap<Vec<u8>, GroupStateRecord>,
     views: BTreeMap<(Vec<u8>, ViewKey), Vec<u8>>,
     messages: BTreeMap<(Vec<u8>, u64), MessageRecord>,
-    members: BTreeMap<(Vec<u8>, ClientId), MemberRecord>,
-    key_packages: BTreeMap<Vec<u8>, KeyPackageRecord>,
-    by_owner: BTreeMap<(ClientId, Vec<u8>), ()>,
-    welcomes: BTreeMap<(ClientId, Vec<u8>, u64), WelcomeRecord>,
+    /// Per group, per client: looked up by reference, no key built.
+    members: BTreeMap<Vec<u8>, BTreeMap<ClientId, MemberRecord>>,
+    /// Each KeyPackage's owner and key in `kp_by_age`, by reference.
+    key_packages: BTreeMap<Vec<u8>, (ClientId, KpKey)>,
+    /// The KeyPackages: by owner, then (suite, last_resort, uploaded_at,
+    /// reference), oldest first (a claim reads the record it finds).
+    kp_by_age: KpIndex<KeyPackageRecord>,
+    /// By owner, then (suite, last_resort, not_after, reference): soonest
+    /// expired first.
+    kp_by_expiry: KpIndex<Lifetime>,
+    /// Each Welcome once per (group, epoch), with how many joiners wait
+    /// for it.
+    welcome_messages: BTreeMap<(Vec<u8>, u64), (Vec<u8>, usize)>,
+    /// (joiner, group, epoch): a joiner waiting for a Welcome.
+    welcomes: BTreeMap<(ClientId, Vec<u8>, u64), ()>,
     trees: BTreeMap<(Vec<u8>, u64), EpochTreeRecord>,
     rates: BTreeMap<RateKey, RateRecord>,
 }
@@ -66,6 +134,15 @@ impl MemoryStore {
         s.messages
             .range((group_id.to_vec(), 0)..=(group_id.to_vec(), u64::MAX))
             .count()
+    }
+}
+
+impl MemoryStore {
+    /// The bytes of the Welcomes the store holds, each counted once
+    /// (tests: a commit adding k clients stores its Welcome once).
+    pub fn welcome_bytes(&self) -> usize {
+        let s = self.lock();
+        s.welcome_messages.values().map(|(w, _)| w.len()).sum()
     }
 }
 
@@ -119,34 +196,157 @@ impl Transaction for MemoryTx<'_> {
         group_id: &[u8],
         client: &ClientId,
     ) -> Result<Option<MemberRecord>, StoreError> {
-        Ok(self
-            .store
-            .lock()
+        let s = self.store.lock();
+        Ok(s.members.get(group_id).and_then(|g| g.get(client)).cloned())
+    }
+
+    fn group_and_member(
+        &mut self,
+        group_id: &[u8],
+        client: &ClientId,
+    ) -> Result<(Option<GroupRecord>, Option<Membership>), StoreError> {
+        let s = self.store.lock();
+        let Some(group) = s.groups.get(group_id) else {
+            return Ok((None, None));
+        };
+        let member = s
             .members
-            .get(&(group_id.to_vec(), client.clone()))
-            .cloned())
+            .get(group_id)
+            .and_then(|g| g.get(client))
+            .map(Membership::from);
+        Ok((Some(group.clone()), member))
     }
 
     fn members(&mut self, group_id: &[u8]) -> Result<Vec<MemberRecord>, StoreError> {
         let s = self.store.lock();
         Ok(s.members
-            .iter()
-            .filter(|((g, _), _)| g == group_id)
-            .map(|(_, m)| m.clone())
-            .collect())
+            .get(group_id)
+            .map(|g| g.values().cloned().collect())
+            .unwrap_or_default())
     }
 
     fn key_packages(&mut self, owner: &ClientId) -> Result<Vec<KeyPackageRecord>, StoreError> {
         let s = self.store.lock();
-        Ok(s.by_owner
-            .range((owner.clone(), Vec::new())..)
-            .take_while(|((o, _), _)| o == owner)
-            .filter_map(|((_, r), _)| s.key_packages.get(r).cloned())
-            .collect())
+        Ok(s.kp_by_age
+            .get(owner)
+            .map(|m| m.values().cloned().collect())
+            .unwrap_or_default())
     }
 
     fn key_package(&mut self, reference: &[u8]) -> Result<Option<KeyPackageRecord>, StoreError> {
-        Ok(self.store.lock().key_packages.get(reference).cloned())
+        let s = self.store.lock();
+        Ok(s.key_packages
+            .get(reference)
+            .and_then(|(owner, age)| s.kp_by_age.get(owner)?.get(age))
+            .cloned())
+    }
+
+    fn oldest_key_packages(
+        &mut self,
+        owner: &ClientId,
+        cipher_suite: u16,
+        now: u64,
+        limit: usize,
+    ) -> Result<Vec<KeyPackageRecord>, StoreError> {
+        let s = self.store.lock();
+        Ok(kp_range(&s.kp_by_age, owner, cipher_suite, false)
+            .map(|(_, k)| k)
+            .filter(|k| kp_usable(k, now))
+            .take(limit)
+            .cloned()
+            .collect())
+    }
+
+    fn last_resort_key_package(
+        &mut self,
+        owner: &ClientId,
+        cipher_suite: u16,
+        now: u64,
+    ) -> Result<Option<KeyPackageRecord>, StoreError> {
+        let s = self.store.lock();
+        let found = kp_range(&s.kp_by_age, owner, cipher_suite, true)
+            .map(|(_, k)| k)
+            .find(|k| kp_usable(k, now))
+            .cloned();
+        Ok(found)
+    }
+
+    fn count_key_packages(
+        &mut self,
+        owner: &ClientId,
+        cipher_suite: u16,
+        now: u64,
+        cap: usize,
+    ) -> Result<usize, StoreError> {
+        let s = self.store.lock();
+        // By expiry: the expired ones come first and are few (each claim
+        // deletes those it meets), then every one is unexpired.
+        Ok(kp_range(&s.kp_by_expiry, owner, cipher_suite, false)
+            .filter(|(_, life)| usable(**life, now))
+            .take(cap)
+            .count())
+    }
+
+    fn expired_key_packages(
+        &mut self,
+        owner: &ClientId,
+        cipher_suite: u16,
+        now: u64,
+        limit: usize,
+    ) -> Result<Vec<Vec<u8>>, StoreError> {
+        let s = self.store.lock();
+        Ok(kp_range(&s.kp_by_expiry, owner, cipher_suite, false)
+            .take_while(|(_, (_, not_after))| *not_after < now)
+            .take(limit)
+            .map(|((_, _, _, r), _)| r.clone())
+            .collect())
+    }
+
+    fn claim_reads(
+        &mut self,
+        owner: &ClientId,
+        cipher_suite: u16,
+        now: u64,
+        asked: usize,
+        count_cap: usize,
+        expired_limit: usize,
+    ) -> Result<ClaimReads, StoreError> {
+        // One lock, one scan of each index.
+        let s = self.store.lock();
+        let mut expired = Vec::new();
+        let mut usable_count = 0;
+        for ((_, _, _, r), life) in kp_range(&s.kp_by_expiry, owner, cipher_suite, false) {
+            if life.1 < now {
+                if expired.len() < expired_limit {
+                    expired.push(r.clone());
+                }
+            } else if usable(*life, now) {
+                usable_count += 1;
+                if usable_count >= count_cap {
+                    break;
+                }
+            }
+        }
+        let oldest: Vec<KeyPackageRecord> = kp_range(&s.kp_by_age, owner, cipher_suite, false)
+            .map(|(_, k)| k)
+            .filter(|k| kp_usable(k, now))
+            .take(asked)
+            .cloned()
+            .collect();
+        let last_resort = if oldest.len() < asked {
+            kp_range(&s.kp_by_age, owner, cipher_suite, true)
+                .map(|(_, k)| k)
+                .find(|k| kp_usable(k, now))
+                .cloned()
+        } else {
+            None
+        };
+        Ok(ClaimReads {
+            expired,
+            usable: usable_count.min(count_cap),
+            oldest,
+            last_resort,
+        })
     }
 
     fn welcomes(
@@ -159,8 +359,25 @@ impl Transaction for MemoryTx<'_> {
             .range((client.clone(), Vec::new(), 0)..)
             .take_while(|((c, _, _), _)| c == client)
             .take(limit)
-            .map(|(_, w)| w.clone())
+            .filter_map(|((c, g, e), _)| {
+                let (welcome, _) = s.welcome_messages.get(&(g.clone(), *e))?;
+                Some(WelcomeRecord {
+                    client: c.clone(),
+                    group_id: g.clone(),
+                    epoch: *e,
+                    welcome: welcome.clone(),
+                })
+            })
             .collect())
+    }
+
+    fn welcome_count(&mut self, client: &ClientId, cap: usize) -> Result<usize, StoreError> {
+        let s = self.store.lock();
+        Ok(s.welcomes
+            .range((client.clone(), Vec::new(), 0)..)
+            .take_while(|((c, _, _), _)| c == client)
+            .take(cap)
+            .count())
     }
 
     fn epoch_tree(
@@ -182,6 +399,11 @@ impl Transaction for MemoryTx<'_> {
             .range((group_id.to_vec(), 0)..=(group_id.to_vec(), u64::MAX))
             .map(|((_, e), _)| *e)
             .collect())
+    }
+
+    fn rate_window(&mut self, key: &RateKey) -> Result<Option<(u64, u32)>, StoreError> {
+        let s = self.store.lock();
+        Ok(s.rates.get(key).map(|r| (r.window_start, r.count)))
     }
 
     fn rate(&mut self, key: &RateKey) -> Result<Option<RateRecord>, StoreError> {
@@ -208,6 +430,18 @@ impl Transaction for MemoryTx<'_> {
             apply(&mut s, w);
         }
         Ok(())
+    }
+}
+
+/// Removes a KeyPackage from the map and both indexes, if stored.
+fn remove_key_package(s: &mut State, reference: &[u8]) {
+    if let Some((owner, age)) = s.key_packages.remove(reference) {
+        if let Some(k) = index_remove(&mut s.kp_by_age, &owner, &age) {
+            // The expiry key from the references in hand: no copy.
+            let (suite, last_resort, _, reference) = age;
+            let expiry = (suite, last_resort, k.not_after, reference);
+            index_remove(&mut s.kp_by_expiry, &owner, &expiry);
+        }
     }
 }
 
@@ -251,19 +485,26 @@ fn apply(s: &mut State, w: Write) {
             group_id,
             below_seq,
         } => {
-            s.members.retain(|(g, _), m| {
-                g != &group_id || !matches!(m.until_seq, Some(u) if u < below_seq && m.cursor > u)
-            });
+            if let Some(g) = s.members.get_mut(&group_id) {
+                g.retain(|_, m| !matches!(m.until_seq, Some(u) if u < below_seq && m.cursor > u));
+            }
         }
         Write::PutMember(m) => {
-            s.members.insert((m.group_id.clone(), m.client.clone()), m);
+            s.members
+                .entry(m.group_id.clone())
+                .or_default()
+                .insert(m.client.clone(), m);
         }
         Write::EndMember {
             group_id,
             client,
             until_seq,
         } => {
-            if let Some(m) = s.members.get_mut(&(group_id, client)) {
+            if let Some(m) = s
+                .members
+                .get_mut(&group_id)
+                .and_then(|g| g.get_mut(&client))
+            {
                 m.until_seq = Some(until_seq);
             }
         }
@@ -273,31 +514,60 @@ fn apply(s: &mut State, w: Write) {
             cursor_to,
             now,
         } => {
-            if let Some(m) = s.members.get_mut(&(group_id, client)) {
+            if let Some(m) = s
+                .members
+                .get_mut(&group_id)
+                .and_then(|g| g.get_mut(&client))
+            {
                 m.cursor = m.cursor.max(cursor_to);
                 m.last_active = m.last_active.max(now);
             }
         }
         Write::PutKeyPackage(k) => {
-            s.by_owner
-                .insert((k.owner.clone(), k.reference.clone()), ());
-            s.key_packages.insert(k.reference.clone(), k);
+            remove_key_package(s, &k.reference);
+            let age = kp_key(&k, k.uploaded_at);
+            let expiry = kp_key(&k, k.not_after);
+            index_insert(
+                &mut s.kp_by_expiry,
+                &k.owner,
+                expiry,
+                (k.not_before, k.not_after),
+            );
+            s.key_packages
+                .insert(k.reference.clone(), (k.owner.clone(), age.clone()));
+            let owner = k.owner.clone();
+            index_insert(&mut s.kp_by_age, &owner, age, k);
         }
         Write::TakeKeyPackage { reference } | Write::DeleteKeyPackage { reference } => {
-            if let Some(k) = s.key_packages.remove(&reference) {
-                s.by_owner.remove(&(k.owner, reference));
-            }
+            remove_key_package(s, &reference);
         }
         Write::PutWelcome(w) => {
-            s.welcomes
-                .insert((w.client.clone(), w.group_id.clone(), w.epoch), w);
+            let key = (w.group_id, w.epoch);
+            let mut waiting = s.welcome_messages.get(&key).map_or(0, |(_, n)| *n);
+            for c in w.joiners {
+                if s.welcomes.insert((c, key.0.clone(), key.1), ()).is_none() {
+                    waiting += 1;
+                }
+            }
+            s.welcome_messages.insert(key, (w.welcome, waiting));
         }
         Write::DeleteWelcome {
             client,
             group_id,
             epoch,
         } => {
-            s.welcomes.remove(&(client, group_id, epoch));
+            if s.welcomes
+                .remove(&(client, group_id.clone(), epoch))
+                .is_some()
+            {
+                let key = (group_id, epoch);
+                if let Some((_, waiting)) = s.welcome_messages.get_mut(&key) {
+                    *waiting = waiting.saturating_sub(1);
+                    if *waiting == 0 {
+                        s.welcome_messages.remove(&key);
+                    }
+                }
+            }
         }
         Write::PutEpochTree(t) => {
             s.trees.insert((t.group_id.clone(), t.epoch), t);
@@ -306,16 +576,23 @@ fn apply(s: &mut State, w: Write) {
             s.trees.remove(&(group_id, epoch));
         }
         Write::CountRate { key, window_start } => {
-            let r = s.rates.entry(key.clone()).or_insert(RateRecord {
-                key,
-                window_start,
-                count: 0,
-            });
-            if r.window_start < window_start {
-                r.window_start = window_start;
-                r.count = 0;
+            // A lookup, not a clone of the key, when the counter exists.
+            if let Some(r) = s.rates.get_mut(&key) {
+                if r.window_start < window_start {
+                    r.window_start = window_start;
+                    r.count = 0;
+                }
+                r.count = r.count.saturating_add(1);
+            } else {
+                s.rates.insert(
+                    key.clone(),
+                    RateRecord {
+                        key,
+                        window_start,
+                        count: 1,
+                    },
+                );
             }
-            r.count = r.count.saturating_add(1);
         }
     }
 }

@@ -35,7 +35,8 @@
 //! is stored once in the group's log with a sequence number
 //! ([`Write::AppendMessage`]) and each client reads the log from its own
 //! cursor ([`MemberRecord`]); a commit adds one membership write per
-//! client it adds or removes, one Welcome per joiner, the new epoch's
+//! client it adds or removes, the Welcome once (one small reference per
+//! joiner: [`Write::PutWelcome`]), the new epoch's
 //! GroupInfo ([`Write::PutGroupState`]) and the records of the group's
 //! view that changed ([`Write::PutViewRecord`]: the public record and
 //! the tree nodes on the committer's path, O(log N) of them). A proposal
@@ -176,6 +177,31 @@ pub struct MemberRecord {
     pub last_active: u64,
 }
 
+/// A membership as [`Transaction::group_and_member`] reads it: a
+/// [`MemberRecord`] without the ids it was read by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Membership {
+    /// [`MemberRecord::from_seq`].
+    pub from_seq: u64,
+    /// [`MemberRecord::until_seq`].
+    pub until_seq: Option<u64>,
+    /// [`MemberRecord::cursor`].
+    pub cursor: u64,
+    /// [`MemberRecord::last_active`].
+    pub last_active: u64,
+}
+
+impl From<&MemberRecord> for Membership {
+    fn from(m: &MemberRecord) -> Self {
+        Membership {
+            from_seq: m.from_seq,
+            until_seq: m.until_seq,
+            cursor: m.cursor,
+            last_active: m.last_active,
+        }
+    }
+}
+
 /// A KeyPackage in the directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyPackageRecord {
@@ -200,7 +226,40 @@ pub struct KeyPackageRecord {
     pub uploaded_at: u64,
 }
 
-/// A Welcome waiting for its joiner.
+/// What a KeyPackage claim reads of one (owner, suite):
+/// [`Transaction::claim_reads`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ClaimReads {
+    /// References of regular KeyPackages expired at the claim's time.
+    pub expired: Vec<Vec<u8>>,
+    /// How many regular KeyPackages are usable (up to the cap asked).
+    pub usable: usize,
+    /// The oldest usable regular KeyPackages (as many as asked, if there
+    /// are).
+    pub oldest: Vec<KeyPackageRecord>,
+    /// The usable last-resort KeyPackage, read only when fewer regular
+    /// ones than asked are left.
+    pub last_resort: Option<KeyPackageRecord>,
+}
+
+/// A Welcome as a commit's joiners wait for it: its bytes stored once per
+/// (group, epoch), with one small record per joiner referencing them
+/// ([`Write::PutWelcome`]), so a commit adding k clients writes the
+/// Welcome once, not k times.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WelcomeMessageRecord {
+    /// The group the joiners were added to.
+    pub group_id: Vec<u8>,
+    /// The epoch the Welcome starts (the joiners' first epoch).
+    pub epoch: u64,
+    /// The encoded Welcome `MLSMessage`.
+    pub welcome: Vec<u8>,
+    /// The joiners, each waiting for it.
+    pub joiners: Vec<ClientId>,
+}
+
+/// A Welcome waiting for its joiner (as [`Transaction::welcomes`] reads
+/// it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WelcomeRecord {
     /// The joiner.
@@ -328,9 +387,12 @@ pub enum Write {
         /// Its reference.
         reference: Vec<u8>,
     },
-    /// Stores a Welcome for its joiner.
-    PutWelcome(WelcomeRecord),
-    /// Deletes a Welcome (acknowledged by its joiner).
+    /// Stores a Welcome once for its (group, epoch) and makes each joiner
+    /// wait for it (replacing a Welcome of the same group and epoch).
+    PutWelcome(WelcomeMessageRecord),
+    /// Deletes a joiner's Welcome (acknowledged by its joiner); the
+    /// Welcome's bytes go with the last joiner waiting for them. No-op if
+    /// the joiner is not waiting for it.
     DeleteWelcome {
         /// The joiner.
         client: ClientId,
@@ -409,6 +471,21 @@ pub trait Transaction {
         group_id: &[u8],
         client: &ClientId,
     ) -> Result<Option<MemberRecord>, StoreError>;
+    /// The group record and a client's membership of it: what a message
+    /// needs, in one read where the store can (a provided method: the two
+    /// reads above).
+    fn group_and_member(
+        &mut self,
+        group_id: &[u8],
+        client: &ClientId,
+    ) -> Result<(Option<GroupRecord>, Option<Membership>), StoreError> {
+        let group = self.group(group_id)?;
+        if group.is_none() {
+            return Ok((None, None));
+        }
+        let member = self.member(group_id, client)?;
+        Ok((group, member.as_ref().map(Membership::from)))
+    }
     /// Every membership of a group, current or ended (for maintenance:
     /// idle eviction; O(N) reads, never on the message path).
     fn members(&mut self, group_id: &[u8]) -> Result<Vec<MemberRecord>, StoreError>;
@@ -417,12 +494,87 @@ pub trait Transaction {
     fn key_packages(&mut self, owner: &ClientId) -> Result<Vec<KeyPackageRecord>, StoreError>;
     /// One KeyPackage by reference.
     fn key_package(&mut self, reference: &[u8]) -> Result<Option<KeyPackageRecord>, StoreError>;
-    /// Up to `limit` Welcomes waiting for a client, oldest first.
+    /// Up to `limit` regular (not `last_resort`) KeyPackages of `owner`
+    /// and `cipher_suite` usable at `now` (`not_before <= now <=
+    /// not_after`), oldest first: by `(uploaded_at, reference)`.
+    /// O(log stock + what is returned + what is skipped): an ordered
+    /// index on `(owner, cipher_suite, last_resort, uploaded_at,
+    /// reference)`, not a read of the owner's whole stock.
+    fn oldest_key_packages(
+        &mut self,
+        owner: &ClientId,
+        cipher_suite: u16,
+        now: u64,
+        limit: usize,
+    ) -> Result<Vec<KeyPackageRecord>, StoreError>;
+    /// The `last_resort` KeyPackage of `owner` and `cipher_suite` usable
+    /// at `now` (the oldest, if several).
+    fn last_resort_key_package(
+        &mut self,
+        owner: &ClientId,
+        cipher_suite: u16,
+        now: u64,
+    ) -> Result<Option<KeyPackageRecord>, StoreError>;
+    /// How many regular KeyPackages of `owner` and `cipher_suite` are
+    /// usable at `now`, counting no further than `cap` (the low-stock
+    /// signal needs no more): O(log stock + cap).
+    fn count_key_packages(
+        &mut self,
+        owner: &ClientId,
+        cipher_suite: u16,
+        now: u64,
+        cap: usize,
+    ) -> Result<usize, StoreError>;
+    /// The references of up to `limit` regular KeyPackages of `owner` and
+    /// `cipher_suite` expired at `now` (`not_after < now`), soonest
+    /// expired first: O(log stock + limit) (an index on `(owner,
+    /// cipher_suite, last_resort, not_after)`).
+    fn expired_key_packages(
+        &mut self,
+        owner: &ClientId,
+        cipher_suite: u16,
+        now: u64,
+        limit: usize,
+    ) -> Result<Vec<Vec<u8>>, StoreError>;
+    /// What claiming `asked` KeyPackages of (`owner`, `cipher_suite`) at
+    /// `now` reads, in one call (a provided method: the four reads above;
+    /// a store may answer them at once): the expired ones met (up to
+    /// `expired_limit`), the usable regular ones counted up to
+    /// `count_cap`, the `asked` oldest usable regular ones, and the
+    /// last-resort one if fewer than `asked` regular ones are left.
+    fn claim_reads(
+        &mut self,
+        owner: &ClientId,
+        cipher_suite: u16,
+        now: u64,
+        asked: usize,
+        count_cap: usize,
+        expired_limit: usize,
+    ) -> Result<ClaimReads, StoreError> {
+        let expired = self.expired_key_packages(owner, cipher_suite, now, expired_limit)?;
+        let usable = self.count_key_packages(owner, cipher_suite, now, count_cap)?;
+        let oldest = self.oldest_key_packages(owner, cipher_suite, now, asked)?;
+        let last_resort = if oldest.len() < asked {
+            self.last_resort_key_package(owner, cipher_suite, now)?
+        } else {
+            None
+        };
+        Ok(ClaimReads {
+            expired,
+            usable,
+            oldest,
+            last_resort,
+        })
+    }
+    /// Up to `limit` Welcomes waiting for a client, by group and epoch.
     fn welcomes(
         &mut self,
         client: &ClientId,
         limit: usize,
     ) -> Result<Vec<WelcomeRecord>, StoreError>;
+    /// How many Welcomes wait for a client, counting no further than
+    /// `cap`.
+    fn welcome_count(&mut self, client: &ClientId, cap: usize) -> Result<usize, StoreError>;
     /// The retained tree of an epoch of a group.
     fn epoch_tree(
         &mut self,
@@ -433,6 +585,12 @@ pub trait Transaction {
     fn epoch_tree_epochs(&mut self, group_id: &[u8]) -> Result<Vec<u64>, StoreError>;
     /// A rate counter.
     fn rate(&mut self, key: &RateKey) -> Result<Option<RateRecord>, StoreError>;
+    /// A rate counter's window and count, without its key (a provided
+    /// method: [`rate`](Self::rate); a store may answer without copying
+    /// the key).
+    fn rate_window(&mut self, key: &RateKey) -> Result<Option<(u64, u32)>, StoreError> {
+        Ok(self.rate(key)?.map(|r| (r.window_start, r.count)))
+    }
     /// Applies every write atomically, in order, or none (see the module's
     /// contract; [`crate::conformance::check`] tests it).
     fn commit(self, writes: Vec<Write>) -> Result<(), StoreError>;

@@ -233,6 +233,52 @@ fn an_unfrozen_group_accepts_commits() {
     assert!(!alice.send(&ds, &p).unwrap().frozen);
 }
 
+fn waiting_welcomes_are_bounded_per_client() {
+    let rng = &mut TestRng::new(37);
+    let ds = ds_with(DsConfig {
+        limits: Limits {
+            max_waiting_welcomes: 1,
+            ..Limits::default()
+        },
+        ..DsConfig::default()
+    });
+    let mut alice = Client::new("alice", rng);
+    alice.create_group(&ds, None, rng);
+    let mut bob = Client::new("bob", rng);
+    // Accepted: bob has no Welcome waiting.
+    let kp = bob.key_package(rng, false);
+    let p = alice_commit(&mut alice, &kp, rng);
+    let first = alice.send(&ds, &p).unwrap();
+    assert_eq!(first.welcomed, [bob.id()]);
+    // Bob never collects it; alice removes him and adds him again: his
+    // one waiting Welcome is the limit, the commit is refused.
+    let kp = bob.key_package(rng, false);
+    let readd = |alice: &mut Client, rng: &mut TestRng| {
+        alice.commit(
+            vec![Proposal::Remove(Remove { removed: 1 }), add(&kp)],
+            &empty(),
+            true,
+            rng,
+        )
+    };
+    let p = readd(&mut alice, rng);
+    assert_eq!(
+        alice.send(&ds, &p).unwrap_err(),
+        DsError::LimitExceeded("Welcomes waiting for a client")
+    );
+    // The group did not move on.
+    assert_eq!(
+        ds.group_info(&alice.id(), GROUP, NOW).unwrap().epoch,
+        first.epoch
+    );
+    // Once bob acknowledged it, the same commit is accepted.
+    ds.ack_welcome(&bob.id(), GROUP, first.epoch, NOW).unwrap();
+    let p = readd(&mut alice, rng);
+    let second = alice.send(&ds, &p).unwrap();
+    assert_eq!(second.welcomed, [bob.id()]);
+    assert_eq!(ds.fetch_welcomes(&bob.id(), NOW).unwrap().len(), 1);
+}
+
 // Each test on the memory store, SQLite and PostgreSQL.
 on_every_store!(
     the_served_group_info_verifies_and_a_client_joins_externally_from_it,
@@ -242,4 +288,57 @@ on_every_store!(
     retained_trees_are_bounded,
     a_committed_reinit_freezes_the_group,
     an_unfrozen_group_accepts_commits,
+    waiting_welcomes_are_bounded_per_client,
 );
+
+/// A commit adding k clients stores its Welcome once (not once per
+/// joiner): one write carries its bytes, the store holds them once, each
+/// joiner reads them, and they go with the last acknowledgement.
+#[test]
+fn a_welcome_is_stored_once_for_all_its_joiners() {
+    use common::stores::{on, AnyStore, StoreKind};
+    use mls_ds::store::Write;
+    on(StoreKind::Recording, || {
+        let rng = &mut TestRng::new(38);
+        let ds = ds();
+        let memory = || match &**ds.store() {
+            AnyStore::Recording(m, _) => m.welcome_bytes(),
+            _ => unreachable!("a recording store"),
+        };
+        let mut alice = Client::new("alice", rng);
+        alice.create_group(&ds, None, rng);
+        let mut joiners: Vec<Client> = (0..4)
+            .map(|i| Client::new(&format!("joiner{i}"), rng))
+            .collect();
+        let adds = joiners
+            .iter_mut()
+            .map(|c| add(&c.key_package(rng, false)))
+            .collect();
+        let p = alice.commit(adds, &empty(), true, rng);
+        let welcome = p.welcome.clone().expect("a Welcome");
+        ds.store().take_commits();
+        let accepted = alice.send(&ds, &p).unwrap();
+        assert_eq!(accepted.welcomed.len(), 4);
+        let batch = ds.store().take_commits().pop().unwrap();
+        let puts: Vec<_> = batch
+            .iter()
+            .filter_map(|w| match w {
+                Write::PutWelcome(m) => Some(m),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(puts.len(), 1, "one write for the four joiners");
+        assert_eq!(puts[0].welcome, welcome);
+        assert_eq!(puts[0].joiners.len(), 4);
+        assert_eq!(memory(), welcome.len(), "the store holds it once");
+        for (i, c) in joiners.iter_mut().enumerate() {
+            assert_eq!(ds.fetch_welcomes(&c.id(), NOW).unwrap()[0].welcome, welcome);
+            c.join_from_ds(&ds);
+            let left = if i < 3 { welcome.len() } else { 0 };
+            assert_eq!(memory(), left, "gone with the last acknowledgement");
+        }
+        let mut all: Vec<&Client> = vec![&alice];
+        all.extend(joiners.iter());
+        assert_converged(&ds, &all);
+    });
+}

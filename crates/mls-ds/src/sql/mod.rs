@@ -15,8 +15,9 @@
 //! | `ds_view_records` | `group_id, record` | the view's records ([`ViewKey`]: `-1` the public record, else a node index) |
 //! | `ds_messages` | `group_id, seq` | [`MessageRecord`]: each group's log |
 //! | `ds_members` | `group_id, client` | [`MemberRecord`] |
-//! | `ds_key_packages` | `reference` (index on `owner`) | [`KeyPackageRecord`] |
-//! | `ds_welcomes` | `client, group_id, epoch` | [`WelcomeRecord`] |
+//! | `ds_key_packages` | `reference` (indexes: `owner, cipher_suite, last_resort, uploaded_at, reference`, oldest first; `owner, cipher_suite, last_resort, not_after, not_before`, soonest expired first) | [`KeyPackageRecord`] |
+//! | `ds_welcome_messages` | `group_id, epoch` | a Welcome's bytes, once ([`WelcomeMessageRecord`]), and how many joiners wait for it |
+//! | `ds_welcome_joiners` | `client, group_id, epoch` (index on `group_id, epoch`) | a joiner waiting for a Welcome ([`WelcomeRecord`] is the two joined) |
 //! | `ds_epoch_trees` | `group_id, epoch` | [`EpochTreeRecord`] |
 //! | `ds_rates` | `rate_kind, rate_key` | [`RateRecord`] |
 //!
@@ -54,12 +55,12 @@ use crate::ids::ClientId;
 #[allow(unused_imports)] // for the docs
 use crate::store::{
     EpochTreeRecord, GroupRecord, GroupStateRecord, KeyPackageRecord, MemberRecord, MessageRecord,
-    RateRecord, WelcomeRecord,
+    RateRecord, WelcomeMessageRecord, WelcomeRecord,
 };
 use crate::store::{MessageKind, RateKey, StoreError, ViewKey};
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Stores a `u64` as an `i64`, preserving order (`v − 2⁶³`).
 pub(crate) fn enc(v: u64) -> i64 {

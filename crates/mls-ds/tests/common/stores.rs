@@ -260,6 +260,13 @@ impl Transaction for AnyTx<'_> {
     ) -> Result<Option<MemberRecord>, StoreError> {
         each!(self, t => t.member(group_id, client))
     }
+    fn group_and_member(
+        &mut self,
+        group_id: &[u8],
+        client: &ClientId,
+    ) -> Result<(Option<GroupRecord>, Option<Membership>), StoreError> {
+        each!(self, t => t.group_and_member(group_id, client))
+    }
     fn members(&mut self, group_id: &[u8]) -> Result<Vec<MemberRecord>, StoreError> {
         each!(self, t => t.members(group_id))
     }
@@ -269,12 +276,50 @@ impl Transaction for AnyTx<'_> {
     fn key_package(&mut self, reference: &[u8]) -> Result<Option<KeyPackageRecord>, StoreError> {
         each!(self, t => t.key_package(reference))
     }
+    fn oldest_key_packages(
+        &mut self,
+        owner: &ClientId,
+        cipher_suite: u16,
+        now: u64,
+        limit: usize,
+    ) -> Result<Vec<KeyPackageRecord>, StoreError> {
+        each!(self, t => t.oldest_key_packages(owner, cipher_suite, now, limit))
+    }
+    fn last_resort_key_package(
+        &mut self,
+        owner: &ClientId,
+        cipher_suite: u16,
+        now: u64,
+    ) -> Result<Option<KeyPackageRecord>, StoreError> {
+        each!(self, t => t.last_resort_key_package(owner, cipher_suite, now))
+    }
+    fn count_key_packages(
+        &mut self,
+        owner: &ClientId,
+        cipher_suite: u16,
+        now: u64,
+        cap: usize,
+    ) -> Result<usize, StoreError> {
+        each!(self, t => t.count_key_packages(owner, cipher_suite, now, cap))
+    }
+    fn expired_key_packages(
+        &mut self,
+        owner: &ClientId,
+        cipher_suite: u16,
+        now: u64,
+        limit: usize,
+    ) -> Result<Vec<Vec<u8>>, StoreError> {
+        each!(self, t => t.expired_key_packages(owner, cipher_suite, now, limit))
+    }
     fn welcomes(
         &mut self,
         client: &ClientId,
         limit: usize,
     ) -> Result<Vec<WelcomeRecord>, StoreError> {
         each!(self, t => t.welcomes(client, limit))
+    }
+    fn welcome_count(&mut self, client: &ClientId, cap: usize) -> Result<usize, StoreError> {
+        each!(self, t => t.welcome_count(client, cap))
     }
     fn epoch_tree(
         &mut self,
@@ -288,6 +333,9 @@ impl Transaction for AnyTx<'_> {
     }
     fn rate(&mut self, key: &RateKey) -> Result<Option<RateRecord>, StoreError> {
         each!(self, t => t.rate(key))
+    }
+    fn rate_window(&mut self, key: &RateKey) -> Result<Option<(u64, u32)>, StoreError> {
+        each!(self, t => t.rate_window(key))
     }
     fn commit(self, writes: Vec<Write>) -> Result<(), StoreError> {
         if let AnyTx::Recording(t, log) = self {

@@ -16,7 +16,10 @@ use crate::store::*;
 
 /// The migrations, in order: `MIGRATIONS[i]` takes the schema from version
 /// `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[include_str!("001_schema.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("001_schema.sql"),
+    include_str!("002_claims_welcomes.sql"),
+];
 
 /// A [`Store`] in an SQLite database file: the embedded default, no server
 /// to run. Several engines in one process share it (`Arc<SqliteStore>`);
@@ -228,6 +231,13 @@ fn key_package_of(r: &Row<'_>) -> ::rusqlite::Result<KeyPackageRecord> {
 
 const GROUP_COLUMNS: &str = "group_id, version, view_version, cipher_suite, epoch, next_seq, \
                              epoch_start_seq, frozen, created_at";
+fn limit_of(limit: usize) -> i64 {
+    i64::try_from(limit).unwrap_or(i64::MAX)
+}
+
+const GROUP_AND_MEMBER_COLUMNS: &str = "g.group_id, g.version, g.view_version, \
+    g.cipher_suite, g.epoch, g.next_seq, g.epoch_start_seq, g.frozen, g.created_at, \
+    m.from_seq, m.until_seq, m.cursor_seq, m.last_active";
 const MEMBER_COLUMNS: &str = "group_id, client, from_seq, until_seq, cursor_seq, last_active";
 const KEY_PACKAGE_COLUMNS: &str = "reference, owner, cipher_suite, version, not_before, \
                                    not_after, last_resort, key_package, uploaded_at";
@@ -336,6 +346,37 @@ impl Transaction for SqliteTx<'_> {
             .map_err(err)
     }
 
+    fn group_and_member(
+        &mut self,
+        group_id: &[u8],
+        client: &ClientId,
+    ) -> Result<(Option<GroupRecord>, Option<Membership>), StoreError> {
+        // One statement: the group row and the membership, if any.
+        self.conn()
+            .prepare_cached(&format!(
+                "SELECT {GROUP_AND_MEMBER_COLUMNS} FROM ds_groups g LEFT JOIN ds_members m \
+                 ON m.group_id = g.group_id AND m.client = ?2 WHERE g.group_id = ?1"
+            ))
+            .and_then(|mut s| {
+                s.query_row(params![group_id, client.0], |r| {
+                    let group = group_of(r)?;
+                    let member = match r.get::<_, Option<i64>>(9)? {
+                        None => None,
+                        Some(from_seq) => Some(Membership {
+                            from_seq: dec(from_seq),
+                            until_seq: r.get::<_, Option<i64>>(10)?.map(dec),
+                            cursor: dec(r.get(11)?),
+                            last_active: dec(r.get(12)?),
+                        }),
+                    };
+                    Ok((group, member))
+                })
+                .optional()
+            })
+            .map(|row| row.map_or((None, None), |(g, m)| (Some(g), m)))
+            .map_err(err)
+    }
+
     fn members(&mut self, group_id: &[u8]) -> Result<Vec<MemberRecord>, StoreError> {
         let mut s = self
             .conn()
@@ -368,6 +409,105 @@ impl Transaction for SqliteTx<'_> {
             .map_err(err)
     }
 
+    fn oldest_key_packages(
+        &mut self,
+        owner: &ClientId,
+        cipher_suite: u16,
+        now: u64,
+        limit: usize,
+    ) -> Result<Vec<KeyPackageRecord>, StoreError> {
+        let mut s = self
+            .conn()
+            .prepare_cached(&format!(
+                "SELECT {KEY_PACKAGE_COLUMNS} FROM ds_key_packages \
+                 INDEXED BY ds_key_packages_age \
+                 WHERE owner = ? AND cipher_suite = ? AND last_resort = 0 \
+                 AND not_before <= ? AND not_after >= ? \
+                 ORDER BY uploaded_at, reference LIMIT ?"
+            ))
+            .map_err(err)?;
+        let rows = s
+            .query_map(
+                params![owner.0, cipher_suite, enc(now), enc(now), limit_of(limit)],
+                key_package_of,
+            )
+            .map_err(err)?;
+        rows.collect::<::rusqlite::Result<_>>().map_err(err)
+    }
+
+    fn last_resort_key_package(
+        &mut self,
+        owner: &ClientId,
+        cipher_suite: u16,
+        now: u64,
+    ) -> Result<Option<KeyPackageRecord>, StoreError> {
+        self.conn()
+            .prepare_cached(&format!(
+                "SELECT {KEY_PACKAGE_COLUMNS} FROM ds_key_packages \
+                 INDEXED BY ds_key_packages_age \
+                 WHERE owner = ? AND cipher_suite = ? AND last_resort = 1 \
+                 AND not_before <= ? AND not_after >= ? \
+                 ORDER BY uploaded_at, reference LIMIT 1"
+            ))
+            .and_then(|mut s| {
+                s.query_row(
+                    params![owner.0, cipher_suite, enc(now), enc(now)],
+                    key_package_of,
+                )
+                .optional()
+            })
+            .map_err(err)
+    }
+
+    fn count_key_packages(
+        &mut self,
+        owner: &ClientId,
+        cipher_suite: u16,
+        now: u64,
+        cap: usize,
+    ) -> Result<usize, StoreError> {
+        let n: i64 = self
+            .conn()
+            .prepare_cached(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM ds_key_packages \
+                 INDEXED BY ds_key_packages_expiry \
+                 WHERE owner = ? AND cipher_suite = ? AND last_resort = 0 \
+                 AND not_after >= ? AND not_before <= ? LIMIT ?)",
+            )
+            .and_then(|mut s| {
+                s.query_row(
+                    params![owner.0, cipher_suite, enc(now), enc(now), limit_of(cap)],
+                    |r| r.get(0),
+                )
+            })
+            .map_err(err)?;
+        Ok(n as usize)
+    }
+
+    fn expired_key_packages(
+        &mut self,
+        owner: &ClientId,
+        cipher_suite: u16,
+        now: u64,
+        limit: usize,
+    ) -> Result<Vec<Vec<u8>>, StoreError> {
+        let mut s = self
+            .conn()
+            .prepare_cached(
+                "SELECT reference FROM ds_key_packages INDEXED BY ds_key_packages_expiry \
+                 WHERE owner = ? AND cipher_suite = ? AND last_resort = 0 AND not_after < ? \
+                 ORDER BY not_after LIMIT ?",
+            )
+            .map_err(err)?;
+        let rows = s
+            .query_map(
+                params![owner.0, cipher_suite, enc(now), limit_of(limit)],
+                |r| r.get(0),
+            )
+            .map_err(err)?;
+        rows.collect::<::rusqlite::Result<_>>().map_err(err)
+    }
+
     fn welcomes(
         &mut self,
         client: &ClientId,
@@ -376,13 +516,13 @@ impl Transaction for SqliteTx<'_> {
         let mut s = self
             .conn()
             .prepare_cached(
-                "SELECT group_id, epoch, welcome FROM ds_welcomes WHERE client = ? \
-                 ORDER BY group_id, epoch LIMIT ?",
+                "SELECT j.group_id, j.epoch, m.welcome FROM ds_welcome_joiners j \
+                 JOIN ds_welcome_messages m ON m.group_id = j.group_id AND m.epoch = j.epoch \
+                 WHERE j.client = ? ORDER BY j.group_id, j.epoch LIMIT ?",
             )
             .map_err(err)?;
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = s
-            .query_map(params![client.0, limit], |r| {
+            .query_map(params![client.0, limit_of(limit)], |r| {
                 Ok(WelcomeRecord {
                     client: client.clone(),
                     group_id: r.get(0)?,
@@ -392,6 +532,17 @@ impl Transaction for SqliteTx<'_> {
             })
             .map_err(err)?;
         rows.collect::<::rusqlite::Result<_>>().map_err(err)
+    }
+
+    fn welcome_count(&mut self, client: &ClientId, cap: usize) -> Result<usize, StoreError> {
+        let n: i64 = self
+            .conn()
+            .prepare_cached(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM ds_welcome_joiners WHERE client = ? LIMIT ?)",
+            )
+            .and_then(|mut s| s.query_row(params![client.0, limit_of(cap)], |r| r.get(0)))
+            .map_err(err)?;
+        Ok(n as usize)
     }
 
     fn epoch_tree(

@@ -265,10 +265,20 @@ fn joiner_writes(tx: &Tx<'_>, w: Write) -> Result<bool> {
     };
     match w {
         Write::PutWelcome(w) => {
+            for c in &w.joiners {
+                run(
+                    "INSERT INTO ds_welcome_joiners (client, group_id, epoch) VALUES (?, ?, ?) \
+                     ON CONFLICT (client, group_id, epoch) DO NOTHING",
+                    params![c.0, w.group_id, enc(w.epoch)],
+                )?;
+            }
             run(
-                "INSERT INTO ds_welcomes (client, group_id, epoch, welcome) VALUES (?, ?, ?, ?) \
-                 ON CONFLICT (client, group_id, epoch) DO UPDATE SET welcome = excluded.welcome",
-                params![w.client.0, w.group_id, enc(w.epoch), w.welcome],
+                "INSERT INTO ds_welcome_messages (group_id, epoch, welcome, waiting) \
+                 VALUES (?1, ?2, ?3, (SELECT COUNT(*) FROM ds_welcome_joiners \
+                 WHERE group_id = ?1 AND epoch = ?2)) \
+                 ON CONFLICT (group_id, epoch) DO UPDATE SET \
+                 welcome = excluded.welcome, waiting = excluded.waiting",
+                params![w.group_id, enc(w.epoch), w.welcome],
             )?;
         }
         Write::DeleteWelcome {
@@ -276,10 +286,22 @@ fn joiner_writes(tx: &Tx<'_>, w: Write) -> Result<bool> {
             group_id,
             epoch,
         } => {
-            run(
-                "DELETE FROM ds_welcomes WHERE client = ? AND group_id = ? AND epoch = ?",
+            let n = run(
+                "DELETE FROM ds_welcome_joiners WHERE client = ? AND group_id = ? AND epoch = ?",
                 params![client.0, group_id, enc(epoch)],
             )?;
+            if n == 1 {
+                run(
+                    "UPDATE ds_welcome_messages SET waiting = waiting - 1 \
+                     WHERE group_id = ? AND epoch = ?",
+                    params![group_id, enc(epoch)],
+                )?;
+                run(
+                    "DELETE FROM ds_welcome_messages \
+                     WHERE group_id = ? AND epoch = ? AND waiting <= 0",
+                    params![group_id, enc(epoch)],
+                )?;
+            }
         }
         Write::PutEpochTree(t) => {
             run(
