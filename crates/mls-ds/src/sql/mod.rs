@@ -150,6 +150,7 @@ pub(crate) fn newer_schema(found: i64) -> StoreError {
     ))
 }
 
+#[cfg(feature = "postgres")]
 pub(crate) fn u16_of(v: i64, what: &'static str) -> Result<u16, StoreError> {
     u16::try_from(v).map_err(|_| StoreError::Corrupt(what))
 }
