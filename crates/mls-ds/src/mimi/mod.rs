@@ -14,8 +14,10 @@
 //! The decisions on the draft's errata and gaps are in `docs/mimi-ds.md`.
 
 pub mod auth;
+mod commit_rules;
 mod fanout;
 mod federation;
+mod group_ops;
 mod ops;
 mod store;
 pub mod wire;
