@@ -507,3 +507,8 @@ pub fn send_message_request(c: &MClient, m: MlsMessage) -> Vec<u8> {
         application_message: m,
     }))
 }
+
+/// The code of an error body.
+pub fn code(e: DsErrorBody) -> DsErrorCode {
+    e.code
+}
