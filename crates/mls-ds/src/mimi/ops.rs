@@ -1,5 +1,6 @@
-//! The request handler (draft §6.1, §8, §9): authenticate, check the
-//! operation's rules, run it on the engine, answer, fan out.
+//! The request handler (draft §6.1, §9): decode, dispatch to the
+//! operation (commits in `commit_rules`, the others in `group_ops`), answer;
+//! the authentication of the requester and the shared helpers.
 
 use mls_codec::{decode_exact, Encode};
 use mls_group::framing::find_extension;
