@@ -1,7 +1,6 @@
 //! Typed bodies of the RFC 9420 extensions (§5.3.3, §12.1.8.1, §11.1,
 //! §12.4.3.2, §12.4.3.3, §13) over the opaque [`Extension`].
 
-use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
 use mls_codec::{decode_exact, Decode, Encode};
 use mls_crypto::{HpkePublicKey, SignaturePublicKey};
@@ -57,13 +56,10 @@ pub fn find_extension<T: ExtensionBody>(
 
 /// `Err` if an extension type appears more than once (RFC 9420 §13.4).
 pub fn check_unique_extensions(extensions: &[Extension]) -> Result<(), FramingError> {
-    let mut seen = BTreeSet::new();
-    for e in extensions {
-        if !seen.insert(e.extension_type) {
-            return Err(FramingError::DuplicateExtension(e.extension_type));
-        }
+    match mls_types::first_duplicate_extension(extensions) {
+        Some(t) => Err(FramingError::DuplicateExtension(t)),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// `opaque application_id<V>` (RFC 9420 §5.3.3): a LeafNode extension.

@@ -242,7 +242,9 @@ pub(crate) fn check_capabilities(
     leaf: &LeafNode,
     required: Option<&CapabilityRequirements>,
 ) -> Result<(), TreeError> {
-    check_unique_extension_types(&leaf.extensions)?;
+    if let Some(t) = mls_types::first_duplicate_extension(&leaf.extensions) {
+        return Err(TreeError::DuplicateExtension(t));
+    }
     let caps = &leaf.capabilities;
     let ct = leaf.credential.credential_type();
     if !caps.supports_credential(ct) {
@@ -262,17 +264,6 @@ pub(crate) fn check_capabilities(
         Some(UnsupportedCapability::Credential(t)) => {
             Err(TreeError::RequiredCredentialUnsupported(t))
         }
-    }
-}
-
-/// No extension type appears twice in `extensions` (RFC 9420 §13.4).
-/// O(E log E).
-fn check_unique_extension_types(extensions: &[mls_types::Extension]) -> Result<(), TreeError> {
-    let mut types: alloc::vec::Vec<_> = extensions.iter().map(|e| e.extension_type).collect();
-    types.sort_unstable();
-    match types.windows(2).find(|w| w[0] == w[1]) {
-        Some(w) => Err(TreeError::DuplicateExtension(w[0])),
-        None => Ok(()),
     }
 }
 

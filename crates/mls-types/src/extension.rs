@@ -24,3 +24,19 @@ impl Extension {
         }
     }
 }
+
+/// The first extension type that appears twice in `extensions`, if any
+/// (RFC 9420 §13.4: a list of extensions MUST NOT have more than one
+/// extension of any given type). O(E log E).
+///
+/// ```
+/// use mls_types::{first_duplicate_extension, Extension, ExtensionType};
+/// let e = |t| Extension::new(ExtensionType(t), vec![]);
+/// assert_eq!(first_duplicate_extension(&[e(1), e(2)]), None);
+/// assert_eq!(first_duplicate_extension(&[e(2), e(1), e(2)]), Some(ExtensionType(2)));
+/// ```
+pub fn first_duplicate_extension(extensions: &[Extension]) -> Option<ExtensionType> {
+    let mut types: Vec<ExtensionType> = extensions.iter().map(|e| e.extension_type).collect();
+    types.sort_unstable();
+    types.windows(2).find(|w| w[0] == w[1]).map(|w| w[0])
+}

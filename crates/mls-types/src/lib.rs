@@ -41,7 +41,7 @@ pub use capabilities::{
 };
 pub use codepoints::{CredentialType, ExtensionType, ProposalType, ProtocolVersion};
 pub use credential::{Certificate, Credential};
-pub use extension::Extension;
+pub use extension::{first_duplicate_extension, Extension};
 pub use group_context::GroupContext;
 pub use lifetime::Lifetime;
 pub use suite::{AeadId, CipherSuite, KdfId, KemId, SignatureScheme};
